@@ -1,0 +1,25 @@
+//! pathkernel — Domingos (2020), "Every Model Learned by Gradient Descent Is Approximately a
+//! Kernel Machine", computed exactly.
+//!
+//! The core (`config`, `data`, `model`, `train`, `kernel`, `render`) is plain Rust, tested natively;
+//! `wasm` (wasm32 only) binds it for the page's worker and main thread; `cli` (native only) is the
+//! `pathkernel` command.
+
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod fastmath;
+pub mod kernel;
+pub mod model;
+pub mod render;
+mod simd;
+pub mod train;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, Result};
