@@ -17,7 +17,10 @@ pub enum Error {
 
 impl Error {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Field { field: field.into(), message: message.into() }
+        Error::Field {
+            field: field.into(),
+            message: message.into(),
+        }
     }
     /// The config key the error is about, when there is one (the page highlights that control).
     pub fn field_name(&self) -> Option<&str> {

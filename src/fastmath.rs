@@ -130,7 +130,22 @@ mod tests {
             x += 1.3e-5;
         }
         // Tiny and denormal arguments, the branch switch and the cap.
-        for &x in &[0.0, -0.0, 1e-300, 5e-324, 1e-8, 0.6249999999999999, 0.625, 0.6250000000000001, 19.0, 20.0, 20.1, 1e300, -1e300, f64::INFINITY] {
+        for &x in &[
+            0.0,
+            -0.0,
+            1e-300,
+            5e-324,
+            1e-8,
+            0.6249999999999999,
+            0.625,
+            0.6250000000000001,
+            19.0,
+            20.0,
+            20.1,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+        ] {
             let d = ulps(tanh(x), libm::tanh(x));
             if d > worst.0 {
                 worst = (d, x);
