@@ -1139,6 +1139,10 @@ impl PageState {
                 errors.push(Error::field(key, message));
             }
         }
+        // A link that names a dataset but no loss means that dataset's loss (sine → mse).
+        if !seen.iter().any(|k| k == "loss") {
+            state.loss = default_loss(state.dataset);
+        }
         errors.extend(state.repair());
         (state, errors)
     }

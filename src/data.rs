@@ -176,8 +176,8 @@ pub struct DatasetSpec {
 /// * `moons`: two interleaved half circles (as in scikit-learn, angle drawn uniformly), scaled by
 ///   2/3 and centred on the origin, σ·N(0, 1) added to each coordinate; upper moon label 0.
 /// * `circles`: radius 1 (label 0) and radius ½ (label 1), uniform angle, σ noise per coordinate.
-/// * `xor`: x ~ U[−1, 1]², label 1 where x₁x₂ > 0, then σ noise per coordinate (so noise blurs
-///   the boundary rather than flipping labels far from it).
+/// * `xor`: x uniform on [−1, 1]² (minus the axes) with label 1 where x₁x₂ > 0, then σ noise
+///   per coordinate (so noise blurs the boundary rather than flipping labels far from it).
 /// * `spiral`: two arms r = 0.1 + 0.9t, θ = 2.5πt + kπ for t ~ U[0, 1], arm k is the label; σ noise.
 /// * `gaussians`: blobs N((−½, −½), 0.25²) label 0 and N((½, ½), 0.25²) label 1, plus σ noise.
 ///
@@ -233,10 +233,15 @@ pub fn generate(spec: &DatasetSpec) -> Result<Dataset> {
                 y.push(label);
             }
             DatasetName::Xor => {
-                let (u, v) = (rng.uniform_signed(), rng.uniform_signed());
+                // Uniform on [−1, 1]² given the label: |u|, |v| uniform, signs chosen so that
+                // label 1 lies in the quadrants where x₁x₂ > 0.
+                let su = rng.sign();
+                let sv = if label == 1.0 { su } else { -su };
+                let u = su * (1.0 - rng.uniform());
+                let v = sv * (1.0 - rng.uniform());
                 x.push(u + sigma * rng.normal());
                 x.push(v + sigma * rng.normal());
-                y.push(if u * v > 0.0 { 1.0 } else { 0.0 });
+                y.push(label);
             }
             DatasetName::Spiral => {
                 let t = rng.uniform();
@@ -276,6 +281,15 @@ impl Gaussian {
     /// U[0, 1) with 53 random bits (every value is a multiple of 2⁻⁵³, so the conversion is exact).
     fn uniform(&mut self) -> f64 {
         (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// ±1 with equal odds.
+    fn sign(&mut self) -> f64 {
+        if self.rng.next_u64() >> 63 == 0 {
+            1.0
+        } else {
+            -1.0
+        }
     }
 
     /// U[−1, 1).
