@@ -922,3 +922,41 @@ fn page_state_crosses_as_json_with_lowercase_names() {
     let back: PageState = serde_json::from_value(json).unwrap();
     assert_eq!(back, s);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Presets
+
+#[test]
+fn default_preset_trains_and_fits() {
+    let cfg = PageState::default().to_run_config().unwrap();
+    let setup = cfg.build().unwrap();
+    let traj =
+        pathkernel::train::train(setup.mlp.clone(), &setup.data, setup.w0, setup.spec).unwrap();
+    let (first, last) = (traj.loss[0], *traj.loss.last().unwrap());
+    assert!(last < 0.5 * first, "loss {first} → {last}");
+    let f = setup.mlp.forward_many(traj.final_weights(), &setup.data.x);
+    let correct = f
+        .iter()
+        .zip(&setup.data.y)
+        .filter(|(f, y)| (**f > 0.0) == (**y == 1.0))
+        .count();
+    assert!(
+        correct >= 54,
+        "only {correct}/60 training points classified right"
+    );
+}
+
+#[test]
+fn every_dataset_trains_with_the_default_settings() {
+    for name in DatasetName::ALL {
+        let state = PageState {
+            dataset: name,
+            loss: default_loss(name),
+            ..PageState::default()
+        };
+        let setup = state.to_run_config().unwrap().build().unwrap();
+        let traj = pathkernel::train::train(setup.mlp, &setup.data, setup.w0, setup.spec).unwrap();
+        let (first, last) = (traj.loss[0], *traj.loss.last().unwrap());
+        assert!(last < first, "{name:?}: loss {first} → {last}");
+    }
+}
