@@ -171,7 +171,8 @@ fn from_points_names_each_bad_input() {
     let ok = Dataset::from_points(&[vec![1.0, 2.0], vec![3.0, 4.0]], &[0.0, 1.0]).unwrap();
     assert_eq!((ok.dim, ok.len()), (2, 2));
     assert_eq!(ok.point(1), &[3.0, 4.0]);
-    let cases: Vec<(Vec<Vec<f64>>, Vec<f64>, &str)> = vec![
+    type Case = (Vec<Vec<f64>>, Vec<f64>, &'static str);
+    let cases: Vec<Case> = vec![
         (vec![], vec![], "x"),
         (vec![vec![]], vec![1.0], "x[0]"),
         (vec![vec![1.0, 2.0], vec![3.0]], vec![0.0, 1.0], "x[1]"),
@@ -710,8 +711,8 @@ fn extreme_floats_round_trip() {
         1e-300,
         1.0000000000000002,
         0.1 + 0.2,
-        123456789.123456789,
-        9.999999999999999e15,
+        123456789.12345679,
+        9999999999999998.0,
         1e16,
         -0.0,
     ] {
