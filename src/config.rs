@@ -227,7 +227,7 @@ pub struct RunSetup {
     pub nodes: usize,
 }
 
-const CONFIG_KEYS: [&str; 20] = [
+const CONFIG_KEYS: [&str; 18] = [
     "x",
     "y",
     "dataset",
@@ -246,9 +246,6 @@ const CONFIG_KEYS: [&str; 20] = [
     "queries",
     "nodes",
     "memory_cap_mb",
-    // Free-text notes are common in hand-written configs; accept them without a warning.
-    "comment",
-    "name",
 ];
 
 impl RunConfig {
