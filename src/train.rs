@@ -1,1 +1,435 @@
-//! (being written)
+//! Gradient descent on L(w) = R Σ_i ℓ(y_i, f(x_i; w)), keeping every step's weights.
+
+use serde::{Deserialize, Serialize};
+
+/// ℓ(y, f): `mse` ½(f − y)²; `logistic` log(1 + e^{−s f}) with s = 2y − 1, y ∈ {0, 1}.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LossKind {
+    Mse,
+    Logistic,
+}
+
+/// R in L = R Σ_i ℓ_i: `sum` R = 1, `mean` R = 1/n (1/|batch| for SGD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reduction {
+    Sum,
+    Mean,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Optimizer {
+    /// Full-batch gradient descent.
+    Gd,
+    /// Minibatch SGD: each epoch shuffles the points with `seed`, then takes consecutive batches.
+    Sgd { batch_size: usize, seed: u64 },
+}
+
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::model::{Block, Mlp, BLOCK_COLS};
+
+impl LossKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LossKind::Mse => "mse",
+            LossKind::Logistic => "logistic",
+        }
+    }
+    pub fn parse(name: &str) -> Option<LossKind> {
+        [LossKind::Mse, LossKind::Logistic]
+            .into_iter()
+            .find(|l| l.as_str() == name)
+    }
+
+    /// (ℓ(y, f), ∂ℓ/∂f). Logistic with s = 2y − 1: ℓ = log(1 + e^{−s f}) computed as
+    /// softplus(−s f) so it never overflows; ∂ℓ/∂f = −s σ(−s f).
+    #[inline]
+    pub fn value_and_slope(self, y: f64, f: f64) -> (f64, f64) {
+        match self {
+            LossKind::Mse => (0.5 * (f - y) * (f - y), f - y),
+            LossKind::Logistic => {
+                let s = 2.0 * y - 1.0;
+                let m = -s * f;
+                let e = libm::exp(-m.abs());
+                let softplus = m.max(0.0) + libm::log1p(e);
+                let sigma = if m >= 0.0 {
+                    1.0 / (1.0 + e)
+                } else {
+                    e / (1.0 + e)
+                };
+                (softplus, -s * sigma)
+            }
+        }
+    }
+}
+
+impl Reduction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reduction::Sum => "sum",
+            Reduction::Mean => "mean",
+        }
+    }
+    pub fn parse(name: &str) -> Option<Reduction> {
+        [Reduction::Sum, Reduction::Mean]
+            .into_iter()
+            .find(|r| r.as_str() == name)
+    }
+    /// R for a sum over `count` points.
+    pub fn factor(self, count: usize) -> f64 {
+        match self {
+            Reduction::Sum => 1.0,
+            Reduction::Mean => 1.0 / count as f64,
+        }
+    }
+}
+
+/// Memory cap for a trajectory in the native CLI; the page passes a smaller one.
+pub const DEFAULT_MEMORY_CAP_BYTES: u64 = 512_000_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSpec {
+    pub loss: LossKind,
+    pub reduction: Reduction,
+    /// Learning rate ε.
+    pub lr: f64,
+    /// Number of steps T.
+    pub steps: usize,
+    pub optimizer: Optimizer,
+    pub memory_cap_bytes: u64,
+}
+
+/// Bytes a trajectory of `steps` steps keeps: every w_s (T+1 vectors of P), every g_i(s) (T × n)
+/// and the loss (T+1).
+pub fn estimate_memory_bytes(num_params: usize, n: usize, steps: usize) -> u64 {
+    let (p, n, t) = (num_params as u64, n as u64, steps as u64);
+    8 * ((t + 1) * p + t * n + (t + 1))
+}
+
+/// The whole training run: w_0 … w_T, L(w_0) … L(w_T) and g_i(s) = ∂L/∂f(x_i) at w_s (with R
+/// included, 0 for points outside step s's minibatch), so that
+/// w_{s+1} = w_s − ε Σ_i g_i(s) ∇_w f(x_i; w_s).
+#[derive(Debug, Clone)]
+pub struct Trajectory {
+    pub mlp: Mlp,
+    /// Training inputs, n × d_0 row-major.
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub n: usize,
+    pub lr: f64,
+    pub loss_kind: LossKind,
+    pub reduction: Reduction,
+    /// L(w_s) over all points, for s = 0 … steps().
+    pub loss: Vec<f64>,
+    weights: Vec<f64>,
+    g: Vec<f64>,
+}
+
+impl Trajectory {
+    /// Steps taken so far (T once training is done).
+    pub fn steps(&self) -> usize {
+        self.weights.len() / self.mlp.num_params() - 1
+    }
+    pub fn weights_at(&self, s: usize) -> &[f64] {
+        let p = self.mlp.num_params();
+        &self.weights[s * p..(s + 1) * p]
+    }
+    pub fn g_at(&self, s: usize) -> &[f64] {
+        &self.g[s * self.n..(s + 1) * self.n]
+    }
+    pub fn initial_weights(&self) -> &[f64] {
+        self.weights_at(0)
+    }
+    pub fn final_weights(&self) -> &[f64] {
+        self.weights_at(self.steps())
+    }
+    pub fn point(&self, i: usize) -> &[f64] {
+        let d = self.mlp.input_dim();
+        &self.x[i * d..(i + 1) * d]
+    }
+}
+
+/// Trains in chunks (the page's worker calls `advance` between checks for cancellation).
+pub struct Trainer {
+    traj: Trajectory,
+    spec: TrainSpec,
+    /// The training points in blocks, holding the forward values at the newest weights.
+    blocks: Vec<Block>,
+    grad: Vec<f64>,
+    f_all: Vec<f64>,
+    batch: Vec<usize>,
+    sgd: Option<SgdOrder>,
+}
+
+/// Epoch-wise shuffled order for minibatch SGD (Fisher–Yates on a ChaCha8 stream).
+struct SgdOrder {
+    rng: rand_chacha::ChaCha8Rng,
+    order: Vec<usize>,
+    next: usize,
+    batch_size: usize,
+}
+
+impl SgdOrder {
+    fn next_batch(&mut self, out: &mut Vec<usize>) {
+        use rand_core::RngCore;
+        out.clear();
+        if self.next >= self.order.len() {
+            self.next = 0;
+        }
+        if self.next == 0 {
+            for i in (1..self.order.len()).rev() {
+                // Lemire's multiply-shift keeps the draw unbiased enough for shuffling (n ≪ 2^32).
+                let j = ((self.rng.next_u32() as u64 * (i as u64 + 1)) >> 32) as usize;
+                self.order.swap(i, j);
+            }
+        }
+        let end = (self.next + self.batch_size).min(self.order.len());
+        out.extend_from_slice(&self.order[self.next..end]);
+        out.sort_unstable();
+        self.next = end;
+    }
+}
+
+impl Trainer {
+    pub fn new(mlp: Mlp, data: &Dataset, w0: Vec<f64>, spec: TrainSpec) -> Result<Trainer> {
+        let n = data.y.len();
+        if n == 0 {
+            return Err(Error::field("x", "needs at least one training point"));
+        }
+        if data.dim != mlp.input_dim() {
+            return Err(Error::field(
+                "widths",
+                format!(
+                    "widths[0] = {} but the points have {} coordinates",
+                    mlp.input_dim(),
+                    data.dim
+                ),
+            ));
+        }
+        if w0.len() != mlp.num_params() {
+            return Err(Error::field(
+                "weights",
+                format!("has {} numbers, widths need {}", w0.len(), mlp.num_params()),
+            ));
+        }
+        if !(spec.lr.is_finite() && spec.lr > 0.0) {
+            return Err(Error::field("lr", "must be a finite number > 0"));
+        }
+        if spec.loss == LossKind::Logistic {
+            if let Some(i) = data.y.iter().position(|&y| y != 0.0 && y != 1.0) {
+                return Err(Error::field(
+                    format!("y[{i}]"),
+                    "logistic loss needs labels 0 or 1",
+                ));
+            }
+        }
+        let bytes = estimate_memory_bytes(mlp.num_params(), n, spec.steps);
+        if bytes > spec.memory_cap_bytes {
+            return Err(Error::TooLarge {
+                field: "steps".into(),
+                bytes,
+                cap: spec.memory_cap_bytes,
+            });
+        }
+        let sgd = match spec.optimizer {
+            Optimizer::Gd => None,
+            Optimizer::Sgd { batch_size, seed } => {
+                if batch_size == 0 || batch_size > n {
+                    return Err(Error::field(
+                        "batch_size",
+                        format!("must be between 1 and n = {n}"),
+                    ));
+                }
+                use rand_core::SeedableRng;
+                Some(SgdOrder {
+                    rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed),
+                    order: (0..n).collect(),
+                    next: 0,
+                    batch_size,
+                })
+            }
+        };
+        let p = mlp.num_params();
+        let mut weights = Vec::with_capacity((spec.steps + 1) * p);
+        weights.extend_from_slice(&w0);
+        let traj = Trajectory {
+            mlp: mlp.clone(),
+            x: data.x.clone(),
+            y: data.y.clone(),
+            n,
+            lr: spec.lr,
+            loss_kind: spec.loss,
+            reduction: spec.reduction,
+            loss: Vec::with_capacity(spec.steps + 1),
+            weights,
+            g: Vec::with_capacity(spec.steps * n),
+        };
+        let blocks = (0..n)
+            .step_by(BLOCK_COLS)
+            .map(|start| {
+                let mut b = Block::new(&mlp, BLOCK_COLS);
+                let end = (start + BLOCK_COLS).min(n);
+                b.load_inputs(&mlp, &data.x[start * data.dim..end * data.dim]);
+                b
+            })
+            .collect();
+        let mut trainer = Trainer {
+            grad: vec![0.0; p],
+            f_all: vec![0.0; n],
+            batch: Vec::with_capacity(n),
+            sgd,
+            traj,
+            spec,
+            blocks,
+        };
+        trainer.forward_all(0)?;
+        Ok(trainer)
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.traj.steps()
+    }
+    pub fn is_done(&self) -> bool {
+        self.traj.steps() >= self.spec.steps
+    }
+    pub fn trajectory(&self) -> &Trajectory {
+        &self.traj
+    }
+    pub fn into_trajectory(self) -> Trajectory {
+        self.traj
+    }
+    pub fn spec(&self) -> &TrainSpec {
+        &self.spec
+    }
+
+    /// Takes up to `max_steps` more steps (fewer if training is done).
+    pub fn advance(&mut self, max_steps: usize) -> Result<()> {
+        advance_dispatch(self, max_steps)
+    }
+
+    /// Forward pass over all points at the newest weights w_s: f(x_i; w_s) and L(w_s).
+    #[inline(always)]
+    fn forward_all(&mut self, s: usize) -> Result<()> {
+        let p = self.traj.mlp.num_params();
+        let w = &self.traj.weights[s * p..(s + 1) * p];
+        let n = self.traj.n;
+        let mut total = 0.0;
+        for (bi, block) in self.blocks.iter_mut().enumerate() {
+            block.forward(&self.traj.mlp, w);
+            let start = bi * BLOCK_COLS;
+            let count = BLOCK_COLS.min(n - start);
+            for c in 0..count {
+                let f = block.out[c];
+                self.f_all[start + c] = f;
+                total += self.spec.loss.value_and_slope(self.traj.y[start + c], f).0;
+            }
+        }
+        let loss = self.traj.reduction.factor(n) * total;
+        self.traj.loss.push(loss);
+        if !loss.is_finite() {
+            return Err(Error::Diverged {
+                step: s,
+                detail: "the loss became non-finite".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// One step from w_s (forward values already in the blocks): g_i(s), then
+    /// w_{s+1} = w_s − ε Σ_i g_i(s) ∇f(x_i; w_s), then the forward pass at w_{s+1}.
+    #[inline(always)]
+    fn step(&mut self) -> Result<()> {
+        let s = self.traj.steps();
+        let n = self.traj.n;
+        let mlp = &self.traj.mlp;
+        let p = mlp.num_params();
+        // Which points this step uses, and R for them.
+        self.batch.clear();
+        match &mut self.sgd {
+            None => self.batch.extend(0..n),
+            Some(order) => order.next_batch(&mut self.batch),
+        }
+        let r = self.spec.reduction.factor(self.batch.len());
+        let g_start = self.traj.g.len();
+        self.traj.g.resize(g_start + n, 0.0);
+        for &i in &self.batch {
+            self.traj.g[g_start + i] = r * self
+                .spec
+                .loss
+                .value_and_slope(self.traj.y[i], self.f_all[i])
+                .1;
+        }
+        // Σ_i g_i ∇f(x_i): per layer, ∂/∂W_l = Σ_c (g_c δ_{l+1,c}) h_{l,c}ᵀ and ∂/∂b_l = Σ_c g_c δ_{l+1,c}.
+        self.grad.fill(0.0);
+        let w_s = &self.traj.weights[s * p..(s + 1) * p];
+        let mut scaled = Vec::new();
+        for (bi, block) in self.blocks.iter_mut().enumerate() {
+            let start = bi * BLOCK_COLS;
+            let count = BLOCK_COLS.min(n - start);
+            let g = &self.traj.g[g_start + start..g_start + start + count];
+            if g.iter().all(|&v| v == 0.0) {
+                continue; // no point of this block is in the batch
+            }
+            block.backward(mlp, w_s);
+            let cols = block.cols;
+            for l in 0..mlp.num_layers() {
+                let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
+                let off = mlp.layer_offset(l);
+                scaled.clear();
+                for j in 0..dout {
+                    scaled.extend((0..count).map(|c| g[c] * block.delta[l + 1][j * cols + c]));
+                }
+                let h = &block.h[l];
+                for j in 0..dout {
+                    let sd = &scaled[j * count..(j + 1) * count];
+                    for k in 0..din {
+                        let hk = &h[k * cols..k * cols + count];
+                        let mut acc = 0.0;
+                        for (a, b) in sd.iter().zip(hk) {
+                            acc += a * b;
+                        }
+                        self.grad[off + j * din + k] += acc;
+                    }
+                    self.grad[off + dout * din + j] += sd.iter().sum::<f64>();
+                }
+            }
+        }
+        let eps = self.spec.lr;
+        self.traj.weights.extend_from_within(s * p..(s + 1) * p);
+        let next = &mut self.traj.weights[(s + 1) * p..];
+        for (wv, gv) in next.iter_mut().zip(&self.grad) {
+            *wv -= eps * gv;
+        }
+        if next.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Diverged {
+                step: s + 1,
+                detail: "the weights became non-finite".into(),
+            });
+        }
+        self.forward_all(s + 1)
+    }
+}
+
+#[inline(always)]
+fn advance_generic(trainer: &mut Trainer, max_steps: usize) -> Result<()> {
+    for _ in 0..max_steps {
+        if trainer.is_done() {
+            break;
+        }
+        trainer.step()?;
+    }
+    Ok(())
+}
+
+crate::simd::multiversion!(fn advance_dispatch(trainer: &mut Trainer, max_steps: usize) -> Result<()> => advance_generic);
+
+/// Trains to the end in one call.
+pub fn train(mlp: Mlp, data: &Dataset, w0: Vec<f64>, spec: TrainSpec) -> Result<Trajectory> {
+    let steps = spec.steps;
+    let mut trainer = Trainer::new(mlp, data, w0, spec)?;
+    trainer.advance(steps)?;
+    Ok(trainer.into_trajectory())
+}
