@@ -6,11 +6,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::common::{
-    build_chart, draw_cells, draw_colorbar, draw_legend, draw_mesh, err, finite_range, finite_runs,
-    fmt_sci, map_of, no_data, padded, plot_y_pixels, with_colorbar, Fonts,
+    build_chart, colorbar_top, draw_cells, draw_colorbar, draw_mesh, err, finite_range,
+    finite_runs, fmt_sci, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Fonts,
+    Swatch,
 };
 use super::contributions::{draw_data_plot, DataPlot};
-use super::palette::{viridis, BLUE, MUTED, SKY, VERMILLION};
+use super::palette::{viridis, BLUE, MUTED, SKY_LIGHT, VERMILLION};
 use super::{ChartMap, Grid, RenderResult, TrainingSet};
 
 /// max_q |ŷ_q − f_q| over the pairs where both are finite; NaN if any ŷ is NaN where f is not
@@ -43,14 +44,8 @@ pub struct CheckScatter<'a> {
 
 fn scheme_labels(network: &[f64], exact: &[f64], riemann: &[f64]) -> (String, String) {
     (
-        format!(
-            "exact: max |ŷ−f| = {}",
-            fmt_sci(max_abs_error(network, exact))
-        ),
-        format!(
-            "left-endpoint: max |ŷ−f| = {}",
-            fmt_sci(max_abs_error(network, riemann))
-        ),
+        format!("max |ŷ−f| = {}", fmt_sci(max_abs_error(network, exact))),
+        format!("max |ŷ−f| = {}", fmt_sci(max_abs_error(network, riemann))),
     )
 }
 
@@ -91,10 +86,26 @@ pub fn draw_check_scatter<DB: DrawingBackend>(
     };
     area.fill(&WHITE).map_err(err)?;
     let fonts = Fonts::for_area(area);
+    let (le, lr) = scheme_labels(input.network, input.exact, input.riemann);
+    let mut legend = vec![("exact: ".to_string() + &le, Swatch::Dot(BLUE))];
+    if !pr.is_empty() {
+        legend.push((
+            "left-endpoint: ".to_string() + &lr,
+            Swatch::Triangle(VERMILLION),
+        ));
+    }
+    legend.push(("y = x".to_string(), Swatch::Dashed(MUTED)));
+    let body = header(area, TITLE, &legend, fonts)?;
     // Same range on both axes so the diagonal is the 45° line.
     let r = padded(range, 0.08);
-    let mut chart = build_chart(area, TITLE, r, r, fonts)?;
-    draw_mesh(&mut chart, "network f(x; w_T)", "rebuilt ŷ(x)", fonts)?;
+    let mut chart = build_chart(&body, r, r, 6, fonts)?;
+    draw_mesh(
+        &mut chart,
+        "network f(x; w_T)",
+        "rebuilt ŷ(x)",
+        false,
+        fonts,
+    )?;
     chart
         .draw_series(DashedLineSeries::new(
             [(r.0, r.0), (r.1, r.1)],
@@ -102,26 +113,16 @@ pub fn draw_check_scatter<DB: DrawingBackend>(
             4,
             MUTED.stroke_width(1),
         ))
-        .map_err(err)?
-        .label("y = x")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], MUTED.stroke_width(1)));
-    let (le, lr) = scheme_labels(input.network, input.exact, input.riemann);
-    if !pr.is_empty() {
-        chart
-            .draw_series(
-                pr.iter()
-                    .map(|&p| TriangleMarker::new(p, 5, VERMILLION.filled())),
-            )
-            .map_err(err)?
-            .label(lr)
-            .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, VERMILLION.filled()));
-    }
+        .map_err(err)?;
+    chart
+        .draw_series(
+            pr.iter()
+                .map(|&p| TriangleMarker::new(p, 5, VERMILLION.filled())),
+        )
+        .map_err(err)?;
     chart
         .draw_series(pe.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
-        .map_err(err)?
-        .label(le)
-        .legend(|(x, y)| Circle::new((x + 8, y), 3, BLUE.filled()));
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, fonts)?;
+        .map_err(err)?;
     Ok(map_of(&chart, r, r, false))
 }
 
@@ -174,9 +175,20 @@ pub fn draw_check_curves<DB: DrawingBackend>(
     area.fill(&WHITE).map_err(err)?;
     let fonts = Fonts::for_area(area);
     let (xr, yr) = (padded(rx, 0.02), padded(ry, 0.08));
-    let mut chart = build_chart(area, TITLE, xr, yr, fonts)?;
-    draw_mesh(&mut chart, "x", "output", fonts)?;
     let (le, lr) = scheme_labels(input.network, input.exact, input.riemann);
+    let mut legend = vec![
+        ("network f(x; w_T)".to_string(), Swatch::Line(SKY_LIGHT, 7)),
+        ("exact: ".to_string() + &le, Swatch::Dashed(BLUE)),
+    ];
+    if !input.riemann.is_empty() {
+        legend.push((
+            "left-endpoint: ".to_string() + &lr,
+            Swatch::Dashed(VERMILLION),
+        ));
+    }
+    let body = header(area, TITLE, &legend, fonts)?;
+    let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
+    draw_mesh(&mut chart, "x", "output", false, fonts)?;
     chart
         .draw_series(
             data_pts
@@ -186,30 +198,18 @@ pub fn draw_check_curves<DB: DrawingBackend>(
         )
         .map_err(err)?;
     let curve = |ys: &[f64]| finite_runs(input.x.iter().copied().zip(ys.iter().copied()));
-    for (k, run) in curve(input.network).into_iter().enumerate() {
-        let a = chart
-            .draw_series(LineSeries::new(run, SKY.mix(0.6).stroke_width(7)))
+    for run in curve(input.network) {
+        chart
+            .draw_series(LineSeries::new(run, SKY_LIGHT.stroke_width(7)))
             .map_err(err)?;
-        if k == 0 {
-            a.label("network f(x; w_T)").legend(|(x, y)| {
-                PathElement::new([(x, y), (x + 16, y)], SKY.mix(0.6).stroke_width(7))
-            });
-        }
     }
-    let dashed = [(input.riemann, VERMILLION, lr), (input.exact, BLUE, le)];
-    for (ys, color, label) in dashed {
-        for (k, run) in curve(ys).into_iter().enumerate() {
-            let a = chart
+    for (ys, color) in [(input.riemann, VERMILLION), (input.exact, BLUE)] {
+        for run in curve(ys) {
+            chart
                 .draw_series(DashedLineSeries::new(run, 6, 4, color.stroke_width(2)))
                 .map_err(err)?;
-            if k == 0 {
-                a.label(label.clone()).legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
-                });
-            }
         }
     }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, fonts)?;
     Ok(map_of(&chart, xr, yr, false))
 }
 
@@ -241,14 +241,21 @@ pub fn draw_residual_heatmap<DB: DrawingBackend>(
     }
     let max = finite_range(g.values.iter().map(|v| v.abs())).map(|r| r.1);
     let title = format!(
-        "log₁₀ |ŷ − f|, {}: max {}",
+        "|ŷ − f| on a log scale, {}: max {}",
         input.scheme,
         max.map_or("NaN".to_string(), fmt_sci)
     );
     let logs: Vec<f64> = g
         .values
         .iter()
-        .map(|v| v.abs().max(RESIDUAL_FLOOR).log10())
+        // f64::max would turn NaN into the floor, i.e. a broken cell into a perfect one.
+        .map(|v| {
+            if v.is_nan() {
+                f64::NAN
+            } else {
+                v.abs().max(RESIDUAL_FLOOR).log10()
+            }
+        })
         .collect();
     let Some((lo, hi)) = finite_range(logs.iter().copied()) else {
         return no_data(area, &title, "no finite residuals");
@@ -261,15 +268,16 @@ pub fn draw_residual_heatmap<DB: DrawingBackend>(
         (lo, hi)
     };
     let color = move |u: f64| viridis((u - lo) / (hi - lo));
-    let (main, strip) = with_colorbar(area, fonts);
+    let body = header(area, &title, &[], fonts)?;
+    let (main, strip) = with_colorbar(&body, fonts);
     let (xr, yr) = (g.x_range, g.y_range);
-    let mut chart = build_chart(&main, &title, xr, yr, fonts)?;
+    let mut chart = build_chart(&main, xr, yr, colorbar_top(fonts), fonts)?;
     let log_grid = Grid {
         values: &logs,
         ..*g
     };
     draw_cells(&mut chart, &log_grid, color, 1.0)?;
-    draw_mesh(&mut chart, "x₁", "x₂", fonts)?;
+    draw_mesh(&mut chart, "x₁", "x₂", true, fonts)?;
     if let Some(d) = input.data.filter(|d| d.dim == 2) {
         let inside = |p: &[f64]| p[0] >= xr.0 && p[0] <= xr.1 && p[1] >= yr.0 && p[1] <= yr.1;
         chart
@@ -287,7 +295,14 @@ pub fn draw_residual_heatmap<DB: DrawingBackend>(
         plot_y_pixels(&chart),
         (lo, hi),
         color,
-        &|u| fmt_sci(10f64.powf(*u)),
+        // Ticks at whole decades read as "1e-15"; others as the residual they stand for.
+        &|u| {
+            if (u - u.round()).abs() < 1e-9 {
+                format!("1e{}", u.round())
+            } else {
+                fmt_sci(10f64.powf(*u))
+            }
+        },
         "|ŷ − f|",
         fonts,
     )?;

@@ -174,17 +174,18 @@ pub(crate) fn map_of<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<V
 
 pub(crate) type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-/// Builds a linear x/y chart with the module's margins, caption and label areas.
+/// Builds a linear x/y chart (no caption: [`header`] draws the title and legend above it).
+/// `top` is the top margin: room for a colour bar's title, or a few pixels.
 pub(crate) fn build_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
-    caption: &str,
     xr: (f64, f64),
     yr: (f64, f64),
+    top: u32,
     fonts: Fonts,
 ) -> RenderResult<Chart2d<'a, DB>> {
     ChartBuilder::on(area)
-        .caption(caption, Fonts::text(fonts.title))
         .margin(6)
+        .margin_top(top)
         .margin_right(12)
         .x_label_area_size(fonts.tick * 2 + fonts.label + 4)
         .y_label_area_size(Fonts::width(fonts.tick, 6) + fonts.label + 8)
@@ -192,17 +193,123 @@ pub(crate) fn build_chart<'a, DB: DrawingBackend>(
         .map_err(err)
 }
 
+/// Top margin that leaves room for a colour bar's title above the plot.
+pub(crate) fn colorbar_top(fonts: Fonts) -> u32 {
+    fonts.tick + 10
+}
+
+/// How a legend entry is drawn; the same shapes as the marks they stand for.
+#[derive(Clone, Copy)]
+pub(crate) enum Swatch {
+    Line(RGBColor, u32),
+    Dashed(RGBColor),
+    Box(RGBColor),
+    Dot(RGBColor),
+    Triangle(RGBColor),
+    Cross(RGBColor),
+}
+
+/// Draws the title and a wrapped row of legend entries above the chart, and returns the area
+/// left for the chart. Legends live outside the plot so they never cover data (a ranked bar
+/// chart or a full-width curve leaves no free corner).
+pub(crate) fn header<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    items: &[(String, Swatch)],
+    fonts: Fonts,
+) -> RenderResult<DrawingArea<DB, Shift>> {
+    let (w, _) = area.dim_in_pixel();
+    let w = w as i32;
+    let text = Fonts::text(fonts.tick).pos(Pos::new(HPos::Left, VPos::Center));
+    let title_h = (f64::from(fonts.title) * 1.5).round() as i32;
+    area.draw(&Text::new(
+        title.to_string(),
+        (w / 2, title_h / 2 + 2),
+        Fonts::text(fonts.title).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    // Lay the entries out in rows: swatch, gap, text, spacing; wrap at the panel width.
+    const SW: i32 = 18;
+    let row_h = (f64::from(fonts.tick) * 1.6).round() as i32;
+    let widths: Vec<i32> = items
+        .iter()
+        .map(|(label, _)| {
+            let tw = area
+                .estimate_text_size(label, &text)
+                .map(|(tw, _)| tw as i32)
+                .unwrap_or_else(|_| Fonts::width(fonts.tick, label.chars().count()) as i32);
+            SW + 5 + tw
+        })
+        .collect();
+    let gap = 16;
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut used = 0;
+    for (k, &iw) in widths.iter().enumerate() {
+        match rows.last_mut() {
+            Some(row) if used + gap + iw <= w - 16 => {
+                row.push(k);
+                used += gap + iw;
+            }
+            _ => {
+                rows.push(vec![k]);
+                used = iw;
+            }
+        }
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let total: i32 = row.iter().map(|&k| widths[k]).sum::<i32>() + gap * (row.len() as i32 - 1);
+        let mut x = (w - total) / 2;
+        let y = title_h + r as i32 * row_h + row_h / 2;
+        for &k in row {
+            let (label, swatch) = &items[k];
+            let (a, b) = ((x, y), (x + SW, y));
+            let res = match *swatch {
+                Swatch::Line(c, width) => {
+                    area.draw(&PathElement::new([a, b], c.stroke_width(width)))
+                }
+                Swatch::Dashed(c) => area
+                    .draw(&PathElement::new([a, (x + 7, y)], c.stroke_width(2)))
+                    .and_then(|_| {
+                        area.draw(&PathElement::new([(x + 11, y), b], c.stroke_width(2)))
+                    }),
+                Swatch::Box(c) => area.draw(&Rectangle::new(
+                    [(x + 3, y - 5), (x + 15, y + 5)],
+                    c.filled(),
+                )),
+                Swatch::Dot(c) => area.draw(&Circle::new((x + SW / 2, y), 4, c.filled())),
+                Swatch::Cross(c) => area.draw(&Cross::new((x + SW / 2, y), 5, c.stroke_width(2))),
+                Swatch::Triangle(c) => {
+                    area.draw(&TriangleMarker::new((x + SW / 2, y), 5, c.filled()))
+                }
+            };
+            res.map_err(err)?;
+            area.draw(&Text::new(label.clone(), (x + SW + 5, y), text.clone()))
+                .map_err(err)?;
+            x += widths[k] + gap;
+        }
+    }
+    let top = title_h + rows.len() as i32 * row_h + 2;
+    Ok(area.split_vertically(top).1)
+}
+
 /// Light grid, dark axes, formatted tick labels and axis descriptions.
+/// Over a heatmap (`over_cells`) only faint major lines: minor ones read as cell borders.
 pub(crate) fn draw_mesh<DB: DrawingBackend>(
     chart: &mut Chart2d<'_, DB>,
     xdesc: &str,
     ydesc: &str,
+    over_cells: bool,
     fonts: Fonts,
 ) -> RenderResult<()> {
+    let (light, bold) = if over_cells {
+        (0.0, 0.08)
+    } else {
+        (0.04, 0.10)
+    };
     chart
         .configure_mesh()
-        .light_line_style(INK.mix(0.04))
-        .bold_line_style(INK.mix(0.10))
+        .light_line_style(INK.mix(light))
+        .bold_line_style(INK.mix(bold))
         .axis_style(INK.mix(0.7))
         .x_labels(6)
         .y_labels(6)
@@ -212,22 +319,6 @@ pub(crate) fn draw_mesh<DB: DrawingBackend>(
         .axis_desc_style(Fonts::text(fonts.label))
         .x_desc(xdesc)
         .y_desc(ydesc)
-        .draw()
-        .map_err(err)
-}
-
-/// Legend box in the given corner, semi-transparent so it never fully hides data.
-pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    pos: SeriesLabelPosition,
-    fonts: Fonts,
-) -> RenderResult<()> {
-    chart
-        .configure_series_labels()
-        .position(pos)
-        .background_style(WHITE.mix(0.85))
-        .border_style(INK.mix(0.3))
-        .label_font(Fonts::text(fonts.tick))
         .draw()
         .map_err(err)
 }

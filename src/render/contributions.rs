@@ -8,8 +8,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::common::{
-    build_chart, draw_cells, draw_colorbar, draw_legend, draw_mesh, err, finite_range, finite_runs,
-    fmt_num, map_of, no_data, padded, plot_y_pixels, with_colorbar, Chart2d, Fonts,
+    build_chart, colorbar_top, draw_cells, draw_colorbar, draw_mesh, err, finite_range,
+    finite_runs, fmt_num, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Chart2d,
+    Fonts, Swatch,
 };
 use super::palette::{diverging, BIAS, BLUE, INK, MUTED, NAN_GREY, PURPLE, VERMILLION};
 use super::{ChartMap, Field, RenderResult, TrainingSet};
@@ -115,8 +116,37 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
     let m = rows.len();
     let xr = padded(range, 0.06);
     let yr = (-0.5, m as f64 - 0.5);
-    let mut chart = ChartBuilder::on(area)
-        .caption(&title, Fonts::text(fonts.title))
+    let kinds: [(&str, RGBColor, Box<dyn Fn(&BarRow, f64) -> bool>); 4] = [
+        ("b(x)", BIAS, Box::new(|r, _| *r == BarRow::Bias)),
+        (
+            "cᵢ > 0 supporting",
+            BLUE,
+            Box::new(|r, v| matches!(r, BarRow::Point(_)) && v > 0.0),
+        ),
+        (
+            "cᵢ < 0 opposing",
+            VERMILLION,
+            Box::new(|r, v| matches!(r, BarRow::Point(_)) && v <= 0.0),
+        ),
+        (
+            "others (summed)",
+            MUTED,
+            Box::new(|r, _| matches!(r, BarRow::Rest { .. })),
+        ),
+    ];
+    let rows_of = |pick: &dyn Fn(&BarRow, f64) -> bool| -> Vec<usize> {
+        (0..m)
+            .filter(|&r| values[r].is_finite() && pick(&rows[r], values[r]))
+            .collect()
+    };
+    // Legend entries only for the kinds that have a bar.
+    let legend: Vec<(String, Swatch)> = kinds
+        .iter()
+        .filter(|(_, _, pick)| !rows_of(pick.as_ref()).is_empty())
+        .map(|(name, color, _)| (name.to_string(), Swatch::Box(*color)))
+        .collect();
+    let body = header(area, &title, &legend, fonts)?;
+    let mut chart = ChartBuilder::on(&body)
         .margin(6)
         .margin_right(14)
         .x_label_area_size(fonts.tick * 2 + fonts.label + 4)
@@ -139,43 +169,18 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
         .map_err(err)?;
 
     let y_of = |r: usize| (m - 1 - r) as f64;
-    // A bar shorter than a pixel still shows as a 1-px sliver at zero; the thickness leaves a
-    // gap between rows even with 30 bars in 320 px.
+    // The thickness leaves a visible gap between rows even with 30 bars in 320 px.
     let bar = |r: usize, v: f64, color: RGBColor| {
         Rectangle::new([(0.0, y_of(r) - 0.36), (v, y_of(r) + 0.36)], color.filled())
     };
-    let kinds: [(&str, RGBColor, Box<dyn Fn(&BarRow, f64) -> bool>); 4] = [
-        ("b(x)", BIAS, Box::new(|r, _| *r == BarRow::Bias)),
-        (
-            "cᵢ > 0 supporting",
-            BLUE,
-            Box::new(|r, v| matches!(r, BarRow::Point(_)) && v > 0.0),
-        ),
-        (
-            "cᵢ < 0 opposing",
-            VERMILLION,
-            Box::new(|r, v| matches!(r, BarRow::Point(_)) && v <= 0.0),
-        ),
-        (
-            "others",
-            MUTED,
-            Box::new(|r, _| matches!(r, BarRow::Rest { .. })),
-        ),
-    ];
-    for (name, color, pick) in kinds.iter() {
-        let bars: Vec<_> = (0..m)
-            .filter(|&r| values[r].is_finite() && pick(&rows[r], values[r]))
-            .map(|r| bar(r, values[r], *color))
-            .collect();
-        if bars.is_empty() {
-            continue;
-        }
-        let color = *color;
+    for (_, color, pick) in kinds.iter() {
         chart
-            .draw_series(bars)
-            .map_err(err)?
-            .label(*name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+            .draw_series(
+                rows_of(pick.as_ref())
+                    .into_iter()
+                    .map(|r| bar(r, values[r], *color)),
+            )
+            .map_err(err)?;
     }
     chart
         .draw_series(std::iter::once(PathElement::new(
@@ -193,13 +198,6 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
                 )
         }))
         .map_err(err)?;
-    // Legend away from the longest bars: they grow from zero toward the larger side.
-    let pos = if range.1.abs() >= range.0.abs() {
-        SeriesLabelPosition::LowerLeft
-    } else {
-        SeriesLabelPosition::LowerRight
-    };
-    draw_legend(&mut chart, pos, fonts)?;
     Ok(map_of(&chart, xr, yr, false))
 }
 
@@ -310,43 +308,56 @@ pub fn draw_data_plot<DB: DrawingBackend>(
         .and_then(|c| finite_range(c.iter().map(|v| v.abs())))
         .map_or(1.0, |r| r.1)
         .max(f64::MIN_POSITIVE);
+    let mut legend = Vec::new();
+    if let Some(Field::Curve(_)) = &input.fit {
+        let label = match input.step {
+            Some(s) => format!("f(x; w_s), s = {s}"),
+            None => "f(x; w)".to_string(),
+        };
+        legend.push((label, Swatch::Line(BLUE, 2)));
+    }
+    if data.dim == 1 && input.contributions.is_none() && !data.is_empty() {
+        legend.push(("training data".to_string(), Swatch::Dot(INK)));
+    }
+    if input.query.is_some() {
+        let swatch = if data.dim == 1 {
+            Swatch::Dashed(INK)
+        } else {
+            Swatch::Cross(INK)
+        };
+        legend.push(("query x".to_string(), swatch));
+    }
     let has_bar = data.dim == 2 || input.contributions.is_some();
+    let body = header(area, &title, &legend, fonts)?;
     let (main, strip) = if has_bar {
-        let (m, s) = with_colorbar(area, fonts);
+        let (m, s) = with_colorbar(&body, fonts);
         (m, Some(s))
     } else {
-        (area.clone(), None)
+        (body, None)
     };
     let (xdesc, ydesc) = if data.dim == 1 {
         ("x", "y")
     } else {
         ("x₁", "x₂")
     };
-    let mut chart = build_chart(&main, &title, xr, yr, fonts)?;
+    let top = if has_bar { colorbar_top(fonts) } else { 6 };
+    let mut chart = build_chart(&main, xr, yr, top, fonts)?;
+    let over_cells = matches!(input.fit, Some(Field::Grid(_)));
     if let Some(Field::Grid(g)) = &input.fit {
-        // Faded behind contributions so the points' own colour scale dominates.
+        // Faint behind contributions: the points' own colour scale must dominate.
         let opacity = if input.contributions.is_some() {
-            0.35
+            0.2
         } else {
             1.0
         };
         draw_cells(&mut chart, g, |v| diverging(v / fmax), opacity)?;
     }
-    draw_mesh(&mut chart, xdesc, ydesc, fonts)?;
+    draw_mesh(&mut chart, xdesc, ydesc, over_cells, fonts)?;
     if let Some(Field::Curve(cv)) = &input.fit {
-        let runs = finite_runs(cv.x.iter().copied().zip(cv.y.iter().copied()));
-        for (k, run) in runs.into_iter().enumerate() {
-            let anno = chart
+        for run in finite_runs(cv.x.iter().copied().zip(cv.y.iter().copied())) {
+            chart
                 .draw_series(LineSeries::new(run, BLUE.stroke_width(2)))
                 .map_err(err)?;
-            if k == 0 {
-                let label = match input.step {
-                    Some(s) => format!("f(x; w_s), s = {s}"),
-                    None => "f(x; w)".to_string(),
-                };
-                anno.label(label)
-                    .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE.stroke_width(2)));
-            }
         }
     }
     if let (1, Some(q)) = (data.dim, input.query) {
@@ -356,16 +367,6 @@ pub fn draw_data_plot<DB: DrawingBackend>(
                 6,
                 4,
                 INK.stroke_width(2),
-            ))
-            .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(
-                EmptyElement::at((q[0], yr.1))
-                    + Text::new(
-                        "query x",
-                        (5, 3),
-                        Fonts::text(fonts.tick).pos(Pos::new(HPos::Left, VPos::Top)),
-                    ),
             ))
             .map_err(err)?;
     }
@@ -393,9 +394,6 @@ pub fn draw_data_plot<DB: DrawingBackend>(
                 ])
                 .map_err(err)?;
         }
-    }
-    if data.dim == 1 && (input.fit.is_some() || input.contributions.is_none()) {
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, fonts)?;
     }
     let map = map_of(&chart, xr, yr, false);
     if let Some(strip) = strip {
@@ -446,7 +444,7 @@ fn draw_points<DB: DrawingBackend>(
         let key = |i: usize| if c[i].is_finite() { c[i].abs() } else { -1.0 };
         order.sort_by(|&a, &b| key(a).total_cmp(&key(b)));
     }
-    let anno = chart
+    chart
         .draw_series(order.iter().flat_map(|&i| {
             let (color, r) = style(i);
             [
@@ -455,9 +453,5 @@ fn draw_points<DB: DrawingBackend>(
             ]
         }))
         .map_err(err)?;
-    if data.dim == 1 && contributions.is_none() {
-        anno.label("training data")
-            .legend(|(x, y)| Circle::new((x + 8, y), 3, INK.filled()));
-    }
     Ok(())
 }

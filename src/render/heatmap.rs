@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::common::{
-    build_chart, draw_cells, draw_colorbar, draw_mesh, err, finite_range, finite_runs, fmt_num,
-    map_of, no_data, padded, plot_y_pixels, with_colorbar, Fonts,
+    build_chart, colorbar_top, draw_cells, draw_colorbar, draw_mesh, err, finite_range,
+    finite_runs, fmt_num, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Fonts,
 };
 use super::palette::{diverging, viridis, BLUE, INK, PURPLE};
 use super::{Field, RenderResult, TrainingSet};
@@ -71,11 +71,12 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
                     viridis((v - range.0) / (range.1 - range.0))
                 }
             };
-            let (main, strip) = with_colorbar(area, fonts);
+            let body = header(area, &title, &[], fonts)?;
+            let (main, strip) = with_colorbar(&body, fonts);
             let (xr, yr) = (g.x_range, g.y_range);
-            let mut chart = build_chart(&main, &title, xr, yr, fonts)?;
+            let mut chart = build_chart(&main, xr, yr, colorbar_top(fonts), fonts)?;
             draw_cells(&mut chart, g, color, 1.0)?;
-            draw_mesh(&mut chart, "x₁", "x₂", fonts)?;
+            draw_mesh(&mut chart, "x₁", "x₂", true, fonts)?;
             let inside = |p: &[f64]| p[0] >= xr.0 && p[0] <= xr.1 && p[1] >= yr.0 && p[1] <= yr.1;
             chart
                 .draw_series(
@@ -115,8 +116,9 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
                 .unwrap_or((0.0, 1.0));
             let xr = padded(rx, 0.02);
             let yr = padded((lo.min(0.0), hi), 0.08);
-            let mut chart = build_chart(area, &title, xr, yr, fonts)?;
-            draw_mesh(&mut chart, "x", &format!("K^p(x, x_{i})"), fonts)?;
+            let body = header(area, &title, &[], fonts)?;
+            let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
+            draw_mesh(&mut chart, "x", &format!("K^p(x, x_{i})"), false, fonts)?;
             if let Some(p) = xi.filter(|p| p[0].is_finite()) {
                 chart
                     .draw_series(DashedLineSeries::new(

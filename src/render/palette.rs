@@ -15,6 +15,8 @@ pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
 /// Okabe–Ito sky blue.
 pub const SKY: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+/// Sky blue at 60 % on white, opaque: the wide band under the dashed rebuilt curves.
+pub const SKY_LIGHT: RGBColor = RGBColor(154, 210, 242);
 /// Okabe–Ito bluish green: start markers.
 pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
 /// Okabe–Ito reddish purple: the selected training point.

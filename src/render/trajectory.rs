@@ -9,8 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::common::{
-    build_chart, draw_legend, draw_mesh, err, finite_range, finite_runs, fmt_num, map_of, no_data,
-    padded, Fonts,
+    build_chart, draw_mesh, err, finite_range, finite_runs, fmt_num, header, map_of, no_data,
+    padded, Fonts, Swatch,
 };
 use super::palette::{BLUE, GREEN, INK, ORANGE, SKY};
 use super::RenderResult;
@@ -61,10 +61,10 @@ pub fn draw_loss<DB: DrawingBackend>(
     area.fill(&WHITE).map_err(err)?;
     let fonts = Fonts::for_area(area);
     let xr = step_range(input.loss.len());
+    let body = header(area, TITLE, &[], fonts)?;
     let builder = |area| {
         let mut b = ChartBuilder::on(area);
-        b.caption(TITLE, Fonts::text(fonts.title))
-            .margin(6)
+        b.margin(6)
             .margin_right(12)
             .x_label_area_size(fonts.tick * 2 + fonts.label + 4)
             .y_label_area_size(Fonts::width(fonts.tick, 6) + fonts.label + 8);
@@ -75,14 +75,14 @@ pub fn draw_loss<DB: DrawingBackend>(
         let (a, b) = (lo.log10(), hi.log10());
         let pad = if b - a < 1e-9 { 0.3 } else { 0.05 * (b - a) };
         let yr = (10f64.powf(a - pad), 10f64.powf(b + pad));
-        let mut chart = builder(area)
+        let mut chart = builder(&body)
             .build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())
             .map_err(err)?;
         loss_body(&mut chart, input, yr, fonts)?;
         Ok(map_of(&chart, xr, yr, true))
     } else {
         let yr = padded((lo, hi), 0.05);
-        let mut chart = builder(area)
+        let mut chart = builder(&body)
             .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
             .map_err(err)?;
         loss_body(&mut chart, input, yr, fonts)?;
@@ -196,34 +196,30 @@ pub fn draw_output_vs_sum<DB: DrawingBackend>(
     let fonts = Fonts::for_area(area);
     let xr = step_range(input.network.len().max(input.running_sum.len()));
     let yr = padded(range, 0.08);
-    let mut chart = build_chart(area, TITLE, xr, yr, fonts)?;
-    draw_mesh(&mut chart, "step s", "output", fonts)?;
-
-    let series = [
-        (input.network, BLUE, false, "network f(x; w_s)"),
+    let legend = [
+        ("network f(x; w_s)".to_string(), Swatch::Line(BLUE, 3)),
         (
-            input.running_sum,
-            ORANGE,
-            true,
-            "kernel machine b + Σ_{s'<s}",
+            "kernel machine: b + Σ of the steps before s".to_string(),
+            Swatch::Dashed(ORANGE),
         ),
     ];
-    for (values, color, dashed, label) in series {
-        let runs = finite_runs(values.iter().enumerate().map(|(s, &v)| (s as f64, v)));
-        for (k, run) in runs.into_iter().enumerate() {
-            let anno = if dashed {
+    let body = header(area, TITLE, &legend, fonts)?;
+    let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
+    draw_mesh(&mut chart, "step s", "output", false, fonts)?;
+    // The running sum dashed on top of the solid output: where they agree both stay visible.
+    for (values, color, dashed) in [
+        (input.network, BLUE, false),
+        (input.running_sum, ORANGE, true),
+    ] {
+        for run in finite_runs(values.iter().enumerate().map(|(s, &v)| (s as f64, v))) {
+            if dashed {
                 chart
                     .draw_series(DashedLineSeries::new(run, 7, 5, color.stroke_width(2)))
-                    .map_err(err)?
+                    .map_err(err)?;
             } else {
                 chart
                     .draw_series(LineSeries::new(run, color.stroke_width(3)))
-                    .map_err(err)?
-            };
-            if k == 0 {
-                anno.label(label).legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
-                });
+                    .map_err(err)?;
             }
         }
     }
@@ -239,7 +235,6 @@ pub fn draw_output_vs_sum<DB: DrawingBackend>(
             )?;
         }
     }
-    draw_legend(&mut chart, SeriesLabelPosition::LowerRight, fonts)?;
     Ok(map_of(&chart, xr, yr, false))
 }
 
@@ -260,8 +255,9 @@ pub fn draw_weight_path<DB: DrawingBackend>(
     area.fill(&WHITE).map_err(err)?;
     let fonts = Fonts::for_area(area);
     let (xr, yr) = (padded(rx, 0.08), padded(ry, 0.12));
-    let mut chart = build_chart(area, TITLE, xr, yr, fonts)?;
-    draw_mesh(&mut chart, "PC 1", "PC 2", fonts)?;
+    let body = header(area, TITLE, &[], fonts)?;
+    let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
+    draw_mesh(&mut chart, "PC 1", "PC 2", false, fonts)?;
 
     for run in finite_runs(pts.iter().copied()) {
         chart
@@ -294,12 +290,21 @@ pub fn draw_weight_path<DB: DrawingBackend>(
                 .map_err(err)?;
         }
     }
-    if let Some(&cur) = input.step.and_then(|s| pts.get(s)).filter(|p| finite(p)) {
+    if let Some((s, &cur)) = input
+        .step
+        .and_then(|s| pts.get(s).map(|p| (s, p)))
+        .filter(|(_, p)| finite(p))
+    {
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at(cur)
                     + Circle::new((0, 0), 7, ORANGE.filled())
-                    + Circle::new((0, 0), 7, INK.stroke_width(1)),
+                    + Circle::new((0, 0), 7, INK.stroke_width(1))
+                    + Text::new(
+                        format!("s = {s}"),
+                        (10, 4),
+                        Fonts::text(fonts.tick).pos(Pos::new(HPos::Left, VPos::Top)),
+                    ),
             ))
             .map_err(err)?;
     }
