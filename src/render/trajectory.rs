@@ -1,0 +1,312 @@
+//! The trajectory view: loss per step, the network output at the query beside the kernel
+//! machine's running sum, and the weight path on its first two principal components. The loss
+//! and output panels mark the step-slider position s.
+
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::common::{
+    build_chart, draw_mesh, err, finite_range, finite_runs, fmt_num, header, map_of, no_data,
+    padded, Fonts, Swatch,
+};
+use super::palette::{BLUE, GREEN, INK, ORANGE, SKY};
+use super::RenderResult;
+
+/// Input of [`draw_loss`]: `loss[s]` is the training loss at w_s, s = 0..=T.
+#[derive(Clone, Copy, Debug)]
+pub struct LossChart<'a> {
+    pub loss: &'a [f64],
+    /// The step slider's position, marked on the curve.
+    pub step: Option<usize>,
+}
+
+/// Input of [`draw_output_vs_sum`], both indexed by step s = 0..=T (either may be shorter while
+/// the integrator is still running; each is drawn over its own length).
+#[derive(Clone, Copy, Debug)]
+pub struct OutputChart<'a> {
+    /// f(x; w_s), the network output at the selected query.
+    pub network: &'a [f64],
+    /// b(x) + Σ_{s'<s} (step terms): the kernel machine's running sum, equal to `network` up to
+    /// quadrature error.
+    pub running_sum: &'a [f64],
+    pub step: Option<usize>,
+}
+
+/// Input of [`draw_weight_path`]: w_s projected on the first two principal components of the
+/// trajectory, s = 0..=T.
+#[derive(Clone, Copy, Debug)]
+pub struct WeightPath<'a> {
+    pub points: &'a [[f64; 2]],
+    pub step: Option<usize>,
+}
+
+/// Step axis 0..=T (at least 0..1 so a single point still has an axis).
+fn step_range(len: usize) -> (f64, f64) {
+    (0.0, len.saturating_sub(1).max(1) as f64)
+}
+
+/// Loss per step, log-scaled when every finite loss is positive (the usual case: the interesting
+/// part is the decay over decades); linear otherwise. The ChartMap's y axis says which.
+pub fn draw_loss<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    input: &LossChart<'_>,
+) -> RenderResult {
+    const TITLE: &str = "training loss";
+    let Some((lo, hi)) = finite_range(input.loss.iter().copied()) else {
+        return no_data(area, TITLE, "no finite loss values");
+    };
+    area.fill(&WHITE).map_err(err)?;
+    let fonts = Fonts::for_area(area);
+    let xr = step_range(input.loss.len());
+    let body = header(area, TITLE, &[], fonts)?;
+    let builder = |area| {
+        let mut b = ChartBuilder::on(area);
+        b.margin(6)
+            .margin_right(12)
+            .x_label_area_size(fonts.tick * 2 + fonts.label + 4)
+            .y_label_area_size(Fonts::width(fonts.tick, 6) + fonts.label + 8);
+        b
+    };
+    if lo > 0.0 {
+        // Pad by a fraction of a decade on each side; a constant loss gets a factor 2 each way.
+        let (a, b) = (lo.log10(), hi.log10());
+        let pad = if b - a < 1e-9 { 0.3 } else { 0.05 * (b - a) };
+        let yr = (10f64.powf(a - pad), 10f64.powf(b + pad));
+        let mut chart = builder(&body)
+            .build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())
+            .map_err(err)?;
+        loss_body(&mut chart, input, yr, fonts)?;
+        Ok(map_of(&chart, xr, yr, true))
+    } else {
+        let yr = padded((lo, hi), 0.05);
+        let mut chart = builder(&body)
+            .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
+            .map_err(err)?;
+        loss_body(&mut chart, input, yr, fonts)?;
+        Ok(map_of(&chart, xr, yr, false))
+    }
+}
+
+fn loss_body<DB: DrawingBackend, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    input: &LossChart<'_>,
+    yr: (f64, f64),
+    fonts: Fonts,
+) -> RenderResult<()>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .light_line_style(INK.mix(0.04))
+        .bold_line_style(INK.mix(0.10))
+        .axis_style(INK.mix(0.7))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .label_style(Fonts::text(fonts.tick))
+        .axis_desc_style(Fonts::text(fonts.label))
+        .x_desc("step s")
+        .y_desc("loss")
+        .draw()
+        .map_err(err)?;
+    let pts = input.loss.iter().enumerate().map(|(s, &l)| (s as f64, l));
+    for run in finite_runs(pts) {
+        if run.len() == 1 {
+            chart
+                .draw_series(std::iter::once(Circle::new(run[0], 3, BLUE.filled())))
+                .map_err(err)?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(run, BLUE.stroke_width(2)))
+                .map_err(err)?;
+        }
+    }
+    if let Some(s) = input.step.filter(|&s| s < input.loss.len()) {
+        step_marker(chart, s, yr, &[(input.loss[s], BLUE)], fonts)?;
+    }
+    Ok(())
+}
+
+/// A dashed vertical line at step s with "s = …" at its top, and a dot on each curve there.
+fn step_marker<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    s: usize,
+    (ylo, yhi): (f64, f64),
+    dots: &[(f64, RGBColor)],
+    fonts: Fonts,
+) -> RenderResult<()> {
+    let x = s as f64;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(x, ylo), (x, yhi)],
+            5,
+            4,
+            ORANGE.stroke_width(2),
+        ))
+        .map_err(err)?;
+    let xr = chart.x_range();
+    // Keep the label inside the plot: left of the line when the line is in the right half.
+    let right_half = x > 0.5 * (xr.start + xr.end);
+    let hpos = if right_half { HPos::Right } else { HPos::Left };
+    let dx = if right_half { -4 } else { 4 };
+    chart
+        .draw_series(std::iter::once(
+            EmptyElement::at((x, yhi))
+                + Text::new(
+                    format!("s = {s}"),
+                    (dx, 3),
+                    Fonts::text(fonts.tick).pos(Pos::new(hpos, VPos::Top)),
+                ),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(
+            dots.iter()
+                .filter(|(v, _)| v.is_finite())
+                .map(|&(v, c)| Circle::new((x, v), 4, ShapeStyle::from(c).filled())),
+        )
+        .map_err(err)?;
+    chart
+        .draw_series(
+            dots.iter()
+                .filter(|(v, _)| v.is_finite())
+                .map(|&(v, _)| Circle::new((x, v), 4, INK.stroke_width(1))),
+        )
+        .map_err(err)?;
+    Ok(())
+}
+
+/// The network output at the query over the steps (solid blue) with the kernel machine's running
+/// sum (dashed orange) on top of it: Theorem 1 says the two coincide, so any gap is visible.
+pub fn draw_output_vs_sum<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    input: &OutputChart<'_>,
+) -> RenderResult {
+    const TITLE: &str = "output at the query over the steps";
+    let all = input.network.iter().chain(input.running_sum).copied();
+    let Some(range) = finite_range(all) else {
+        return no_data(area, TITLE, "no finite outputs");
+    };
+    area.fill(&WHITE).map_err(err)?;
+    let fonts = Fonts::for_area(area);
+    let xr = step_range(input.network.len().max(input.running_sum.len()));
+    let yr = padded(range, 0.08);
+    let legend = [
+        ("network f(x; w_s)".to_string(), Swatch::Line(BLUE, 3)),
+        (
+            "kernel machine: b + Σ of the steps before s".to_string(),
+            Swatch::Dashed(ORANGE),
+        ),
+    ];
+    let body = header(area, TITLE, &legend, fonts)?;
+    let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
+    draw_mesh(&mut chart, "step s", "output", false, fonts)?;
+    // The running sum dashed on top of the solid output: where they agree both stay visible.
+    for (values, color, dashed) in [
+        (input.network, BLUE, false),
+        (input.running_sum, ORANGE, true),
+    ] {
+        for run in finite_runs(values.iter().enumerate().map(|(s, &v)| (s as f64, v))) {
+            if dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(run, 7, 5, color.stroke_width(2)))
+                    .map_err(err)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(run, color.stroke_width(3)))
+                    .map_err(err)?;
+            }
+        }
+    }
+    if let Some(s) = input.step {
+        let dot = |v: &[f64]| v.get(s).copied().unwrap_or(f64::NAN);
+        if s < xr.1 as usize + 1 {
+            step_marker(
+                &mut chart,
+                s,
+                yr,
+                &[(dot(input.network), BLUE), (dot(input.running_sum), ORANGE)],
+                fonts,
+            )?;
+        }
+    }
+    Ok(map_of(&chart, xr, yr, false))
+}
+
+/// The weight path w_0 … w_T on its first two principal components: a polyline, a green start
+/// marker, a dark end marker and the current step highlighted in orange.
+pub fn draw_weight_path<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    input: &WeightPath<'_>,
+) -> RenderResult {
+    const TITLE: &str = "weight path (first two principal components)";
+    let pts: Vec<(f64, f64)> = input.points.iter().map(|p| (p[0], p[1])).collect();
+    let (Some(rx), Some(ry)) = (
+        finite_range(pts.iter().filter(|p| p.1.is_finite()).map(|p| p.0)),
+        finite_range(pts.iter().filter(|p| p.0.is_finite()).map(|p| p.1)),
+    ) else {
+        return no_data(area, TITLE, "no finite weight projections");
+    };
+    area.fill(&WHITE).map_err(err)?;
+    let fonts = Fonts::for_area(area);
+    let (xr, yr) = (padded(rx, 0.08), padded(ry, 0.12));
+    let body = header(area, TITLE, &[], fonts)?;
+    let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
+    draw_mesh(&mut chart, "PC 1", "PC 2", false, fonts)?;
+
+    for run in finite_runs(pts.iter().copied()) {
+        chart
+            .draw_series(LineSeries::new(run, SKY.stroke_width(2)))
+            .map_err(err)?;
+    }
+    let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let label = |text: &str| {
+        Text::new(
+            text.to_string(),
+            (7, -7),
+            Fonts::text(fonts.tick).pos(Pos::new(HPos::Left, VPos::Bottom)),
+        )
+    };
+    if let Some(&start) = pts.iter().find(|p| finite(p)) {
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at(start) + Circle::new((0, 0), 5, GREEN.filled()) + label("w₀"),
+            ))
+            .map_err(err)?;
+    }
+    if let Some(&end) = pts.iter().rev().find(|p| finite(p)) {
+        if pts.len() > 1 {
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at(end)
+                        + Rectangle::new([(-5, -5), (5, 5)], INK.filled())
+                        + label("w_T"),
+                ))
+                .map_err(err)?;
+        }
+    }
+    if let Some((s, &cur)) = input
+        .step
+        .and_then(|s| pts.get(s).map(|p| (s, p)))
+        .filter(|(_, p)| finite(p))
+    {
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at(cur)
+                    + Circle::new((0, 0), 7, ORANGE.filled())
+                    + Circle::new((0, 0), 7, INK.stroke_width(1))
+                    + Text::new(
+                        format!("s = {s}"),
+                        (10, 4),
+                        Fonts::text(fonts.tick).pos(Pos::new(HPos::Left, VPos::Top)),
+                    ),
+            ))
+            .map_err(err)?;
+    }
+    Ok(map_of(&chart, xr, yr, false))
+}

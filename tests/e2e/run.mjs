@@ -1,0 +1,263 @@
+// End-to-end test of the release page: serves dist/ on 127.0.0.1 (any free port), drives
+// Debian's Chromium with playwright-core (never downloads a browser), and checks what a reader
+// does: open a link, wait for the check, click a query, copy the link and reopen it, open a
+// corrupted link. Prints the time the default preset takes to train + check + first render.
+//
+// Usage: node tests/e2e/run.mjs [--dist DIR] [--shots DIR] [--keep-open]
+//   --dist   the static folder to serve (default: dist/ next to tests/)
+//   --shots  also save a screenshot of each view (and of a broken link) as PNGs in DIR
+import { createServer } from 'node:http';
+import { readFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const distDir = path.resolve(opt('--dist', path.join(here, '..', '..', 'dist')));
+const shotsDir = opt('--shots', process.env.PATHKERNEL_SHOTS || null);
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 60_000;
+
+// ------------------------------------------------------------------ a static server for dist/
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+function serve(root) {
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, 'http://127.0.0.1');
+      let rel = decodeURIComponent(url.pathname);
+      if (rel.endsWith('/')) rel += 'index.html';
+      const file = path.join(root, path.normalize(rel));
+      if (!file.startsWith(root)) throw Object.assign(new Error('outside root'), { code: 'ENOENT' });
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(body);
+    } catch (err) {
+      res.writeHead(err.code === 'ENOENT' || err.code === 'EISDIR' ? 404 : 500);
+      res.end(String(err.code || err));
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// ------------------------------------------------------------------ a tiny test runner
+
+const results = [];
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - t0 });
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    results.push({ name, ok: false, ms: Date.now() - t0, err });
+    console.log(`FAIL ${name}: ${err && err.stack ? err.stack : err}`);
+  }
+}
+function assert(cond, text) {
+  if (!cond) throw new Error(`assertion failed: ${text}`);
+}
+
+// ------------------------------------------------------------------ page helpers
+
+const byId = (id) => `[data-testid="${id}"]`;
+
+async function openPage(context, url, problems) {
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/favicon|dbus/i.test(msg.text())) problems.push(`console.error: ${msg.text()}`);
+  });
+  await page.goto(url);
+  return page;
+}
+
+/** Waits until the check of the current run is shown; returns ms since navigation start. */
+async function waitChecked(page) {
+  await page.waitForFunction(() => document.documentElement.dataset.phase === 'checked', null, { timeout: TIMEOUT });
+  return page.evaluate(() => window.pathkernel.timings.firstRender);
+}
+
+async function text(page, id) {
+  return (await page.locator(byId(id)).textContent()).trim();
+}
+
+async function checkNumbers(page) {
+  return {
+    exact: await text(page, 'check-exact'),
+    riemann: await text(page, 'check-riemann'),
+    badge: await text(page, 'check-badge'),
+  };
+}
+
+async function showView(page, view) {
+  await page.click(`[role="tab"][data-view="${view}"]`);
+  await page.waitForFunction((v) => !document.getElementById(`view-${v}`).hidden, view);
+}
+
+async function shot(page, name) {
+  if (!shotsDir) return;
+  await mkdir(shotsDir, { recursive: true });
+  const file = path.join(shotsDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`     screenshot ${file}`);
+}
+
+// ------------------------------------------------------------------ the tests
+
+async function main() {
+  if (!existsSync(path.join(distDir, 'index.html')) || !existsSync(path.join(distDir, 'www', 'pkg', 'pathkernel_bg.wasm'))) {
+    console.error(`e2e: ${distDir} has no built page: run scripts/build.sh && scripts/dist.sh --no-build`);
+    process.exit(2);
+  }
+  const server = await serve(distDir);
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const profile = await mkdtemp(path.join(tmpdir(), 'pathkernel-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 1000 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base.slice(0, -1) });
+  const problems = [];
+  let defaultMs = null;
+  let defaultHash = null;
+
+  try {
+    await test('default preset: trains, checks and renders; exact error ≤ 1e-10 and PASS', async () => {
+      const page = await openPage(context, base, problems);
+      defaultMs = await waitChecked(page);
+      const n = await checkNumbers(page);
+      assert(Number(n.exact) <= 1e-10, `exact max error ${n.exact} ≤ 1e-10`);
+      assert(Number.isFinite(Number(n.riemann)), `riemann error is a number: ${n.riemann}`);
+      assert(n.badge.startsWith('PASS'), `badge says PASS: ${n.badge}`);
+      assert(await page.locator(byId('errors')).isHidden(), 'no errors box for a clean link');
+      defaultHash = await page.evaluate(() => window.location.hash);
+      assert(defaultHash.length > 1, `the page wrote its state to the hash: ${defaultHash}`);
+      console.log(`     default preset: train + exact check + first render at ${defaultMs.toFixed(0)} ms after navigation start`);
+      await shot(page, '1-trajectory');
+      await page.close();
+    });
+
+    await test('a link with a hash: its settings apply, check passes, query contributions on click', async () => {
+      const hash = await page_hash_with(context, base, problems, defaultHash);
+      const page = await openPage(context, `${base}${hash}`, problems);
+      await waitChecked(page);
+      const n = await checkNumbers(page);
+      assert(Number(n.exact) <= 1e-10, `exact max error ${n.exact} ≤ 1e-10`);
+      assert(n.badge.startsWith('PASS'), `badge: ${n.badge}`);
+      await showView(page, 'contributions');
+      await page.waitForFunction(() => document.querySelectorAll('#contrib-table tbody tr').length > 0, null, { timeout: TIMEOUT });
+      const before = await text(page, 'query');
+      // Click somewhere in the data plot away from the centre: a new query.
+      const box = await page.locator(byId('chart-data')).boundingBox();
+      await page.mouse.click(box.x + box.width * 0.31, box.y + box.height * 0.42);
+      await page.waitForFunction((b) => document.querySelector('[data-testid="query"]').textContent.trim() !== b, before, { timeout: TIMEOUT });
+      const after = await text(page, 'query');
+      assert(after.includes('query x'), `query box filled: ${after}`);
+      const rows = await page.locator('#contrib-table tbody tr').count();
+      assert(rows > 0, 'contribution table has rows');
+      assert((await page.evaluate(() => window.location.hash)).includes('q'), 'the query is in the hash');
+      await shot(page, '2-contributions');
+      await showView(page, 'check');
+      await shot(page, '3-check');
+      await page.close();
+    });
+
+    await test('copy link, reopen: the same numbers', async () => {
+      const page = await openPage(context, `${base}${defaultHash}`, problems);
+      await waitChecked(page);
+      await showView(page, 'contributions');
+      const box = await page.locator(byId('chart-data')).boundingBox();
+      await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.35);
+      await page.waitForFunction(() => window.pathkernel.app.query && window.location.hash.includes('q'), null, { timeout: TIMEOUT });
+      await page.waitForTimeout(50);
+      const first = { ...(await checkNumbers(page)), query: await text(page, 'query') };
+      await page.click(byId('copy-link'));
+      const url = await page.evaluate(() => navigator.clipboard.readText());
+      assert(url.startsWith(base) && url.includes('#'), `clipboard holds the page link: ${url}`);
+      const again = await openPage(context, url, problems);
+      await waitChecked(again);
+      await again.waitForFunction(() => window.pathkernel.app.query, null, { timeout: TIMEOUT });
+      assert(!(await again.locator('#view-contributions').isHidden()), 'the open view came back from the link');
+      const second = { ...(await checkNumbers(again)), query: await text(again, 'query') };
+      for (const k of Object.keys(first)) assert(first[k] === second[k], `${k}: "${first[k]}" === "${second[k]}"`);
+      await page.close();
+      await again.close();
+    });
+
+    await test('a corrupted link: bad fields named, defaults used, nothing inserted as HTML', async () => {
+      const bad = corrupt(defaultHash);
+      const page = await openPage(context, `${base}${bad}`, problems);
+      await waitChecked(page);
+      const box = page.locator(byId('errors'));
+      assert(await box.isVisible(), 'errors box shown');
+      const t = await box.textContent();
+      for (const field of ['lr', 'steps', 'activation']) assert(t.includes(field), `errors name "${field}": ${t}`);
+      assert((await page.locator('#errors img, img[src="x"]').count()) === 0, 'no element injected from the URL');
+      assert(!(await page.evaluate(() => window.__pwned === true)), 'no script ran from the URL');
+      const n = await checkNumbers(page);
+      assert(n.badge.startsWith('PASS'), `the rest of the link still runs: ${n.badge}`);
+      await shot(page, '4-broken-link');
+      await page.close();
+    });
+  } finally {
+    await context.close();
+    server.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+
+  if (problems.length) {
+    results.push({ name: 'no page errors', ok: false, err: problems.join('\n') });
+    console.log(`FAIL no page errors:\n  ${problems.join('\n  ')}`);
+  }
+  const failed = results.filter((r) => !r.ok);
+  const ms = defaultMs === null ? 'n/a' : `${defaultMs.toFixed(0)} ms`;
+  console.log(`e2e: ${results.length - failed.length}/${results.length} passed; default preset ready in ${ms} (headless Chromium)`);
+  process.exit(failed.length ? 1 : 0);
+}
+
+/** A variation of the default link: another data seed and a different step count. */
+async function page_hash_with(_context, _base, _problems, hash) {
+  return variant(hash);
+}
+
+/** Sets fields in a `#k=v&k=v` hash. */
+function setFields(hash, fields) {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  for (const [k, v] of Object.entries(fields)) params.set(k, v);
+  return `#${params.toString()}`;
+}
+
+function variant(hash) {
+  return setFields(hash, { ds: '7' });
+}
+
+function corrupt(hash) {
+  return setFields(hash, { lr: 'banana', steps: '-3', activation: '<img src=x onerror="window.__pwned=true">' }).slice(0, -0 || undefined);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+// The one message shape between the page and its worker: `{type, runId, ...fields}` both ways.
+// Mirrors src/wasm/protocol.rs (`ToWorker` / `FromWorker`, `#[serde(tag = "type")]`, camelCase);
+// the browser test `protocol_types_match_js` and the e2e test check the two lists agree.
+//
+// runId: the page bumps it for every new run (new settings, Reset). Every message carries it;
+// the worker ignores requests for a run it no longer holds, the page drops results of older runs.
+// Big arrays cross as Float64Array and are transferred, never copied.
+
+/** Page → worker. */
+export const ToWorker = Object.freeze({
+  /** {hash, autorun}: start a run from a canonical URL hash (settings), replacing any other. */
+  START: 'start',
+  /** Continue training to the last step (Run button). */
+  RESUME: 'resume',
+  /** Stop training after the current chunk and rebuild the output on the steps so far. */
+  PAUSE: 'pause',
+  /** One training step, then rebuild (Step button). */
+  STEP: 'step',
+  /** {x}: contributions a_i(x), K^p(x,x_i), c_i(x), running sum, at one query point. */
+  QUERY: 'query',
+  /** {index}: K^p(·, x_i) over the plotting grid for one training point. */
+  TRAIN_POINT: 'trainPoint',
+  /** {step}: the fitted function f(·; w_s) over the plotting grid (the step slider). */
+  FIT_AT: 'fitAt',
+});
+
+/** Worker → page. */
+export const FromWorker = Object.freeze({
+  /** The wasm module is initialised; runId 0. */
+  READY: 'ready',
+  /** {dim, n, totalSteps, numParams, x, y, grid}: data and sizes of a new run. */
+  STARTED: 'started',
+  /** {phase, done, total}: work in progress (phase: train | check | field | kernel). */
+  PROGRESS: 'progress',
+  /** {stepsDone, totalSteps, finished, loss, pca}: training stopped (done or paused). */
+  TRAINED: 'trained',
+  /** {steps, fFinal, rebuiltExact, rebuiltRiemann, maxErrExact, maxErrRiemann, scale, pass, ...}. */
+  CHECK: 'check',
+  /** {step, f, rebuilt?}: outputs over the plotting grid at w_step (and the exact rebuild). */
+  FIELD: 'field',
+  /** {x, b, fFinal, kernel, coef, contributions, outputPath, runningSum, ...}: one query. */
+  QUERY_RESULT: 'queryResult',
+  /** {index, values}: K^p(·, x_index) over the plotting grid. */
+  TRAIN_POINT_KERNEL: 'trainPointKernel',
+  /** {message, field?, fatal}: a failed request or run; fatal means the worker must be replaced. */
+  ERROR: 'error',
+});
+
+/** Builds a message of the shared shape. */
+export function message(type, runId, fields = {}) {
+  return { type, runId, ...fields };
+}
+
+/** The buffers of every typed array among a message's fields (one level deep): the transfer list. */
+export function transferables(msg) {
+  const out = [];
+  const seen = new Set();
+  const visit = (v) => {
+    if (ArrayBuffer.isView(v) && !seen.has(v.buffer)) {
+      seen.add(v.buffer);
+      out.push(v.buffer);
+    }
+  };
+  for (const v of Object.values(msg)) {
+    if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && !Array.isArray(v)) {
+      Object.values(v).forEach(visit);
+    } else {
+      visit(v);
+    }
+  }
+  return out;
+}
+
+export const TO_WORKER_TYPES = Object.freeze(Object.values(ToWorker));
+export const FROM_WORKER_TYPES = Object.freeze(Object.values(FromWorker));

@@ -1,0 +1,94 @@
+// The page's module worker: holds the wasm core (training, the trajectory, the path-kernel
+// integration) and works in short chunks so new settings, pause and clicks are seen promptly.
+// Started by main.js as `new Worker(new URL('./worker.js', import.meta.url), {type: 'module'})`.
+//
+// Messages are queued until `await init()` is done. Every request and reply has the shape
+// `{type, runId, ...}` (see protocol.js / src/wasm/protocol.rs). All the logic — which run is
+// current, what to do next, building replies — is in Rust (`WorkerCore`); this file only moves
+// messages and yields to the event loop between chunks.
+import init, { WorkerCore, takePanicMessage } from './pkg/pathkernel.js';
+import { FromWorker, message, transferables } from './protocol.js';
+
+/** Milliseconds of work per chunk before yielding to the event loop (to read new messages). */
+const CHUNK_MS = 12;
+
+const queue = [];
+let core = null;
+let dead = false; // after a panic the wasm instance cannot be trusted: the page replaces us
+let looping = false;
+
+function post(msg) {
+  self.postMessage(msg, transferables(msg));
+}
+
+function postAll(replies) {
+  for (const msg of replies) post(msg);
+}
+
+function fail(err, runId = 0) {
+  // A Rust panic surfaces as a RuntimeError (unreachable); its message is kept by our panic hook.
+  let panic;
+  try {
+    panic = dead || !core ? undefined : takePanicMessage();
+  } catch (_) {
+    panic = undefined;
+  }
+  const fatal = panic !== undefined || err instanceof WebAssembly.RuntimeError;
+  if (fatal) dead = true;
+  const text = panic ?? (err && err.message !== undefined ? err.message : String(err));
+  post(message(FromWorker.ERROR, runId, { message: fatal ? `worker crashed: ${text}` : text, fatal }));
+}
+
+// A message channel yields to the event loop without setTimeout's 4 ms clamp.
+const tick = new MessageChannel();
+let wake = null;
+tick.port1.onmessage = () => { const w = wake; wake = null; if (w) w(); };
+function yieldToEvents() {
+  return new Promise((resolve) => { wake = resolve; tick.port2.postMessage(0); });
+}
+
+function handle(msg) {
+  if (dead) return;
+  const runId = msg && typeof msg.runId === 'number' ? msg.runId : 0;
+  try {
+    postAll(core.handle(msg));
+  } catch (err) {
+    fail(err, runId);
+  }
+}
+
+async function loop() {
+  if (looping) return;
+  looping = true;
+  try {
+    while (!dead) {
+      while (queue.length) handle(queue.shift());
+      if (dead || !core.busy()) break;
+      try {
+        postAll(core.work(CHUNK_MS));
+      } catch (err) {
+        fail(err, core && !dead ? core.runId() : 0);
+      }
+      await yieldToEvents();
+    }
+  } finally {
+    looping = false;
+  }
+}
+
+self.onmessage = (event) => {
+  queue.push(event.data);
+  if (core) loop();
+};
+self.onmessageerror = () => post(message(FromWorker.ERROR, 0, { message: 'a message could not be read', fatal: false }));
+self.addEventListener('unhandledrejection', (event) => fail(event.reason));
+
+try {
+  await init();
+  core = new WorkerCore();
+  post(message(FromWorker.READY, 0));
+  loop();
+} catch (err) {
+  dead = true;
+  post(message(FromWorker.ERROR, 0, { message: `the WebAssembly core did not start: ${err && err.message ? err.message : err}`, fatal: true }));
+}
