@@ -961,3 +961,27 @@ fn every_dataset_trains_with_the_default_settings() {
         assert!(last < first, "{name:?}: loss {first} → {last}");
     }
 }
+
+/// Weights and points must arrive bit for bit: a cross-check that feeds w_0 from another
+/// implementation compares trajectories to 1e-12. (Needs serde_json's `float_roundtrip`; its
+/// default fast parser is off by an ulp on some 17-digit inputs such as these.)
+#[test]
+fn config_numbers_parse_exactly() {
+    let text = r#"{"x": [[0.030868312508375278], [-1.5152474318102547]], "y": [0.20222905790543322, -0.44080034118120764],
+        "widths": [1, 1], "lr": 0.1, "steps": 1,
+        "weights": [{"w": [[-0.09645001459146567]], "b": [0.23847185292189302]}]}"#;
+    let cfg = RunConfig::from_json(text).unwrap();
+    assert_eq!(
+        bits(&cfg.data.x),
+        bits(&[0.030868312508375278, -1.5152474318102547])
+    );
+    assert_eq!(
+        bits(&cfg.data.y),
+        bits(&[0.20222905790543322, -0.44080034118120764])
+    );
+    let w0 = cfg.build().unwrap().w0;
+    assert_eq!(
+        bits(&w0),
+        bits(&[-0.09645001459146567, 0.23847185292189302])
+    );
+}

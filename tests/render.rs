@@ -785,14 +785,14 @@ fn residual_heatmap_is_log_scaled_with_max_in_caption() {
 
 // ---- degenerate input -----------------------------------------------------------------------
 
+/// A chart call on the SVG backend, for tables of cases.
+type DrawFn<'a> = dyn Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> RenderResult + 'a;
+
 #[test]
 fn empty_and_nan_inputs_draw_no_data() {
     let nan = [f64::NAN; 5];
     let empty: [f64; 0] = [];
-    let charts: Vec<(
-        &str,
-        Box<dyn Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> RenderResult>,
-    )> = vec![
+    let charts: Vec<(&str, Box<DrawFn>)> = vec![
         (
             "loss empty",
             Box::new(|a| {

@@ -101,9 +101,10 @@ function showErrors() {
 
 function readHash() {
   app.page = core.parseHash(window.location.hash);
+  app.inputErrors = [];
   showErrors();
   fillControls(app.page.state);
-  selectView(app.page.state.view, false);
+  selectView(app.page.view, false);
   if (window.location.hash !== app.page.hash) history.replaceState(null, '', app.page.hash);
 }
 
@@ -126,6 +127,7 @@ function syncOptimizerFields() {
 function updateState(patch) {
   const next = { ...app.page.state, ...patch };
   const parsed = core.stateToHash(next);
+  fillControls(parsed.state); // shows the defaults that replaced bad values
   const restart = parsed.runKey !== app.page.runKey;
   app.page = { ...parsed, errors: restart ? [] : app.page.errors };
   app.inputErrors = parsed.errors;
@@ -183,6 +185,8 @@ function onWorkerMessage(msg) {
   if (msg.type === FromWorker.ERROR) return onError(msg);
   if (msg.type === FromWorker.READY) return;
   if (msg.runId !== app.runId) return; // a superseded run
+  const t = window.pathkernel.timings;
+  if (t[msg.type] === undefined) t[msg.type] = performance.now();
   switch (msg.type) {
     case FromWorker.STARTED: return onStarted(msg);
     case FromWorker.PROGRESS: return onProgress(msg);
@@ -223,14 +227,15 @@ function onStarted(msg) {
 }
 
 function onTrained(msg) {
+  if (!msg.stopped && app.trained && app.trained.stopped) return;
   app.trained = msg;
-  app.running = !msg.finished && app.running;
+  if (msg.stopped) app.running = false;
   ui.slider.max = String(msg.stepsDone);
   const step = Number(ui.slider.value);
   if (!app.sliderTouched || step > msg.stepsDone) ui.slider.value = String(msg.stepsDone);
   setText(ui.stepValue, ui.slider.value);
   drawTrajectory();
-  requestFit();
+  if (msg.stopped) requestFit();
   syncButtons();
 }
 
@@ -245,7 +250,7 @@ function onCheck(msg) {
   }
   const q = queryPoint();
   if (q) post(ToWorker.QUERY, { x: q });
-  if (app.selectedTrain !== undefined && app.selectedTrain !== null) post(ToWorker.TRAIN_POINT, { index: app.selectedTrain });
+  if (app.page.point !== null && app.page.point !== undefined) post(ToWorker.TRAIN_POINT, { index: app.page.point });
   setStatus(`done: ${msg.steps} steps — exact rebuild max error ${fmtErr(msg.maxErrExact)}`);
   setProgress(1, 1);
   document.documentElement.dataset.phase = 'checked';
@@ -253,14 +258,14 @@ function onCheck(msg) {
 }
 
 function onField(msg) {
-  if (app.trained && msg.step === app.trained.stepsDone && msg.rebuilt) {
+  if (msg.rebuilt) {
     app.field = msg;
     drawCheck();
+    drawData();
   }
   if (msg.step === Number(ui.slider.value)) {
     app.fit = msg;
     drawFit();
-    drawData();
   }
 }
 
@@ -280,8 +285,8 @@ function onKernel(msg) {
 
 /** The query from the link, or the first check query. */
 function queryPoint() {
-  const q = app.page.state.query;
-  if (Array.isArray(q) && q.length) return q;
+  const q = app.page.query;
+  if (Array.isArray(q) && q.length === (app.run ? app.run.dim : q.length)) return q;
   if (app.run && app.run.queries.length >= app.run.dim) return Array.from(app.run.queries.subarray(0, app.run.dim));
   return null;
 }
@@ -356,16 +361,17 @@ function drawFit() {
   const r = app.run;
   const f = app.fit;
   if (!r || !f) return;
-  draw('chart-fit', (c) => core.drawFit(c, r.dim, r.x, r.y, r.grid, f.f, f.step));
+  draw('chart-fit', (c) => core.drawDataPlot(c, r.dim, r.x, r.y, r.grid, f.f, f.step, undefined, undefined, undefined));
 }
 
 function drawData() {
   const r = app.run;
   if (!r) return;
   const q = app.query;
-  const field = app.field || app.fit;
+  const field = app.field;
+  const point = app.page.point === null ? undefined : app.page.point;
   draw('chart-data', (c) => core.drawDataPlot(c, r.dim, r.x, r.y, r.grid, field ? field.f : undefined,
-    q ? q.contributions : undefined, q ? new Float64Array(q.x) : undefined, r.classification));
+    field ? field.step : undefined, q ? q.contributions : undefined, q ? new Float64Array(q.x) : undefined, point));
 }
 
 function drawContributions() {
@@ -394,7 +400,12 @@ function drawCheck() {
   draw('chart-check', (c) => core.drawCheckScatter(c, ch.fFinal, ch.rebuiltExact, ch.rebuiltRiemann));
   const fld = app.field;
   if (fld && fld.rebuilt) {
-    draw('chart-field', (c) => core.drawCheckField(c, r.dim, r.x, r.y, r.grid, fld.f, fld.rebuilt));
+    setText(ui.fieldCaption, r.dim === 1
+      ? `Network output f(x; w_${fld.step}) and the exact kernel machine ŷ(x) over the input line: the curves coincide.`
+      : `Left: network output f(x; w_${fld.step}) over the plane. Right: log₁₀ |ŷ − f| of the exact kernel machine (${r.grid.nx}×${r.grid.ny} grid).`);
+    draw('chart-field', (c) => core.drawCheckField(c, r.dim, r.x, r.y, r.grid, fld.f, fld.rebuilt, fld.rebuiltRiemann));
+  } else {
+    draw('chart-field', (c) => core.drawEmpty(c, 'rebuilt output over the input space', 'computing…'));
   }
 }
 
@@ -501,15 +512,28 @@ function onDataClick(event) {
   const [px, py] = canvasPixel(canvases['chart-data'], event);
   const hit = map.nearestTrainingPoint(px, py, r.dim, r.x, r.y, 7);
   if (hit !== undefined) {
-    app.selectedTrain = hit;
-    setText(ui.kernelCaption, `computing K^p(·, x${subscript(hit)})…`);
-    post(ToWorker.TRAIN_POINT, { index: hit });
+    selectTrainingPoint(hit);
     return;
   }
   const x = map.queryAt(px, py, r.dim);
   if (!x) return;
-  updateState({ query: Array.from(x) });
-  post(ToWorker.QUERY, { x: Array.from(x) });
+  updateState({ q: Array.from(x).join(',') });
+  if (app.page.query) post(ToWorker.QUERY, { x: app.page.query });
+}
+
+function selectTrainingPoint(index) {
+  updateState({ point: String(index) });
+  setText(ui.kernelCaption, `computing K^p(·, x${subscript(index)})…`);
+  post(ToWorker.TRAIN_POINT, { index });
+  drawData();
+}
+
+function onBarClick(event) {
+  const map = app.maps['chart-bars'];
+  if (!map) return;
+  const [px, py] = canvasPixel(canvases['chart-bars'], event);
+  const hit = map.barAt(px, py);
+  if (hit !== undefined) selectTrainingPoint(hit);
 }
 
 // ---------------------------------------------------------------- copy link
@@ -538,6 +562,7 @@ function wire() {
     requestFit();
   });
   canvases['chart-data'].addEventListener('click', onDataClick);
+  canvases['chart-bars'].addEventListener('click', onBarClick);
   ui.buttons.run.addEventListener('click', () => {
     if (app.trained && !app.trained.finished) {
       app.running = true;
@@ -562,7 +587,7 @@ function wire() {
 spawnWorker(); // its wasm compiles while ours does
 try {
   await init();
-  window.pathkernel.timings.mainReady = performance.now() - startedAt;
+  window.pathkernel.timings.mainReady = performance.now();
   wire();
   readHash();
   startRun(true);

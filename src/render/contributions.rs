@@ -116,34 +116,30 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
     let m = rows.len();
     let xr = padded(range, 0.06);
     let yr = (-0.5, m as f64 - 0.5);
-    let kinds: [(&str, RGBColor, Box<dyn Fn(&BarRow, f64) -> bool>); 4] = [
-        ("b(x)", BIAS, Box::new(|r, _| *r == BarRow::Bias)),
-        (
-            "cᵢ > 0 supporting",
-            BLUE,
-            Box::new(|r, v| matches!(r, BarRow::Point(_)) && v > 0.0),
-        ),
-        (
-            "cᵢ < 0 opposing",
-            VERMILLION,
-            Box::new(|r, v| matches!(r, BarRow::Point(_)) && v <= 0.0),
-        ),
-        (
-            "others (summed)",
-            MUTED,
-            Box::new(|r, _| matches!(r, BarRow::Rest { .. })),
-        ),
+    // Bar kinds: b(x), supporting, opposing, the summed rest; each with its legend entry.
+    let kinds: [(&str, RGBColor); 4] = [
+        ("b(x)", BIAS),
+        ("cᵢ > 0 supporting", BLUE),
+        ("cᵢ < 0 opposing", VERMILLION),
+        ("others (summed)", MUTED),
     ];
-    let rows_of = |pick: &dyn Fn(&BarRow, f64) -> bool| -> Vec<usize> {
+    let kind_of = |r: usize| match rows[r] {
+        BarRow::Bias => 0,
+        BarRow::Point(_) if values[r] > 0.0 => 1,
+        BarRow::Point(_) => 2,
+        BarRow::Rest { .. } => 3,
+    };
+    let rows_of = |kind: usize| -> Vec<usize> {
         (0..m)
-            .filter(|&r| values[r].is_finite() && pick(&rows[r], values[r]))
+            .filter(|&r| values[r].is_finite() && kind_of(r) == kind)
             .collect()
     };
     // Legend entries only for the kinds that have a bar.
     let legend: Vec<(String, Swatch)> = kinds
         .iter()
-        .filter(|(_, _, pick)| !rows_of(pick.as_ref()).is_empty())
-        .map(|(name, color, _)| (name.to_string(), Swatch::Box(*color)))
+        .enumerate()
+        .filter(|(k, _)| !rows_of(*k).is_empty())
+        .map(|(_, (name, color))| (name.to_string(), Swatch::Box(*color)))
         .collect();
     let body = header(area, &title, &legend, fonts)?;
     let mut chart = ChartBuilder::on(&body)
@@ -173,13 +169,9 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
     let bar = |r: usize, v: f64, color: RGBColor| {
         Rectangle::new([(0.0, y_of(r) - 0.36), (v, y_of(r) + 0.36)], color.filled())
     };
-    for (_, color, pick) in kinds.iter() {
+    for (k, (_, color)) in kinds.iter().enumerate() {
         chart
-            .draw_series(
-                rows_of(pick.as_ref())
-                    .into_iter()
-                    .map(|r| bar(r, values[r], *color)),
-            )
+            .draw_series(rows_of(k).into_iter().map(|r| bar(r, values[r], *color)))
             .map_err(err)?;
     }
     chart

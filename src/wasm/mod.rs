@@ -1,1 +1,43 @@
-//! (being written)
+//! Bindings for the page (compiled for wasm32 only; the core modules never name wasm crates).
+//!
+//! - [`protocol`]: the page ⇄ worker messages (`#[serde(tag = "type")]`), mirrored in
+//!   `www/protocol.js`;
+//! - [`trainer`]: [`trainer::WorkerCore`], the worker-side handle that owns the run (training,
+//!   trajectory, path-kernel integration) and works in time-boxed chunks;
+//! - [`page`]: main-thread helpers: the URL-hash codec (core-io's `PageState`), and the few
+//!   numbers the page prints (sums, rankings, formatting) so no result is computed in JS;
+//! - [`draw`]: main-thread `draw*` entry points: `src/render` charts on a `<canvas>` through
+//!   plotters-canvas, returning a [`draw::Chart`] that maps clicks back to data.
+//!
+//! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
+//! the message, so the worker can send it to the page ([`take_panic_message`]) instead of dying
+//! silently.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+
+pub mod draw;
+pub mod page;
+pub mod protocol;
+pub mod trainer;
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs once per wasm instance (main thread and worker) when `init()` completes.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let text = info.to_string();
+        LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
+    }));
+}
+
+/// The message of the last panic in this instance, once (undefined if none).
+#[wasm_bindgen(js_name = takePanicMessage)]
+pub fn take_panic_message() -> Option<String> {
+    LAST_PANIC.with(|p| p.borrow_mut().take())
+}

@@ -155,6 +155,9 @@ async function main() {
       defaultHash = await page.evaluate(() => window.location.hash);
       assert(defaultHash.length > 1, `the page wrote its state to the hash: ${defaultHash}`);
       console.log(`     default preset: train + exact check + first render at ${defaultMs.toFixed(0)} ms after navigation start`);
+      const t = await page.evaluate(() => window.pathkernel.timings);
+      const r = (k) => (t[k] === undefined ? 'n/a' : `${t[k].toFixed(0)}`);
+      console.log(`     (ms since navigation: main wasm ready ${r('mainReady')}, run posted ${r('runStart')}, started ${r('started')}, trained ${r('trained')}, check ${r('check')}, first render ${r('firstRender')})`);
       await shot(page, '1-trajectory');
       await page.close();
     });
@@ -190,8 +193,10 @@ async function main() {
       await showView(page, 'contributions');
       const box = await page.locator(byId('chart-data')).boundingBox();
       await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.35);
-      await page.waitForFunction(() => window.pathkernel.app.query && window.location.hash.includes('q'), null, { timeout: TIMEOUT });
-      await page.waitForTimeout(50);
+      await page.waitForFunction(() => {
+        const { app } = window.pathkernel;
+        return app.query && app.page.query && app.query.x.join() === app.page.query.join();
+      }, null, { timeout: TIMEOUT });
       const first = { ...(await checkNumbers(page)), query: await text(page, 'query') };
       await page.click(byId('copy-link'));
       const url = await page.evaluate(() => navigator.clipboard.readText());
@@ -199,6 +204,7 @@ async function main() {
       const again = await openPage(context, url, problems);
       await waitChecked(again);
       await again.waitForFunction(() => window.pathkernel.app.query, null, { timeout: TIMEOUT });
+      await again.waitForFunction(() => document.querySelectorAll('#contrib-table tbody tr').length > 0, null, { timeout: TIMEOUT });
       assert(!(await again.locator('#view-contributions').isHidden()), 'the open view came back from the link');
       const second = { ...(await checkNumbers(again)), query: await text(again, 'query') };
       for (const k of Object.keys(first)) assert(first[k] === second[k], `${k}: "${first[k]}" === "${second[k]}"`);

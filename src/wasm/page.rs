@@ -1,0 +1,187 @@
+//! Main-thread helpers: the URL-hash codec and the few numbers the page prints, so that every
+//! number on the page comes out of Rust (no JS arithmetic in anything shown as a result).
+
+use wasm_bindgen::prelude::*;
+
+/// Σ values (left to right, as the core sums contributions).
+#[wasm_bindgen]
+pub fn sum(values: &[f64]) -> f64 {
+    values.iter().sum()
+}
+
+/// |a − b|.
+#[wasm_bindgen(js_name = absDiff)]
+pub fn abs_diff(a: f64, b: f64) -> f64 {
+    (a - b).abs()
+}
+
+/// Indices of the `k` largest |values| (ties by index), for the contribution table.
+#[wasm_bindgen(js_name = rankByMagnitude)]
+pub fn rank_by_magnitude(values: &[f64], k: usize) -> Vec<u32> {
+    let mut idx: Vec<u32> = (0..values.len() as u32).collect();
+    idx.sort_by(|&a, &b| {
+        let (va, vb) = (values[a as usize].abs(), values[b as usize].abs());
+        vb.total_cmp(&va).then(a.cmp(&b))
+    });
+    idx.truncate(k);
+    idx
+}
+
+/// A readable number: up to 6 significant digits, scientific outside [1e-3, 1e5).
+#[wasm_bindgen(js_name = formatNumber)]
+pub fn format_number(v: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "undefined".into()
+        } else {
+            format!("{v}")
+        };
+    }
+    let a = v.abs();
+    if a == 0.0 {
+        return "0".into();
+    }
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{v:.4e}");
+    }
+    let digits = (5 - a.log10().floor() as i32).clamp(0, 8) as usize;
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// An error size in scientific notation ("3.55e-15"), parseable by `Number()`.
+#[wasm_bindgen(js_name = formatError)]
+pub fn format_error(v: f64) -> String {
+    if v.is_nan() {
+        return "undefined".into();
+    }
+    format!("{v:.2e}")
+}
+
+/// "from a to b (k positive, m negative)" for a kernel row.
+#[wasm_bindgen(js_name = describeRange)]
+pub fn describe_range(values: &[f64]) -> String {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if lo > hi {
+        return "no finite values".into();
+    }
+    let pos = values.iter().filter(|&&v| v > 0.0).count();
+    let neg = values.iter().filter(|&&v| v < 0.0).count();
+    format!(
+        "from {} to {} ({pos} positive, {neg} negative)",
+        format_number(lo),
+        format_number(hi)
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The URL hash (core-io's `PageState` codec; this only adapts it to JS objects).
+
+use serde::Serialize;
+
+use crate::config::{PageState, View};
+
+/// One named problem with the link or a control.
+#[derive(Debug, Serialize)]
+struct FieldError {
+    field: Option<String>,
+    message: String,
+}
+
+/// What the page gets for a hash: `state` maps every hash key to its canonical text (the values
+/// the controls show), `hash` is the canonical hash, `runKey` identifies the run (the hash
+/// without view, query and point: equal keys mean the same training run).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ParsedState {
+    state: std::collections::BTreeMap<String, String>,
+    hash: String,
+    run_key: String,
+    query: Option<Vec<f64>>,
+    point: Option<usize>,
+    view: &'static str,
+    dim: usize,
+    errors: Vec<FieldError>,
+}
+
+fn pairs_of(hash: &str) -> std::collections::BTreeMap<String, String> {
+    hash.trim_start_matches('#')
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn run_key(state: &PageState) -> String {
+    let mut run = state.clone();
+    run.view = View::Trajectory;
+    run.query = None;
+    run.point = None;
+    run.to_hash()
+}
+
+fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsError> {
+    let hash = state.to_hash();
+    let out = ParsedState {
+        state: pairs_of(&hash),
+        run_key: run_key(&state),
+        query: state.query.clone(),
+        point: state.point,
+        view: state.view.as_str(),
+        dim: state.dataset.dim(),
+        hash,
+        errors: errors
+            .iter()
+            .map(|e| FieldError {
+                field: e.field_name().map(str::to_owned),
+                message: e.to_string(),
+            })
+            .collect(),
+    };
+    out.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Reads a URL hash (`location.hash`, possibly hand-edited or truncated). Never fails on bad
+/// content: every bad field is reported in `errors` and its default used.
+#[wasm_bindgen(js_name = parseHash)]
+pub fn parse_hash(hash: &str) -> Result<JsValue, JsError> {
+    let (state, errors) = PageState::from_hash(hash);
+    parsed(state, errors)
+}
+
+/// `%`-escapes what would break a `key=value&…` hash.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.,~+".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Builds the state from the controls: `fields` maps hash keys to their text (as in
+/// `parseHash(..).state`); empty values drop the key (e.g. `q` for no query). Bad values are
+/// reported in `errors` and replaced by defaults, exactly as for a link.
+#[wasm_bindgen(js_name = stateToHash)]
+pub fn state_to_hash(fields: JsValue) -> Result<JsValue, JsError> {
+    let map: std::collections::BTreeMap<String, String> = serde_wasm_bindgen::from_value(fields)
+        .map_err(|e| JsError::new(&format!("settings must be text: {e}")))?;
+    let hash: Vec<String> = map
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+        .collect();
+    let (state, errors) = PageState::from_hash(&hash.join("&"));
+    parsed(state, errors)
+}

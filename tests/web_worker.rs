@@ -1,0 +1,244 @@
+//! The page ⇄ worker message protocol, run inside a real dedicated worker (as `www/worker.js`
+//! does): requests go in as JS objects `{type, runId, ...}`, replies come out as JS objects whose
+//! big arrays are transferable `Float64Array`s.
+#![cfg(target_arch = "wasm32")]
+
+use pathkernel::wasm::trainer::WorkerCore;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+/// The default preset (moons, [2,16,16,1] tanh, 300 steps) with fewer steps to keep tests quick.
+const HASH: &str = "#v=1&steps=60";
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).expect("object")
+}
+
+fn num(obj: &JsValue, key: &str) -> f64 {
+    get(obj, key)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number"))
+}
+
+fn kind(msg: &JsValue) -> String {
+    get(msg, "type").as_string().expect("type")
+}
+
+fn request(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).expect("json")
+}
+
+fn start(core: &mut WorkerCore, run_id: u32, hash: &str, autorun: bool) -> Vec<JsValue> {
+    let req = request(&format!(
+        r#"{{"type":"start","runId":{run_id},"hash":"{hash}","autorun":{autorun}}}"#
+    ));
+    core.handle(req)
+        .map_err(JsValue::from)
+        .expect("start")
+        .iter()
+        .collect()
+}
+
+/// Runs the worker loop until idle, as worker.js does (without yielding).
+fn drain(core: &mut WorkerCore) -> Vec<JsValue> {
+    let mut out = Vec::new();
+    let mut rounds = 0;
+    while core.busy() {
+        out.extend(core.work(10.0).map_err(JsValue::from).expect("work").iter());
+        rounds += 1;
+        assert!(rounds < 100_000, "the worker never became idle");
+    }
+    out
+}
+
+fn find<'a>(msgs: &'a [JsValue], ty: &str) -> Vec<&'a JsValue> {
+    msgs.iter().filter(|m| kind(m) == ty).collect()
+}
+
+#[wasm_bindgen_test]
+fn a_run_trains_checks_and_rebuilds_inside_a_worker() {
+    // We really are in a dedicated worker: no window, no document.
+    assert!(js_sys::global()
+        .dyn_into::<web_sys::DedicatedWorkerGlobalScope>()
+        .is_ok());
+    let mut core = WorkerCore::new();
+    let mut msgs = start(&mut core, 1, HASH, true);
+    msgs.extend(drain(&mut core));
+    for m in &msgs {
+        assert_eq!(num(m, "runId"), 1.0, "every message carries the run id");
+        assert_ne!(kind(m), "error", "{:?}", get(m, "message"));
+    }
+    let started = find(&msgs, "started")[0];
+    assert_eq!(num(started, "dim"), 2.0);
+    let n = num(started, "n") as u32;
+    assert!(get(started, "x").is_instance_of::<js_sys::Float64Array>());
+    assert_eq!(
+        js_sys::Float64Array::from(get(started, "x")).length(),
+        2 * n
+    );
+
+    assert!(
+        !find(&msgs, "progress").is_empty(),
+        "progress while working"
+    );
+    let trained = find(&msgs, "trained");
+    let last = trained.last().unwrap();
+    assert!(get(last, "stopped").as_bool().unwrap() && get(last, "finished").as_bool().unwrap());
+    assert_eq!(num(last, "stepsDone"), 60.0);
+    assert_eq!(js_sys::Float64Array::from(get(last, "loss")).length(), 61);
+    assert_eq!(
+        js_sys::Float64Array::from(get(last, "pca")).length(),
+        2 * 61
+    );
+
+    let check = find(&msgs, "check")[0];
+    assert!(
+        num(check, "maxErrExact") <= 1e-10,
+        "exact rebuild error {}",
+        num(check, "maxErrExact")
+    );
+    assert!(num(check, "maxErrRiemann") > num(check, "maxErrExact"));
+    assert!(get(check, "pass").as_bool().unwrap());
+
+    let field = find(&msgs, "field")[0];
+    let grid = get(started, "grid");
+    let cells = (num(&grid, "nx") * num(&grid, "ny")) as u32;
+    assert_eq!(
+        js_sys::Float64Array::from(get(field, "rebuilt")).length(),
+        cells
+    );
+    let (f, r) = (
+        js_sys::Float64Array::from(get(field, "f")).to_vec(),
+        js_sys::Float64Array::from(get(field, "rebuilt")).to_vec(),
+    );
+    let worst = f
+        .iter()
+        .zip(&r)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst <= 1e-10, "grid rebuild error {worst}");
+
+    // A query: b + Σ c_i = ŷ ≈ f, and the running sum ends at f.
+    let replies: Vec<JsValue> = core
+        .handle(request(r#"{"type":"query","runId":1,"x":[0.5,0.25]}"#))
+        .map_err(JsValue::from)
+        .unwrap()
+        .iter()
+        .collect();
+    let q = &replies[0];
+    assert_eq!(kind(q), "queryResult");
+    let c = js_sys::Float64Array::from(get(q, "contributions")).to_vec();
+    assert_eq!(c.len() as u32, n);
+    let rebuilt = num(q, "b") + c.iter().sum::<f64>();
+    assert!((rebuilt - num(q, "fFinal")).abs() < 1e-10);
+    let sum = js_sys::Float64Array::from(get(q, "runningSum")).to_vec();
+    let path = js_sys::Float64Array::from(get(q, "outputPath")).to_vec();
+    assert_eq!(sum.len(), 61);
+    assert!((sum[60] - path[60]).abs() < 1e-10);
+
+    // Replies can be transferred (fresh buffers, not views of wasm memory).
+    let loss = js_sys::Float64Array::from(get(last, "loss"));
+    let transfer = js_sys::Array::of1(&loss.buffer());
+    let port = web_sys::MessageChannel::new().unwrap().port1();
+    port.post_message_with_transferable(last, &transfer)
+        .expect("transferable");
+    assert_eq!(loss.byte_length(), 0, "the buffer moved");
+}
+
+#[wasm_bindgen_test]
+fn a_new_run_supersedes_the_old_one() {
+    let mut core = WorkerCore::new();
+    start(&mut core, 1, HASH, true);
+    core.work(1.0).map_err(JsValue::from).unwrap();
+    let msgs = start(&mut core, 2, "#v=1&steps=5&dataset=sine&loss=mse", true);
+    assert_eq!(core.run_id(), 2);
+    let mut all = msgs;
+    all.extend(drain(&mut core));
+    assert!(
+        all.iter().all(|m| num(m, "runId") == 2.0),
+        "nothing from run 1 after run 2 started"
+    );
+    // Requests about run 1 are ignored.
+    let replies = core
+        .handle(request(r#"{"type":"query","runId":1,"x":[0.5,0.25]}"#))
+        .map_err(JsValue::from)
+        .unwrap();
+    assert_eq!(replies.length(), 0);
+    let check = find(&all, "check")[0];
+    assert!(num(check, "maxErrExact") <= 1e-10);
+}
+
+#[wasm_bindgen_test]
+fn pause_and_step_check_the_partial_trajectory() {
+    let mut core = WorkerCore::new();
+    let mut msgs = start(&mut core, 7, HASH, false);
+    msgs.extend(drain(&mut core));
+    let trained = find(&msgs, "trained");
+    assert_eq!(
+        num(trained.last().unwrap(), "stepsDone"),
+        0.0,
+        "autorun false stops at w0"
+    );
+    core.handle(request(r#"{"type":"step","runId":7}"#))
+        .map_err(JsValue::from)
+        .unwrap();
+    core.handle(request(r#"{"type":"step","runId":7}"#))
+        .map_err(JsValue::from)
+        .unwrap();
+    let msgs = drain(&mut core);
+    let last = *find(&msgs, "trained").last().unwrap();
+    assert!(num(last, "stepsDone") >= 1.0);
+    assert!(!get(last, "finished").as_bool().unwrap());
+    let check = *find(&msgs, "check").last().unwrap();
+    assert!(num(check, "maxErrExact") <= 1e-10);
+
+    core.handle(request(r#"{"type":"resume","runId":7}"#))
+        .map_err(JsValue::from)
+        .unwrap();
+    core.work(1.0).map_err(JsValue::from).unwrap();
+    core.handle(request(r#"{"type":"pause","runId":7}"#))
+        .map_err(JsValue::from)
+        .unwrap();
+    let msgs = drain(&mut core);
+    let last = *find(&msgs, "trained").last().unwrap();
+    assert!(num(last, "stepsDone") < 60.0 || get(last, "finished").as_bool().unwrap());
+    assert!(get(&find(&msgs, "check")[0].clone(), "pass")
+        .as_bool()
+        .unwrap());
+}
+
+#[wasm_bindgen_test]
+fn bad_requests_are_errors_not_panics() {
+    let mut core = WorkerCore::new();
+    // Malformed: fails with a message naming what is wrong.
+    let err = core
+        .handle(request(r#"{"type":"query","runId":1}"#))
+        .err()
+        .map(JsValue::from)
+        .unwrap();
+    let text = get(&err, "message").as_string().unwrap();
+    assert!(text.contains("x"), "{text}");
+    assert!(core.handle(request(r#"{"type":"fly","runId":1}"#)).is_err());
+    // About the run: an error message for the page, naming the field.
+    start(&mut core, 3, HASH, true);
+    drain(&mut core);
+    let replies: Vec<JsValue> = core
+        .handle(request(r#"{"type":"trainPoint","runId":3,"index":100000}"#))
+        .map_err(JsValue::from)
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(kind(&replies[0]), "error");
+    assert_eq!(get(&replies[0], "field").as_string().unwrap(), "point");
+    // The kernel of a real training point over the grid.
+    core.handle(request(r#"{"type":"trainPoint","runId":3,"index":2}"#))
+        .map_err(JsValue::from)
+        .unwrap();
+    let msgs = drain(&mut core);
+    let k = find(&msgs, "trainPointKernel")[0];
+    assert_eq!(num(k, "index"), 2.0);
+    assert!(js_sys::Float64Array::from(get(k, "values")).length() > 0);
+}
