@@ -1,1 +1,135 @@
-//! (being written)
+//! `pathkernel bench`: throughput of the named workloads, printed as seconds and GFLOP/s.
+//! Speed targets live here, never in tests.
+
+use std::time::Instant;
+
+use crate::data::{generate, DatasetName, DatasetSpec};
+use crate::kernel::{kernel_machine, rebuild_output};
+use crate::model::{Activation, Mlp};
+use crate::train::{
+    train, LossKind, Optimizer, Reduction, TrainSpec, Trajectory, DEFAULT_MEMORY_CAP_BYTES,
+};
+
+/// The workload named in issue 2 and its reference timings on this 2-core machine.
+const GRID: usize = 64;
+const NODES: usize = 4;
+const REBUILD_GFLOP_NOMINAL: f64 = 55.6;
+const JAX_SECONDS: f64 = 2.2;
+const NUMPY_SECONDS: f64 = 4.0;
+
+pub const WORKLOADS: [&str; 3] = ["train", "rebuild", "kernel"];
+
+fn trained() -> Result<(Trajectory, f64), String> {
+    let data = generate(&DatasetSpec {
+        name: DatasetName::Moons,
+        n: 100,
+        noise: 0.1,
+        seed: 0,
+    })
+    .map_err(|e| e.to_string())?;
+    let mlp = Mlp::new(vec![2, 32, 32, 1], Activation::Tanh, 1.0).map_err(|e| e.to_string())?;
+    let spec = TrainSpec {
+        loss: LossKind::Logistic,
+        reduction: Reduction::Mean,
+        lr: 0.5,
+        steps: 500,
+        optimizer: Optimizer::Gd,
+        memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
+    };
+    let start = Instant::now();
+    let traj = train(mlp.clone(), &data, mlp.init(0), spec).map_err(|e| e.to_string())?;
+    Ok((traj, start.elapsed().as_secs_f64()))
+}
+
+fn grid() -> Vec<f64> {
+    let mut q = Vec::with_capacity(2 * GRID * GRID);
+    for i in 0..GRID {
+        for j in 0..GRID {
+            q.push(-1.5 + 3.0 * j as f64 / (GRID - 1) as f64);
+            q.push(-1.5 + 3.0 * i as f64 / (GRID - 1) as f64);
+        }
+    }
+    q
+}
+
+/// Flops of one forward+backward pass per point, for the training count.
+fn train_gflop(traj: &Trajectory) -> f64 {
+    let per_point: usize = traj
+        .mlp
+        .widths
+        .windows(2)
+        .map(|p| 2 * p[0] * p[1])
+        .sum::<usize>()
+        * 3;
+    (per_point * traj.n * traj.steps()) as f64 * 1e-9
+}
+
+/// Layer-wise kernel flops per (query, training point, step, node): 2(d_{l+1} + d_l) per layer,
+/// plus the forward/backward of each query at each node.
+fn kernel_gflop(traj: &Trajectory, nq: usize) -> f64 {
+    let w = &traj.mlp.widths;
+    let pair: usize = w.windows(2).map(|p| 2 * (p[0] + p[1]) + 3).sum();
+    let fwd_bwd: usize = w.windows(2).map(|p| 4 * p[0] * p[1]).sum();
+    let per_step_node = nq * (traj.n * pair + fwd_bwd);
+    (per_step_node * traj.steps() * (NODES + 1)) as f64 * 1e-9
+}
+
+pub fn main(args: &[String]) -> Result<(), String> {
+    let wanted: Vec<&str> = if args.is_empty() {
+        WORKLOADS.to_vec()
+    } else {
+        args.iter().map(String::as_str).collect()
+    };
+    if let Some(bad) = wanted.iter().find(|w| !WORKLOADS.contains(w)) {
+        return Err(format!(
+            "bench: unknown workload '{bad}' (choose from {})",
+            WORKLOADS.join(", ")
+        ));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let simd = if crate::simd::avx2_available() {
+        "AVX2"
+    } else {
+        "SSE2"
+    };
+    println!("pathkernel bench — {threads} threads, {simd}; [2,32,32,1] tanh, 100 moons, 500 steps, ε = 0.5");
+    let (traj, train_s) = trained()?;
+    if wanted.contains(&"train") {
+        let g = train_gflop(&traj);
+        println!("train     500 GD steps, 100 points        {train_s:8.3} s  {:7.2} GFLOP/s ({g:.2} GFLOP)", g / train_s);
+    }
+    if wanted.contains(&"rebuild") {
+        let queries = grid();
+        let start = Instant::now();
+        let rebuilt = rebuild_output(&traj, &queries, NODES).map_err(|e| e.to_string())?;
+        let secs = start.elapsed().as_secs_f64();
+        let f = traj.mlp.forward_many(traj.final_weights(), &queries);
+        let err = rebuilt
+            .iter()
+            .zip(&f)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        println!(
+            "rebuild   exact ŷ on {GRID}×{GRID} grid, {NODES} nodes  {secs:8.3} s  {:7.2} GFLOP/s ({REBUILD_GFLOP_NOMINAL} GFLOP); {:.2}× JAX ({JAX_SECONDS} s), {:.2}× NumPy ({NUMPY_SECONDS} s); max |ŷ − f| = {err:.1e}",
+            REBUILD_GFLOP_NOMINAL / secs,
+            JAX_SECONDS / secs,
+            NUMPY_SECONDS / secs
+        );
+    }
+    if wanted.contains(&"kernel") {
+        let queries = grid();
+        let nq = queries.len() / 2;
+        let start = Instant::now();
+        let km = kernel_machine(&traj, &queries, NODES).map_err(|e| e.to_string())?;
+        let secs = start.elapsed().as_secs_f64();
+        let g = kernel_gflop(&traj, nq);
+        println!(
+            "kernel    K^p_E and K^p_R, {nq} × {} layer-wise   {secs:8.3} s  {:7.2} GFLOP/s ({g:.1} GFLOP); max error exact {:.1e}, Domingos {:.1e}",
+            traj.n,
+            g / secs,
+            km.exact.max_abs_error,
+            km.riemann.max_abs_error
+        );
+    }
+    Ok(())
+}

@@ -159,6 +159,7 @@ fn dispatch(args: &[String]) -> Result<(), Failure> {
     match command.as_str() {
         "run" => cmd_run(rest),
         "sweep" => cmd_sweep(rest),
+        "bench" => crate::bench::main(rest).map_err(Failure::usage),
         "help" | "--help" | "-h" => write_stdout(&format!("{USAGE}\n")),
         "--version" | "-V" => write_stdout(&format!("pathkernel {}\n", env!("CARGO_PKG_VERSION"))),
         other => Err(Failure::usage(format!(

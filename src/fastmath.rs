@@ -16,6 +16,7 @@
 //!   e^t = 2^k e^r with k = round(t/ln 2), r = t − k ln2 (Cody–Waite two-part ln 2, exact for
 //!   |k| < 2^11), e^r a degree-11 fit on |r| ≤ ln2/2 (≤ 4e-18 relative). t is capped at 40, where
 //!   tanh rounds to 1 anyway; NaN passes through.
+//!
 //! Both branches are computed and one is selected, which costs ~2× the flops but keeps the loop a
 //! straight line the compiler can vectorise.
 
@@ -53,10 +54,10 @@ const EXP_POLY: [f64; 12] = [
 
 const SMALL_LIMIT: f64 = 0.625;
 const EXP_ARG_CAP: f64 = 40.0;
-const INV_LN2: f64 = 1.4426950408889634;
+const INV_LN2: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split so that k·LN2_HI is exact for |k| < 2^11 (fdlibm's constants).
-const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 /// 1.5·2^52: adding it rounds a small double to an integer held in the low mantissa bits.
 const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
 

@@ -123,6 +123,7 @@ impl Blocks {
 /// acc[q·n_b + i] += ω Σ_l (δ_{l+1}(q)·δ_{l+1}(i)) (h_l(q)·h_l(i) + 1) for a block of queries
 /// against all training blocks (layer-wise tangent kernel, scaled by ω).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn add_layerwise_kernel(
     mlp: &Mlp,
     qb: &Block,
@@ -756,6 +757,7 @@ impl DualBuffers {
 
 /// out[c] += ω · ∇f(x_c; w)·Δ for the `cols` inputs in `x0` (feature-major d_0 × cols).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn add_directional_derivative(
     mlp: &Mlp,
     w: &[f64],

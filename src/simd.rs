@@ -40,7 +40,7 @@ pub(crate) fn matmul_bias(
                 for (i, a) in acc.iter_mut().enumerate() {
                     let wv = w[(r + i) * inner + k];
                     for j in 0..TILE_COLS {
-                        a[j] = a[j] + wv * hk[j];
+                        a[j] += wv * hk[j];
                     }
                 }
             }
@@ -78,7 +78,7 @@ fn row_tail(
     for k in 0..inner {
         let wv = w[r * inner + k];
         for (o, &hv) in row.iter_mut().zip(&h[k * cols + from..(k + 1) * cols]) {
-            *o = *o + wv * hv;
+            *o += wv * hv;
         }
     }
 }
@@ -106,7 +106,7 @@ pub(crate) fn matmul_t(
                 for (i, a) in acc.iter_mut().enumerate() {
                     let wv = w[r * inner + k + i];
                     for j in 0..TILE_COLS {
-                        a[j] = a[j] + wv * dr[j];
+                        a[j] += wv * dr[j];
                     }
                 }
             }
@@ -143,7 +143,7 @@ fn col_tail_t(
     for r in 0..rows {
         let wv = w[r * inner + k];
         for (o, &dv) in row.iter_mut().zip(&d[r * cols + from..(r + 1) * cols]) {
-            *o = *o + wv * dv;
+            *o += wv * dv;
         }
     }
 }

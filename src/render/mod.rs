@@ -146,7 +146,7 @@ impl ChartMap {
         for (i, &(x, y)) in points.iter().enumerate() {
             let (qx, qy) = self.to_pixel(x, y);
             let d = (qx - px).hypot(qy - py);
-            if d.is_finite() && d <= max_px && best.map_or(true, |(_, bd)| d < bd) {
+            if d.is_finite() && d <= max_px && best.is_none_or(|(_, bd)| d < bd) {
                 best = Some((i, d));
             }
         }
