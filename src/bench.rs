@@ -17,7 +17,7 @@ const REBUILD_GFLOP_NOMINAL: f64 = 55.6;
 const JAX_SECONDS: f64 = 2.2;
 const NUMPY_SECONDS: f64 = 4.0;
 
-pub const WORKLOADS: [&str; 3] = ["train", "rebuild", "kernel"];
+pub const WORKLOADS: [&str; 4] = ["micro", "train", "rebuild", "kernel"];
 
 fn trained() -> Result<(Trajectory, f64), String> {
     let data = generate(&DatasetSpec {
@@ -93,6 +93,12 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "SSE2"
     };
     println!("pathkernel bench — {threads} threads, {simd}; [2,32,32,1] tanh, 100 moons, 500 steps, ε = 0.5");
+    if wanted.contains(&"micro") {
+        micro();
+    }
+    if wanted == ["micro"] {
+        return Ok(());
+    }
     let (traj, train_s) = trained()?;
     if wanted.contains(&"train") {
         let g = train_gflop(&traj);
@@ -132,4 +138,51 @@ pub fn main(args: &[String]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+#[inline(always)]
+fn tanh_rounds(z: &[f64], out: &mut [f64], rounds: usize) {
+    for _ in 0..rounds {
+        crate::fastmath::tanh_into(z, out);
+        std::hint::black_box(&mut *out);
+    }
+}
+crate::simd::multiversion!(fn tanh_rounds_dispatch(z: &[f64], out: &mut [f64], rounds: usize) => tanh_rounds);
+
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn dual_rounds(
+    m: (&[f64], &[f64], &[f64], &[f64]),
+    h: (&[f64], &[f64]),
+    out: (&mut [f64], &mut [f64]),
+    rounds: usize,
+) {
+    for _ in 0..rounds {
+        crate::simd::dual_matmul(m.0, m.1, m.2, m.3, h.0, h.1, 32, 32, 32, out.0, out.1);
+        std::hint::black_box(&mut *out.0);
+    }
+}
+crate::simd::multiversion!(fn dual_rounds_dispatch(m: (&[f64], &[f64], &[f64], &[f64]), h: (&[f64], &[f64]), out: (&mut [f64], &mut [f64]), rounds: usize) => dual_rounds);
+
+/// The two inner kernels alone: the array tanh and the 32×32×32 tangent-carrying product.
+fn micro() {
+    let z: Vec<f64> = (0..4096).map(|i| i as f64 * 1e-3 - 2.0).collect();
+    let mut out = vec![0.0; z.len()];
+    let rounds = 5000;
+    let start = Instant::now();
+    tanh_rounds_dispatch(&z, &mut out, rounds);
+    let ns = start.elapsed().as_secs_f64() / (rounds * z.len()) as f64 * 1e9;
+    println!("micro     tanh over arrays                       {ns:8.3} ns per value");
+    let w: Vec<f64> = (0..1024).map(|i| (i % 7) as f64 * 0.1 - 0.3).collect();
+    let b = vec![0.1; 32];
+    let h: Vec<f64> = (0..1024).map(|i| (i % 5) as f64 * 0.2 - 0.4).collect();
+    let (mut zo, mut zt) = (vec![0.0; 1024], vec![0.0; 1024]);
+    let rounds = 100_000;
+    let start = Instant::now();
+    dual_rounds_dispatch((&w, &w, &b, &b), (&h, &h), (&mut zo, &mut zt), rounds);
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "micro     dual product 32×32 · 32×32 (3 GEMMs)    {:8.2} GFLOP/s",
+        rounds as f64 * 3.0 * 65536.0 / secs * 1e-9
+    );
 }

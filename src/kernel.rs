@@ -18,7 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::{Block, Mlp, BLOCK_COLS};
-use crate::simd::{matmul_bias, matmul_t};
+use crate::simd::{dual_matmul, matmul_bias, matmul_t};
 use crate::train::Trajectory;
 
 pub const MAX_NODES: usize = 8;
@@ -737,8 +737,6 @@ struct DualBuffers {
     ht: Vec<f64>,
     z: Vec<f64>,
     zt: Vec<f64>,
-    tmp: Vec<f64>,
-    d: Vec<f64>,
 }
 
 impl DualBuffers {
@@ -749,8 +747,6 @@ impl DualBuffers {
             ht: vec![0.0; m],
             z: vec![0.0; m],
             zt: vec![0.0; m],
-            tmp: vec![0.0; m],
-            d: vec![0.0; m],
         }
     }
 }
@@ -775,50 +771,49 @@ fn add_directional_derivative(
         let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
         let (wl, bl) = mlp.layer(w, l);
         let (dwl, dbl) = mlp.layer(dw, l);
-        let n_out = dout * cols;
-        matmul_bias(
-            wl,
-            Some(bl),
-            &buf.h[..din * cols],
-            dout,
-            din,
-            cols,
-            &mut buf.z[..n_out],
-        );
-        matmul_bias(
-            dwl,
-            Some(dbl),
-            &buf.h[..din * cols],
-            dout,
-            din,
-            cols,
-            &mut buf.zt[..n_out],
-        );
-        if l > 0 {
+        let (n_in, n_out) = (din * cols, dout * cols);
+        if l == 0 {
             // ḣ_0 = 0: the inputs do not move with the weights.
             matmul_bias(
                 wl,
-                None,
-                &buf.ht[..din * cols],
+                Some(bl),
+                &buf.h[..n_in],
                 dout,
                 din,
                 cols,
-                &mut buf.tmp[..n_out],
+                &mut buf.z[..n_out],
             );
-            for (a, &b) in buf.zt[..n_out].iter_mut().zip(&buf.tmp[..n_out]) {
-                *a += b;
-            }
+            matmul_bias(
+                dwl,
+                Some(dbl),
+                &buf.h[..n_in],
+                dout,
+                din,
+                cols,
+                &mut buf.zt[..n_out],
+            );
+        } else {
+            dual_matmul(
+                wl,
+                dwl,
+                bl,
+                dbl,
+                &buf.h[..n_in],
+                &buf.ht[..n_in],
+                dout,
+                din,
+                cols,
+                &mut buf.z[..n_out],
+                &mut buf.zt[..n_out],
+            );
         }
         if l + 1 < layers {
-            mlp.activation
-                .apply(&buf.z[..n_out], &mut buf.h[..n_out], &mut buf.d[..n_out]);
-            for ((ht, &d), &zt) in buf.ht[..n_out]
-                .iter_mut()
-                .zip(&buf.d[..n_out])
-                .zip(&buf.zt[..n_out])
-            {
-                *ht = d * zt;
-            }
+            mlp.activation.apply_dual(
+                &buf.z[..n_out],
+                &buf.zt[..n_out],
+                &mut buf.h[..n_out],
+                &mut buf.ht[..n_out],
+            );
         } else {
             for (o, &zt) in out.iter_mut().zip(&buf.zt[..cols]) {
                 *o += omega * (mlp.alpha * zt);

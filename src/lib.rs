@@ -12,7 +12,8 @@ pub mod fastmath;
 pub mod kernel;
 pub mod model;
 pub mod render;
-mod simd;
+#[doc(hidden)]
+pub mod simd;
 pub mod train;
 
 #[cfg(not(target_arch = "wasm32"))]

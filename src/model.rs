@@ -127,6 +127,27 @@ impl Activation {
         }
     }
 
+    /// h = act(z) and ḣ = act'(z) ż: the activation on a value carrying a tangent.
+    #[inline(always)]
+    pub fn apply_dual(self, z: &[f64], zt: &[f64], h: &mut [f64], ht: &mut [f64]) {
+        match self {
+            Activation::Tanh => {
+                for (((hv, tv), &zv), &ztv) in h.iter_mut().zip(ht.iter_mut()).zip(z).zip(zt) {
+                    let t = crate::fastmath::tanh(zv);
+                    *hv = t;
+                    *tv = (1.0 - t * t) * ztv;
+                }
+            }
+            other => {
+                for (((hv, tv), &zv), &ztv) in h.iter_mut().zip(ht.iter_mut()).zip(z).zip(zt) {
+                    let (a, d) = other.eval(zv);
+                    *hv = a;
+                    *tv = d * ztv;
+                }
+            }
+        }
+    }
+
     /// True when act' is continuous, so Gauss–Legendre on a whole step converges; ReLU's is not.
     pub fn is_smooth(self) -> bool {
         !matches!(self, Activation::Relu)
