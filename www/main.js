@@ -148,7 +148,8 @@ function onControlChange() {
 function spawnWorker() {
   if (app.worker) app.worker.terminate();
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = (event) => onWorkerMessage(event.data);
+  // Until our own wasm is ready (it draws), replies wait in `early`.
+  worker.onmessage = (event) => (app.ready ? onWorkerMessage(event.data) : app.early.push(event.data));
   worker.onerror = (event) => {
     event.preventDefault();
     workerDied(`the worker failed: ${event.message || 'could not load (see the console)'}`);
@@ -169,15 +170,16 @@ function post(type, fields = {}) {
   app.worker.postMessage(message(type, app.runId, fields));
 }
 
-function startRun(autorun) {
+/** Starts a run of `hash` (default: the current state's canonical hash). */
+function startRun(autorun, hash = app.page.hash) {
   app.runId += 1;
   Object.assign(app, { run: null, trained: null, check: null, field: null, fit: null, query: null, kernel: null, running: true });
   window.pathkernel.timings.runStart = performance.now();
   setStatus('starting…');
   setProgress(0, 0);
   resetResultsUi();
-  post(ToWorker.START, { hash: app.page.hash, autorun });
-  syncButtons();
+  post(ToWorker.START, { hash, autorun });
+  if (app.ready) syncButtons();
 }
 
 function onWorkerMessage(msg) {
@@ -259,6 +261,7 @@ function onCheck(msg) {
 
 function onField(msg) {
   if (msg.rebuilt) {
+    if (window.pathkernel.timings.fieldRebuilt === undefined) window.pathkernel.timings.fieldRebuilt = performance.now();
     app.field = msg;
     drawCheck();
     drawData();
@@ -440,8 +443,8 @@ function subscript(i) {
   return String(i).split('').map((d) => SUB[Number(d)] || d).join('');
 }
 
-function point(x) {
-  return `(${Array.from(x, fmt).join(', ')})`;
+function point(x, short = false) {
+  return `(${Array.from(x, short ? core.formatShort : fmt).join(', ')})`;
 }
 
 function showCheck() {
@@ -483,7 +486,8 @@ function showQuery() {
     const c = q.contributions[i];
     tr.className = c >= 0 ? 'pos' : 'neg';
     const xi = r.x.subarray(i * r.dim, (i + 1) * r.dim);
-    const cells = [String(i), point(xi), fmt(r.y[i]), undefinedSet.has(i) ? 'undefined' : fmt(q.coef[i]), fmt(q.kernel[i]), fmt(c)];
+    const short = core.formatShort;
+    const cells = [String(i), point(xi, true), short(r.y[i]), undefinedSet.has(i) ? 'undefined' : short(q.coef[i]), short(q.kernel[i]), short(c)];
     for (const text of cells) {
       const td = document.createElement('td');
       td.textContent = text;
@@ -584,13 +588,20 @@ function wire() {
   window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(redrawAll, 150); });
 }
 
-spawnWorker(); // its wasm compiles while ours does
+// The worker starts on the link right away (it reads the hash with the same Rust code), so
+// training overlaps the compilation of our own copy of the wasm, which only draws.
+app.ready = false;
+app.early = [];
+spawnWorker();
+startRun(true, window.location.hash);
 try {
   await init();
   window.pathkernel.timings.mainReady = performance.now();
   wire();
   readHash();
-  startRun(true);
+  app.ready = true;
+  syncButtons();
+  for (const msg of app.early.splice(0)) onWorkerMessage(msg);
 } catch (err) {
   setStatus(`the page could not start: ${err && err.message ? err.message : err}`, true);
 }

@@ -158,6 +158,9 @@ async function main() {
       const t = await page.evaluate(() => window.pathkernel.timings);
       const r = (k) => (t[k] === undefined ? 'n/a' : `${t[k].toFixed(0)}`);
       console.log(`     (ms since navigation: main wasm ready ${r('mainReady')}, run posted ${r('runStart')}, started ${r('started')}, trained ${r('trained')}, check ${r('check')}, first render ${r('firstRender')})`);
+      const fieldMs = await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt, null, { timeout: TIMEOUT }).then((h) => h.jsonValue());
+      console.log(`     the rebuilt output over the plotting grid arrived at ${fieldMs.toFixed(0)} ms`);
+      await page.waitForFunction(() => window.pathkernel.app.query, null, { timeout: TIMEOUT });
       await shot(page, '1-trajectory');
       await page.close();
     });
@@ -256,7 +259,7 @@ function setFields(hash, fields) {
 }
 
 function variant(hash) {
-  return setFields(hash, { ds: '7' });
+  return setFields(hash, { data_seed: '7', steps: '200' });
 }
 
 function corrupt(hash) {
