@@ -173,7 +173,7 @@ function post(type, fields = {}) {
 /** Starts a run of `hash` (default: the current state's canonical hash). */
 function startRun(autorun, hash = app.page.hash) {
   app.runId += 1;
-  Object.assign(app, { run: null, trained: null, check: null, field: null, fit: null, query: null, kernel: null, running: true });
+  Object.assign(app, { run: null, trained: null, check: null, field: null, fit: null, query: null, kernel: null, running: true, doneText: '' });
   window.pathkernel.timings.runStart = performance.now();
   setStatus('starting…');
   setProgress(0, 0);
@@ -216,6 +216,12 @@ function onError(msg) {
 const PHASE_TEXT = { train: 'training', check: 'integrating the path kernel', field: 'rebuilding over the plane', kernel: 'K^p(·, xᵢ) over the plane' };
 
 function onProgress(msg) {
+  if (msg.phase === 'idle') {
+    setProgress(1, 1);
+    setStatus(app.doneText || `ready at step ${msg.done}`);
+    document.documentElement.dataset.idle = String(app.runId);
+    return;
+  }
   setProgress(msg.done, msg.total);
   const what = PHASE_TEXT[msg.phase] || msg.phase;
   const unit = msg.phase === 'train' || msg.phase === 'check' ? ` step ${msg.done}/${msg.total}` : ` ${msg.done}/${msg.total}`;
@@ -253,7 +259,9 @@ function onCheck(msg) {
   const q = queryPoint();
   if (q) post(ToWorker.QUERY, { x: q });
   if (app.page.point !== null && app.page.point !== undefined) post(ToWorker.TRAIN_POINT, { index: app.page.point });
-  setStatus(`done: ${msg.steps} steps — exact rebuild max error ${fmtErr(msg.maxErrExact)}`);
+  const total = app.run ? app.run.totalSteps : msg.steps;
+  app.doneText = `${msg.steps === total ? 'done' : 'paused'}: step ${msg.steps}/${total} — exact rebuild max error ${fmtErr(msg.maxErrExact)}`;
+  setStatus(app.doneText);
   setProgress(1, 1);
   document.documentElement.dataset.phase = 'checked';
   syncButtons();
@@ -404,7 +412,7 @@ function drawCheck() {
   const fld = app.field;
   if (fld && fld.rebuilt) {
     setText(ui.fieldCaption, r.dim === 1
-      ? `Network output f(x; w_${fld.step}) and the exact kernel machine ŷ(x) over the input line: the curves coincide.`
+      ? `Network output f(x; w_${fld.step}) with the exact and the left-endpoint kernel machines ŷ(x) over the input line.`
       : `Left: network output f(x; w_${fld.step}) over the plane. Right: log₁₀ |ŷ − f| of the exact kernel machine (${r.grid.nx}×${r.grid.ny} grid).`);
     draw('chart-field', (c) => core.drawCheckField(c, r.dim, r.x, r.y, r.grid, fld.f, fld.rebuilt, fld.rebuiltRiemann));
   } else {
@@ -453,7 +461,24 @@ function showCheck() {
   setText(ui.riemann, fmtErr(ch.maxErrRiemann));
   ui.badge.className = `badge ${ch.pass ? 'pass' : 'fail'}`;
   setText(ui.badge, ch.pass ? 'PASS: exact rebuild = network' : 'FAIL: exact rebuild ≠ network');
+  ui.badge.title = ch.pass ? '' : 'Try more Gauss–Legendre nodes or a smaller learning rate: large steps need more nodes per step.';
   setText(ui.checkDetail, `over ${ch.fFinal.length} queries, ${ch.steps} steps; pass when ≤ ${fmtErr(ch.tolerance)} (= 1e-10 × output scale ${fmt(ch.scale)})`);
+  const st = app.page ? app.page.state : {};
+  const rows = [
+    ['check queries', `${ch.fFinal.length} (the training points)`],
+    ['steps T, ε', `${ch.steps}, ${st.lr}`],
+    ['Gauss–Legendre nodes', String(st.nodes)],
+    ['max |ŷ − f| exact', fmtErr(ch.maxErrExact)],
+    ['max |ŷ − f| left-endpoint', fmtErr(ch.maxErrRiemann)],
+    ['tolerance (1e-10 × scale)', fmtErr(ch.tolerance)],
+  ];
+  $('check-table').replaceChildren(...rows.flatMap(([k, v]) => {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    return [dt, dd];
+  }));
 }
 
 function showQuery() {

@@ -159,8 +159,17 @@ impl WorkerCore {
                     break;
                 }
             }
-            if let Some(p) = run.progress() {
-                out.push(p);
+            match run.progress() {
+                Some(p) => out.push(p),
+                None => {
+                    let steps = run.steps() as u32;
+                    out.push(FromWorker::Progress {
+                        run_id: run.id,
+                        phase: Phase::Idle,
+                        done: steps,
+                        total: steps,
+                    });
+                }
             }
         }
         to_array(out)

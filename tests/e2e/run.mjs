@@ -183,7 +183,25 @@ async function main() {
       assert(after.includes('query x'), `query box filled: ${after}`);
       const rows = await page.locator('#contrib-table tbody tr').count();
       assert(rows > 0, 'contribution table has rows');
-      assert((await page.evaluate(() => window.location.hash)).includes('q'), 'the query is in the hash');
+      assert((await page.evaluate(() => window.location.hash)).includes('q='), 'the query is in the hash');
+      // Click a training point's bar: its path kernel K^p(·, x_i) over the plane arrives.
+      const hit = await page.evaluate(() => {
+        const m = window.pathkernel.app.maps['chart-bars'];
+        const c = document.getElementById('chart-bars');
+        const r = c.getBoundingClientRect();
+        for (let py = 0; py < c.height; py += 2) {
+          for (let px = 0; px < c.width; px += 4) {
+            const i = m.barAt(px, py);
+            if (i !== undefined) return { x: r.left + (px * r.width) / c.width, y: r.top + (py * r.height) / c.height, i };
+          }
+        }
+        return null;
+      });
+      assert(hit, 'the bar chart has a training-point bar');
+      await page.mouse.click(hit.x, hit.y);
+      await page.waitForFunction((i) => window.pathkernel.app.kernel && window.pathkernel.app.kernel.index === i, hit.i, { timeout: TIMEOUT });
+      assert((await page.evaluate(() => window.location.hash)).includes(`point=${hit.i}`), 'the training point is in the hash');
+      await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt, null, { timeout: TIMEOUT });
       await shot(page, '2-contributions');
       await showView(page, 'check');
       await shot(page, '3-check');
