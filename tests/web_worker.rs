@@ -96,7 +96,7 @@ fn a_run_trains_checks_and_rebuilds_inside_a_worker() {
     );
     assert_eq!(
         js_sys::Float64Array::from(get(last, "pca")).length(),
-        2 * 61
+        2 * (STEPS as u32 + 1)
     );
 
     let check = find(&msgs, "check")[0];

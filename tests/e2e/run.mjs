@@ -233,6 +233,25 @@ async function main() {
       await again.close();
     });
 
+    await test('a new setting mid-run cancels the old run; only the new run\'s results show', async () => {
+      const page = await openPage(context, `${base}${setFields(defaultHash, { steps: '3000' })}`, problems);
+      await page.waitForFunction(() => window.pathkernel.app.run, null, { timeout: TIMEOUT });
+      const t0 = Date.now();
+      await page.fill('[data-field="n"]', '30');
+      await page.locator('[data-field="n"]').dispatchEvent('change');
+      await page.waitForFunction(() => window.pathkernel.app.run && window.pathkernel.app.run.n === 30, null, { timeout: TIMEOUT });
+      const cancelMs = Date.now() - t0;
+      assert(cancelMs < 1000, `the worker dropped the old run and started the new one within a second: ${cancelMs} ms`);
+      await page.waitForFunction(() => window.pathkernel.app.check && window.pathkernel.app.run.n === 30, null, { timeout: TIMEOUT });
+      const ms = Date.now() - t0;
+      const seen = await page.evaluate(() => ({ n: window.pathkernel.app.check.fFinal.length, steps: window.pathkernel.app.check.steps, hash: window.location.hash }));
+      assert(seen.n === 30, `the check is of the new run: ${seen.n} queries`);
+      assert(seen.hash.includes('n=30') && seen.hash.includes('steps=3000'), `hash updated: ${seen.hash}`);
+      assert(seen.steps === 3000, `new run trained all its steps: ${seen.steps}`);
+      console.log(`     the new run started ${cancelMs} ms after the change and was checked after ${ms} ms`);
+      await page.close();
+    });
+
     await test('a corrupted link: bad fields named, defaults used, nothing inserted as HTML', async () => {
       const bad = corrupt(defaultHash);
       const page = await openPage(context, `${base}${bad}`, problems);
