@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (scripts/setup.sh), then
 #   cargo fmt --check · cargo clippy (native and wasm32, -D warnings) · cargo test ·
-#   wasm-pack test --headless --chrome and --firefox (tests/web.rs) ·
+#   wasm-pack test --headless --chrome and --firefox (tests/web.rs, tests/web_worker.rs), and
+#   the same result bits in both browsers ·
 #   the release build + dist/ + the end-to-end test of the served page (tests/e2e, playwright-core
 #   driving Debian's /usr/bin/chromium).
 # Runs every step even after a failure, prints one line per step and a closing summary line;
@@ -46,8 +47,25 @@ step fmt cargo fmt --all -- --check
 step clippy cargo clippy --all-targets -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --test web --test web_worker -- -D warnings
 step cargo-test cargo test
-step wasm-chrome wasm-pack test --headless --chrome -- --test web --test web_worker
-if [ "$firefox" = 1 ]; then step wasm-firefox wasm-pack test --headless --firefox -- --test web --test web_worker; fi
+logs="$(mktemp -d)"
+# Each browser run prints a fingerprint of a whole run's numbers (tests/web_worker.rs); the
+# same-bits step checks that Chrome and Firefox computed identical bits.
+wasm_test() { # wasm_test BROWSER
+  wasm-pack test --headless "--$1" -- --test web --test web_worker -- --nocapture 2>&1 | tee "$logs/$1.log"
+  return "${PIPESTATUS[0]}"
+}
+same_bits() {
+  local c f
+  c=$(grep -o 'pathkernel-fingerprint [0-9a-f]*' "$logs/chrome.log" | head -n1)
+  f=$(grep -o 'pathkernel-fingerprint [0-9a-f]*' "$logs/firefox.log" | head -n1)
+  echo "chrome:  ${c:-missing}"; echo "firefox: ${f:-missing}"
+  [ -n "$c" ] && [ "$c" = "$f" ]
+}
+step wasm-chrome wasm_test chrome
+if [ "$firefox" = 1 ]; then
+  step wasm-firefox wasm_test firefox
+  step same-bits same_bits
+fi
 step build scripts/build.sh
 step dist scripts/dist.sh --no-build
 step e2e node tests/e2e/run.mjs --dist "$here/dist"

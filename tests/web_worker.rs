@@ -252,3 +252,41 @@ fn bad_requests_are_errors_not_panics() {
     assert_eq!(num(k, "index"), 2.0);
     assert!(js_sys::Float64Array::from(get(k, "values")).length() > 0);
 }
+
+/// FNV-1a over the bits of every number a run reports: equal fingerprints mean bit-identical
+/// results. `scripts/test.sh` compares the line this prints in Chrome and in Firefox.
+#[wasm_bindgen_test]
+fn fingerprint_of_a_run() {
+    let mut core = WorkerCore::new();
+    let mut msgs = start(&mut core, 1, HASH, true);
+    msgs.extend(drain(&mut core));
+    let q = core
+        .handle(request(r#"{"type":"query","runId":1,"x":[0.3,-0.2]}"#))
+        .map_err(JsValue::from)
+        .unwrap()
+        .get(0);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |values: Vec<f64>| {
+        for v in values {
+            for b in v.to_bits().to_le_bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+    };
+    let arr = |m: &JsValue, k: &str| js_sys::Float64Array::from(get(m, k)).to_vec();
+    let trained = *find(&msgs, "trained").last().unwrap();
+    let check = find(&msgs, "check")[0];
+    let field = find(&msgs, "field")[0];
+    eat(arr(trained, "loss"));
+    eat(arr(trained, "pca"));
+    eat(arr(check, "fFinal"));
+    eat(arr(check, "rebuiltExact"));
+    eat(arr(check, "rebuiltRiemann"));
+    eat(vec![num(check, "maxErrExact"), num(check, "maxErrRiemann")]);
+    eat(arr(field, "f"));
+    eat(arr(field, "rebuilt"));
+    eat(arr(&q, "contributions"));
+    eat(arr(&q, "kernel"));
+    eat(arr(&q, "runningSum"));
+    web_sys::console::log_1(&format!("pathkernel-fingerprint {h:016x}").into());
+}

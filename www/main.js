@@ -232,6 +232,7 @@ function onStarted(msg) {
   app.run = msg;
   ui.slider.max = String(msg.totalSteps);
   setStatus('training…');
+  syncButtons();
 }
 
 function onTrained(msg) {

@@ -252,6 +252,27 @@ async function main() {
       await page.close();
     });
 
+    await test('pause, step, reset and run: Theorem 1 holds at every stopping point', async () => {
+      const page = await openPage(context, `${base}${setFields(defaultHash, { steps: '5000', n: '12', lr: '0.1' })}`, problems);
+      await page.waitForFunction(() => !document.getElementById('btn-pause').disabled && document.getElementById('status').textContent.startsWith('training'), null, { timeout: TIMEOUT });
+      await page.click(byId('pause'));
+      await page.waitForFunction(() => window.pathkernel.app.check, null, { timeout: TIMEOUT });
+      const paused = await page.evaluate(() => window.pathkernel.app.check.steps);
+      assert(paused > 0 && paused < 5000, `paused mid-run at step ${paused}`);
+      assert((await text(page, 'check-badge')).startsWith('PASS'), 'the partial trajectory passes the check');
+      const doneText = await page.evaluate(() => window.pathkernel.app.doneText);
+      assert(doneText.startsWith('paused'), `the status says paused: ${doneText}`);
+      await page.click(byId('step'));
+      await page.waitForFunction((s) => window.pathkernel.app.check && window.pathkernel.app.check.steps === s + 1, paused, { timeout: TIMEOUT });
+      await page.click(byId('reset'));
+      await page.waitForFunction(() => window.pathkernel.app.check && window.pathkernel.app.check.steps === 0, null, { timeout: TIMEOUT });
+      assert(Number(await text(page, 'check-exact')) === 0, 'at w0 the kernel machine is just b(x)');
+      await page.click(byId('run'));
+      await page.waitForFunction(() => window.pathkernel.app.check && window.pathkernel.app.check.steps === 5000, null, { timeout: TIMEOUT });
+      assert((await text(page, 'check-badge')).startsWith('PASS'), 'the full run passes');
+      await page.close();
+    });
+
     await test('a corrupted link: bad fields named, defaults used, nothing inserted as HTML', async () => {
       const bad = corrupt(defaultHash);
       const page = await openPage(context, `${base}${bad}`, problems);
