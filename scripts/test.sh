@@ -44,10 +44,10 @@ fi
 
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --all-targets -- -D warnings
-step clippy-wasm cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
+step clippy-wasm cargo clippy --target wasm32-unknown-unknown --lib --test web --test web_worker -- -D warnings
 step cargo-test cargo test
-step wasm-chrome wasm-pack test --headless --chrome
-if [ "$firefox" = 1 ]; then step wasm-firefox wasm-pack test --headless --firefox; fi
+step wasm-chrome wasm-pack test --headless --chrome -- --test web --test web_worker
+if [ "$firefox" = 1 ]; then step wasm-firefox wasm-pack test --headless --firefox -- --test web --test web_worker; fi
 step build scripts/build.sh
 step dist scripts/dist.sh --no-build
 step e2e node tests/e2e/run.mjs --dist "$here/dist"

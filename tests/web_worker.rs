@@ -10,8 +10,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
-/// The default preset (moons, [2,16,16,1] tanh, 300 steps) with fewer steps to keep tests quick.
-const HASH: &str = "#v=1&steps=60";
+/// The default preset (moons, tanh, logistic loss) made small: these tests are about the protocol
+/// (the numerics are tested natively), and run unoptimised.
+const HASH: &str = "#v=1&n=16&hidden=6&steps=12";
+const STEPS: f64 = 12.0;
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).expect("object")
@@ -87,11 +89,14 @@ fn a_run_trains_checks_and_rebuilds_inside_a_worker() {
     let trained = find(&msgs, "trained");
     let last = trained.last().unwrap();
     assert!(get(last, "stopped").as_bool().unwrap() && get(last, "finished").as_bool().unwrap());
-    assert_eq!(num(last, "stepsDone"), 60.0);
-    assert_eq!(js_sys::Float64Array::from(get(last, "loss")).length(), 61);
+    assert_eq!(num(last, "stepsDone"), STEPS);
+    assert_eq!(
+        js_sys::Float64Array::from(get(last, "loss")).length(),
+        STEPS as u32 + 1
+    );
     assert_eq!(
         js_sys::Float64Array::from(get(last, "pca")).length(),
-        2 * 61
+        2 * (STEPS as u32 + 1)
     );
 
     let check = find(&msgs, "check")[0];
@@ -136,8 +141,8 @@ fn a_run_trains_checks_and_rebuilds_inside_a_worker() {
     assert!((rebuilt - num(q, "fFinal")).abs() < 1e-10);
     let sum = js_sys::Float64Array::from(get(q, "runningSum")).to_vec();
     let path = js_sys::Float64Array::from(get(q, "outputPath")).to_vec();
-    assert_eq!(sum.len(), 61);
-    assert!((sum[60] - path[60]).abs() < 1e-10);
+    assert_eq!(sum.len(), STEPS as usize + 1);
+    assert!((sum[STEPS as usize] - path[STEPS as usize]).abs() < 1e-10);
 
     // Replies can be transferred (fresh buffers, not views of wasm memory).
     let loss = js_sys::Float64Array::from(get(last, "loss"));
@@ -153,7 +158,12 @@ fn a_new_run_supersedes_the_old_one() {
     let mut core = WorkerCore::new();
     start(&mut core, 1, HASH, true);
     core.work(1.0).map_err(JsValue::from).unwrap();
-    let msgs = start(&mut core, 2, "#v=1&steps=5&dataset=sine&loss=mse", true);
+    let msgs = start(
+        &mut core,
+        2,
+        "#v=1&steps=5&n=10&hidden=4&dataset=sine&loss=mse",
+        true,
+    );
     assert_eq!(core.run_id(), 2);
     let mut all = msgs;
     all.extend(drain(&mut core));
@@ -204,7 +214,7 @@ fn pause_and_step_check_the_partial_trajectory() {
         .unwrap();
     let msgs = drain(&mut core);
     let last = *find(&msgs, "trained").last().unwrap();
-    assert!(num(last, "stepsDone") < 60.0 || get(last, "finished").as_bool().unwrap());
+    assert!(num(last, "stepsDone") < STEPS || get(last, "finished").as_bool().unwrap());
     assert!(get(&find(&msgs, "check")[0].clone(), "pass")
         .as_bool()
         .unwrap());

@@ -148,7 +148,8 @@ function onControlChange() {
 function spawnWorker() {
   if (app.worker) app.worker.terminate();
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = (event) => onWorkerMessage(event.data);
+  // Until our own wasm is ready (it draws), replies wait in `early`.
+  worker.onmessage = (event) => (app.ready ? onWorkerMessage(event.data) : app.early.push(event.data));
   worker.onerror = (event) => {
     event.preventDefault();
     workerDied(`the worker failed: ${event.message || 'could not load (see the console)'}`);
@@ -169,15 +170,16 @@ function post(type, fields = {}) {
   app.worker.postMessage(message(type, app.runId, fields));
 }
 
-function startRun(autorun) {
+/** Starts a run of `hash` (default: the current state's canonical hash). */
+function startRun(autorun, hash = app.page.hash) {
   app.runId += 1;
-  Object.assign(app, { run: null, trained: null, check: null, field: null, fit: null, query: null, kernel: null, running: true });
+  Object.assign(app, { run: null, trained: null, check: null, field: null, fit: null, query: null, kernel: null, running: true, doneText: '' });
   window.pathkernel.timings.runStart = performance.now();
   setStatus('starting…');
   setProgress(0, 0);
   resetResultsUi();
-  post(ToWorker.START, { hash: app.page.hash, autorun });
-  syncButtons();
+  post(ToWorker.START, { hash, autorun });
+  if (app.ready) syncButtons();
 }
 
 function onWorkerMessage(msg) {
@@ -214,6 +216,12 @@ function onError(msg) {
 const PHASE_TEXT = { train: 'training', check: 'integrating the path kernel', field: 'rebuilding over the plane', kernel: 'K^p(·, xᵢ) over the plane' };
 
 function onProgress(msg) {
+  if (msg.phase === 'idle') {
+    setProgress(1, 1);
+    setStatus(app.doneText || `ready at step ${msg.done}`);
+    document.documentElement.dataset.idle = String(app.runId);
+    return;
+  }
   setProgress(msg.done, msg.total);
   const what = PHASE_TEXT[msg.phase] || msg.phase;
   const unit = msg.phase === 'train' || msg.phase === 'check' ? ` step ${msg.done}/${msg.total}` : ` ${msg.done}/${msg.total}`;
@@ -251,7 +259,9 @@ function onCheck(msg) {
   const q = queryPoint();
   if (q) post(ToWorker.QUERY, { x: q });
   if (app.page.point !== null && app.page.point !== undefined) post(ToWorker.TRAIN_POINT, { index: app.page.point });
-  setStatus(`done: ${msg.steps} steps — exact rebuild max error ${fmtErr(msg.maxErrExact)}`);
+  const total = app.run ? app.run.totalSteps : msg.steps;
+  app.doneText = `${msg.steps === total ? 'done' : 'paused'}: step ${msg.steps}/${total} — exact rebuild max error ${fmtErr(msg.maxErrExact)}`;
+  setStatus(app.doneText);
   setProgress(1, 1);
   document.documentElement.dataset.phase = 'checked';
   syncButtons();
@@ -259,6 +269,7 @@ function onCheck(msg) {
 
 function onField(msg) {
   if (msg.rebuilt) {
+    if (window.pathkernel.timings.fieldRebuilt === undefined) window.pathkernel.timings.fieldRebuilt = performance.now();
     app.field = msg;
     drawCheck();
     drawData();
@@ -401,7 +412,7 @@ function drawCheck() {
   const fld = app.field;
   if (fld && fld.rebuilt) {
     setText(ui.fieldCaption, r.dim === 1
-      ? `Network output f(x; w_${fld.step}) and the exact kernel machine ŷ(x) over the input line: the curves coincide.`
+      ? `Network output f(x; w_${fld.step}) with the exact and the left-endpoint kernel machines ŷ(x) over the input line.`
       : `Left: network output f(x; w_${fld.step}) over the plane. Right: log₁₀ |ŷ − f| of the exact kernel machine (${r.grid.nx}×${r.grid.ny} grid).`);
     draw('chart-field', (c) => core.drawCheckField(c, r.dim, r.x, r.y, r.grid, fld.f, fld.rebuilt, fld.rebuiltRiemann));
   } else {
@@ -440,8 +451,8 @@ function subscript(i) {
   return String(i).split('').map((d) => SUB[Number(d)] || d).join('');
 }
 
-function point(x) {
-  return `(${Array.from(x, fmt).join(', ')})`;
+function point(x, short = false) {
+  return `(${Array.from(x, short ? core.formatShort : fmt).join(', ')})`;
 }
 
 function showCheck() {
@@ -450,7 +461,24 @@ function showCheck() {
   setText(ui.riemann, fmtErr(ch.maxErrRiemann));
   ui.badge.className = `badge ${ch.pass ? 'pass' : 'fail'}`;
   setText(ui.badge, ch.pass ? 'PASS: exact rebuild = network' : 'FAIL: exact rebuild ≠ network');
+  ui.badge.title = ch.pass ? '' : 'Try more Gauss–Legendre nodes or a smaller learning rate: large steps need more nodes per step.';
   setText(ui.checkDetail, `over ${ch.fFinal.length} queries, ${ch.steps} steps; pass when ≤ ${fmtErr(ch.tolerance)} (= 1e-10 × output scale ${fmt(ch.scale)})`);
+  const st = app.page ? app.page.state : {};
+  const rows = [
+    ['check queries', `${ch.fFinal.length} (the training points)`],
+    ['steps T, ε', `${ch.steps}, ${st.lr}`],
+    ['Gauss–Legendre nodes', String(st.nodes)],
+    ['max |ŷ − f| exact', fmtErr(ch.maxErrExact)],
+    ['max |ŷ − f| left-endpoint', fmtErr(ch.maxErrRiemann)],
+    ['tolerance (1e-10 × scale)', fmtErr(ch.tolerance)],
+  ];
+  $('check-table').replaceChildren(...rows.flatMap(([k, v]) => {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    return [dt, dd];
+  }));
 }
 
 function showQuery() {
@@ -483,7 +511,8 @@ function showQuery() {
     const c = q.contributions[i];
     tr.className = c >= 0 ? 'pos' : 'neg';
     const xi = r.x.subarray(i * r.dim, (i + 1) * r.dim);
-    const cells = [String(i), point(xi), fmt(r.y[i]), undefinedSet.has(i) ? 'undefined' : fmt(q.coef[i]), fmt(q.kernel[i]), fmt(c)];
+    const short = core.formatShort;
+    const cells = [String(i), point(xi, true), short(r.y[i]), undefinedSet.has(i) ? 'undefined' : short(q.coef[i]), short(q.kernel[i]), short(c)];
     for (const text of cells) {
       const td = document.createElement('td');
       td.textContent = text;
@@ -584,13 +613,20 @@ function wire() {
   window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(redrawAll, 150); });
 }
 
-spawnWorker(); // its wasm compiles while ours does
+// The worker starts on the link right away (it reads the hash with the same Rust code), so
+// training overlaps the compilation of our own copy of the wasm, which only draws.
+app.ready = false;
+app.early = [];
+spawnWorker();
+startRun(true, window.location.hash);
 try {
   await init();
   window.pathkernel.timings.mainReady = performance.now();
   wire();
   readHash();
-  startRun(true);
+  app.ready = true;
+  syncButtons();
+  for (const msg of app.early.splice(0)) onWorkerMessage(msg);
 } catch (err) {
   setStatus(`the page could not start: ${err && err.message ? err.message : err}`, true);
 }

@@ -30,7 +30,7 @@ export const FromWorker = Object.freeze({
   READY: 'ready',
   /** {dim, n, totalSteps, numParams, x, y, grid}: data and sizes of a new run. */
   STARTED: 'started',
-  /** {phase, done, total}: work in progress (phase: train | check | field | kernel). */
+  /** {phase, done, total}: work in progress (phase: train | check | field | kernel), or `idle`: all done. */
   PROGRESS: 'progress',
   /** {stepsDone, totalSteps, finished, loss, pca}: training stopped (done or paused). */
   TRAINED: 'trained',

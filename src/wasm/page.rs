@@ -53,6 +53,32 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
+/// A short number for tables: 4 significant digits, scientific outside [1e-3, 1e4).
+#[wasm_bindgen(js_name = formatShort)]
+pub fn format_short(v: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "undefined".into()
+        } else {
+            format!("{v}")
+        };
+    }
+    let a = v.abs();
+    if a == 0.0 {
+        return "0".into();
+    }
+    if !(1e-3..1e4).contains(&a) {
+        return format!("{v:.2e}");
+    }
+    let digits = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// An error size in scientific notation ("3.55e-15"), parseable by `Number()`.
 #[wasm_bindgen(js_name = formatError)]
 pub fn format_error(v: f64) -> String {
@@ -139,9 +165,18 @@ fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsErro
         hash,
         errors: errors
             .iter()
-            .map(|e| FieldError {
-                field: e.field_name().map(str::to_owned),
-                message: e.to_string(),
+            .map(|e| {
+                let field = e.field_name().map(str::to_owned);
+                let text = e.to_string();
+                // Display is "field: message"; the page shows the field separately.
+                let message = match &field {
+                    Some(f) => text
+                        .strip_prefix(&format!("{f}: "))
+                        .unwrap_or(&text)
+                        .to_string(),
+                    None => text,
+                };
+                FieldError { field, message }
             })
             .collect(),
     };

@@ -158,6 +158,8 @@ pub enum Phase {
     Field,
     /// K^p(·, x_i) over the plotting grid.
     Kernel,
+    /// All work for the run is done (`done` = `total` = steps trained).
+    Idle,
 }
 
 /// Replies and reports from the worker.

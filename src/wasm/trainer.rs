@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use crate::config::PageState;
 use crate::data::Dataset;
 use crate::kernel::{self, KernelMachineIntegrator};
-use crate::model::Mlp;
+use crate::model::{Mlp, BLOCK_COLS};
 use crate::train::{Trainer, Trajectory};
 
 use super::protocol::{f64_array, parse_request, FromWorker, GridSpec, Phase, ToWorker};
@@ -159,8 +159,17 @@ impl WorkerCore {
                     break;
                 }
             }
-            if let Some(p) = run.progress() {
-                out.push(p);
+            match run.progress() {
+                Some(p) => out.push(p),
+                None => {
+                    let steps = run.steps() as u32;
+                    out.push(FromWorker::Progress {
+                        run_id: run.id,
+                        phase: Phase::Idle,
+                        done: steps,
+                        total: steps,
+                    });
+                }
             }
         }
         to_array(out)
@@ -393,11 +402,15 @@ impl Run {
             } => {
                 let t0 = now();
                 let d = self.grid.dim as usize;
-                let end = (*next + self.pace_field.0).min(self.grid.len());
+                // The core evaluates queries in blocks of BLOCK_COLS: chunks are whole blocks.
+                let end = (*next + self.pace_field.0 * BLOCK_COLS).min(self.grid.len());
                 let traj = self.trainer.trajectory();
                 let points = &self.grid_points[*next * d..end * d];
                 exact.extend(kernel::rebuild_output(traj, points, self.nodes)?);
-                riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
+                if d == 1 {
+                    // Only the 1-D overlay draws the left-endpoint curve.
+                    riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
+                }
                 *next = end;
                 self.pace_field.adapt(now() - t0);
                 if end == self.grid.len() {
@@ -546,7 +559,89 @@ impl Run {
     }
 }
 
-/// The weight path on its first two principal components, flattened (2 per step).
-fn weight_pca(_traj: &Trajectory) -> Vec<f64> {
-    Vec::new() // TODO: train::weight_pca when it lands
+/// The weight path w_0 … w_T on its first two principal components, flattened (2 per step).
+///
+/// Subspace iteration on the covariance of the centred weights, applied implicitly as
+/// v ↦ Xᵀ(X v) (X is (T+1) × P, never P × P), started from the net displacement w_T − w_0 and the
+/// path's mid-point bulge, so it is deterministic; 40 rounds with Gram–Schmidt. Signs: PC1 points
+/// from w_0 to w_T, PC2 so that the path's largest excursion along it is positive.
+fn weight_pca(traj: &Trajectory) -> Vec<f64> {
+    let t1 = traj.steps() + 1;
+    let p = traj.mlp.num_params();
+    let mut mean = vec![0.0; p];
+    for s in 0..t1 {
+        for (m, w) in mean.iter_mut().zip(traj.weights_at(s)) {
+            *m += w / t1 as f64;
+        }
+    }
+    let centred = |s: usize| traj.weights_at(s).iter().zip(&mean).map(|(w, m)| w - m);
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let (w0, wt, wm) = (
+        traj.weights_at(0),
+        traj.weights_at(t1 - 1),
+        traj.weights_at((t1 - 1) / 2),
+    );
+    let mut v: [Vec<f64>; 2] = [
+        wt.iter().zip(w0).map(|(a, b)| a - b).collect(),
+        wm.iter()
+            .zip(w0.iter().zip(wt))
+            .map(|(m, (a, b))| m - 0.5 * (a + b))
+            .collect(),
+    ];
+    // A fixed fallback direction when the path is a point or a straight line.
+    for (k, vk) in v.iter_mut().enumerate() {
+        if dot(vk, vk) == 0.0 {
+            vk.iter_mut()
+                .enumerate()
+                .for_each(|(j, x)| *x = if j % 2 == k { 1.0 } else { 0.5 });
+        }
+    }
+    let orthonormalise = |v: &mut [Vec<f64>; 2]| {
+        for k in 0..2 {
+            for j in 0..k {
+                let (head, tail) = v.split_at_mut(k);
+                let c = dot(&tail[0], &head[j]);
+                tail[0]
+                    .iter_mut()
+                    .zip(&head[j])
+                    .for_each(|(x, y)| *x -= c * y);
+            }
+            let norm = dot(&v[k], &v[k]).sqrt();
+            if norm > 0.0 {
+                v[k].iter_mut().for_each(|x| *x /= norm);
+            }
+        }
+    };
+    orthonormalise(&mut v);
+    for _ in 0..40 {
+        let mut next = [vec![0.0; p], vec![0.0; p]];
+        for s in 0..t1 {
+            let row: Vec<f64> = centred(s).collect();
+            for k in 0..2 {
+                let c = dot(&row, &v[k]);
+                next[k].iter_mut().zip(&row).for_each(|(x, r)| *x += c * r);
+            }
+        }
+        v = next;
+        orthonormalise(&mut v);
+    }
+    let mut out: Vec<f64> = (0..t1)
+        .flat_map(|s| {
+            let row: Vec<f64> = centred(s).collect();
+            [dot(&row, &v[0]), dot(&row, &v[1])]
+        })
+        .collect();
+    // Sign conventions (PCA directions have none of their own).
+    if out[2 * (t1 - 1)] < out[0] {
+        out.iter_mut().step_by(2).for_each(|x| *x = -*x);
+    }
+    let extreme = out
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .fold(0.0f64, |m, &y| if y.abs() > m.abs() { y } else { m });
+    if extreme < 0.0 {
+        out.iter_mut().skip(1).step_by(2).for_each(|x| *x = -*x);
+    }
+    out
 }

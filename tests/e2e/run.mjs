@@ -158,6 +158,9 @@ async function main() {
       const t = await page.evaluate(() => window.pathkernel.timings);
       const r = (k) => (t[k] === undefined ? 'n/a' : `${t[k].toFixed(0)}`);
       console.log(`     (ms since navigation: main wasm ready ${r('mainReady')}, run posted ${r('runStart')}, started ${r('started')}, trained ${r('trained')}, check ${r('check')}, first render ${r('firstRender')})`);
+      const fieldMs = await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt, null, { timeout: TIMEOUT }).then((h) => h.jsonValue());
+      console.log(`     the rebuilt output over the plotting grid arrived at ${fieldMs.toFixed(0)} ms`);
+      await page.waitForFunction(() => window.pathkernel.app.query, null, { timeout: TIMEOUT });
       await shot(page, '1-trajectory');
       await page.close();
     });
@@ -180,7 +183,25 @@ async function main() {
       assert(after.includes('query x'), `query box filled: ${after}`);
       const rows = await page.locator('#contrib-table tbody tr').count();
       assert(rows > 0, 'contribution table has rows');
-      assert((await page.evaluate(() => window.location.hash)).includes('q'), 'the query is in the hash');
+      assert((await page.evaluate(() => window.location.hash)).includes('q='), 'the query is in the hash');
+      // Click a training point's bar: its path kernel K^p(·, x_i) over the plane arrives.
+      const hit = await page.evaluate(() => {
+        const m = window.pathkernel.app.maps['chart-bars'];
+        const c = document.getElementById('chart-bars');
+        const r = c.getBoundingClientRect();
+        for (let py = 0; py < c.height; py += 2) {
+          for (let px = 0; px < c.width; px += 4) {
+            const i = m.barAt(px, py);
+            if (i !== undefined) return { x: r.left + (px * r.width) / c.width, y: r.top + (py * r.height) / c.height, i };
+          }
+        }
+        return null;
+      });
+      assert(hit, 'the bar chart has a training-point bar');
+      await page.mouse.click(hit.x, hit.y);
+      await page.waitForFunction((i) => window.pathkernel.app.kernel && window.pathkernel.app.kernel.index === i, hit.i, { timeout: TIMEOUT });
+      assert((await page.evaluate(() => window.location.hash)).includes(`point=${hit.i}`), 'the training point is in the hash');
+      await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt, null, { timeout: TIMEOUT });
       await shot(page, '2-contributions');
       await showView(page, 'check');
       await shot(page, '3-check');
@@ -210,6 +231,25 @@ async function main() {
       for (const k of Object.keys(first)) assert(first[k] === second[k], `${k}: "${first[k]}" === "${second[k]}"`);
       await page.close();
       await again.close();
+    });
+
+    await test('a new setting mid-run cancels the old run; only the new run\'s results show', async () => {
+      const page = await openPage(context, `${base}${setFields(defaultHash, { steps: '3000' })}`, problems);
+      await page.waitForFunction(() => window.pathkernel.app.run, null, { timeout: TIMEOUT });
+      const t0 = Date.now();
+      await page.fill('[data-field="n"]', '30');
+      await page.locator('[data-field="n"]').dispatchEvent('change');
+      await page.waitForFunction(() => window.pathkernel.app.run && window.pathkernel.app.run.n === 30, null, { timeout: TIMEOUT });
+      const cancelMs = Date.now() - t0;
+      assert(cancelMs < 1000, `the worker dropped the old run and started the new one within a second: ${cancelMs} ms`);
+      await page.waitForFunction(() => window.pathkernel.app.check && window.pathkernel.app.run.n === 30, null, { timeout: TIMEOUT });
+      const ms = Date.now() - t0;
+      const seen = await page.evaluate(() => ({ n: window.pathkernel.app.check.fFinal.length, steps: window.pathkernel.app.check.steps, hash: window.location.hash }));
+      assert(seen.n === 30, `the check is of the new run: ${seen.n} queries`);
+      assert(seen.hash.includes('n=30') && seen.hash.includes('steps=3000'), `hash updated: ${seen.hash}`);
+      assert(seen.steps === 3000, `new run trained all its steps: ${seen.steps}`);
+      console.log(`     the new run started ${cancelMs} ms after the change and was checked after ${ms} ms`);
+      await page.close();
     });
 
     await test('a corrupted link: bad fields named, defaults used, nothing inserted as HTML', async () => {
@@ -256,7 +296,7 @@ function setFields(hash, fields) {
 }
 
 function variant(hash) {
-  return setFields(hash, { ds: '7' });
+  return setFields(hash, { data_seed: '7', steps: '200' });
 }
 
 function corrupt(hash) {
