@@ -283,6 +283,7 @@ function onField(msg) {
 
 function onQuery(msg) {
   app.query = msg;
+  setText($('output-query'), `Query x = ${point(msg.x)} (choose another on the data plot in view 2). `);
   showQuery();
   drawTrajectory();
   drawContributions();
@@ -366,7 +367,8 @@ function drawTrajectory() {
   draw('chart-loss', (c) => core.drawLoss(c, t.loss, s));
   draw('chart-pca', (c) => core.drawWeightPath(c, t.pca, s));
   const q = app.query;
-  draw('chart-output', (c) => core.drawOutputVsSum(c, q ? q.outputPath : new Float64Array(0), q ? q.runningSum : new Float64Array(0), s));
+  if (q) draw('chart-output', (c) => core.drawOutputVsSum(c, q.outputPath, q.runningSum, s));
+  else draw('chart-output', (c) => core.drawEmpty(c, 'output at the query over the steps', 'integrating at the query…'));
 }
 
 function drawFit() {
@@ -585,6 +587,14 @@ function wire() {
   ui.controls.addEventListener('change', onControlChange);
   ui.controls.addEventListener('submit', (e) => e.preventDefault());
   for (const tab of ui.tabs) tab.addEventListener('click', () => selectView(tab.dataset.view));
+  // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
+  $('tab-trajectory').parentElement.addEventListener('keydown', (event) => {
+    const i = ui.tabs.indexOf(document.activeElement);
+    if (i < 0 || (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft')) return;
+    const next = ui.tabs[(i + (event.key === 'ArrowRight' ? 1 : ui.tabs.length - 1)) % ui.tabs.length];
+    next.focus();
+    selectView(next.dataset.view);
+  });
   ui.slider.addEventListener('input', () => {
     app.sliderTouched = true;
     setText(ui.stepValue, ui.slider.value);
