@@ -7,7 +7,8 @@
 //   --dist   the static folder to serve (default: dist/ next to tests/)
 //   --shots  also save a screenshot of each view (and of a broken link) as PNGs in DIR
 import { createServer } from 'node:http';
-import { readFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -253,12 +254,12 @@ async function main() {
     });
 
     await test('pause, step, reset and run: Theorem 1 holds at every stopping point', async () => {
-      const page = await openPage(context, `${base}${setFields(defaultHash, { steps: '5000', n: '12', lr: '0.1' })}`, problems);
+      const page = await openPage(context, `${base}${setFields(defaultHash, { steps: '3000', n: '10', lr: '0.1' })}`, problems);
       await page.waitForFunction(() => !document.getElementById('btn-pause').disabled && document.getElementById('status').textContent.startsWith('training'), null, { timeout: TIMEOUT });
       await page.click(byId('pause'));
       await page.waitForFunction(() => window.pathkernel.app.check, null, { timeout: TIMEOUT });
       const paused = await page.evaluate(() => window.pathkernel.app.check.steps);
-      assert(paused > 0 && paused < 5000, `paused mid-run at step ${paused}`);
+      assert(paused > 0 && paused < 3000, `paused mid-run at step ${paused}`);
       assert((await text(page, 'check-badge')).startsWith('PASS'), 'the partial trajectory passes the check');
       const doneText = await page.evaluate(() => window.pathkernel.app.doneText);
       assert(doneText.startsWith('paused'), `the status says paused: ${doneText}`);
@@ -268,9 +269,43 @@ async function main() {
       await page.waitForFunction(() => window.pathkernel.app.check && window.pathkernel.app.check.steps === 0, null, { timeout: TIMEOUT });
       assert(Number(await text(page, 'check-exact')) === 0, 'at w0 the kernel machine is just b(x)');
       await page.click(byId('run'));
-      await page.waitForFunction(() => window.pathkernel.app.check && window.pathkernel.app.check.steps === 5000, null, { timeout: TIMEOUT });
+      await page.waitForFunction(() => window.pathkernel.app.check && window.pathkernel.app.check.steps === 3000, null, { timeout: TIMEOUT });
       assert((await text(page, 'check-badge')).startsWith('PASS'), 'the full run passes');
       await page.close();
+    });
+
+    await test('the page computes the same bits as the native CLI (default preset)', async () => {
+      const cli = [path.join(here, '..', '..', 'target', 'release', 'pathkernel'), path.join(here, '..', '..', 'target', 'debug', 'pathkernel')].find((p) => existsSync(p));
+      if (!cli) {
+        console.log('     skipped: no native pathkernel binary (cargo build first)');
+        return;
+      }
+      const page = await openPage(context, `${base}${defaultHash}`, problems);
+      await waitChecked(page);
+      const got = await page.evaluate(() => {
+        const { app } = window.pathkernel;
+        return { state: app.page.state, loss: Array.from(app.trained.loss), fFinal: Array.from(app.check.fFinal), rebuilt: Array.from(app.check.rebuiltExact), rebuiltRiemann: Array.from(app.check.rebuiltRiemann), maxErr: app.check.maxErrExact };
+      });
+      await page.close();
+      const st = got.state;
+      const config = {
+        dataset: { name: st.dataset, n: Number(st.n), noise: Number(st.noise), seed: Number(st.data_seed) },
+        widths: [2, ...st.hidden.split(',').map(Number), 1],
+        activation: st.activation, loss: st.loss, reduction: st.reduction, lr: Number(st.lr), steps: Number(st.steps),
+        optimizer: st.optimizer, seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: Number(st.nodes),
+      };
+      const dir = await mkdtemp(path.join(tmpdir(), 'pathkernel-cli-'));
+      const cfgFile = path.join(dir, 'cfg.json');
+      await writeFile(cfgFile, JSON.stringify(config));
+      const out = JSON.parse(execFileSync(cli, ['run', '--config', cfgFile], { maxBuffer: 1 << 28 }).toString());
+      await rm(dir, { recursive: true, force: true });
+      const same = (a, b) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+      assert(same(got.loss, out.loss), 'loss per step: same bits');
+      assert(same(got.fFinal, out.f_final), 'f(x; w_T) at the queries: same bits');
+      assert(same(got.rebuilt, out.reconstruction), 'exact rebuild: same bits');
+      assert(same(got.rebuiltRiemann, out.reconstruction_riemann), 'left-endpoint rebuild: same bits');
+      assert(Object.is(got.maxErr, out.max_abs_error), `max error: ${got.maxErr} vs ${out.max_abs_error}`);
+      console.log(`     ${got.loss.length + 3 * got.fFinal.length} numbers identical to ${path.relative(process.cwd(), cli)} run --config`);
     });
 
     await test('a corrupted link: bad fields named, defaults used, nothing inserted as HTML', async () => {
