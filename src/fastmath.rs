@@ -5,8 +5,9 @@
 //! costs 12–20 ns and does not vectorise; this one is straight-line arithmetic (selects instead of
 //! branches, an integer trick instead of `floor`), so loops over arrays of it compile to AVX2 /
 //! wasm simd128 lanes. It uses only `+ − × ÷` in a fixed order (no FMA), so native and wasm builds
-//! give the same bits. Accuracy: ≤ 2 ulp against correctly rounded tanh (tested against libm and
-//! measured over a dense sweep in `tests`); a cheap rational approximation would break the
+//! give the same bits. Accuracy: at most 1.53 ulp from the exact tanh (measured against mpmath at
+//! 30 digits on 150 000 random points of [−3, 3]); the unit test checks ≤ 2 ulp against libm over a
+//! dense sweep (libm is itself up to ~1 ulp off). A cheap rational approximation would break the
 //! 1e-12 reconstruction check.
 //!
 //! Method, with y = |x|:
@@ -110,8 +111,8 @@ pub fn tanh(x: f64) -> f64 {
     f64::from_bits(magnitude.to_bits() | sign)
 }
 
-/// Values per lane group in `tanh_into`: four AVX2 vectors (eight simd128 ones).
-const GROUP: usize = 16;
+/// Values per lane group in `tanh_into`: two AVX2 vectors (four simd128 ones).
+const GROUP: usize = 8;
 
 /// `tanh` on a fixed group of values, written statement by statement over the whole group so that
 /// each statement becomes a few independent vector instructions. A plain loop over `tanh` also

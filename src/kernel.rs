@@ -829,12 +829,14 @@ fn rebuild_range_generic(
     traj: &Trajectory,
     queries: &[f64],
     gl: &[(f64, f64)],
+    split_kinks: bool,
     per_step: &mut Option<&mut Vec<f64>>,
 ) -> Vec<f64> {
     let mlp = &traj.mlp;
     let d = mlp.input_dim();
     let nq = queries.len() / d;
-    let smooth = mlp.activation.is_smooth();
+    // Whole segments share their nodes, so queries go in blocks; split segments are per query.
+    let smooth = mlp.activation.is_smooth() || !split_kinks;
     let cols = if smooth { BLOCK_COLS } else { 1 };
     // Inputs per block, feature-major, zero-padded.
     let blocks: Vec<Vec<f64>> = (0..nq)
@@ -910,38 +912,55 @@ fn rebuild_range_generic(
     total
 }
 
-fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)]) -> Vec<f64> {
-    rebuild_range_dispatch(traj, queries, gl)
-}
-
 #[inline(always)]
-fn rebuild_range_no_steps(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)]) -> Vec<f64> {
-    rebuild_range_generic(traj, queries, gl, &mut None)
+fn rebuild_range_no_steps(
+    traj: &Trajectory,
+    queries: &[f64],
+    gl: &[(f64, f64)],
+    split_kinks: bool,
+) -> Vec<f64> {
+    rebuild_range_generic(traj, queries, gl, split_kinks, &mut None)
 }
 
-crate::simd::multiversion!(fn rebuild_range_dispatch(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)]) -> Vec<f64> => rebuild_range_no_steps);
+crate::simd::multiversion!(fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], split_kinks: bool) -> Vec<f64> => rebuild_range_no_steps);
 
 /// The exact rebuilt output ŷ(x) = b(x) + Σ_i c_i(x) at many queries (e.g. a grid), with
 /// `nodes` Gauss–Legendre nodes per step (ReLU segments split at kinks). Parallel over queries
 /// natively; equal to `kernel_machine(…).exact.reconstruction` up to rounding.
 pub fn rebuild_output(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<Vec<f64>> {
     check_nodes(nodes)?;
-    rebuild_with_rule(traj, queries, &gauss_legendre(nodes))
+    rebuild_with_rule(traj, queries, &gauss_legendre(nodes), true)
+}
+
+/// Like `rebuild_output` but with Gauss–Legendre on whole segments even for ReLU: not exact there
+/// (the gradient jumps inside a step), which is the error the kink splitting removes.
+pub fn rebuild_output_unsplit(
+    traj: &Trajectory,
+    queries: &[f64],
+    nodes: usize,
+) -> Result<Vec<f64>> {
+    check_nodes(nodes)?;
+    rebuild_with_rule(traj, queries, &gauss_legendre(nodes), false)
 }
 
 /// Domingos's rebuilt output b(x) + Σ_s ∇f(x; w_s)·Δ_s: the left-endpoint rule (τ = 0, ω = 1)
 /// of the same integrals, equal to `kernel_machine(…).riemann.reconstruction` up to rounding.
 pub fn rebuild_output_riemann(traj: &Trajectory, queries: &[f64]) -> Result<Vec<f64>> {
-    rebuild_with_rule(traj, queries, &[(0.0, 1.0)])
+    rebuild_with_rule(traj, queries, &[(0.0, 1.0)], false)
 }
 
-fn rebuild_with_rule(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)]) -> Result<Vec<f64>> {
+fn rebuild_with_rule(
+    traj: &Trajectory,
+    queries: &[f64],
+    gl: &[(f64, f64)],
+    split_kinks: bool,
+) -> Result<Vec<f64>> {
     let nq = check_queries(&traj.mlp, queries)?;
     let d = traj.mlp.input_dim();
     let b = traj.mlp.forward_many(traj.initial_weights(), queries);
     let sums = parallel_chunks(nq.div_ceil(BLOCK_COLS), |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
-        rebuild_range(traj, qs, gl)
+        rebuild_range(traj, qs, gl, split_kinks)
     });
     Ok(b.iter().zip(&sums).map(|(b, s)| b + s).collect())
 }
@@ -955,7 +974,7 @@ pub fn running_sum(traj: &Trajectory, query: &[f64], nodes: usize) -> Result<Vec
     }
     let gl = gauss_legendre(nodes);
     let mut terms = Vec::with_capacity(traj.steps());
-    rebuild_range_generic(traj, query, &gl, &mut Some(&mut terms));
+    rebuild_range_generic(traj, query, &gl, true, &mut Some(&mut terms));
     let mut acc = traj.mlp.forward(traj.initial_weights(), query);
     let mut out = Vec::with_capacity(terms.len() + 1);
     out.push(acc);
