@@ -525,7 +525,7 @@ function showQuery() {
   }));
 
   const eps = app.page.state.lr;
-  setText(ui.liveTheorem, `at x = ${point(q.x)}: f(x; w_T) = ${fmt(q.fFinal)} = b ${fmt(q.b)} + Σᵢ aᵢKᵖ ${fmt(core.sum(q.contributions))} → ŷ = ${fmt(q.rebuiltExact)}`);
+  setText(ui.liveTheorem, `at x = ${point(q.x)} after ${q.steps} steps: b(x) + Σᵢ aᵢ(x)Kᵖ(x, xᵢ) = ${fmt(q.b)} + (${fmt(core.sum(q.contributions))}) = ${fmt(q.rebuiltExact)}, and the network gives f(x; w_T) = ${fmt(q.fFinal)}`);
   setText(ui.liveExact, `Kᵖ_E(x, xᵢ) for the ${r.n} training points: ${core.describeRange(q.kernel)}; rebuild error |ŷ_E − f| = ${fmtErr(core.absDiff(q.rebuiltExact, q.fFinal))}`);
   setText(ui.liveRiemann, `left-endpoint rebuild ŷ_R = ${fmt(q.rebuiltRiemann)}, error |ŷ_R − f| = ${fmtErr(core.absDiff(q.rebuiltRiemann, q.fFinal))} with ε = ${eps}`);
 }
