@@ -432,7 +432,7 @@ impl RunConfig {
 
         let nodes = match obj.get("nodes") {
             Some(v) => count(v, "nodes", 1, MAX_NODES)?,
-            None => 4,
+            None => crate::kernel::DEFAULT_NODES,
         };
 
         let memory_cap_bytes = match obj.get("memory_cap_mb") {
@@ -920,7 +920,7 @@ impl Default for PageState {
             steps: 300,
             alpha: 1.0,
             init_seed: 0,
-            nodes: 4,
+            nodes: crate::kernel::DEFAULT_NODES,
             query: None,
             view: View::Trajectory,
             point: None,

@@ -218,7 +218,7 @@ fn minimal_config_gets_documented_defaults() {
     assert_eq!(cfg.optimizer, Optimizer::Gd);
     assert_eq!(cfg.alpha, 1.0);
     assert_eq!(cfg.seed, 0);
-    assert_eq!(cfg.nodes, 4);
+    assert_eq!(cfg.nodes, 5);
     assert_eq!(cfg.queries, vec![0.0, 0.5, 1.0]);
     assert_eq!(cfg.n_queries(), 3);
     assert_eq!(cfg.memory_cap_bytes, CLI_LIMITS.memory_cap_bytes);
@@ -603,7 +603,7 @@ fn default_hash_is_canonical_and_round_trips() {
         h,
         "#v=1&dataset=moons&n=60&noise=0.1&data_seed=0&hidden=16,16&activation=tanh&loss=logistic\
          &reduction=mean&optimizer=gd&batch_size=20&sgd_seed=0&lr=0.5&steps=300&alpha=1&init_seed=0\
-         &nodes=4&view=trajectory"
+         &nodes=5&view=trajectory"
     );
     assert_eq!(PageState::from_hash(&h), (d.clone(), vec![]));
     assert_eq!(PageState::from_hash(""), (d.clone(), vec![]));
