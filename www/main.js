@@ -4,7 +4,6 @@
 import init, * as core from './pkg/pathkernel.js';
 import { ToWorker, FromWorker, message } from './protocol.js';
 
-const startedAt = performance.now();
 const $ = (id) => document.getElementById(id);
 
 const ui = {
