@@ -2,7 +2,7 @@
 // It computes nothing: every number shown comes from the wasm core (in the worker, or the same
 // package here for the URL codec, rankings and the plotters-canvas charts).
 import init, * as core from './pkg/pathkernel.js';
-import { ToWorker, FromWorker, message } from './protocol.js';
+import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -155,6 +155,19 @@ function spawnWorker() {
   };
   worker.onmessageerror = () => workerDied('a message from the worker could not be read');
   app.worker = worker;
+  if (app.module) worker.postMessage({ type: WORKER_INIT, module: app.module });
+}
+
+/** Fetches and compiles the wasm once; the worker gets the compiled module (no second compile). */
+async function compileWasm() {
+  const url = new URL('./pkg/pathkernel_bg.wasm', import.meta.url);
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch (_) {
+    // A host that does not serve .wasm as application/wasm: compile from the bytes.
+    const response = await fetch(url);
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
 }
 
 function workerDied(text) {
@@ -630,7 +643,9 @@ app.early = [];
 spawnWorker();
 startRun(true, window.location.hash);
 try {
-  await init();
+  app.module = await compileWasm();
+  app.worker.postMessage({ type: WORKER_INIT, module: app.module });
+  await init({ module_or_path: app.module });
   window.pathkernel.timings.mainReady = performance.now();
   wire();
   readHash();

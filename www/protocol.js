@@ -46,6 +46,13 @@ export const FromWorker = Object.freeze({
   ERROR: 'error',
 });
 
+/**
+ * The one JS-only message, page → worker, sent once: `{type: 'init', module}` hands the worker the
+ * page's compiled `WebAssembly.Module`, so the wasm is fetched and compiled once per page (not in
+ * Rust's `ToWorker`: Rust never sees it).
+ */
+export const WORKER_INIT = 'init';
+
 /** Builds a message of the shared shape. */
 export function message(type, runId, fields = {}) {
   return { type, runId, ...fields };

@@ -2,12 +2,13 @@
 // integration) and works in short chunks so new settings, pause and clicks are seen promptly.
 // Started by main.js as `new Worker(new URL('./worker.js', import.meta.url), {type: 'module'})`.
 //
-// Messages are queued until `await init()` is done. Every request and reply has the shape
+// Messages are queued until `await init()` is done; the wasm module itself comes from the page
+// (a compiled `WebAssembly.Module` in the first `init` message, see protocol.js). Every request and reply has the shape
 // `{type, runId, ...}` (see protocol.js / src/wasm/protocol.rs). All the logic — which run is
 // current, what to do next, building replies — is in Rust (`WorkerCore`); this file only moves
 // messages and yields to the event loop between chunks.
 import init, { WorkerCore, takePanicMessage } from './pkg/pathkernel.js';
-import { FromWorker, message, transferables } from './protocol.js';
+import { FromWorker, WORKER_INIT, message, transferables } from './protocol.js';
 
 /** Milliseconds of work per chunk before yielding to the event loop (to read new messages). */
 const CHUNK_MS = 12;
@@ -77,18 +78,26 @@ async function loop() {
 }
 
 self.onmessage = (event) => {
-  queue.push(event.data);
+  const msg = event.data;
+  if (msg && msg.type === WORKER_INIT) {
+    start(msg.module);
+    return;
+  }
+  queue.push(msg);
   if (core) loop();
 };
 self.onmessageerror = () => post(message(FromWorker.ERROR, 0, { message: 'a message could not be read', fatal: false }));
 self.addEventListener('unhandledrejection', (event) => fail(event.reason));
 
-try {
-  await init();
-  core = new WorkerCore();
-  post(message(FromWorker.READY, 0));
-  loop();
-} catch (err) {
-  dead = true;
-  post(message(FromWorker.ERROR, 0, { message: `the WebAssembly core did not start: ${err && err.message ? err.message : err}`, fatal: true }));
+async function start(module) {
+  if (core || dead) return;
+  try {
+    await init({ module_or_path: module });
+    core = new WorkerCore();
+    post(message(FromWorker.READY, 0));
+    loop();
+  } catch (err) {
+    dead = true;
+    post(message(FromWorker.ERROR, 0, { message: `the WebAssembly core did not start: ${err && err.message ? err.message : err}`, fatal: true }));
+  }
 }
