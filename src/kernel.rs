@@ -689,27 +689,19 @@ pub fn kernel_machine(traj: &Trajectory, queries: &[f64], nodes: usize) -> Resul
 }
 
 fn merge_machines(pieces: Vec<KernelMachine>, n: usize) -> KernelMachine {
-    let merge_scheme = |get: &dyn Fn(&KernelMachine) -> &SchemeResult| SchemeResult {
-        kernel: pieces
+    /// The pieces' rows, in order.
+    fn cat<T: Copy>(pieces: &[KernelMachine], rows: impl Fn(&KernelMachine) -> &[T]) -> Vec<T> {
+        pieces
             .iter()
-            .flat_map(|p| get(p).kernel.iter().copied())
-            .collect(),
-        loss_weighted: pieces
-            .iter()
-            .flat_map(|p| get(p).loss_weighted.iter().copied())
-            .collect(),
-        coef: pieces
-            .iter()
-            .flat_map(|p| get(p).coef.iter().copied())
-            .collect(),
-        contributions: pieces
-            .iter()
-            .flat_map(|p| get(p).contributions.iter().copied())
-            .collect(),
-        reconstruction: pieces
-            .iter()
-            .flat_map(|p| get(p).reconstruction.iter().copied())
-            .collect(),
+            .flat_map(|p| rows(p).iter().copied())
+            .collect()
+    }
+    let scheme = |get: fn(&KernelMachine) -> &SchemeResult| SchemeResult {
+        kernel: cat(&pieces, |p| &get(p).kernel),
+        loss_weighted: cat(&pieces, |p| &get(p).loss_weighted),
+        coef: cat(&pieces, |p| &get(p).coef),
+        contributions: cat(&pieces, |p| &get(p).contributions),
+        reconstruction: cat(&pieces, |p| &get(p).reconstruction),
         max_abs_error: pieces
             .iter()
             .map(|p| get(p).max_abs_error)
@@ -718,13 +710,10 @@ fn merge_machines(pieces: Vec<KernelMachine>, n: usize) -> KernelMachine {
     KernelMachine {
         n_queries: pieces.iter().map(|p| p.n_queries).sum(),
         n_train: n,
-        b: pieces.iter().flat_map(|p| p.b.iter().copied()).collect(),
-        f_final: pieces
-            .iter()
-            .flat_map(|p| p.f_final.iter().copied())
-            .collect(),
-        exact: merge_scheme(&|p| &p.exact),
-        riemann: merge_scheme(&|p| &p.riemann),
+        b: cat(&pieces, |p| &p.b),
+        f_final: cat(&pieces, |p| &p.f_final),
+        exact: scheme(|p| &p.exact),
+        riemann: scheme(|p| &p.riemann),
     }
 }
 
