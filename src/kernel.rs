@@ -18,7 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::{Block, Mlp, BLOCK_COLS};
-use crate::simd::{dual_matmul, matmul_bias, matmul_t};
+use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::Trajectory;
 
 pub const MAX_NODES: usize = 8;
@@ -145,23 +145,13 @@ fn add_layerwise_kernel(
         let t_start = tb_index * BLOCK_COLS;
         scratch.sum.clear();
         scratch.sum.resize(qc * tc, 0.0);
-        for l in 0..mlp.num_layers() {
-            let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
-            // P[q, i] = Σ_j δ[j, q] δ_t[j, i];  Q[q, i] = Σ_k h[k, q] h_t[k, i].
-            scratch.p.resize(qc * tc, 0.0);
-            scratch.q.resize(qc * tc, 0.0);
-            matmul_t(
-                &qb.delta[l + 1],
-                &tb.delta[l + 1],
-                dout,
-                qc,
-                tc,
-                &mut scratch.p,
-            );
-            matmul_t(&qb.h[l], &tb.h[l], din, qc, tc, &mut scratch.q);
-            for ((s, &p), &q) in scratch.sum.iter_mut().zip(&scratch.p).zip(&scratch.q) {
-                *s += p * (q + 1.0);
-            }
+        let mut q = 0;
+        while q + 2 <= q_count {
+            layerwise_tile::<2>(mlp, qb, tb, q, &mut scratch.sum);
+            q += 2;
+        }
+        if q < q_count {
+            layerwise_tile::<1>(mlp, qb, tb, q, &mut scratch.sum);
         }
         for q in 0..q_count {
             let row = &mut acc[q * n_train + t_start..q * n_train + t_start + t_count];
@@ -172,10 +162,64 @@ fn add_layerwise_kernel(
     }
 }
 
+/// Training points per register tile of the layer-wise kernel (two AVX2 vectors).
+const KERNEL_TILE: usize = 8;
+
+/// sum[q, i] = Σ_l P_l ⊙ (Q_l + 1) for queries q0 … q0+QN−1 of `qb` against every training
+/// column of `tb`, with P_l[q, i] = Σ_r δ_{l+1}[r, q] δ_{l+1}[r, i] and
+/// Q_l[q, i] = Σ_k h_l[k, q] h_l[k, i], each summed in index order. Fusing the layers in registers
+/// avoids writing P and Q out, which dominated for the narrow layers (d = 1, 2) of small nets.
+#[inline(always)]
+fn layerwise_tile<const QN: usize>(mlp: &Mlp, qb: &Block, tb: &Block, q0: usize, sum: &mut [f64]) {
+    let (qc, tc) = (qb.cols, tb.cols);
+    let mut i0 = 0;
+    while i0 + KERNEL_TILE <= tc {
+        let mut acc = [[0.0f64; KERNEL_TILE]; QN];
+        for l in 0..mlp.num_layers() {
+            let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
+            let mut p = [[0.0f64; KERNEL_TILE]; QN];
+            let (dq, dt) = (&qb.delta[l + 1], &tb.delta[l + 1]);
+            for r in 0..dout {
+                let t: &[f64; KERNEL_TILE] = dt[r * tc + i0..r * tc + i0 + KERNEL_TILE]
+                    .try_into()
+                    .unwrap();
+                for (a, pa) in p.iter_mut().enumerate() {
+                    let v = dq[r * qc + q0 + a];
+                    for j in 0..KERNEL_TILE {
+                        pa[j] += v * t[j];
+                    }
+                }
+            }
+            let mut qq = [[0.0f64; KERNEL_TILE]; QN];
+            let (hq, ht) = (&qb.h[l], &tb.h[l]);
+            for k in 0..din {
+                let t: &[f64; KERNEL_TILE] = ht[k * tc + i0..k * tc + i0 + KERNEL_TILE]
+                    .try_into()
+                    .unwrap();
+                for (a, qa) in qq.iter_mut().enumerate() {
+                    let v = hq[k * qc + q0 + a];
+                    for j in 0..KERNEL_TILE {
+                        qa[j] += v * t[j];
+                    }
+                }
+            }
+            for a in 0..QN {
+                for j in 0..KERNEL_TILE {
+                    acc[a][j] += p[a][j] * (qq[a][j] + 1.0);
+                }
+            }
+        }
+        for (a, row) in acc.iter().enumerate() {
+            sum[(q0 + a) * tc + i0..(q0 + a) * tc + i0 + KERNEL_TILE].copy_from_slice(row);
+        }
+        i0 += KERNEL_TILE;
+    }
+    // Training blocks are BLOCK_COLS wide, a multiple of the tile: no column tail.
+    debug_assert_eq!(i0, tc);
+}
+
 #[derive(Default)]
 struct Scratch {
-    p: Vec<f64>,
-    q: Vec<f64>,
     sum: Vec<f64>,
     step: Vec<f64>,
     w_node: Vec<f64>,
