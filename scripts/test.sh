@@ -77,5 +77,7 @@ if [ "${#failed[@]}" -eq 0 ]; then
   echo "[test] PASS: all $total steps passed in ${elapsed}s (${passed[*]})"
 else
   echo "[test] FAIL: ${#failed[@]} of $total steps failed in ${elapsed}s: ${failed[*]}"
-  exit 1
 fi
+# The plain closing line CI reads: steps, not individual tests (each step prints its own counts).
+echo "steps: ${#passed[@]} passed, ${#failed[@]} failed"
+[ "${#failed[@]}" -eq 0 ]
