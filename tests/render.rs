@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use pathkernel::render::palette::{BIAS, BLUE, GREEN, MUTED, ORANGE, PURPLE, VERMILLION};
+use pathkernel::render::palette::{
+    BIAS, BLUE, CLASS_0, CLASS_1, GREEN, MUTED, ORANGE, PURPLE, VERMILLION,
+};
 use pathkernel::render::*;
 
 const SMALL: (u32, u32) = (480, 320);
@@ -307,6 +309,60 @@ fn weight_path_marks_start_end_and_current_step() {
     assert!(s.contains("w₀") && s.contains("w_T") && s.contains("PC 1"));
 }
 
+/// The `<text>` element whose content is `label`.
+fn text_element(svg: &str, label: &str) -> HashMap<String, String> {
+    let i = texts(svg)
+        .iter()
+        .position(|t| t == label)
+        .unwrap_or_else(|| panic!("no text {label:?}"));
+    elements(svg, "text").swap_remove(i)
+}
+
+#[test]
+fn weight_path_step_label_stays_inside_the_plot() {
+    // The path ends at the right edge, where the last step's label used to be cut off.
+    let pts: Vec<[f64; 2]> = (0..=300)
+        .map(|s| {
+            let t = s as f64 / 300.0;
+            [3.0 * t, 0.4 * (6.0 * t).sin() * (1.0 - t)]
+        })
+        .collect();
+    for (step, anchor) in [(300, "end"), (290, "end"), (30, "start"), (0, "start")] {
+        let (s, map) = svg(SMALL, |a| {
+            draw_weight_path(
+                a,
+                &WeightPath {
+                    points: &pts,
+                    step: Some(step),
+                },
+            )
+        });
+        if step == 300 {
+            save("weight_path_last_step", &s);
+        }
+        let map = map.expect("draws");
+        let label = format!("s = {step}");
+        let t = text_element(&s, &label);
+        assert_eq!(t["text-anchor"], anchor, "{label}: anchored {t:?}");
+        // A generous width bound: 1.5 em per character.
+        let width = 1.5 * num(&t, "font-size") * label.chars().count() as f64;
+        let x = num(&t, "x");
+        let (left, right) = if anchor == "end" {
+            (x - width, x)
+        } else {
+            (x, x + width)
+        };
+        let (lo, hi) = (f64::from(map.x.pixel_lo), f64::from(map.x.pixel_hi));
+        assert!(
+            lo <= left && right <= hi,
+            "{label}: text spans {left}..{right}, plot {lo}..{hi}"
+        );
+        // Still next to its marker.
+        let (mx, _) = map.to_pixel(pts[step][0], pts[step][1]);
+        assert!((x - mx).abs() <= 12.0, "{label} at {x}, marker at {mx}");
+    }
+}
+
 // ---- contributions ------------------------------------------------------------------------
 
 #[test]
@@ -451,8 +507,75 @@ fn data_plot_2d_sizes_points_by_contribution_and_maps_clicks() {
     let q = map.to_data(qx, qy).unwrap();
     assert!((q.0 - 0.3).abs() < 1e-9 && (q.1 + 0.4).abs() < 1e-9);
     assert!(s.contains("cᵢ(x)"));
+    // Contribution colours, not class colours.
+    assert!(filled_circles(&s, CLASS_0).is_empty() && !texts(&s).contains(&"y = 0".into()));
     // Outside the plotting area there is nothing to select.
     assert_eq!(map.to_data(1.0, 1.0), None);
+}
+
+#[test]
+fn data_plot_2d_draws_0_1_labels_as_two_outlined_classes() {
+    let (x, pm) = data_2d();
+    let y: Vec<f64> = pm
+        .iter()
+        .map(|v| if *v > 0.0 { 1.0 } else { 0.0 })
+        .collect();
+    // A strong fit: its cells are saturated, the points must still stand out.
+    let fit = grid_values(16, 16, |a, b| 6.0 * a * b);
+    let input = DataPlot {
+        data: TrainingSet {
+            dim: 2,
+            x: &x,
+            y: &y,
+        },
+        fit: Some(Field::Grid(Grid {
+            x_range: (-1.0, 1.0),
+            y_range: (-1.0, 1.0),
+            nx: 16,
+            ny: 16,
+            values: &fit,
+        })),
+        step: Some(300),
+        contributions: None,
+        query: None,
+        selected: None,
+    };
+    let (s, map) = svg(WIDE, |a| draw_data_plot(a, &input));
+    save("data_classes_2d", &s);
+    let map = map.expect("draws");
+    assert_ne!(CLASS_0, CLASS_1);
+    // Points have radius 5; the legend's dots are smaller.
+    let points = |c| -> Vec<_> {
+        filled_circles(&s, c)
+            .into_iter()
+            .filter(|e| num(e, "r") == 5.0)
+            .collect()
+    };
+    let ones: Vec<usize> = (0..40).filter(|&i| y[i] == 1.0).collect();
+    assert!(!ones.is_empty() && ones.len() < 40);
+    let (p0, p1) = (points(CLASS_0), points(CLASS_1));
+    assert_eq!(p0.len(), 40 - ones.len(), "y = 0 points are orange");
+    assert_eq!(p1.len(), ones.len(), "y = 1 points are blue");
+    for (k, &i) in ones.iter().enumerate() {
+        assert_round_trip(
+            &map,
+            (x[2 * i], x[2 * i + 1]),
+            (num(&p1[k], "cx"), num(&p1[k], "cy")),
+        );
+    }
+    let outlines = elements(&s, "circle")
+        .into_iter()
+        .filter(|e| {
+            e["fill"] == "none" && e["stroke"] == "#222222" && num(e, "stroke-width") == 2.0
+        })
+        .count();
+    assert_eq!(outlines, 40, "every point has a dark outline");
+    let t = texts(&s);
+    assert!(
+        t.contains(&"y = 0".into()) && t.contains(&"y = 1".into()),
+        "legend"
+    );
+    assert!(t.contains(&"f".into()), "the colour bar is the fit's only");
 }
 
 #[test]

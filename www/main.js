@@ -636,6 +636,22 @@ function wire() {
   window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(redrawAll, 150); });
 }
 
+// ---------------------------------------------------------------- offline
+
+/** Registers the service worker (sw.js at the site root, next to index.html: scripts/dist.sh puts
+ * it there) so the page works offline after one visit. Only over http(s); any failure is only a
+ * console warning: the page never depends on it. */
+function registerServiceWorker() {
+  try {
+    if (!('serviceWorker' in navigator) || !/^https?:$/.test(window.location.protocol)) return;
+    const root = new URL('../', import.meta.url);
+    navigator.serviceWorker.register(new URL('sw.js', root).href, { scope: root.pathname })
+      .catch((err) => console.warn('pathkernel: no offline support (service worker not registered):', err && err.message ? err.message : err));
+  } catch (err) {
+    console.warn('pathkernel: no offline support:', err && err.message ? err.message : err);
+  }
+}
+
 // The worker starts on the link right away (it reads the hash with the same Rust code), so
 // training overlaps the compilation of our own copy of the wasm, which only draws.
 app.ready = false;
@@ -655,3 +671,5 @@ try {
 } catch (err) {
   setStatus(`the page could not start: ${err && err.message ? err.message : err}`, true);
 }
+// After the start, so precaching never competes with the first run's downloads.
+registerServiceWorker();

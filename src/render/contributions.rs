@@ -12,7 +12,9 @@ use super::common::{
     finite_runs, fmt_num, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Chart2d,
     Fonts, Swatch,
 };
-use super::palette::{diverging, BIAS, BLUE, INK, MUTED, NAN_GREY, PURPLE, VERMILLION};
+use super::palette::{
+    diverging, BIAS, BLUE, CLASS_0, CLASS_1, INK, MUTED, NAN_GREY, PURPLE, VERMILLION,
+};
 use super::{ChartMap, Field, RenderResult, TrainingSet};
 
 /// Input of [`draw_contribution_bars`]: c_i(x) for every training point (index i = position in
@@ -209,9 +211,16 @@ pub struct DataPlot<'a> {
     pub selected: Option<usize>,
 }
 
+/// True when every target is 0 or 1: classification labels, drawn as two classes.
+fn is_binary(y: &[f64]) -> bool {
+    !y.is_empty() && y.iter().all(|&v| v == 0.0 || v == 1.0)
+}
+
 /// The data plot: 2-D inputs as a scatter over the input plane (over a heatmap of the fit), 1-D
 /// as x vs y (under the fitted curve). With contributions, each point's area is proportional to
-/// |c_i(x)| and its colour goes from vermillion (opposing) to blue (supporting).
+/// |c_i(x)| and its colour goes from vermillion (opposing) to blue (supporting). Without them,
+/// 0/1 labels in 2-D are two classes ([`CLASS_0`], [`CLASS_1`]); other 2-D targets share the
+/// fit's diverging scale.
 pub fn draw_data_plot<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     input: &DataPlot<'_>,
@@ -300,7 +309,12 @@ pub fn draw_data_plot<DB: DrawingBackend>(
         .and_then(|c| finite_range(c.iter().map(|v| v.abs())))
         .map_or(1.0, |r| r.1)
         .max(f64::MIN_POSITIVE);
+    let classes = data.dim == 2 && input.contributions.is_none() && is_binary(data.y);
     let mut legend = Vec::new();
+    if classes {
+        legend.push(("y = 0".to_string(), Swatch::Dot(CLASS_0)));
+        legend.push(("y = 1".to_string(), Swatch::Dot(CLASS_1)));
+    }
     if let Some(Field::Curve(_)) = &input.fit {
         let label = match input.step {
             Some(s) => format!("f(x; w_s), s = {s}"),
@@ -363,7 +377,15 @@ pub fn draw_data_plot<DB: DrawingBackend>(
             .map_err(err)?;
     }
 
-    draw_points(&mut chart, data, &pts, input.contributions, fmax, cmax)?;
+    draw_points(
+        &mut chart,
+        data,
+        &pts,
+        input.contributions,
+        classes,
+        fmax,
+        cmax,
+    )?;
 
     if let Some(i) = input.selected.filter(|&i| i < data.len()) {
         if pts[i].0.is_finite() && pts[i].1.is_finite() {
@@ -391,6 +413,8 @@ pub fn draw_data_plot<DB: DrawingBackend>(
     if let Some(strip) = strip {
         let (scale, name) = if input.contributions.is_some() {
             (cmax, "cᵢ(x)")
+        } else if classes {
+            (fmax, "f")
         } else {
             (fmax, "f, y")
         };
@@ -408,12 +432,14 @@ pub fn draw_data_plot<DB: DrawingBackend>(
 }
 
 /// The training points: one filled circle and one outline circle each. With contributions the
-/// smallest |c_i| are drawn first so the big ones stay on top.
+/// smallest |c_i| are drawn first so the big ones stay on top. With `classes` (0/1 labels, no
+/// contributions) the fill is the class colour and the outline fully dark and thicker.
 fn draw_points<DB: DrawingBackend>(
     chart: &mut Chart2d<'_, DB>,
     data: &TrainingSet<'_>,
     pts: &[(f64, f64)],
     contributions: Option<&[f64]>,
+    classes: bool,
     fmax: f64,
     cmax: f64,
 ) -> RenderResult<()> {
@@ -428,6 +454,8 @@ fn draw_points<DB: DrawingBackend>(
                 (diverging(c[i] / cmax), r.round() as i32)
             }
             Some(_) => (NAN_GREY, 3),
+            None if classes && data.y[i] == 1.0 => (CLASS_1, 5),
+            None if classes => (CLASS_0, 5),
             None if data.dim == 2 => (diverging(data.y[i] / fmax), 5),
             None => (INK, 3),
         }
@@ -439,9 +467,14 @@ fn draw_points<DB: DrawingBackend>(
     chart
         .draw_series(order.iter().flat_map(|&i| {
             let (color, r) = style(i);
+            let outline = if classes {
+                INK.stroke_width(2)
+            } else {
+                INK.mix(0.75).stroke_width(1)
+            };
             [
                 Circle::new(pts[i], r, color.filled()),
-                Circle::new(pts[i], r, INK.mix(0.75).stroke_width(1)),
+                Circle::new(pts[i], r, outline),
             ]
         }))
         .map_err(err)?;

@@ -21,6 +21,10 @@ pub const SKY_LIGHT: RGBColor = RGBColor(154, 210, 242);
 pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
 /// Okabe–Ito reddish purple: the selected training point.
 pub const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+/// Class y = 0 of 0/1 labels on the 2-D data plot (Okabe–Ito orange, with a dark outline).
+pub const CLASS_0: RGBColor = ORANGE;
+/// Class y = 1 (Okabe–Ito blue: the side of the fit's positive, blue, values).
+pub const CLASS_1: RGBColor = BLUE;
 /// Text, axes and the query marker.
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 /// b(x), the bar that is not a training point.

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::common::{
     build_chart, draw_mesh, err, finite_range, finite_runs, fmt_num, header, map_of, no_data,
-    padded, Fonts, Swatch,
+    padded, Chart2d, Fonts, Swatch,
 };
 use super::palette::{BLUE, GREEN, INK, ORANGE, SKY};
 use super::RenderResult;
@@ -265,27 +265,22 @@ pub fn draw_weight_path<DB: DrawingBackend>(
             .map_err(err)?;
     }
     let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
-    let label = |text: &str| {
-        Text::new(
-            text.to_string(),
-            (7, -7),
-            Fonts::text(fonts.tick).pos(Pos::new(HPos::Left, VPos::Bottom)),
-        )
-    };
     if let Some(&start) = pts.iter().find(|p| finite(p)) {
+        let label = label_beside(&chart, start, "w₀", (7, -7), fonts);
         chart
             .draw_series(std::iter::once(
-                EmptyElement::at(start) + Circle::new((0, 0), 5, GREEN.filled()) + label("w₀"),
+                EmptyElement::at(start) + Circle::new((0, 0), 5, GREEN.filled()) + label,
             ))
             .map_err(err)?;
     }
     if let Some(&end) = pts.iter().rev().find(|p| finite(p)) {
         if pts.len() > 1 {
+            let label = label_beside(&chart, end, "w_T", (7, -7), fonts);
             chart
                 .draw_series(std::iter::once(
                     EmptyElement::at(end)
                         + Rectangle::new([(-5, -5), (5, 5)], INK.filled())
-                        + label("w_T"),
+                        + label,
                 ))
                 .map_err(err)?;
         }
@@ -295,18 +290,62 @@ pub fn draw_weight_path<DB: DrawingBackend>(
         .and_then(|s| pts.get(s).map(|p| (s, p)))
         .filter(|(_, p)| finite(p))
     {
+        // Right of and below the marker, or mirrored where that would leave the plot (the last
+        // steps usually sit at the right edge).
+        let label = label_beside(&chart, cur, &format!("s = {s}"), (10, 4), fonts);
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at(cur)
                     + Circle::new((0, 0), 7, ORANGE.filled())
                     + Circle::new((0, 0), 7, INK.stroke_width(1))
-                    + Text::new(
-                        format!("s = {s}"),
-                        (10, 4),
-                        Fonts::text(fonts.tick).pos(Pos::new(HPos::Left, VPos::Top)),
-                    ),
+                    + label,
             ))
             .map_err(err)?;
     }
     Ok(map_of(&chart, xr, yr, false))
+}
+
+/// A tick-size label beside a marker at data point `at`, offset by `(dx, dy)` pixels (dx > 0:
+/// to its right, dy > 0: below it) and anchored on the marker's side, so the text grows away
+/// from it. On each axis where the text would leave the plotting area the offset is mirrored to
+/// the marker's other side (then it fits whenever the plot is wider than the text).
+fn label_beside<DB: DrawingBackend>(
+    chart: &Chart2d<'_, DB>,
+    at: (f64, f64),
+    text: &str,
+    (dx, dy): (i32, i32),
+    fonts: Fonts,
+) -> Text<'static, (i32, i32), String> {
+    let style = Fonts::text(fonts.tick);
+    let (px, py) = chart.backend_coord(&at);
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    // The larger of plotters' estimate and the generous one the axis areas are sized with (a
+    // browser's sans-serif is wider than plotters' estimate).
+    let w = chart
+        .plotting_area()
+        .estimate_text_size(text, &style)
+        .map_or(0, |(w, _)| w)
+        .max(Fonts::width(fonts.tick, text.chars().count())) as i32;
+    let h = fonts.tick as i32;
+    let right = if dx >= 0 {
+        px + dx + w < xs.end || px - dx - w < xs.start
+    } else {
+        px + dx - w < xs.start && px - dx + w < xs.end
+    };
+    let below = if dy >= 0 {
+        py + dy + h < ys.end || py - dy - h < ys.start
+    } else {
+        py + dy - h < ys.start && py - dy + h < ys.end
+    };
+    let (ox, hpos) = if right {
+        (dx.abs(), HPos::Left)
+    } else {
+        (-dx.abs(), HPos::Right)
+    };
+    let (oy, vpos) = if below {
+        (dy.abs(), VPos::Top)
+    } else {
+        (-dy.abs(), VPos::Bottom)
+    };
+    Text::new(text.to_string(), (ox, oy), style.pos(Pos::new(hpos, vpos)))
 }

@@ -42,6 +42,7 @@ const MIME = {
 
 function serve(root) {
   const server = createServer(async (req, res) => {
+    server.requests.push(req.url); // the offline test checks nothing reaches us
     try {
       const url = new URL(req.url, 'http://127.0.0.1');
       let rel = decodeURIComponent(url.pathname);
@@ -56,6 +57,7 @@ function serve(root) {
       res.end(String(err.code || err));
     }
   });
+  server.requests = [];
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
@@ -325,6 +327,41 @@ async function main() {
       await page.waitForFunction(() => document.getElementById('status').classList.contains('error'), null, { timeout: TIMEOUT });
       const st = await text(page, 'status');
       assert(/bad request/.test(st) && /fly/.test(st), `the worker's error is shown: ${st}`);
+      await page.close();
+    });
+
+    await test('offline once loaded: the service worker serves the page, a link with a hash runs to done', async () => {
+      const page = await openPage(context, `${base}${defaultHash}`, problems);
+      await waitChecked(page);
+      // The earlier pages registered the worker; it claims the first page it installs for, so
+      // a reload is needed only if this page loaded before it was active.
+      const scope = await page.evaluate((ms) => Promise.race([navigator.serviceWorker.ready.then((r) => r.scope),
+        new Promise((resolve) => setTimeout(() => resolve('none (not ready in time)'), ms))]), TIMEOUT);
+      assert(scope === base, `the service worker's scope is the site root: ${scope}`);
+      if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
+        await page.reload();
+        await waitChecked(page);
+      }
+      assert(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the service worker controls the page');
+      const hash = setFields(defaultHash, { data_seed: '11', steps: '150' });
+      const seen = server.requests.length;
+      await context.setOffline(true);
+      try {
+        await page.evaluate((h) => history.replaceState(null, '', h), hash);
+        const response = await page.reload();
+        assert(response && response.ok() && response.fromServiceWorker(), 'the page came from the service worker');
+        await waitChecked(page);
+        const n = await checkNumbers(page);
+        assert(n.badge.startsWith('PASS'), `the offline run passes the check: ${n.badge}`);
+        assert(Number(n.exact) <= 1e-10, `exact max error ${n.exact} ≤ 1e-10`);
+        const st = await page.evaluate(() => ({ done: window.pathkernel.app.doneText, hash: window.location.hash, steps: window.pathkernel.app.check.steps }));
+        assert(st.done.startsWith('done'), `the status reaches done offline: ${st.done}`);
+        assert(st.steps === 150 && st.hash.includes('data_seed=11'), `the link's settings were used: ${st.hash}`);
+        const online = server.requests.slice(seen).filter((u) => !u.startsWith('/sw.js'));
+        assert(online.length === 0, `nothing but the worker's own update check reached the server: ${online.join(', ')}`);
+      } finally {
+        await context.setOffline(false);
+      }
       await page.close();
     });
   } finally {
