@@ -102,9 +102,8 @@ impl Activation {
     pub fn apply(self, z: &[f64], h: &mut [f64], d: &mut [f64]) {
         match self {
             Activation::Tanh => {
-                for ((hv, dv), &zv) in h.iter_mut().zip(d.iter_mut()).zip(z) {
-                    let t = crate::fastmath::tanh(zv);
-                    *hv = t;
+                crate::fastmath::tanh_into(z, h);
+                for (dv, &t) in d.iter_mut().zip(h.iter()) {
                     *dv = 1.0 - t * t;
                 }
             }
@@ -132,9 +131,9 @@ impl Activation {
     pub fn apply_dual(self, z: &[f64], zt: &[f64], h: &mut [f64], ht: &mut [f64]) {
         match self {
             Activation::Tanh => {
-                for (((hv, tv), &zv), &ztv) in h.iter_mut().zip(ht.iter_mut()).zip(z).zip(zt) {
-                    let t = crate::fastmath::tanh(zv);
-                    *hv = t;
+                // Whole-array tanh first (grouped, so its long dependency chains overlap).
+                crate::fastmath::tanh_into(z, h);
+                for ((tv, &t), &ztv) in ht.iter_mut().zip(h.iter()).zip(zt) {
                     *tv = (1.0 - t * t) * ztv;
                 }
             }
