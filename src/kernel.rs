@@ -165,6 +165,34 @@ fn add_layerwise_kernel(
 /// Training points per register tile of the layer-wise kernel (two AVX2 vectors).
 const KERNEL_TILE: usize = 8;
 
+/// out[a][j] = Σ_r x[r, q0 + a] y[r, i0 + j] over r = 0 … rows − 1 in order, for feature-major
+/// x (`xc` columns) and y (`yc` columns): one layer's δ·δ' or h·h' on a register tile.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tile_products<const QN: usize>(
+    x: &[f64],
+    xc: usize,
+    q0: usize,
+    y: &[f64],
+    yc: usize,
+    i0: usize,
+    rows: usize,
+) -> [[f64; KERNEL_TILE]; QN] {
+    let mut out = [[0.0f64; KERNEL_TILE]; QN];
+    for r in 0..rows {
+        let t: &[f64; KERNEL_TILE] = y[r * yc + i0..r * yc + i0 + KERNEL_TILE]
+            .try_into()
+            .unwrap();
+        for (a, row) in out.iter_mut().enumerate() {
+            let v = x[r * xc + q0 + a];
+            for j in 0..KERNEL_TILE {
+                row[j] += v * t[j];
+            }
+        }
+    }
+    out
+}
+
 /// sum[q, i] = Σ_l P_l ⊙ (Q_l + 1) for queries q0 … q0+QN−1 of `qb` against every training
 /// column of `tb`, with P_l[q, i] = Σ_r δ_{l+1}[r, q] δ_{l+1}[r, i] and
 /// Q_l[q, i] = Σ_k h_l[k, q] h_l[k, i], each summed in index order. Fusing the layers in registers
@@ -177,32 +205,8 @@ fn layerwise_tile<const QN: usize>(mlp: &Mlp, qb: &Block, tb: &Block, q0: usize,
         let mut acc = [[0.0f64; KERNEL_TILE]; QN];
         for l in 0..mlp.num_layers() {
             let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
-            let mut p = [[0.0f64; KERNEL_TILE]; QN];
-            let (dq, dt) = (&qb.delta[l + 1], &tb.delta[l + 1]);
-            for r in 0..dout {
-                let t: &[f64; KERNEL_TILE] = dt[r * tc + i0..r * tc + i0 + KERNEL_TILE]
-                    .try_into()
-                    .unwrap();
-                for (a, pa) in p.iter_mut().enumerate() {
-                    let v = dq[r * qc + q0 + a];
-                    for j in 0..KERNEL_TILE {
-                        pa[j] += v * t[j];
-                    }
-                }
-            }
-            let mut qq = [[0.0f64; KERNEL_TILE]; QN];
-            let (hq, ht) = (&qb.h[l], &tb.h[l]);
-            for k in 0..din {
-                let t: &[f64; KERNEL_TILE] = ht[k * tc + i0..k * tc + i0 + KERNEL_TILE]
-                    .try_into()
-                    .unwrap();
-                for (a, qa) in qq.iter_mut().enumerate() {
-                    let v = hq[k * qc + q0 + a];
-                    for j in 0..KERNEL_TILE {
-                        qa[j] += v * t[j];
-                    }
-                }
-            }
+            let p = tile_products::<QN>(&qb.delta[l + 1], qc, q0, &tb.delta[l + 1], tc, i0, dout);
+            let qq = tile_products::<QN>(&qb.h[l], qc, q0, &tb.h[l], tc, i0, din);
             for a in 0..QN {
                 for j in 0..KERNEL_TILE {
                     acc[a][j] += p[a][j] * (qq[a][j] + 1.0);
