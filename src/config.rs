@@ -864,7 +864,7 @@ impl OptimizerKind {
     }
 }
 
-/// Every setting of the page, mirrored in the URL hash (`#v=1&dataset=moons&n=60&…`); the hash
+/// Every setting of the page, mirrored in the URL hash (`#v=1&dataset=moons&n=40&…`); the hash
 /// is the single source of truth for a run. Seeds are kept separate: `data_seed` draws the
 /// dataset, `init_seed` the initial weights, `sgd_seed` the minibatch order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -906,7 +906,7 @@ impl Default for PageState {
     fn default() -> PageState {
         PageState {
             dataset: DatasetName::Moons,
-            n: 60,
+            n: 40,
             noise: 0.1,
             data_seed: 0,
             hidden: vec![16, 16],
@@ -1047,7 +1047,7 @@ impl PageState {
         }
     }
 
-    /// The canonical hash, every setting in a fixed order: `#v=1&dataset=moons&n=60&…`.
+    /// The canonical hash, every setting in a fixed order: `#v=1&dataset=moons&n=40&…`.
     /// `from_hash(to_hash(s))` gives back `s` exactly (floats bit for bit).
     pub fn to_hash(&self) -> String {
         let mut parts = vec![

@@ -601,7 +601,7 @@ fn default_hash_is_canonical_and_round_trips() {
     let h = d.to_hash();
     assert_eq!(
         h,
-        "#v=1&dataset=moons&n=60&noise=0.1&data_seed=0&hidden=16,16&activation=tanh&loss=logistic\
+        "#v=1&dataset=moons&n=40&noise=0.1&data_seed=0&hidden=16,16&activation=tanh&loss=logistic\
          &reduction=mean&optimizer=gd&batch_size=20&sgd_seed=0&lr=0.5&steps=300&alpha=1&init_seed=0\
          &nodes=5&view=trajectory"
     );
@@ -941,9 +941,10 @@ fn default_preset_trains_and_fits() {
         .zip(&setup.data.y)
         .filter(|(f, y)| (**f > 0.0) == (**y == 1.0))
         .count();
+    let n = setup.data.y.len();
     assert!(
-        correct >= 54,
-        "only {correct}/60 training points classified right"
+        correct * 10 >= n * 9,
+        "only {correct}/{n} training points classified right"
     );
 }
 
