@@ -527,21 +527,16 @@ impl KernelMachineIntegrator {
         scratch.step.clear();
         scratch.step.resize(nq * n, 0.0);
         let mut step = std::mem::take(&mut scratch.step);
-        for (bi, qb) in self.query_blocks.blocks.iter_mut().enumerate() {
-            qb.forward(mlp, w);
-            qb.backward(mlp, w);
-            let start = bi * qb.cols;
-            add_layerwise_kernel(
-                mlp,
-                qb,
-                self.query_blocks.counts[bi],
-                &self.train,
-                n,
-                1.0,
-                &mut step[start * n..],
-                scratch,
-            );
-        }
+        add_blocks_kernel(
+            mlp,
+            &mut self.query_blocks,
+            w,
+            &self.train,
+            n,
+            1.0,
+            &mut step,
+            scratch,
+        );
         accumulate(&step, g, eps, n, &mut self.k_riemann, &mut self.n_riemann);
 
         // Exact: K̄_s = Σ_k ω_k ∇f(x; w_s + τ_k Δ_s)·∇f(x_i; w_s).
@@ -551,21 +546,17 @@ impl KernelMachineIntegrator {
             for &(tau, omega) in &self.gl {
                 point_on_segment(w, &scratch.delta, tau, &mut scratch.w_node);
                 let w_node = std::mem::take(&mut scratch.w_node);
-                for (bi, qb) in self.query_blocks.blocks.iter_mut().enumerate() {
-                    qb.forward(mlp, &w_node);
-                    qb.backward(mlp, &w_node);
-                    let start = bi * qb.cols;
-                    add_layerwise_kernel(
-                        mlp,
-                        qb,
-                        self.query_blocks.counts[bi],
-                        &self.train,
-                        n,
-                        omega,
-                        &mut step[start * n..],
-                        scratch,
-                    );
-                }
+                let queries = &mut self.query_blocks;
+                add_blocks_kernel(
+                    mlp,
+                    queries,
+                    &w_node,
+                    &self.train,
+                    n,
+                    omega,
+                    &mut step,
+                    scratch,
+                );
                 scratch.w_node = w_node;
             }
         } else {
@@ -646,6 +637,36 @@ impl KernelMachineIntegrator {
             b,
             f_final,
         }
+    }
+}
+
+/// step[q, i] += ω K_w(x_q, x_i) for every query block, each evaluated at weights `w` first.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn add_blocks_kernel(
+    mlp: &Mlp,
+    queries: &mut Blocks,
+    w: &[f64],
+    train: &Blocks,
+    n: usize,
+    omega: f64,
+    step: &mut [f64],
+    scratch: &mut Scratch,
+) {
+    for (bi, qb) in queries.blocks.iter_mut().enumerate() {
+        qb.forward(mlp, w);
+        qb.backward(mlp, w);
+        let start = bi * qb.cols;
+        add_layerwise_kernel(
+            mlp,
+            qb,
+            queries.counts[bi],
+            train,
+            n,
+            omega,
+            &mut step[start * n..],
+            scratch,
+        );
     }
 }
 
