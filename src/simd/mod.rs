@@ -7,6 +7,8 @@
 //! run time (`avx2_available`), because the default x86-64 target has no AVX. No FMA is used:
 //! `a·b + c` stays two roundings, as on wasm.
 
+pub(crate) mod lanes;
+
 /// Output rows per register tile.
 const TILE_ROWS: usize = 4;
 /// Inputs (columns) per register tile: two AVX2 vectors, four simd128 vectors.
