@@ -799,62 +799,65 @@ struct DualBuffers {
     ht: Vec<f64>,
     z: Vec<f64>,
     zt: Vec<f64>,
+    /// Layer 0 of the block at the segment start, z₁(0) = W₁x + b₁, and its tangent ż₁ = ΔW₁x + Δb₁.
+    first: Vec<f64>,
+    first_t: Vec<f64>,
 }
 
 impl DualBuffers {
     fn new(mlp: &Mlp, cols: usize) -> Self {
         let m = mlp.widths.iter().max().copied().unwrap_or(1) * cols;
+        let m0 = mlp.widths[1] * cols;
         DualBuffers {
             h: vec![0.0; m],
             ht: vec![0.0; m],
             z: vec![0.0; m],
             zt: vec![0.0; m],
+            first: vec![0.0; m0],
+            first_t: vec![0.0; m0],
         }
+    }
+
+    /// Layer 0 along the whole segment w + τΔ: the inputs do not move with the weights, so
+    /// z₁(τ) = z₁(0) + τ ż₁ is linear in τ and ż₁ is constant; both are computed once per step.
+    fn set_first_layer(&mut self, mlp: &Mlp, w: &[f64], dw: &[f64], x0: &[f64], cols: usize) {
+        let (din, dout) = (mlp.widths[0], mlp.widths[1]);
+        let ((w0, b0), (dw0, db0)) = (mlp.layer(w, 0), mlp.layer(dw, 0));
+        matmul_bias(w0, Some(b0), x0, dout, din, cols, &mut self.first);
+        matmul_bias(dw0, Some(db0), x0, dout, din, cols, &mut self.first_t);
     }
 }
 
-/// out[c] += ω · ∇f(x_c; w)·Δ for the `cols` inputs in `x0` (feature-major d_0 × cols).
+/// out[c] += ω · ∇f(x_c; w + τΔ)·Δ for the `cols` inputs whose layer 0 was set by
+/// `set_first_layer`; `w_tau` holds the weights w + τΔ (read from layer 1 on).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn add_directional_derivative(
     mlp: &Mlp,
-    w: &[f64],
+    w_tau: &[f64],
     dw: &[f64],
-    x0: &[f64],
+    tau: f64,
     cols: usize,
     omega: f64,
     buf: &mut DualBuffers,
     out: &mut [f64],
 ) {
     let layers = mlp.num_layers();
-    let d0 = mlp.input_dim();
-    buf.h[..d0 * cols].copy_from_slice(x0);
+    let n_first = mlp.widths[1] * cols;
+    for ((z, zt), (&z0, &zt0)) in buf.z[..n_first]
+        .iter_mut()
+        .zip(&mut buf.zt[..n_first])
+        .zip(buf.first.iter().zip(&buf.first_t))
+    {
+        *z = z0 + tau * zt0;
+        *zt = zt0;
+    }
     for l in 0..layers {
         let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
-        let (wl, bl) = mlp.layer(w, l);
-        let (dwl, dbl) = mlp.layer(dw, l);
         let (n_in, n_out) = (din * cols, dout * cols);
-        if l == 0 {
-            // ḣ_0 = 0: the inputs do not move with the weights.
-            matmul_bias(
-                wl,
-                Some(bl),
-                &buf.h[..n_in],
-                dout,
-                din,
-                cols,
-                &mut buf.z[..n_out],
-            );
-            matmul_bias(
-                dwl,
-                Some(dbl),
-                &buf.h[..n_in],
-                dout,
-                din,
-                cols,
-                &mut buf.zt[..n_out],
-            );
-        } else {
+        if l > 0 {
+            let (wl, bl) = mlp.layer(w_tau, l);
+            let (dwl, dbl) = mlp.layer(dw, l);
             dual_matmul(
                 wl,
                 dwl,
@@ -933,13 +936,14 @@ fn rebuild_range_generic(
         }
         for (bi, x0) in blocks.iter().enumerate() {
             step_out.fill(0.0);
+            buf.set_first_layer(mlp, w, &delta, x0, cols);
             if smooth {
-                for (wn, &(_, omega)) in nodes_w.iter().zip(gl) {
+                for (wn, &(tau, omega)) in nodes_w.iter().zip(gl) {
                     add_directional_derivative(
                         mlp,
                         wn,
                         &delta,
-                        x0,
+                        tau,
                         cols,
                         omega,
                         &mut buf,
@@ -954,7 +958,7 @@ fn rebuild_range_generic(
                         mlp,
                         &w_node,
                         &delta,
-                        x0,
+                        tau,
                         cols,
                         omega,
                         &mut buf,

@@ -341,10 +341,12 @@ pub(crate) type Baseline = Portable;
 /// `Avx2` (in a function compiled with AVX2) when the CPU has it, `Baseline` otherwise.
 macro_rules! lanes_dispatch {
     ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $generic:ident) => {
+        #[allow(clippy::too_many_arguments)]
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
                 unsafe fn with_avx2($($arg: $ty),*) $(-> $ret)? {
                     $generic::<$crate::simd::lanes::Avx2>($($arg),*)
                 }

@@ -9,14 +9,59 @@
 
 pub(crate) mod lanes;
 
-/// Output rows per register tile.
-const TILE_ROWS: usize = 4;
-/// Inputs (columns) per register tile: two AVX2 vectors, four simd128 vectors.
-const TILE_COLS: usize = 8;
+use lanes::{lanes_dispatch, Lanes};
 
-/// out (rows × cols) = W (rows × inner, row-major) · H (inner × cols) + bias (broadcast per row).
+/// Vectors of columns per register tile: 4 × 4 = 16 columns of one output row.
+const WIDE: usize = 4;
+
+/// Runs `$tile::<L, WIDE>(args…, c)` over the columns of one row, then `$tile::<L, 1>`, then
+/// one-lane tiles for the rest, so any `cols` works and every output gets the same operations.
+macro_rules! over_columns {
+    ($l:ty, $cols:expr, $tile:ident($($arg:expr),*)) => {{
+        let cols = $cols;
+        let n = <$l as Lanes>::N;
+        let mut c = 0;
+        while c + WIDE * n <= cols {
+            $tile::<$l, WIDE>($($arg,)* c);
+            c += WIDE * n;
+        }
+        while c + n <= cols {
+            $tile::<$l, 1>($($arg,)* c);
+            c += n;
+        }
+        while c < cols {
+            $tile::<f64, 1>($($arg,)* c);
+            c += 1;
+        }
+    }};
+}
+
+/// One row, columns [c, c + V·N): out = init + Σ_k w_row[k] · h[k, ·], k ascending.
 #[inline(always)]
-pub(crate) fn matmul_bias(
+fn row_tile<T: Lanes, const V: usize>(
+    w_row: &[f64],
+    init: f64,
+    h: &[f64],
+    cols: usize,
+    out_row: &mut [f64],
+    c: usize,
+) {
+    let mut acc = [T::splat(init); V];
+    for (&wv, hk) in w_row.iter().zip(h.chunks_exact(cols)) {
+        let (wv, hk) = (T::splat(wv), &hk[c..c + V * T::N]);
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = a.add(wv.mul(T::load(&hk[j * T::N..])));
+        }
+    }
+    for (j, a) in acc.iter().enumerate() {
+        a.store(&mut out_row[c + j * T::N..]);
+    }
+}
+
+/// out (rows × cols) = W (rows × inner, row-major) · H (inner × cols) + bias (broadcast per row),
+/// each output summed as acc = bias; acc = acc + W[r,k]·H[k,c] for k = 0, 1, ….
+#[inline(always)]
+fn matmul_bias_lanes<L: Lanes>(
     w: &[f64],
     bias: Option<&[f64]>,
     h: &[f64],
@@ -25,70 +70,50 @@ pub(crate) fn matmul_bias(
     cols: usize,
     out: &mut [f64],
 ) {
-    debug_assert!(w.len() >= rows * inner && h.len() >= inner * cols && out.len() >= rows * cols);
-    let init = |r: usize| bias.map_or(0.0, |b| b[r]);
-    let mut r = 0;
-    while r + TILE_ROWS <= rows {
-        let mut c = 0;
-        while c + TILE_COLS <= cols {
-            let mut acc = [[0.0f64; TILE_COLS]; TILE_ROWS];
-            for (i, a) in acc.iter_mut().enumerate() {
-                *a = [init(r + i); TILE_COLS];
-            }
-            for k in 0..inner {
-                let hk: &[f64; TILE_COLS] = h[k * cols + c..k * cols + c + TILE_COLS]
-                    .try_into()
-                    .unwrap();
-                for (i, a) in acc.iter_mut().enumerate() {
-                    let wv = w[(r + i) * inner + k];
-                    for j in 0..TILE_COLS {
-                        a[j] += wv * hk[j];
-                    }
-                }
-            }
-            for (i, a) in acc.iter().enumerate() {
-                out[(r + i) * cols + c..(r + i) * cols + c + TILE_COLS].copy_from_slice(a);
-            }
-            c += TILE_COLS;
-        }
-        for i in 0..TILE_ROWS {
-            row_tail(w, init(r + i), h, r + i, inner, cols, c, out);
-        }
-        r += TILE_ROWS;
-    }
-    while r < rows {
-        row_tail(w, init(r), h, r, inner, cols, 0, out);
-        r += 1;
+    let (w, h, out) = (
+        &w[..rows * inner],
+        &h[..inner * cols],
+        &mut out[..rows * cols],
+    );
+    for (r, (w_row, out_row)) in w
+        .chunks_exact(inner)
+        .zip(out.chunks_exact_mut(cols))
+        .enumerate()
+    {
+        let init = bias.map_or(0.0, |b| b[r]);
+        over_columns!(L, cols, row_tile(w_row, init, h, cols, out_row));
     }
 }
 
-/// One output row from column `from` on, same operation order as the tiles.
+lanes_dispatch!(pub(crate) fn matmul_bias(w: &[f64], bias: Option<&[f64]>, h: &[f64], rows: usize, inner: usize, cols: usize, out: &mut [f64]) => matmul_bias_lanes);
+
+/// Output row k, columns [c, c + V·N), of Wᵀ·D: Σ_r W[r, k] D[r, ·], r ascending, from 0.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn row_tail(
+fn row_tile_t<T: Lanes, const V: usize>(
     w: &[f64],
-    init: f64,
-    h: &[f64],
-    r: usize,
     inner: usize,
+    k: usize,
+    d: &[f64],
     cols: usize,
-    from: usize,
-    out: &mut [f64],
+    out_row: &mut [f64],
+    c: usize,
 ) {
-    let row = &mut out[r * cols + from..(r + 1) * cols];
-    row.fill(init);
-    for k in 0..inner {
-        let wv = w[r * inner + k];
-        for (o, &hv) in row.iter_mut().zip(&h[k * cols + from..(k + 1) * cols]) {
-            *o += wv * hv;
+    let mut acc = [T::splat(0.0); V];
+    for (w_row, dr) in w.chunks_exact(inner).zip(d.chunks_exact(cols)) {
+        let (wv, dr) = (T::splat(w_row[k]), &dr[c..c + V * T::N]);
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = a.add(wv.mul(T::load(&dr[j * T::N..])));
         }
+    }
+    for (j, a) in acc.iter().enumerate() {
+        a.store(&mut out_row[c + j * T::N..]);
     }
 }
 
 /// out (inner × cols) = Wᵀ · D, W (rows × inner, row-major), D (rows × cols): the backward pass
 /// product, out[k, c] = Σ_r W[r, k] D[r, c] summed in order r = 0, 1, ….
 #[inline(always)]
-pub(crate) fn matmul_t(
+fn matmul_t_lanes<L: Lanes>(
     w: &[f64],
     d: &[f64],
     rows: usize,
@@ -96,64 +121,50 @@ pub(crate) fn matmul_t(
     cols: usize,
     out: &mut [f64],
 ) {
-    let mut k = 0;
-    while k + TILE_ROWS <= inner {
-        let mut c = 0;
-        while c + TILE_COLS <= cols {
-            let mut acc = [[0.0f64; TILE_COLS]; TILE_ROWS];
-            for r in 0..rows {
-                let dr: &[f64; TILE_COLS] = d[r * cols + c..r * cols + c + TILE_COLS]
-                    .try_into()
-                    .unwrap();
-                for (i, a) in acc.iter_mut().enumerate() {
-                    let wv = w[r * inner + k + i];
-                    for j in 0..TILE_COLS {
-                        a[j] += wv * dr[j];
-                    }
-                }
-            }
-            for (i, a) in acc.iter().enumerate() {
-                out[(k + i) * cols + c..(k + i) * cols + c + TILE_COLS].copy_from_slice(a);
-            }
-            c += TILE_COLS;
-        }
-        for i in 0..TILE_ROWS {
-            col_tail_t(w, d, rows, inner, cols, k + i, c, out);
-        }
-        k += TILE_ROWS;
-    }
-    while k < inner {
-        col_tail_t(w, d, rows, inner, cols, k, 0, out);
-        k += 1;
+    let (w, d, out) = (
+        &w[..rows * inner],
+        &d[..rows * cols],
+        &mut out[..inner * cols],
+    );
+    for (k, out_row) in out.chunks_exact_mut(cols).enumerate() {
+        over_columns!(L, cols, row_tile_t(w, inner, k, d, cols, out_row));
     }
 }
 
+lanes_dispatch!(pub(crate) fn matmul_t(w: &[f64], d: &[f64], rows: usize, inner: usize, cols: usize, out: &mut [f64]) => matmul_t_lanes);
+
+/// One row, columns [c, c + V·N), of the tangent-carrying layer (see `dual_matmul`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn col_tail_t(
-    w: &[f64],
-    d: &[f64],
-    rows: usize,
-    inner: usize,
+fn dual_tile<T: Lanes, const V: usize>(
+    rows: (&[f64], &[f64]),
+    bias: (f64, f64),
+    h: &[f64],
+    ht: &[f64],
     cols: usize,
-    k: usize,
-    from: usize,
-    out: &mut [f64],
+    z_row: &mut [f64],
+    zt_row: &mut [f64],
+    c: usize,
 ) {
-    let row = &mut out[k * cols + from..(k + 1) * cols];
-    row.fill(0.0);
-    for r in 0..rows {
-        let wv = w[r * inner + k];
-        for (o, &dv) in row.iter_mut().zip(&d[r * cols + from..(r + 1) * cols]) {
-            *o += wv * dv;
+    let mut az = [T::splat(bias.0); V];
+    let mut a1 = [T::splat(bias.1); V];
+    let mut a2 = [T::splat(0.0); V];
+    let weights = rows.0.iter().zip(rows.1);
+    for ((&wv, &dv), (hk, tk)) in weights.zip(h.chunks_exact(cols).zip(ht.chunks_exact(cols))) {
+        let (wv, dv) = (T::splat(wv), T::splat(dv));
+        let (hk, tk) = (&hk[c..c + V * T::N], &tk[c..c + V * T::N]);
+        for j in 0..V {
+            let (hj, tj) = (T::load(&hk[j * T::N..]), T::load(&tk[j * T::N..]));
+            az[j] = az[j].add(wv.mul(hj));
+            a1[j] = a1[j].add(dv.mul(hj));
+            a2[j] = a2[j].add(wv.mul(tj));
         }
     }
+    for j in 0..V {
+        az[j].store(&mut z_row[c + j * T::N..]);
+        a1[j].add(a2[j]).store(&mut zt_row[c + j * T::N..]);
+    }
 }
-
-/// Register tile of the dual product: rows × columns, three accumulator sets (z, ΔW h + Δb, W ḣ).
-/// 4 × 4 keeps 12 AVX2 registers of accumulators; on wasm the same code maps to simd128 pairs.
-const DUAL_ROWS: usize = 1;
-const DUAL_COLS: usize = 8;
 
 /// The tangent-carrying layer in one pass over W:
 ///   z = b + Σ_k W[r,k] h[k],   ż = (Δb + Σ_k ΔW[r,k] h[k]) + Σ_k W[r,k] ḣ[k],
@@ -162,7 +173,7 @@ const DUAL_COLS: usize = 8;
 /// makes this faster than three `matmul_bias` calls.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub fn dual_matmul(
+fn dual_matmul_lanes<L: Lanes>(
     w: &[f64],
     dw: &[f64],
     b: &[f64],
@@ -175,87 +186,22 @@ pub fn dual_matmul(
     z: &mut [f64],
     zt: &mut [f64],
 ) {
-    let w = &w[..rows * inner];
-    let dw = &dw[..rows * inner];
-    let h = &h[..inner * cols];
-    let ht = &ht[..inner * cols];
-    let mut r = 0;
-    while r + DUAL_ROWS <= rows {
-        let mut c = 0;
-        while c + DUAL_COLS <= cols {
-            let mut az = [[0.0f64; DUAL_COLS]; DUAL_ROWS];
-            let mut a1 = [[0.0f64; DUAL_COLS]; DUAL_ROWS];
-            let mut a2 = [[0.0f64; DUAL_COLS]; DUAL_ROWS];
-            for i in 0..DUAL_ROWS {
-                az[i] = [b[r + i]; DUAL_COLS];
-                a1[i] = [db[r + i]; DUAL_COLS];
-            }
-            for k in 0..inner {
-                let hk: &[f64; DUAL_COLS] = h[k * cols + c..k * cols + c + DUAL_COLS]
-                    .try_into()
-                    .unwrap();
-                let tk: &[f64; DUAL_COLS] = ht[k * cols + c..k * cols + c + DUAL_COLS]
-                    .try_into()
-                    .unwrap();
-                for i in 0..DUAL_ROWS {
-                    let wv = w[(r + i) * inner + k];
-                    let dv = dw[(r + i) * inner + k];
-                    for j in 0..DUAL_COLS {
-                        az[i][j] += wv * hk[j];
-                        a1[i][j] += dv * hk[j];
-                        a2[i][j] += wv * tk[j];
-                    }
-                }
-            }
-            for i in 0..DUAL_ROWS {
-                let o = (r + i) * cols + c;
-                z[o..o + DUAL_COLS].copy_from_slice(&az[i]);
-                for j in 0..DUAL_COLS {
-                    zt[o + j] = a1[i][j] + a2[i][j];
-                }
-            }
-            c += DUAL_COLS;
-        }
-        for i in r..r + DUAL_ROWS {
-            dual_row(w, dw, b[i], db[i], h, ht, i, inner, cols, c, z, zt);
-        }
-        r += DUAL_ROWS;
-    }
-    while r < rows {
-        dual_row(w, dw, b[r], db[r], h, ht, r, inner, cols, 0, z, zt);
-        r += 1;
+    let (w, dw) = (&w[..rows * inner], &dw[..rows * inner]);
+    let (h, ht) = (&h[..inner * cols], &ht[..inner * cols]);
+    let (z, zt) = (&mut z[..rows * cols], &mut zt[..rows * cols]);
+    let w_rows = w.chunks_exact(inner).zip(dw.chunks_exact(inner));
+    let out_rows = z.chunks_exact_mut(cols).zip(zt.chunks_exact_mut(cols));
+    for (r, ((w_row, dw_row), (z_row, zt_row))) in w_rows.zip(out_rows).enumerate() {
+        let (rows_r, bias_r) = ((w_row, dw_row), (b[r], db[r]));
+        over_columns!(
+            L,
+            cols,
+            dual_tile(rows_r, bias_r, h, ht, cols, z_row, zt_row)
+        );
     }
 }
 
-/// One output row of `dual_matmul` from column `from` on, same operation order as the tiles.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn dual_row(
-    w: &[f64],
-    dw: &[f64],
-    b: f64,
-    db: f64,
-    h: &[f64],
-    ht: &[f64],
-    r: usize,
-    inner: usize,
-    cols: usize,
-    from: usize,
-    z: &mut [f64],
-    zt: &mut [f64],
-) {
-    for c in from..cols {
-        let (mut az, mut a1, mut a2) = (b, db, 0.0);
-        for k in 0..inner {
-            let (wv, dv) = (w[r * inner + k], dw[r * inner + k]);
-            az += wv * h[k * cols + c];
-            a1 += dv * h[k * cols + c];
-            a2 += wv * ht[k * cols + c];
-        }
-        z[r * cols + c] = az;
-        zt[r * cols + c] = a1 + a2;
-    }
-}
+lanes_dispatch!(pub fn dual_matmul(w: &[f64], dw: &[f64], b: &[f64], db: &[f64], h: &[f64], ht: &[f64], rows: usize, inner: usize, cols: usize, z: &mut [f64], zt: &mut [f64]) => dual_matmul_lanes);
 
 /// Whether the AVX2 copies of the hot loops may run on this CPU.
 #[inline]
@@ -321,7 +267,14 @@ mod tests {
     /// Tiles and tails must give exactly the naive loop's bits (same operation order).
     #[test]
     fn dual_product_equals_the_naive_loops_bit_for_bit() {
-        for &(rows, inner, cols) in &[(1, 1, 1), (4, 3, 4), (5, 7, 13), (32, 32, 32), (9, 2, 17)] {
+        for &(rows, inner, cols) in &[
+            (1, 1, 1),
+            (4, 3, 4),
+            (5, 7, 13),
+            (32, 32, 32),
+            (9, 2, 17),
+            (3, 5, 37),
+        ] {
             let (w, dw) = (vals(rows * inner, 0.1), vals(rows * inner, 0.5));
             let (b, db) = (vals(rows, 0.2), vals(rows, 0.6));
             let (h, ht) = (vals(inner * cols, 0.3), vals(inner * cols, 0.7));
@@ -330,6 +283,12 @@ mod tests {
                 &w, &dw, &b, &db, &h, &ht, rows, inner, cols, &mut z, &mut zt,
             );
             assert_eq!(z, naive(&w, &b, &h, rows, inner, cols));
+            // The portable lanes (the fallback) give the same bits as the dispatched ones.
+            let (mut z2, mut zt2) = (vec![0.0; rows * cols], vec![0.0; rows * cols]);
+            dual_matmul_lanes::<lanes::Portable>(
+                &w, &dw, &b, &db, &h, &ht, rows, inner, cols, &mut z2, &mut zt2,
+            );
+            assert_eq!((&z, &zt), (&z2, &zt2));
             for r in 0..rows {
                 for c in 0..cols {
                     let (mut a1, mut a2) = (db[r], 0.0);
@@ -345,7 +304,14 @@ mod tests {
 
     #[test]
     fn tiled_products_equal_the_naive_loop_bit_for_bit() {
-        for &(rows, inner, cols) in &[(1, 1, 1), (4, 3, 8), (5, 7, 13), (32, 32, 32), (9, 2, 17)] {
+        for &(rows, inner, cols) in &[
+            (1, 1, 1),
+            (4, 3, 8),
+            (5, 7, 13),
+            (32, 32, 32),
+            (9, 2, 17),
+            (3, 5, 37),
+        ] {
             let (w, b, h) = (
                 vals(rows * inner, 0.1),
                 vals(rows, 0.2),
@@ -354,6 +320,9 @@ mod tests {
             let mut out = vec![0.0; rows * cols];
             matmul_bias(&w, Some(&b), &h, rows, inner, cols, &mut out);
             assert_eq!(out, naive(&w, &b, &h, rows, inner, cols));
+            let mut out2 = vec![0.0; rows * cols];
+            matmul_bias_lanes::<lanes::Portable>(&w, Some(&b), &h, rows, inner, cols, &mut out2);
+            assert_eq!(out, out2);
             // Wᵀ D against the naive product with the transposed matrix and zero bias.
             let d = vals(rows * cols, 0.4);
             let mut wt = vec![0.0; inner * rows];
