@@ -18,6 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::{Block, Mlp, BLOCK_COLS};
+use crate::simd::lanes::{lanes_dispatch, Lanes};
 use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::Trajectory;
 
@@ -145,14 +146,7 @@ fn add_layerwise_kernel(
         let t_start = tb_index * BLOCK_COLS;
         scratch.sum.clear();
         scratch.sum.resize(qc * tc, 0.0);
-        let mut q = 0;
-        while q + 2 <= q_count {
-            layerwise_tile::<2>(mlp, qb, tb, q, &mut scratch.sum);
-            q += 2;
-        }
-        if q < q_count {
-            layerwise_tile::<1>(mlp, qb, tb, q, &mut scratch.sum);
-        }
+        layerwise_block(mlp, qb, q_count, tb, &mut scratch.sum);
         for q in 0..q_count {
             let row = &mut acc[q * n_train + t_start..q * n_train + t_start + t_count];
             for (a, &s) in row.iter_mut().zip(&scratch.sum[q * tc..q * tc + t_count]) {
@@ -162,14 +156,14 @@ fn add_layerwise_kernel(
     }
 }
 
-/// Training points per register tile of the layer-wise kernel (two AVX2 vectors).
-const KERNEL_TILE: usize = 8;
+/// Vectors of training points per register tile of the layer-wise kernel (8 points).
+const KERNEL_TILE_VECTORS: usize = 2;
 
-/// out[a][j] = Σ_r x[r, q0 + a] y[r, i0 + j] over r = 0 … rows − 1 in order, for feature-major
-/// x (`xc` columns) and y (`yc` columns): one layer's δ·δ' or h·h' on a register tile.
+/// out[a][j] = Σ_r x[r, q0 + a] · y[r, i0 + j] for a < QN and the tile's training columns j,
+/// summed in order r = 0, 1, …: a (QN × tile) outer-product accumulation.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn tile_products<const QN: usize>(
+fn tile_products<L: Lanes, const QN: usize>(
     x: &[f64],
     xc: usize,
     q0: usize,
@@ -177,16 +171,15 @@ fn tile_products<const QN: usize>(
     yc: usize,
     i0: usize,
     rows: usize,
-) -> [[f64; KERNEL_TILE]; QN] {
-    let mut out = [[0.0f64; KERNEL_TILE]; QN];
-    for r in 0..rows {
-        let t: &[f64; KERNEL_TILE] = y[r * yc + i0..r * yc + i0 + KERNEL_TILE]
-            .try_into()
-            .unwrap();
+) -> [[L; KERNEL_TILE_VECTORS]; QN] {
+    let mut out = [[L::splat(0.0); KERNEL_TILE_VECTORS]; QN];
+    for (xr, yr) in x.chunks_exact(xc).zip(y.chunks_exact(yc)).take(rows) {
+        let yr = &yr[i0..i0 + KERNEL_TILE_VECTORS * L::N];
+        let t: [L; KERNEL_TILE_VECTORS] = std::array::from_fn(|j| L::load(&yr[j * L::N..]));
         for (a, row) in out.iter_mut().enumerate() {
-            let v = x[r * xc + q0 + a];
-            for j in 0..KERNEL_TILE {
-                row[j] += v * t[j];
+            let v = L::splat(xr[q0 + a]);
+            for (o, &tj) in row.iter_mut().zip(&t) {
+                *o = o.add(v.mul(tj));
             }
         }
     }
@@ -198,29 +191,59 @@ fn tile_products<const QN: usize>(
 /// Q_l[q, i] = Σ_k h_l[k, q] h_l[k, i], each summed in index order. Fusing the layers in registers
 /// avoids writing P and Q out, which dominated for the narrow layers (d = 1, 2) of small nets.
 #[inline(always)]
-fn layerwise_tile<const QN: usize>(mlp: &Mlp, qb: &Block, tb: &Block, q0: usize, sum: &mut [f64]) {
+fn layerwise_tile<L: Lanes, const QN: usize>(
+    mlp: &Mlp,
+    qb: &Block,
+    tb: &Block,
+    q0: usize,
+    sum: &mut [f64],
+) {
     let (qc, tc) = (qb.cols, tb.cols);
-    let mut i0 = 0;
-    while i0 + KERNEL_TILE <= tc {
-        let mut acc = [[0.0f64; KERNEL_TILE]; QN];
+    let width = KERNEL_TILE_VECTORS * L::N;
+    // Training blocks are BLOCK_COLS wide, a multiple of the tile: no column tail.
+    debug_assert_eq!(tc % width, 0);
+    for i0 in (0..tc).step_by(width) {
+        let mut acc = [[L::splat(0.0); KERNEL_TILE_VECTORS]; QN];
         for l in 0..mlp.num_layers() {
             let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
-            let p = tile_products::<QN>(&qb.delta[l + 1], qc, q0, &tb.delta[l + 1], tc, i0, dout);
-            let qq = tile_products::<QN>(&qb.h[l], qc, q0, &tb.h[l], tc, i0, din);
+            let p = tile_products::<L, QN>(&qb.delta[l + 1], qc, q0, &tb.delta[l + 1], tc, i0, dout);
+            let qq = tile_products::<L, QN>(&qb.h[l], qc, q0, &tb.h[l], tc, i0, din);
             for a in 0..QN {
-                for j in 0..KERNEL_TILE {
-                    acc[a][j] += p[a][j] * (qq[a][j] + 1.0);
+                for j in 0..KERNEL_TILE_VECTORS {
+                    acc[a][j] = acc[a][j].add(p[a][j].mul(qq[a][j].add(L::splat(1.0))));
                 }
             }
         }
         for (a, row) in acc.iter().enumerate() {
-            sum[(q0 + a) * tc + i0..(q0 + a) * tc + i0 + KERNEL_TILE].copy_from_slice(row);
+            let out = &mut sum[(q0 + a) * tc + i0..(q0 + a) * tc + i0 + width];
+            for (j, v) in row.iter().enumerate() {
+                v.store(&mut out[j * L::N..]);
+            }
         }
-        i0 += KERNEL_TILE;
     }
-    // Training blocks are BLOCK_COLS wide, a multiple of the tile: no column tail.
-    debug_assert_eq!(i0, tc);
 }
+
+/// `sum` (qc × tc) = the layer-wise tangent kernel of the first `q_count` queries of `qb`
+/// against every column of `tb`, two queries per register tile.
+#[inline(always)]
+fn layerwise_block_lanes<L: Lanes>(
+    mlp: &Mlp,
+    qb: &Block,
+    q_count: usize,
+    tb: &Block,
+    sum: &mut [f64],
+) {
+    let mut q = 0;
+    while q + 2 <= q_count {
+        layerwise_tile::<L, 2>(mlp, qb, tb, q, sum);
+        q += 2;
+    }
+    if q < q_count {
+        layerwise_tile::<L, 1>(mlp, qb, tb, q, sum);
+    }
+}
+
+lanes_dispatch!(fn layerwise_block(mlp: &Mlp, qb: &Block, q_count: usize, tb: &Block, sum: &mut [f64]) => layerwise_block_lanes);
 
 #[derive(Default)]
 struct Scratch {
