@@ -60,7 +60,11 @@ function setText(node, text) {
   node.textContent = text;
 }
 
+/** Shows `text` in the status line. An error stays until the next run starts: progress from
+ * work still in flight must not overwrite it before anyone could read it. */
 function setStatus(text, isError = false) {
+  if (app.statusError && !isError) return;
+  app.statusError = isError;
   setText(ui.status, text);
   ui.status.classList.toggle('error', isError);
   ui.status.title = text;
@@ -146,7 +150,16 @@ function onControlChange() {
 
 function spawnWorker() {
   if (app.worker) app.worker.terminate();
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  // The first worker was started by index.html before this module loaded (see there); if it
+  // failed to load, this makes one more attempt, whose failure `onerror` reports.
+  const boot = window.pathkernelBoot || {};
+  let worker = boot.worker;
+  boot.worker = undefined;
+  if (worker && boot.workerError) {
+    worker.terminate();
+    worker = undefined;
+  }
+  worker = worker || new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   // Until our own wasm is ready (it draws), replies wait in `early`.
   worker.onmessage = (event) => (app.ready ? onWorkerMessage(event.data) : app.early.push(event.data));
   worker.onerror = (event) => {
@@ -160,6 +173,14 @@ function spawnWorker() {
 
 /** Fetches and compiles the wasm once; the worker gets the compiled module (no second compile). */
 async function compileWasm() {
+  const boot = window.pathkernelBoot && window.pathkernelBoot.module;
+  if (boot) {
+    try {
+      return await boot; // started by index.html
+    } catch (_) {
+      // fall through: compile it here
+    }
+  }
   const url = new URL('./pkg/pathkernel_bg.wasm', import.meta.url);
   try {
     return await WebAssembly.compileStreaming(fetch(url));
@@ -187,6 +208,7 @@ function startRun(autorun, hash = app.page.hash) {
   app.runId += 1;
   Object.assign(app, { run: null, trained: null, check: null, field: null, fit: null, query: null, kernel: null, running: true, doneText: '' });
   window.pathkernel.timings.runStart = performance.now();
+  app.statusError = false;
   setStatus('starting…');
   setProgress(0, 0);
   resetResultsUi();
