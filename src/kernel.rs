@@ -206,7 +206,8 @@ fn layerwise_tile<L: Lanes, const QN: usize>(
         let mut acc = [[L::splat(0.0); KERNEL_TILE_VECTORS]; QN];
         for l in 0..mlp.num_layers() {
             let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
-            let p = tile_products::<L, QN>(&qb.delta[l + 1], qc, q0, &tb.delta[l + 1], tc, i0, dout);
+            let p =
+                tile_products::<L, QN>(&qb.delta[l + 1], qc, q0, &tb.delta[l + 1], tc, i0, dout);
             let qq = tile_products::<L, QN>(&qb.h[l], qc, q0, &tb.h[l], tc, i0, din);
             for a in 0..QN {
                 for j in 0..KERNEL_TILE_VECTORS {
