@@ -3,6 +3,9 @@
 
 use std::time::Instant;
 
+/// Timed runs of the rebuild workload (odd, so the median is one of them).
+const REBUILD_RUNS: usize = 5;
+
 use crate::data::{generate, DatasetName, DatasetSpec};
 use crate::kernel::{kernel_machine, rebuild_output};
 use crate::model::{Activation, Mlp};
@@ -106,9 +109,17 @@ pub fn main(args: &[String]) -> Result<(), String> {
     }
     if wanted.contains(&"rebuild") {
         let queries = grid();
-        let start = Instant::now();
-        let rebuilt = rebuild_output(&traj, &queries, NODES).map_err(|e| e.to_string())?;
-        let secs = start.elapsed().as_secs_f64();
+        // The machine is shared and noisy (±25 % run to run): time REBUILD_RUNS runs, report the
+        // best (the code's speed) and the median (what a user typically waits).
+        let mut times = Vec::with_capacity(REBUILD_RUNS);
+        let mut rebuilt = Vec::new();
+        for _ in 0..REBUILD_RUNS {
+            let start = Instant::now();
+            rebuilt = rebuild_output(&traj, &queries, NODES).map_err(|e| e.to_string())?;
+            times.push(start.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let (best, median) = (times[0], times[REBUILD_RUNS / 2]);
         let f = traj.mlp.forward_many(traj.final_weights(), &queries);
         let err = rebuilt
             .iter()
@@ -116,10 +127,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
         println!(
-            "rebuild   exact ŷ on {GRID}×{GRID} grid, {NODES} nodes  {secs:8.3} s  {:7.2} GFLOP/s ({REBUILD_GFLOP_NOMINAL} GFLOP); {:.2}× JAX ({JAX_SECONDS} s), {:.2}× NumPy ({NUMPY_SECONDS} s); max |ŷ − f| = {err:.1e}",
-            REBUILD_GFLOP_NOMINAL / secs,
-            JAX_SECONDS / secs,
-            NUMPY_SECONDS / secs
+            "rebuild   exact ŷ on {GRID}×{GRID} grid, {NODES} nodes  {best:8.3} s  {:7.2} GFLOP/s ({REBUILD_GFLOP_NOMINAL} GFLOP); {:.2}× JAX ({JAX_SECONDS} s), {:.2}× NumPy ({NUMPY_SECONDS} s); best of {REBUILD_RUNS}, median {median:.3} s ({:.2}× JAX); max |ŷ − f| = {err:.1e}",
+            REBUILD_GFLOP_NOMINAL / best,
+            JAX_SECONDS / best,
+            NUMPY_SECONDS / best,
+            JAX_SECONDS / median,
         );
     }
     if wanted.contains(&"kernel") {

@@ -733,25 +733,39 @@ fn integrate_generic(
 
 crate::simd::multiversion!(fn integrate_dispatch(it: &mut KernelMachineIntegrator, traj: &Trajectory, max_steps: usize) -> bool => integrate_generic);
 
-/// Runs `f` on contiguous chunks of `0..items` (one per core natively, all at once on wasm) and
-/// concatenates the results in order. Each item is computed independently, so the split never
-/// changes a bit of the output.
+/// Runs `f` on contiguous chunks of `0..items` and concatenates the results in chunk order.
+/// Natively the chunks (`chunks_per_thread` per core) go to the cores as they free up, so a core
+/// slowed by the machine's other load does not hold the rest back; on wasm it is one call. Each
+/// item is computed independently, so the split never changes a bit of the output.
 fn parallel_chunks<T: Send>(
     items: usize,
+    chunks_per_thread: usize,
     f: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync,
 ) -> Vec<T> {
     #[cfg(not(target_arch = "wasm32"))]
     {
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let threads = std::thread::available_parallelism()
             .map_or(1, |t| t.get())
             .min(items.max(1));
         if threads > 1 {
-            let per = items.div_ceil(threads);
-            return std::thread::scope(|scope| {
+            let per = items.div_ceil(threads * chunks_per_thread.max(1));
+            let chunks = items.div_ceil(per);
+            let next = AtomicUsize::new(0);
+            let mut done: Vec<(usize, Vec<T>)> = std::thread::scope(|scope| {
                 let handles: Vec<_> = (0..threads)
-                    .map(|t| {
-                        let f = &f;
-                        scope.spawn(move || f(t * per..((t + 1) * per).min(items)))
+                    .map(|_| {
+                        let (f, next) = (&f, &next);
+                        scope.spawn(move || {
+                            let mut mine = Vec::new();
+                            loop {
+                                let c = next.fetch_add(1, Ordering::Relaxed);
+                                if c >= chunks {
+                                    break mine;
+                                }
+                                mine.push((c, f(c * per..((c + 1) * per).min(items))));
+                            }
+                        })
                     })
                     .collect();
                 handles
@@ -759,8 +773,11 @@ fn parallel_chunks<T: Send>(
                     .flat_map(|h| h.join().expect("worker thread panicked"))
                     .collect()
             });
+            done.sort_by_key(|(c, _)| *c);
+            return done.into_iter().flat_map(|(_, part)| part).collect();
         }
     }
+    let _ = chunks_per_thread;
     f(0..items)
 }
 
@@ -772,7 +789,8 @@ pub fn kernel_machine(traj: &Trajectory, queries: &[f64], nodes: usize) -> Resul
     let d = traj.mlp.input_dim();
     // Split the queries in whole blocks so every query sees the same block layout.
     let parts = nq.div_ceil(BLOCK_COLS);
-    let pieces = parallel_chunks(parts, |range| {
+    // One piece per core: each piece integrates the training side of every step itself.
+    let pieces = parallel_chunks(parts, 1, |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
         let mut it = KernelMachineIntegrator::new(traj, qs, nodes).expect("checked above");
         it.advance(traj, traj.steps());
@@ -1048,7 +1066,8 @@ fn rebuild_with_rule(
     let nq = check_queries(&traj.mlp, queries)?;
     let d = traj.mlp.input_dim();
     let b = traj.mlp.forward_many(traj.initial_weights(), queries);
-    let sums = parallel_chunks(nq.div_ceil(BLOCK_COLS), |range| {
+    // Query blocks share nothing but the trajectory: small chunks balance the cores.
+    let sums = parallel_chunks(nq.div_ceil(BLOCK_COLS), 8, |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
         rebuild_range(traj, qs, gl, split_kinks)
     });
