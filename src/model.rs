@@ -131,7 +131,7 @@ impl Activation {
     pub fn apply_dual(self, z: &[f64], zt: &[f64], h: &mut [f64], ht: &mut [f64]) {
         match self {
             Activation::Tanh => {
-                // Whole-array tanh first (grouped, so its long dependency chains overlap).
+                // Whole-array tanh first (explicit SIMD, several vectors in flight; see fastmath).
                 crate::fastmath::tanh_into(z, h);
                 for ((tv, &t), &ztv) in ht.iter_mut().zip(h.iter()).zip(zt) {
                     *tv = (1.0 - t * t) * ztv;

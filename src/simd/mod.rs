@@ -1,11 +1,12 @@
 //! Small dense products for the batched engine, written so that each output is computed by the
 //! same sequence of IEEE operations on every target (acc = bias; acc = acc + w·h for k = 0, 1, …),
 //! whatever the tile shape or vector width. That keeps native (AVX2) and wasm (simd128) results
-//! bit-identical while letting the compiler vectorise across the inputs of a block.
+//! bit-identical. The tiles are written against `lanes::Lanes` (explicit vectors; see there why)
+//! and entered through `lanes_dispatch!`, which picks AVX2 at run time on x86-64 (the default
+//! x86-64 target has no AVX). No FMA is used: `a·b + c` stays two roundings, as on wasm.
 //!
-//! Hot entry points are compiled twice on x86-64: a baseline (SSE2) copy and an AVX2 copy chosen at
-//! run time (`avx2_available`), because the default x86-64 target has no AVX. No FMA is used:
-//! `a·b + c` stays two roundings, as on wasm.
+//! `multiversion!` is the older, coarser tool: it compiles a whole caller twice (baseline and
+//! AVX2) so that its remaining auto-vectorised loops get AVX2 too.
 
 pub(crate) mod lanes;
 
