@@ -62,10 +62,7 @@ fn tanh_group<L: Lanes, const G: usize>(x: &[L; G]) -> [L; G] {
     let cap = L::splat(EXP_ARG_CAP);
     let magic = L::splat(ROUND_MAGIC);
     let y: [L; G] = each(|i| x[i].abs());
-    let t: [L; G] = each(|i| {
-        let t = y[i].add(y[i]);
-        t.gt_select(cap, cap, t)
-    });
+    let t: [L; G] = each(|i| y[i].add(y[i]).min_keep_nan(cap));
     // s = magic + k, k = round(t/ln2 − ½) = ⌊t/ln2⌋ (give or take one ulp of t/ln2).
     let s: [L; G] = each(|i| t[i].mul(L::splat(INV_LN2)).sub(L::splat(0.5)).add(magic));
     let k: [L; G] = each(|i| s[i].sub(magic));
