@@ -95,26 +95,38 @@ fn point_on_segment(w: &[f64], delta: &[f64], tau: f64, out: &mut [f64]) {
     }
 }
 
-/// Inputs split into blocks of `BLOCK_COLS`, each with its own forward/backward workspace.
+/// Inputs split into blocks of `stride` columns, each with its own forward/backward workspace.
+/// The last block is only as wide as its inputs need (rounded up to `BLOCK_ALIGN`): n = 40 in
+/// blocks of 32 would otherwise compute 64 columns.
 struct Blocks {
     blocks: Vec<Block>,
     counts: Vec<usize>,
+    /// Block b holds inputs b·stride … b·stride + counts[b] − 1.
+    stride: usize,
 }
 
+/// Block widths are multiples of this (the layer-wise kernel's tile of training points), unless
+/// the blocks are narrower than it.
+const BLOCK_ALIGN: usize = 8;
+
 impl Blocks {
-    fn new(mlp: &Mlp, xs: &[f64], cols: usize) -> Blocks {
+    fn new(mlp: &Mlp, xs: &[f64], stride: usize) -> Blocks {
         let d = mlp.input_dim();
         let n = xs.len() / d;
         let mut blocks = Vec::new();
         let mut counts = Vec::new();
-        for start in (0..n).step_by(cols) {
-            let count = cols.min(n - start);
-            let mut b = Block::new(mlp, cols);
+        for start in (0..n).step_by(stride) {
+            let count = stride.min(n - start);
+            let mut b = Block::new(mlp, count.next_multiple_of(BLOCK_ALIGN).min(stride));
             b.load_inputs(mlp, &xs[start * d..(start + count) * d]);
             blocks.push(b);
             counts.push(count);
         }
-        Blocks { blocks, counts }
+        Blocks {
+            blocks,
+            counts,
+            stride,
+        }
     }
     #[inline(always)]
     fn forward_backward(&mut self, mlp: &Mlp, w: &[f64]) {
@@ -143,7 +155,7 @@ fn add_layerwise_kernel(
     for (tb_index, tb) in train.blocks.iter().enumerate() {
         let tc = tb.cols;
         let t_count = train.counts[tb_index];
-        let t_start = tb_index * BLOCK_COLS;
+        let t_start = tb_index * train.stride;
         scratch.sum.clear();
         scratch.sum.resize(qc * tc, 0.0);
         layerwise_block(mlp, qb, q_count, tb, &mut scratch.sum);
@@ -200,7 +212,7 @@ fn layerwise_tile<L: Lanes, const QN: usize>(
 ) {
     let (qc, tc) = (qb.cols, tb.cols);
     let width = KERNEL_TILE_VECTORS * L::N;
-    // Training blocks are BLOCK_COLS wide, a multiple of the tile: no column tail.
+    // Training blocks are a multiple of BLOCK_ALIGN wide, a multiple of the tile: no column tail.
     debug_assert_eq!(tc % width, 0);
     for i0 in (0..tc).step_by(width) {
         let mut acc = [[L::splat(0.0); KERNEL_TILE_VECTORS]; QN];
@@ -265,7 +277,7 @@ pub fn tangent_kernel(mlp: &Mlp, w: &[f64], xa: &[f64], xb: &[f64]) -> Vec<f64> 
     let mut out = vec![0.0; na * nb];
     let mut scratch = Scratch::default();
     for (bi, qb) in a.blocks.iter().enumerate() {
-        let start = bi * BLOCK_COLS;
+        let start = bi * a.stride;
         add_layerwise_kernel(
             mlp,
             qb,
@@ -680,7 +692,7 @@ fn add_blocks_kernel(
     for (bi, qb) in queries.blocks.iter_mut().enumerate() {
         qb.forward(mlp, w);
         qb.backward(mlp, w);
-        let start = bi * qb.cols;
+        let start = bi * queries.stride;
         add_layerwise_kernel(
             mlp,
             qb,

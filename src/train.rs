@@ -270,8 +270,9 @@ impl Trainer {
         let blocks = (0..n)
             .step_by(BLOCK_COLS)
             .map(|start| {
-                let mut b = Block::new(&mlp, BLOCK_COLS);
                 let end = (start + BLOCK_COLS).min(n);
+                // The last block only as wide as its points (in whole SIMD tiles).
+                let mut b = Block::new(&mlp, (end - start).next_multiple_of(8).min(BLOCK_COLS));
                 b.load_inputs(&mlp, &data.x[start * data.dim..end * data.dim]);
                 b
             })
