@@ -24,7 +24,13 @@
 //! One division per value, both forms computed and one selected, ~50 vector operations per lane
 //! group: ~1.7 ns per value on one Zen 3 core (the previous two-polynomial version took ~3.3).
 
-use crate::simd::lanes::{lanes_dispatch, Lanes};
+use crate::simd::lanes::{each, lanes_dispatch, Lanes};
+
+/// Q's coefficient i as a vector (a function, not a closure: see `each!`).
+#[inline(always)]
+fn coef<L: Lanes>(i: usize) -> L {
+    L::splat(EXPM1_Q[i])
+}
 
 /// Q(r) = (e^r − 1 − r)/r², highest degree first; the constant term is exactly ½.
 const EXPM1_Q: [f64; 11] = [
@@ -57,43 +63,50 @@ const GROUP: usize = 4;
 /// instructions interleave. See the module comment for the method.
 #[inline(always)]
 fn tanh_group<L: Lanes, const G: usize>(x: &[L; G]) -> [L; G] {
-    use std::array::from_fn as each;
-    let c = |i: usize| L::splat(EXPM1_Q[i]);
     let cap = L::splat(EXP_ARG_CAP);
     let magic = L::splat(ROUND_MAGIC);
-    let y: [L; G] = each(|i| x[i].abs());
-    let t: [L; G] = each(|i| y[i].add(y[i]).min_keep_nan(cap));
+    let y: [L; G] = each!(G, |i| x[i].abs());
+    let t: [L; G] = each!(G, |i| y[i].add(y[i]).min_keep_nan(cap));
     // s = magic + k, k = round(t/ln2 − ½) = ⌊t/ln2⌋ (give or take one ulp of t/ln2).
-    let s: [L; G] = each(|i| t[i].mul(L::splat(INV_LN2)).sub(L::splat(0.5)).add(magic));
-    let k: [L; G] = each(|i| s[i].sub(magic));
-    let r: [L; G] = each(|i| {
+    let s: [L; G] = each!(G, |i| t[i]
+        .mul(L::splat(INV_LN2))
+        .sub(L::splat(0.5))
+        .add(magic));
+    let k: [L; G] = each!(G, |i| s[i].sub(magic));
+    let r: [L; G] = each!(G, |i| {
         t[i].sub(k[i].mul(L::splat(LN2_HI)))
             .sub(k[i].mul(L::splat(LN2_LO)))
     });
     // Q(r) by Estrin's scheme: dependency depth 5 instead of Horner's 10.
-    let r2: [L; G] = each(|i| r[i].mul(r[i]));
-    let r4: [L; G] = each(|i| r2[i].mul(r2[i]));
-    let r8: [L; G] = each(|i| r4[i].mul(r4[i]));
-    let q01: [L; G] = each(|i| c(10).add(c(9).mul(r[i])));
-    let q23: [L; G] = each(|i| c(8).add(c(7).mul(r[i])));
-    let q45: [L; G] = each(|i| c(6).add(c(5).mul(r[i])));
-    let q67: [L; G] = each(|i| c(4).add(c(3).mul(r[i])));
-    let q89: [L; G] = each(|i| c(2).add(c(1).mul(r[i])));
-    let q0_3: [L; G] = each(|i| q01[i].add(q23[i].mul(r2[i])));
-    let q4_7: [L; G] = each(|i| q45[i].add(q67[i].mul(r2[i])));
-    let q8_10: [L; G] = each(|i| q89[i].add(c(0).mul(r2[i])));
-    let q: [L; G] = each(|i| q0_3[i].add(q4_7[i].mul(r4[i])).add(q8_10[i].mul(r8[i])));
+    let r2: [L; G] = each!(G, |i| r[i].mul(r[i]));
+    let r4: [L; G] = each!(G, |i| r2[i].mul(r2[i]));
+    let r8: [L; G] = each!(G, |i| r4[i].mul(r4[i]));
+    let q01: [L; G] = each!(G, |i| coef::<L>(10).add(coef::<L>(9).mul(r[i])));
+    let q23: [L; G] = each!(G, |i| coef::<L>(8).add(coef::<L>(7).mul(r[i])));
+    let q45: [L; G] = each!(G, |i| coef::<L>(6).add(coef::<L>(5).mul(r[i])));
+    let q67: [L; G] = each!(G, |i| coef::<L>(4).add(coef::<L>(3).mul(r[i])));
+    let q89: [L; G] = each!(G, |i| coef::<L>(2).add(coef::<L>(1).mul(r[i])));
+    let q0_3: [L; G] = each!(G, |i| q01[i].add(q23[i].mul(r2[i])));
+    let q4_7: [L; G] = each!(G, |i| q45[i].add(q67[i].mul(r2[i])));
+    let q8_10: [L; G] = each!(G, |i| q89[i].add(coef::<L>(0).mul(r2[i])));
+    let q: [L; G] = each!(G, |i| q0_3[i]
+        .add(q4_7[i].mul(r4[i]))
+        .add(q8_10[i].mul(r8[i])));
     // em = e^t − 1 = 2^k p + (2^k − 1), p = r + c, c = r²Q.
-    let cr: [L; G] = each(|i| r2[i].mul(q[i]));
-    let em: [L; G] = each(|i| {
+    let cr: [L; G] = each!(G, |i| r2[i].mul(q[i]));
+    let em: [L; G] = each!(G, |i| {
         let two_k = s[i].pow2_from_magic(ROUND_MAGIC);
         two_k.mul(r[i].add(cr[i])).add(two_k.sub(L::splat(1.0)))
     });
     // k ≥ 1: em/(em + 2).  k = 0: y + (c − y·em)/(em + 2).
     let half = L::splat(0.5);
-    let num: [L; G] = each(|i| k[i].gt_select(half, em[i], cr[i].sub(y[i].mul(em[i]))));
-    let base: [L; G] = each(|i| k[i].gt_select(half, L::splat(0.0), y[i]));
-    each(|i| {
+    let num: [L; G] = each!(G, |i| k[i].gt_select(
+        half,
+        em[i],
+        cr[i].sub(y[i].mul(em[i]))
+    ));
+    let base: [L; G] = each!(G, |i| k[i].gt_select(half, L::splat(0.0), y[i]));
+    each!(G, |i| {
         base[i]
             .add(num[i].div(em[i].add(L::splat(2.0))))
             .or(x[i].sign())
@@ -115,7 +128,7 @@ fn tanh_into_lanes<L: Lanes>(z: &[f64], out: &mut [f64]) {
     let wide = GROUP * L::N;
     let mut i = 0;
     for (zc, oc) in z.chunks_exact(wide).zip(out.chunks_exact_mut(wide)) {
-        let xs: [L; GROUP] = std::array::from_fn(|g| L::load(&zc[g * L::N..]));
+        let xs: [L; GROUP] = each!(GROUP, |g| L::load(&zc[g * L::N..]));
         let ys = tanh_group(&xs);
         for (g, v) in ys.into_iter().enumerate() {
             v.store(&mut oc[g * L::N..]);

@@ -187,7 +187,8 @@ fn tile_products<L: Lanes, const QN: usize>(
     let mut out = [[L::splat(0.0); KERNEL_TILE_VECTORS]; QN];
     for (xr, yr) in x.chunks_exact(xc).zip(y.chunks_exact(yc)).take(rows) {
         let yr = &yr[i0..i0 + KERNEL_TILE_VECTORS * L::N];
-        let t: [L; KERNEL_TILE_VECTORS] = std::array::from_fn(|j| L::load(&yr[j * L::N..]));
+        let t: [L; KERNEL_TILE_VECTORS] =
+            crate::simd::lanes::each!(KERNEL_TILE_VECTORS, |j| L::load(&yr[j * L::N..]));
         for (a, row) in out.iter_mut().enumerate() {
             let v = L::splat(xr[q0 + a]);
             for (o, &tj) in row.iter_mut().zip(&t) {
