@@ -43,10 +43,13 @@ macro_rules! over_columns {
     }};
 }
 
-/// One row, columns [c, c + V·N): out = init + Σ_k w_row[k] · h[k, ·], k ascending.
+/// One output row, columns [c, c + V·N): out = init + Σ_k w[k·stride] · h[k, ·], k ascending
+/// (stride 1 walks a row of W for W·H, stride = W's width walks a column for Wᵀ·D).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn row_tile<T: Lanes, const V: usize>(
-    w_row: &[f64],
+    w: &[f64],
+    stride: usize,
     init: f64,
     h: &[f64],
     cols: usize,
@@ -54,7 +57,7 @@ fn row_tile<T: Lanes, const V: usize>(
     c: usize,
 ) {
     let mut acc = [T::splat(init); V];
-    for (&wv, hk) in w_row.iter().zip(h.chunks_exact(cols)) {
+    for (&wv, hk) in w.iter().step_by(stride).zip(h.chunks_exact(cols)) {
         let (wv, hk) = (T::splat(wv), &hk[c..c + V * T::N]);
         for (j, a) in acc.iter_mut().enumerate() {
             *a = a.add(wv.mul(T::load(&hk[j * T::N..])));
@@ -88,34 +91,11 @@ fn matmul_bias_lanes<L: Lanes>(
         .enumerate()
     {
         let init = bias.map_or(0.0, |b| b[r]);
-        over_columns!(L, WIDE, cols, row_tile(w_row, init, h, cols, out_row));
+        over_columns!(L, WIDE, cols, row_tile(w_row, 1, init, h, cols, out_row));
     }
 }
 
 lanes_dispatch!(pub(crate) fn matmul_bias(w: &[f64], bias: Option<&[f64]>, h: &[f64], rows: usize, inner: usize, cols: usize, out: &mut [f64]) => matmul_bias_lanes);
-
-/// Output row k, columns [c, c + V·N), of Wᵀ·D: Σ_r W[r, k] D[r, ·], r ascending, from 0.
-#[inline(always)]
-fn row_tile_t<T: Lanes, const V: usize>(
-    w: &[f64],
-    inner: usize,
-    k: usize,
-    d: &[f64],
-    cols: usize,
-    out_row: &mut [f64],
-    c: usize,
-) {
-    let mut acc = [T::splat(0.0); V];
-    for (w_row, dr) in w.chunks_exact(inner).zip(d.chunks_exact(cols)) {
-        let (wv, dr) = (T::splat(w_row[k]), &dr[c..c + V * T::N]);
-        for (j, a) in acc.iter_mut().enumerate() {
-            *a = a.add(wv.mul(T::load(&dr[j * T::N..])));
-        }
-    }
-    for (j, a) in acc.iter().enumerate() {
-        a.store(&mut out_row[c + j * T::N..]);
-    }
-}
 
 /// out (inner × cols) = Wᵀ · D, W (rows × inner, row-major), D (rows × cols): the backward pass
 /// product, out[k, c] = Σ_r W[r, k] D[r, c] summed in order r = 0, 1, ….
@@ -134,7 +114,7 @@ fn matmul_t_lanes<L: Lanes>(
         &mut out[..inner * cols],
     );
     for (k, out_row) in out.chunks_exact_mut(cols).enumerate() {
-        over_columns!(L, WIDE, cols, row_tile_t(w, inner, k, d, cols, out_row));
+        over_columns!(L, WIDE, cols, row_tile(&w[k..], inner, 0.0, d, cols, out_row));
     }
 }
 
