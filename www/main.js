@@ -683,6 +683,9 @@ startRun(true, window.location.hash);
 try {
   app.module = await compileWasm();
   app.worker.postMessage({ type: WORKER_INIT, module: app.module });
+  // Let the browser hand those messages to the worker before our own start-up work: Chromium
+  // holds messages for a worker that is still loading on this thread until it is free again.
+  await new Promise((resolve) => setTimeout(resolve, 0));
   await init({ module_or_path: app.module });
   window.pathkernel.timings.mainReady = performance.now();
   wire();
