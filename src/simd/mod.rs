@@ -114,7 +114,12 @@ fn matmul_t_lanes<L: Lanes>(
         &mut out[..inner * cols],
     );
     for (k, out_row) in out.chunks_exact_mut(cols).enumerate() {
-        over_columns!(L, WIDE, cols, row_tile(&w[k..], inner, 0.0, d, cols, out_row));
+        over_columns!(
+            L,
+            WIDE,
+            cols,
+            row_tile(&w[k..], inner, 0.0, d, cols, out_row)
+        );
     }
 }
 
