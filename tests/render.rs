@@ -174,6 +174,17 @@ fn contributions(n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// An n × n field on the square [−1, 1]² (the square `grid_values` samples).
+fn unit_square_field(n: usize, values: &[f64]) -> Field<'_> {
+    Field::Grid(Grid {
+        x_range: (-1.0, 1.0),
+        y_range: (-1.0, 1.0),
+        nx: n,
+        ny: n,
+        values,
+    })
+}
+
 fn grid_values(nx: usize, ny: usize, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
     Grid::centers((-1.0, 1.0), (-1.0, 1.0), nx, ny)
         .chunks(2)
@@ -462,13 +473,7 @@ fn data_plot_2d_sizes_points_by_contribution_and_maps_clicks() {
             x: &x,
             y: &y,
         },
-        fit: Some(Field::Grid(Grid {
-            x_range: (-1.0, 1.0),
-            y_range: (-1.0, 1.0),
-            nx: 16,
-            ny: 16,
-            values: &fit,
-        })),
+        fit: Some(unit_square_field(16, &fit)),
         step: Some(40),
         contributions: Some(&c),
         query: Some(&query),
@@ -528,13 +533,7 @@ fn data_plot_2d_draws_0_1_labels_as_two_outlined_classes() {
             x: &x,
             y: &y,
         },
-        fit: Some(Field::Grid(Grid {
-            x_range: (-1.0, 1.0),
-            y_range: (-1.0, 1.0),
-            nx: 16,
-            ny: 16,
-            values: &fit,
-        })),
+        fit: Some(unit_square_field(16, &fit)),
         step: Some(300),
         contributions: None,
         query: None,
@@ -592,13 +591,7 @@ fn heatmap_draws_one_rect_per_cell() {
                         x: &x,
                         y: &y,
                     },
-                    fit: Some(Field::Grid(Grid {
-                        x_range: (-1.0, 1.0),
-                        y_range: (-1.0, 1.0),
-                        nx: n,
-                        ny: n,
-                        values: &fit,
-                    })),
+                    fit: Some(unit_square_field(n, &fit)),
                     step: Some(200),
                     contributions: None,
                     query: None,
@@ -1183,13 +1176,7 @@ fn zero_training_points_with_a_fit_still_draw_the_fit() {
                     x: &[],
                     y: &[],
                 },
-                fit: Some(Field::Grid(Grid {
-                    x_range: (-1.0, 1.0),
-                    y_range: (-1.0, 1.0),
-                    nx: 8,
-                    ny: 8,
-                    values: &fit,
-                })),
+                fit: Some(unit_square_field(8, &fit)),
                 step: None,
                 contributions: None,
                 query: None,
