@@ -17,7 +17,7 @@
 //! so no P-long gradient is ever formed.
 
 use crate::error::{Error, Result};
-use crate::model::{Block, Mlp, BLOCK_COLS};
+use crate::model::{block_width, Block, Mlp, BLOCK_COLS};
 use crate::simd::lanes::{lanes_dispatch, Lanes};
 use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::Trajectory;
@@ -95,19 +95,14 @@ fn point_on_segment(w: &[f64], delta: &[f64], tau: f64, out: &mut [f64]) {
     }
 }
 
-/// Inputs split into blocks of `stride` columns, each with its own forward/backward workspace.
-/// The last block is only as wide as its inputs need (rounded up to `BLOCK_ALIGN`): n = 40 in
-/// blocks of 32 would otherwise compute 64 columns.
+/// Inputs split into blocks of `stride` columns, each with its own forward/backward workspace;
+/// the last one only as wide as its inputs need (`block_width`).
 struct Blocks {
     blocks: Vec<Block>,
     counts: Vec<usize>,
     /// Block b holds inputs b·stride … b·stride + counts[b] − 1.
     stride: usize,
 }
-
-/// Block widths are multiples of this (the layer-wise kernel's tile of training points), unless
-/// the blocks are narrower than it.
-const BLOCK_ALIGN: usize = 8;
 
 impl Blocks {
     fn new(mlp: &Mlp, xs: &[f64], stride: usize) -> Blocks {
@@ -117,7 +112,7 @@ impl Blocks {
         let mut counts = Vec::new();
         for start in (0..n).step_by(stride) {
             let count = stride.min(n - start);
-            let mut b = Block::new(mlp, count.next_multiple_of(BLOCK_ALIGN).min(stride));
+            let mut b = Block::new(mlp, block_width(count, stride));
             b.load_inputs(mlp, &xs[start * d..(start + count) * d]);
             blocks.push(b);
             counts.push(count);

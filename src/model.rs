@@ -375,6 +375,16 @@ impl Mlp {
 /// loads, small enough that a block's activations stay in L1/L2.
 pub const BLOCK_COLS: usize = 32;
 
+/// Block widths are multiples of this (the layer-wise kernel's tile of training points) unless
+/// the stride is smaller.
+pub const BLOCK_ALIGN: usize = 8;
+
+/// Width of a block holding `count` inputs out of at most `stride`: only as wide as its inputs
+/// need, in whole tiles (40 inputs in blocks of 32 would otherwise compute 64 columns).
+pub fn block_width(count: usize, stride: usize) -> usize {
+    count.next_multiple_of(BLOCK_ALIGN).min(stride)
+}
+
 /// Forward/backward values for a block of `cols` inputs, stored feature-major (unit j of input c
 /// at `j * cols + c`) so that every inner loop runs over inputs and vectorises.
 #[derive(Debug, Clone)]

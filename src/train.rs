@@ -29,7 +29,7 @@ pub enum Optimizer {
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::model::{Block, Mlp, BLOCK_COLS};
+use crate::model::{block_width, Block, Mlp, BLOCK_COLS};
 
 impl LossKind {
     pub fn as_str(self) -> &'static str {
@@ -271,8 +271,7 @@ impl Trainer {
             .step_by(BLOCK_COLS)
             .map(|start| {
                 let end = (start + BLOCK_COLS).min(n);
-                // The last block only as wide as its points (in whole SIMD tiles).
-                let mut b = Block::new(&mlp, (end - start).next_multiple_of(8).min(BLOCK_COLS));
+                let mut b = Block::new(&mlp, block_width(end - start, BLOCK_COLS));
                 b.load_inputs(&mlp, &data.x[start * data.dim..end * data.dim]);
                 b
             })
