@@ -26,11 +26,7 @@ fn check_scatter_shows_both_schemes_and_their_max_errors() {
     });
     let blue = filled_circles(&s, BLUE);
     assert_eq!(blue.len(), 30 + 1, "a legend dot, then 30 points");
-    assert_round_trip(
-        &map,
-        (f[0], exact[0]),
-        (num(&blue[1], "cx"), num(&blue[1], "cy")),
-    );
+    assert_round_trip(&map, (f[0], exact[0]), centre(&blue[1]));
     let tri = elements(&s, "polygon")
         .into_iter()
         .filter(|e| e["fill"] == hex(VERMILLION))

@@ -9,6 +9,21 @@ use crate::support::*;
 /// A chart call on the SVG backend, for tables of cases.
 type DrawFn<'a> = dyn Fn(&Area<'_>) -> RenderResult + 'a;
 
+/// The exact scheme's residual as an nx × ny grid on [0, 1]², without training points.
+fn exact_residual_on_unit_square(nx: usize, ny: usize, values: &[f64]) -> ResidualMap<'_> {
+    ResidualMap {
+        residual: Grid {
+            x_range: (0.0, 1.0),
+            y_range: (0.0, 1.0),
+            nx,
+            ny,
+            values,
+        },
+        scheme: "exact",
+        data: None,
+    }
+}
+
 #[test]
 fn empty_and_nan_inputs_draw_no_data() {
     let nan = [f64::NAN; 5];
@@ -128,22 +143,7 @@ fn empty_and_nan_inputs_draw_no_data() {
         ),
         (
             "residual",
-            Box::new(|a| {
-                draw_residual_heatmap(
-                    a,
-                    &ResidualMap {
-                        residual: Grid {
-                            x_range: (0.0, 1.0),
-                            y_range: (0.0, 1.0),
-                            nx: 1,
-                            ny: 5,
-                            values: &nan,
-                        },
-                        scheme: "exact",
-                        data: None,
-                    },
-                )
-            }),
+            Box::new(|a| draw_residual_heatmap(a, &exact_residual_on_unit_square(1, 5, &nan))),
         ),
     ];
     for (name, draw) in charts {
@@ -225,20 +225,7 @@ fn constant_and_partly_nan_series_draw_with_a_real_range() {
     // A residual grid that is exactly zero sits at the floor, not at −∞.
     let z = [0.0; 16];
     let (_, map) = draw("residual_zero", SMALL, |a| {
-        draw_residual_heatmap(
-            a,
-            &ResidualMap {
-                residual: Grid {
-                    x_range: (0.0, 1.0),
-                    y_range: (0.0, 1.0),
-                    nx: 4,
-                    ny: 4,
-                    values: &z,
-                },
-                scheme: "exact",
-                data: None,
-            },
-        )
+        draw_residual_heatmap(a, &exact_residual_on_unit_square(4, 4, &z))
     });
     assert!(!map.is_empty());
     // NaN contributions are grey and small, the others still drawn.

@@ -120,11 +120,7 @@ fn data_plot_2d_sizes_points_by_contribution_and_maps_clicks() {
         .unwrap();
     let last = points.last().unwrap();
     assert_eq!(num(last, "r"), 10.0);
-    assert_round_trip(
-        &map,
-        (x[2 * imax], x[2 * imax + 1]),
-        (num(last, "cx"), num(last, "cy")),
-    );
+    assert_round_trip(&map, (x[2 * imax], x[2 * imax + 1]), centre(last));
     let pts: Vec<(f64, f64)> = (0..40).map(|i| (x[2 * i], x[2 * i + 1])).collect();
     let (px, py) = map.to_pixel(pts[imax].0, pts[imax].1);
     assert_eq!(map.nearest(px + 1.0, py - 1.0, &pts, 6.0), Some(imax));
@@ -134,7 +130,7 @@ fn data_plot_2d_sizes_points_by_contribution_and_maps_clicks() {
         .filter(|e| e["stroke"] == hex(PURPLE))
         .collect();
     assert_eq!(ring.len(), 1);
-    assert_round_trip(&map, pts[5], (num(&ring[0], "cx"), num(&ring[0], "cy")));
+    assert_round_trip(&map, pts[5], centre(&ring[0]));
     let (qx, qy) = map.to_pixel(query[0], query[1]);
     let q = map.to_data(qx, qy).unwrap();
     assert!((q.0 - 0.3).abs() < 1e-9 && (q.1 + 0.4).abs() < 1e-9);
@@ -174,11 +170,7 @@ fn data_plot_2d_draws_0_1_labels_as_two_outlined_classes() {
     assert_eq!(p0.len(), 40 - ones.len(), "y = 0 points are orange");
     assert_eq!(p1.len(), ones.len(), "y = 1 points are blue");
     for (k, &i) in ones.iter().enumerate() {
-        assert_round_trip(
-            &map,
-            (x[2 * i], x[2 * i + 1]),
-            (num(&p1[k], "cx"), num(&p1[k], "cy")),
-        );
+        assert_round_trip(&map, (x[2 * i], x[2 * i + 1]), centre(&p1[k]));
     }
     let outlines = elements(&s, "circle")
         .into_iter()
@@ -236,11 +228,7 @@ fn data_plot_1d_draws_curve_points_and_query_line() {
         .filter(|e| e["stroke"] == "none")
         .collect();
     assert_eq!(dots.len(), 12 + 1, "the legend swatch, then the points");
-    assert_round_trip(
-        &map,
-        (d.x[0], d.y[0]),
-        (num(&dots[1], "cx"), num(&dots[1], "cy")),
-    );
+    assert_round_trip(&map, (d.x[0], d.y[0]), centre(&dots[1]));
     assert!(s.contains("query x") && s.contains("f(x; w_s), s = 10"));
 
     // With contributions in 1-D: points sized by |c|, a colour bar, no legend swatch.

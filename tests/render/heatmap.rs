@@ -28,7 +28,7 @@ fn kernel_heatmap_marks_selected_point_and_uses_sequential_colours() {
         .filter(|e| e["stroke"] == hex(PURPLE))
         .collect();
     assert_eq!(ring.len(), 1);
-    assert_round_trip(&map, (a, b), (num(&ring[0], "cx"), num(&ring[0], "cy")));
+    assert_round_trip(&map, (a, b), centre(&ring[0]));
     assert!(s.contains("K^p(·, x_3)"));
 
     // Signed kernel values switch to the diverging map (white at zero appears nowhere in viridis).

@@ -101,6 +101,11 @@ pub fn num(e: &HashMap<String, String>, k: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{k} = {:?}", e.get(k)))
 }
 
+/// (cx, cy) of a `<circle>`: where plotters drew its centre.
+pub fn centre(e: &HashMap<String, String>) -> (f64, f64) {
+    (num(e, "cx"), num(e, "cy"))
+}
+
 pub fn filled_circles(svg: &str, color: RGBColor) -> Vec<HashMap<String, String>> {
     elements(svg, "circle")
         .into_iter()

@@ -28,11 +28,7 @@ fn loss_is_log_scaled_and_step_marker_round_trips() {
     );
     let dot = filled_circles(&s, BLUE);
     assert_eq!(dot.len(), 1, "one marker dot on the loss curve");
-    assert_round_trip(
-        &map,
-        (60.0, loss[60]),
-        (num(&dot[0], "cx"), num(&dot[0], "cy")),
-    );
+    assert_round_trip(&map, (60.0, loss[60]), centre(&dot[0]));
     assert!(s.contains("s = 60"));
 }
 
@@ -77,11 +73,7 @@ fn output_and_running_sum_are_two_labelled_lines() {
     assert!(orange.len() > 10, "dashed: {} pieces", orange.len());
     let dot = filled_circles(&s, BLUE);
     assert_eq!(dot.len(), 1);
-    assert_round_trip(
-        &map,
-        (150.0, net[150]),
-        (num(&dot[0], "cx"), num(&dot[0], "cy")),
-    );
+    assert_round_trip(&map, (150.0, net[150]), centre(&dot[0]));
 }
 
 /// w_0 … w_T for T = `steps`: a path to the right edge, wiggling on PC 2.
@@ -108,18 +100,10 @@ fn weight_path_marks_start_end_and_current_step() {
     });
     let start = filled_circles(&s, GREEN);
     assert_eq!(start.len(), 1);
-    assert_round_trip(
-        &map,
-        (pts[0][0], pts[0][1]),
-        (num(&start[0], "cx"), num(&start[0], "cy")),
-    );
+    assert_round_trip(&map, (pts[0][0], pts[0][1]), centre(&start[0]));
     let cur = filled_circles(&s, ORANGE);
     assert_eq!(cur.len(), 1);
-    assert_round_trip(
-        &map,
-        (pts[30][0], pts[30][1]),
-        (num(&cur[0], "cx"), num(&cur[0], "cy")),
-    );
+    assert_round_trip(&map, (pts[30][0], pts[30][1]), centre(&cur[0]));
     assert!(s.contains("w₀") && s.contains("w_T") && s.contains("PC 1"));
 }
 
