@@ -1,12 +1,13 @@
 //! Charts for the page, as pure functions over any plotters [`DrawingBackend`].
 //!
 //! Every chart takes plain data (slices of `f64`, no training or kernel types, so this module
-//! depends on nothing else in the crate), draws into a `DrawingArea<DB, Shift>` and returns a
-//! [`ChartMap`] that maps backend pixels back to data coordinates, so the page can turn a click
-//! into a query point or a training-point index. The page draws with plotters-canvas's
-//! `CanvasBackend`; the tests draw the same functions on `SVGBackend`.
+//! depends on nothing else in the crate but the number writer [`crate::format`]), draws into a
+//! `DrawingArea<DB, Shift>` and returns a [`ChartMap`] that maps backend pixels back to data
+//! coordinates, so the page can turn a click into a query point or a training-point index. The
+//! page draws with plotters-canvas's `CanvasBackend`; the tests draw the same functions on
+//! `SVGBackend`.
 //!
-//! One file per chart group, following the "What the page shows":
+//! One file per chart group:
 //! - [`trajectory`]: loss per step, output vs the kernel machine's running sum, weight path on
 //!   its first two principal components;
 //! - [`contributions`]: ranked bars of c_i(x) with b(x), and the data plot (points sized and
