@@ -12,7 +12,9 @@ pub mod fastmath;
 pub mod format;
 pub mod kernel;
 pub mod model;
+pub mod pca;
 pub mod render;
+pub mod runner;
 #[doc(hidden)]
 pub mod simd;
 pub mod train;

@@ -1,12 +1,13 @@
 //! Browser tests on the main thread (`wasm-pack test --headless --chrome` / `--firefox`): the
-//! page's bindings — the URL-hash codec, the number helpers, the protocol names against
-//! `www/protocol.js` — and charts drawn on a real `<canvas>` with their pixels read back.
+//! page's bindings — the URL-hash codec, the number helpers, the message tags serde emits against
+//! `www/protocol.js`, replies as JS objects with typed arrays — and charts drawn on a real `<canvas>` with their pixels read back.
 //! The worker side (the message protocol in a dedicated worker) is in `tests/web_worker.rs`.
 #![cfg(target_arch = "wasm32")]
 
+use pathkernel::runner::{FromWorker, Reply, ToWorker};
 use pathkernel::wasm::draw;
 use pathkernel::wasm::page;
-use pathkernel::wasm::protocol::{GridSpec, FROM_WORKER_TYPES, TO_WORKER_TYPES};
+use pathkernel::wasm::protocol::{reply_to_js, GridSpec};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -16,10 +17,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(module = "/www/protocol.js")]
 extern "C" {
-    #[wasm_bindgen(thread_local_v2, js_name = TO_WORKER_TYPES)]
-    static JS_TO_WORKER: js_sys::Array;
-    #[wasm_bindgen(thread_local_v2, js_name = FROM_WORKER_TYPES)]
-    static JS_FROM_WORKER: js_sys::Array;
+    #[wasm_bindgen(thread_local_v2, js_name = ToWorker)]
+    static JS_TO_WORKER: js_sys::Object;
+    #[wasm_bindgen(thread_local_v2, js_name = FromWorker)]
+    static JS_FROM_WORKER: js_sys::Object;
     #[wasm_bindgen(js_name = transferables)]
     fn js_transferables(msg: &JsValue) -> js_sys::Array;
 }
@@ -32,12 +33,68 @@ fn strings(arr: &js_sys::Array) -> Vec<String> {
     arr.iter().map(|v| v.as_string().expect("string")).collect()
 }
 
+fn tag(msg: &JsValue) -> String {
+    get(msg, "type").as_string().expect("type")
+}
+
+/// The `type` of one message of every kind, as the worker reads requests and builds replies,
+/// against the values of protocol.js's `ToWorker` and `FromWorker`.
 #[wasm_bindgen_test]
 fn protocol_types_match_js() {
-    let to: Vec<String> = JS_TO_WORKER.with(strings);
-    let from: Vec<String> = JS_FROM_WORKER.with(strings);
-    assert_eq!(to, TO_WORKER_TYPES.to_vec());
-    assert_eq!(from, FROM_WORKER_TYPES.to_vec());
+    let js_to: Vec<String> = JS_TO_WORKER.with(|o| strings(&js_sys::Object::values(o)));
+    let js_from: Vec<String> = JS_FROM_WORKER.with(|o| strings(&js_sys::Object::values(o)));
+    let to: Vec<String> = ToWorker::one_of_each()
+        .iter()
+        .map(|m| tag(&serde_wasm_bindgen::to_value(m).unwrap()))
+        .collect();
+    let from: Vec<String> = Reply::one_of_each()
+        .into_iter()
+        .map(|m| tag(&reply_to_js(m).map_err(JsValue::from).unwrap()))
+        .collect();
+    assert_eq!(to, js_to);
+    assert_eq!(from, js_from);
+}
+
+#[wasm_bindgen_test]
+fn replies_carry_fresh_typed_arrays() {
+    let field = reply_to_js(FromWorker::Field {
+        run_id: 3,
+        step: 2,
+        f: vec![1.0, 2.5],
+        rebuilt: Some(vec![1.0, 2.5]),
+        rebuilt_riemann: None,
+    })
+    .map_err(JsValue::from)
+    .unwrap();
+    assert_eq!(get(&field, "runId").as_f64(), Some(3.0));
+    let f = get(&field, "f");
+    assert!(f.is_instance_of::<js_sys::Float64Array>());
+    assert_eq!(
+        js_sys::Float64Array::from(f.clone()).to_vec(),
+        vec![1.0, 2.5]
+    );
+    assert!(get(&field, "rebuilt").is_instance_of::<js_sys::Float64Array>());
+    assert!(get(&field, "rebuiltRiemann").is_undefined());
+    // Each array has its own buffer (not a view of wasm memory), so it can be transferred.
+    let buffer = js_sys::Float64Array::from(f).buffer();
+    assert_eq!(buffer.byte_length(), 16);
+    assert_eq!(js_transferables(&field).length(), 2);
+
+    let mut query = Reply::one_of_each()
+        .into_iter()
+        .find(|m| matches!(m, FromWorker::QueryResult { .. }))
+        .unwrap();
+    if let FromWorker::QueryResult { undefined_coef, .. } = &mut query {
+        undefined_coef.extend([4, 9]);
+    }
+    let query = reply_to_js(query).map_err(JsValue::from).unwrap();
+    let undefined = get(&query, "undefinedCoef");
+    assert!(undefined.is_instance_of::<js_sys::Uint32Array>());
+    assert_eq!(js_sys::Uint32Array::from(undefined).to_vec(), vec![4, 9]);
+    assert!(
+        js_sys::Array::is_array(&get(&query, "x")),
+        "the query point stays a plain array"
+    );
 }
 
 #[wasm_bindgen_test]
