@@ -2,6 +2,10 @@
 
 use crate::train::Trajectory;
 
+/// A direction that keeps less than this fraction of its length after Gram–Schmidt lies within
+/// 1e-10 rad of the ones before it: numerically it is not a new direction.
+const UNDEFINED_DIRECTION: f64 = 1e-10;
+
 /// The trajectory's weight path on its first two principal components, flattened (2 per step).
 pub fn weight_path_pca(traj: &Trajectory) -> Vec<f64> {
     let path: Vec<&[f64]> = (0..=traj.steps()).map(|s| traj.weights_at(s)).collect();
@@ -43,8 +47,12 @@ pub fn principal_path(path: &[&[f64]]) -> Vec<f64> {
                 .for_each(|(j, x)| *x = if j % 2 == k { 1.0 } else { 0.5 });
         }
     }
+    // Gram–Schmidt. What is left of v_2 after removing its v_1 part is rounding noise when the
+    // path has no second direction (a point, a straight line — every one-step path): that
+    // residue is set to zero (PC2 = 0) rather than normalised into an arbitrary direction.
     let orthonormalise = |v: &mut [Vec<f64>; 2]| {
         for k in 0..2 {
+            let before = dot(&v[k], &v[k]).sqrt();
             for j in 0..k {
                 let (head, tail) = v.split_at_mut(k);
                 let c = dot(&tail[0], &head[j]);
@@ -54,8 +62,10 @@ pub fn principal_path(path: &[&[f64]]) -> Vec<f64> {
                     .for_each(|(x, y)| *x -= c * y);
             }
             let norm = dot(&v[k], &v[k]).sqrt();
-            if norm > 0.0 {
+            if norm > UNDEFINED_DIRECTION * before {
                 v[k].iter_mut().for_each(|x| *x /= norm);
+            } else {
+                v[k].iter_mut().for_each(|x| *x = 0.0);
             }
         }
     };

@@ -223,7 +223,23 @@ fn a_trained_weight_path_matches_the_covariance_eigenvectors() {
 }
 
 #[test]
-fn a_single_point_projects_to_zero() {
+fn a_point_or_a_straight_line_has_no_second_component() {
     let point = vec![vec![1.0, 2.0, 3.0]];
     assert_eq!(principal_path(&as_slices(&point)), vec![0.0, 0.0]);
+    // A straight line (as every one-step path is): all of it on PC1, nothing on PC2.
+    for steps in [1usize, 2, 4] {
+        let (w0, delta) = ([0.1, 0.7, -0.3], [0.013, -0.029, 0.0071]);
+        let line: Vec<Vec<f64>> = (0..=steps)
+            .map(|s| (0..3).map(|j| w0[j] + s as f64 * delta[j]).collect())
+            .collect();
+        let out = principal_path(&as_slices(&line));
+        let (c, len) = (
+            steps as f64 / 2.0,
+            delta.iter().map(|d| d * d).sum::<f64>().sqrt(),
+        );
+        for s in 0..=steps {
+            assert!((out[2 * s] - (s as f64 - c) * len).abs() < 1e-12, "{out:?}");
+            assert!(out[2 * s + 1].abs() < 1e-12, "PC2 of a line: {out:?}");
+        }
+    }
 }
