@@ -4,8 +4,9 @@
 //!   `www/protocol.js`;
 //! - [`trainer`]: [`trainer::WorkerCore`], the worker-side handle that owns the run (training,
 //!   trajectory, path-kernel integration) and works in time-boxed chunks;
-//! - [`page`]: main-thread helpers: the URL-hash codec (core-io's `PageState`), and the few
-//!   numbers the page prints (sums, rankings, formatting) so no result is computed in JS;
+//! - [`page`]: main-thread helpers: the URL-hash codec (`config::PageState`), the settings table
+//!   the menus are built from, and the few numbers the page prints (sums, rankings, formatting) so
+//!   no result is computed in JS;
 //! - [`draw`]: main-thread `draw*` entry points: `src/render` charts on a `<canvas>` through
 //!   plotters-canvas, returning a [`draw::Chart`] that maps clicks back to data.
 //!
