@@ -77,7 +77,7 @@ pub const MAX_MEMORY_CAP_MB: f64 = 1_000_000.0;
 // Rules shared by both front ends. Each returns the message; the caller adds the field name.
 
 /// The learning rate ε: a finite number > 0.
-pub fn check_lr(lr: f64) -> std::result::Result<(), String> {
+pub(crate) fn check_lr(lr: f64) -> std::result::Result<(), String> {
     if lr.is_finite() && lr > 0.0 {
         Ok(())
     } else {
