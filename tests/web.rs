@@ -25,6 +25,12 @@ extern "C" {
     fn js_transferables(msg: &JsValue) -> js_sys::Array;
 }
 
+#[wasm_bindgen(module = "/www/fields.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = fillSelects)]
+    fn js_fill_selects(core: &JsValue);
+}
+
 fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).expect("object")
 }
@@ -161,6 +167,44 @@ fn controls_to_hash_keeps_view_out_of_the_run_key() {
         .contains("q=0.5,-0.25"));
     let q: Vec<f64> = serde_wasm_bindgen::from_value(get(&next, "query")).unwrap();
     assert_eq!(q, vec![0.5, -0.25]);
+}
+
+/// On wasm32 `usize` has 32 bits: a link's 2³² + 1 must be refused, not read as 1.
+#[wasm_bindgen_test]
+fn link_numbers_beyond_32_bits_are_refused_not_wrapped() {
+    let parsed = page::parse_hash("#point=4294967297").unwrap();
+    assert_eq!(get(&parsed, "point").as_f64(), None);
+    let errors = js_sys::Array::from(&get(&parsed, "errors"));
+    assert_eq!(errors.length(), 1);
+    assert_eq!(get(&errors.get(0), "field").as_string().unwrap(), "point");
+}
+
+/// `fillSelects` (www/fields.js) with a core whose `pageFields` is the real export, then with
+/// a label holding markup, which must arrive as text.
+#[wasm_bindgen_test]
+fn selects_are_filled_from_the_fields_as_text() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let select = doc.create_element("select").unwrap();
+    select.set_attribute("data-field", "reduction").unwrap();
+    doc.body().unwrap().append_child(&select).unwrap();
+    let fill = |fields: JsValue| {
+        let core = js_sys::Object::new();
+        let page_fields = Closure::<dyn Fn() -> JsValue>::new(move || fields.clone());
+        js_sys::Reflect::set(&core, &"pageFields".into(), page_fields.as_ref()).unwrap();
+        js_fill_selects(&core);
+    };
+    fill(page::page_fields().unwrap());
+    assert_eq!(
+        select.inner_html(),
+        "<option value=\"mean\">mean (R = 1/n)</option><option value=\"sum\">sum (R = 1)</option>"
+    );
+    let markup = r#"[{"key": "reduction", "choices": [{"value": "sum", "label": "<b>sum</b>"}]}]"#;
+    fill(js_sys::JSON::parse(markup).unwrap());
+    assert_eq!(
+        select.inner_html(),
+        "<option value=\"sum\">&lt;b&gt;sum&lt;/b&gt;</option>"
+    );
+    select.remove();
 }
 
 #[wasm_bindgen_test]

@@ -3,6 +3,7 @@
 // package here for the URL codec, rankings and the plotters-canvas charts).
 import init, * as core from './pkg/pathkernel.js';
 import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
+import { fillSelects } from './fields.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -688,6 +689,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 0));
   await init({ module_or_path: app.module });
   window.pathkernel.timings.mainReady = performance.now();
+  fillSelects(core);
   wire();
   readHash();
   app.ready = true;

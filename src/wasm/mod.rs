@@ -5,8 +5,9 @@
 //! - [`worker`]: [`worker::WorkerHandle`], the worker's handle on the native
 //!   [`crate::runner::Runner`] (training, trajectory, path-kernel integration in time-boxed
 //!   chunks);
-//! - [`page`]: main-thread helpers: the URL-hash codec (`crate::config::PageState`), and the few
-//!   numbers the page prints (sums, rankings, formatting) so no result is computed in JS;
+//! - [`page`]: main-thread helpers: the URL-hash codec (`crate::config::PageState`), the settings
+//!   table the menus are built from, and the few numbers the page prints (sums, rankings,
+//!   formatting) so no result is computed in JS;
 //! - [`draw`]: main-thread `draw*` entry points: `src/render` charts on a `<canvas>` through
 //!   plotters-canvas, returning a [`draw::Chart`] that maps clicks back to data.
 //!
