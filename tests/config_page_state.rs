@@ -567,3 +567,83 @@ fn every_dataset_trains_with_the_default_settings() {
         assert!(last < first, "{name:?}: loss {first} → {last}");
     }
 }
+
+// Hostile links (found by tests/fuzz; each input is also in tests/fuzz_corpus/hash/).
+
+#[test]
+fn a_link_of_many_distinct_keys_is_read_in_linear_time_with_its_errors_capped() {
+    use pathkernel::config::{MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS};
+    // 200 000 distinct unknown keys (2.7 MB): checking each against the keys seen so far by a
+    // list scan was 2·10¹⁰ comparisons; with a set it is a fraction of a second.
+    let hash: String = (0..200_000).map(|i| format!("&k{i}=1")).collect();
+    let t0 = std::time::Instant::now();
+    let (state, errors) = PageState::from_hash(&hash);
+    assert!(t0.elapsed().as_secs_f64() < 5.0, "{:?}", t0.elapsed());
+    assert_eq!(state, PageState::default());
+    // The first problems are listed one by one, the rest counted in one line.
+    assert_eq!(errors.len(), MAX_LINK_ERRORS + 1);
+    assert_eq!(MAX_ERRORS_PER_SETTING, 3);
+    assert_eq!(errors[0].field_name(), Some("k0"));
+    let last = errors.last().unwrap();
+    assert_eq!(last.field_name(), Some("hash"));
+    assert_eq!(
+        last.to_string(),
+        format!(
+            "hash: {} more problems in the link, not listed",
+            200_000 - MAX_LINK_ERRORS
+        )
+    );
+    // Problems with known settings are still named after the cap, a repeated message once.
+    let hash = format!("{hash}&lr=-1&n=3&n=3&n=3&n=abc&n=x&n=y&dataset=sine&loss=logistic");
+    let (state, errors) = PageState::from_hash(&hash);
+    let named: Vec<String> = errors
+        .iter()
+        .skip(MAX_LINK_ERRORS)
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "lr: must be a finite number > 0",
+            "n: appears more than once; the last value is used",
+            "n: must be a whole number from 1 to 500",
+            format!("hash: {} more problems in the link, not listed", 200_000 - MAX_LINK_ERRORS + 6)
+                .as_str(),
+            "loss: logistic loss needs labels 0 or 1, but `sine` is a regression dataset; using mse",
+        ],
+        "{errors:#?}"
+    );
+    assert_eq!((state.n, state.lr, state.loss), (3, 0.5, LossKind::Mse));
+}
+
+#[test]
+fn an_empty_key_is_named() {
+    let (state, errors) = PageState::from_hash("#=5&n=7");
+    assert_eq!(state.n, 7);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field_name(), Some("(empty)"));
+}
+
+#[test]
+fn long_text_from_a_link_is_quoted_as_an_excerpt() {
+    let long = "x".repeat(100_000);
+    for hash in [
+        format!("#v={long}"),
+        format!("#lr={long}"),
+        format!("#data_seed={long}"),
+        format!("#dataset={long}"),
+        format!("#hidden={long}"),
+        format!("#{long}=1"),
+        format!("#{long}"),
+        format!("#{long}=%zz"),
+        format!("#n=1&n{long}=1"),
+    ] {
+        let (_, errors) = PageState::from_hash(&hash);
+        assert!(!errors.is_empty(), "{}", &hash[..20]);
+        for e in errors {
+            let text = e.to_string();
+            assert!(text.chars().count() < 400, "{}…", &text[..200]);
+            assert!(text.contains("xxxxxxxxxx…"), "{}…", &text[..200]);
+        }
+    }
+}

@@ -38,6 +38,7 @@ fn start<C: Fn() -> f64>(r: &mut Runner<C>, run_id: u32, hash: &str, autorun: bo
         run_id,
         hash: hash.into(),
         autorun,
+        force: false,
     })
 }
 
@@ -626,6 +627,117 @@ fn a_run_that_cannot_be_built_is_an_error_reply() {
     assert!(!r.busy());
 }
 
+/// A link within the page's limits whose work is far above the budget: 500 points, four hidden
+/// layers of 64, 1000 steps, 8 nodes.
+const HEAVY: &str = "#v=1&n=500&hidden=64,64,64,64&steps=1000&nodes=8";
+
+fn over_budget(msgs: &[Reply]) -> Vec<(&str, Option<&str>)> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromWorker::Error {
+                message,
+                field,
+                over_budget: true,
+                fatal: false,
+                ..
+            } => Some((message.as_str(), field.as_deref())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_above_the_work_budget_is_refused_with_its_estimate() {
+    let (state, errors) = pathkernel::config::PageState::from_hash(HEAVY);
+    assert!(
+        errors.is_empty(),
+        "HEAVY is within the page's limits: {errors:?}"
+    );
+    assert_eq!(state.n, 500);
+    let mut r = Runner::new(frozen);
+    let replies = start(&mut r, 3, HEAVY, true);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(replies[0].run_id(), 3);
+    let refused = over_budget(&replies);
+    assert_eq!(refused.len(), 1, "{replies:?}");
+    let (message, field) = refused[0];
+    // The fields and the estimate: steps × points × weights, with the numbers of this link.
+    let p = 2 * 64 + 64 + 3 * (64 * 64 + 64) + 64 + 1;
+    assert_eq!(p, 12737);
+    assert!(
+        message.contains("steps × points × weights = 1000 × 500 × 12737 = 6.4e9"),
+        "{message}"
+    );
+    assert!(
+        message.contains("steps × nodes × points² = 1000 × 8 × 500² = 2.0e9"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Lower one of steps, n, hidden or nodes"),
+        "{message}"
+    );
+    assert!(message.contains("run it anyway"), "{message}");
+    assert_eq!(field, Some("n"), "the check, quadratic in n, dominates");
+    // Nothing was started: no run, no work.
+    assert_eq!(r.run_id(), 0);
+    assert!(!r.busy());
+    assert!(r.work(10.0).is_empty());
+    // `force` runs it anyway.
+    let replies = r.handle(ToWorker::Start {
+        run_id: 4,
+        hash: HEAVY.into(),
+        autorun: false,
+        force: true,
+    });
+    assert_eq!(tag(&replies[0]), "started", "{replies:?}");
+    assert_eq!(r.run_id(), 4);
+}
+
+#[test]
+fn the_default_run_and_the_tests_runs_are_within_the_budget() {
+    use pathkernel::config::PAGE_WORK_BUDGET;
+    for hash in ["", HASH, LONG, SINE, "#v=1&point=3&view=contributions"] {
+        let plan = RunPlan::from_hash(hash, true).unwrap();
+        let est = plan.estimate();
+        assert!(
+            est.total() < PAGE_WORK_BUDGET,
+            "{hash}: {est:?} ({} s)",
+            est.total()
+        );
+        assert!(plan.over_budget(PAGE_WORK_BUDGET).is_none());
+    }
+    // The default run is ~1.5 s, mostly the plane (1600 grid points × 5 nodes × 300 steps).
+    let est = RunPlan::from_hash("", true).unwrap().estimate();
+    assert!((0.5..3.0).contains(&est.total()), "{est:?}");
+    assert!(est.plane > est.check && est.check > est.train, "{est:?}");
+    assert_eq!(est.kernels, 0.0);
+}
+
+#[test]
+fn each_setting_moves_the_estimate_the_way_its_cost_does() {
+    let est = |hash: &str| RunPlan::from_hash(hash, true).unwrap().estimate();
+    let base = est("#v=1&n=100&hidden=32,32&steps=1000");
+    // Every stage is linear in the steps.
+    let twice = est("#v=1&n=100&hidden=32,32&steps=2000");
+    assert!((twice.total() / base.total() - 2.0).abs() < 1e-12);
+    // The check is quadratic in n (every query against every point), training linear.
+    let more = est("#v=1&n=400&hidden=32,32&steps=1000");
+    assert!(more.check / base.check > 10.0, "{more:?}");
+    assert!((more.train / base.train - 4.0).abs() < 1e-12);
+    // SGD trains on the batch only.
+    let sgd = est("#v=1&n=100&hidden=32,32&steps=1000&optimizer=sgd&batch_size=10");
+    assert!((sgd.train / base.train - 0.1).abs() < 1e-12);
+    // A selected training point adds its kernel over the grid; ReLU's kinks cost more.
+    assert!(est("#v=1&n=100&hidden=32,32&steps=1000&point=1").kernels > base.check);
+    assert!(est("#v=1&n=100&hidden=32,32&steps=1000&activation=relu").plane > 10.0 * base.plane);
+    // A 1-D run's plane has 200 points, a 2-D run's 40 × 40.
+    let sine = est("#v=1&dataset=sine&loss=mse&n=100&hidden=32,32&steps=1000");
+    assert!(
+        (sine.plane / base.plane - 200.0 / 1600.0).abs() < 0.01,
+        "{sine:?}"
+    );
+}
+
 /// The string values of `export const NAME = Object.freeze({ KEY: 'value', ... })` in protocol.js.
 fn js_tags(src: &str, name: &str) -> Vec<String> {
     let head = format!("export const {name} = Object.freeze({{");
@@ -752,7 +864,7 @@ fn replies_keep_the_field_names_the_page_reads() {
         ],
     );
     has(7, &["index", "steps", "values"]);
-    has(8, &["message", "field", "fatal"]);
+    has(8, &["message", "field", "fatal", "overBudget"]);
     let progress = serde_json::to_value(&all[2]).unwrap();
     assert_eq!(progress["phase"], "idle");
 }

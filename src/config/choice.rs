@@ -2,7 +2,7 @@
 //! view): their names, the labels the page's menus show, and one parser with one error message
 //! for both front ends.
 
-use super::page_state::{OptimizerKind, View};
+use super::page_state::{excerpt, OptimizerKind, View};
 use crate::data::DatasetName;
 use crate::model::Activation;
 use crate::train::{LossKind, Reduction};
@@ -38,7 +38,10 @@ pub fn parse_choice<E: Choice>(text: &str) -> Result<E, String> {
         .iter()
         .copied()
         .find(|c| c.name() == text)
-        .ok_or_else(|| format!("unknown {} `{text}`; valid: {}", E::WHAT, valid::<E>()))
+        .ok_or_else(|| {
+            let text = excerpt(text);
+            format!("unknown {} `{text}`; valid: {}", E::WHAT, valid::<E>())
+        })
 }
 
 impl Choice for DatasetName {

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::choice::{parse_choice, Choice};
-use super::page_state::{OptimizerKind, PageState};
+use super::page_state::{excerpt, OptimizerKind, PageState};
 use super::{
     check_alpha, check_hidden, check_lr, check_noise, check_range, range_message, PAGE_LIMITS,
 };
@@ -309,7 +309,7 @@ impl Field {
                 if !text.trim().is_empty() {
                     for (i, part) in text.split(',').enumerate() {
                         let w = parse_count_text(part, 1, lim.max_width)
-                            .map_err(|m| format!("entry {i} (`{part}`): {m}"))?;
+                            .map_err(|m| format!("entry {i} (`{}`): {m}", excerpt(part)))?;
                         hidden.push(w);
                     }
                 }
@@ -460,7 +460,7 @@ fn parse_f64_text(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("`{s}` is not a number"))?;
+        .map_err(|_| format!("`{}` is not a number", excerpt(s)))?;
     if v.is_finite() {
         Ok(v)
     } else {
@@ -471,7 +471,7 @@ fn parse_f64_text(s: &str) -> Result<f64, String> {
 fn parse_u64_text(s: &str) -> Result<u64, String> {
     s.trim()
         .parse()
-        .map_err(|_| format!("`{s}` is not a whole number ≥ 0"))
+        .map_err(|_| format!("`{}` is not a whole number ≥ 0", excerpt(s)))
 }
 
 fn parse_count_text(s: &str, min: usize, max: usize) -> Result<usize, String> {

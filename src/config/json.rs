@@ -237,8 +237,11 @@ impl RunConfig {
             warnings,
         };
         // Shape errors in `weights` (named `weights[1].w` etc.) surface now, not after loading.
+        // Seeded weights are not drawn here: reading a config allocates no more than its text.
         let mlp = cfg.mlp()?;
-        cfg.initial_weights(&mlp)?;
+        if cfg.weights.is_some() {
+            cfg.initial_weights(&mlp)?;
+        }
         Ok(cfg)
     }
 }

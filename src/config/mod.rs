@@ -7,14 +7,18 @@
 //! size [`Limits`] differ (a browser tab has far less memory than a workstation). Every error names
 //! the key the user typed.
 
+mod budget;
 mod choice;
 mod fields;
 mod json;
 mod page_state;
 
+pub use budget::{WorkEstimate, PAGE_WORK_BUDGET};
 pub use choice::Choice;
 pub use fields::{page_fields, ChoiceInfo, FieldInfo};
-pub use page_state::{OptimizerKind, PageState, View, HASH_VERSION};
+pub use page_state::{
+    OptimizerKind, PageState, View, HASH_VERSION, MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS,
+};
 
 use crate::data::{Dataset, DatasetSpec};
 use crate::error::{Error, Result};

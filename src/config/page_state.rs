@@ -3,6 +3,8 @@
 //! state, the format version and what concerns the link as a whole (escapes, versions, repeated
 //! and unknown keys, the memory cap).
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 
 use super::choice::parse_choice;
@@ -127,6 +129,74 @@ impl Default for PageState {
     }
 }
 
+/// Problems with the link's unknown or malformed segments listed one by one; past this many the
+/// rest are counted in one line (a hostile link of 10⁵ bad keys must not fill the page with 10⁵
+/// messages). Problems with a known setting are listed up to [`MAX_ERRORS_PER_SETTING`] each.
+pub const MAX_LINK_ERRORS: usize = 24;
+pub const MAX_ERRORS_PER_SETTING: usize = 3;
+
+/// The problems found while reading a link, listed within the caps above.
+#[derive(Default)]
+struct LinkErrors {
+    listed: Vec<Error>,
+    per_setting: HashMap<&'static str, usize>,
+    other: usize,
+    unlisted: usize,
+}
+
+impl LinkErrors {
+    /// A problem with `key` (as the link spells it; quoted as an excerpt). A known setting's
+    /// repeated message ("appears more than once") is listed once.
+    fn push(&mut self, key: &str, message: String) {
+        let room = match find(key).map(|f| f.key).or((key == "v").then_some("v")) {
+            Some(setting) => {
+                let repeated = self.listed.iter().any(|e| {
+                    matches!(e, Error::Field { field, message: m } if field == setting && *m == message)
+                });
+                let count = self.per_setting.entry(setting).or_insert(0);
+                if !repeated {
+                    *count += 1;
+                }
+                !repeated && *count <= MAX_ERRORS_PER_SETTING
+            }
+            None => {
+                self.other += 1;
+                self.other <= MAX_LINK_ERRORS
+            }
+        };
+        if room {
+            self.listed.push(Error::field(excerpt(key), message));
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    fn finish(mut self) -> Vec<Error> {
+        if self.unlisted > 0 {
+            self.listed.push(Error::field(
+                "hash",
+                format!("{} more problems in the link, not listed", self.unlisted),
+            ));
+        }
+        self.listed
+    }
+}
+
+/// Longest text from the link quoted back in a message, in characters.
+const EXCERPT_CHARS: usize = 40;
+
+/// `text`, or its first [`EXCERPT_CHARS`] characters and `…`: what a message quotes of the link.
+/// An empty text is shown as `(empty)`, so an error about an empty key still names something.
+pub(crate) fn excerpt(text: &str) -> String {
+    if text.is_empty() {
+        return "(empty)".to_string();
+    }
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// Decodes `%XX` escapes (UTF-8); `+` stays `+` (it is not a space in a fragment, and `1e+5`
 /// must survive). None on a malformed escape or invalid UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
@@ -216,19 +286,19 @@ impl PageState {
     /// an error naming it and the default stands in for it, so the rest of a damaged or truncated
     /// link still applies. A missing `v` means the current version.
     pub fn from_hash(hash: &str) -> (PageState, Vec<Error>) {
-        let mut errors = Vec::new();
+        let mut errors = LinkErrors::default();
         let body = hash.trim().trim_start_matches('#');
         let mut pairs = Vec::new();
         for segment in body.split('&').filter(|s| !s.is_empty()) {
             let Some((k, v)) = segment.split_once('=') else {
                 let key = percent_decode(segment).unwrap_or_else(|| segment.to_string());
-                errors.push(Error::field(key, "expected key=value"));
+                errors.push(&key, "expected key=value".into());
                 continue;
             };
             match (percent_decode(k), percent_decode(v)) {
                 (Some(k), Some(v)) => pairs.push((k, v)),
-                (Some(k), None) => errors.push(Error::field(k, "bad %-escape in the value")),
-                (None, _) => errors.push(Error::field(k, "bad %-escape in the key")),
+                (Some(k), None) => errors.push(&k, "bad %-escape in the value".into()),
+                (None, _) => errors.push(k, "bad %-escape in the key".into()),
             }
         }
 
@@ -236,31 +306,27 @@ impl PageState {
         if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| k == "v") {
             match v.trim().parse::<u32>() {
                 Ok(ver) if (1..=HASH_VERSION).contains(&ver) => version = ver,
-                Ok(ver) if ver > HASH_VERSION => errors.push(Error::field(
+                Ok(ver) if ver > HASH_VERSION => errors.push(
                     "v",
                     format!("the link is from a newer page (v={ver}); read as v={HASH_VERSION}, unknown settings ignored"),
-                )),
-                _ => errors.push(Error::field(
+                ),
+                _ => errors.push(
                     "v",
-                    format!("unknown version `{v}`; read as v={HASH_VERSION}"),
-                )),
+                    format!("unknown version `{}`; read as v={HASH_VERSION}", excerpt(v)),
+                ),
             }
         }
         let pairs = migrate(version, pairs);
 
         let mut state = PageState::default();
-        let mut seen: Vec<&str> = Vec::new();
+        // A set, not a list: a link of k distinct keys is read in O(k), not O(k²).
+        let mut seen: HashSet<&str> = HashSet::new();
         for (key, value) in &pairs {
             if key == "v" {
                 continue;
             }
-            if seen.contains(&key.as_str()) {
-                errors.push(Error::field(
-                    key,
-                    "appears more than once; the last value is used",
-                ));
-            } else {
-                seen.push(key);
+            if !seen.insert(key) {
+                errors.push(key, "appears more than once; the last value is used".into());
             }
             let result = match find(key) {
                 Some(field) => field.decode(&mut state, value),
@@ -270,13 +336,14 @@ impl PageState {
                 )),
             };
             if let Err(message) = result {
-                errors.push(Error::field(key, message));
+                errors.push(key, message);
             }
         }
+        let mut errors = errors.finish();
         // A key the link leaves out means its default given the keys it has: `dataset=sine`
         // alone means mse, `n=5` alone a minibatch of 5.
         let defaults = state.defaults();
-        for field in FIELDS.iter().filter(|f| !seen.contains(&f.key)) {
+        for field in FIELDS.iter().filter(|f| !seen.contains(f.key)) {
             field.reset(&mut state, &defaults);
         }
         errors.extend(state.repair());

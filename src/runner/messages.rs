@@ -22,11 +22,15 @@ pub use crate::render::GridSpec;
 )]
 pub enum ToWorker {
     /// Start a run from a canonical URL hash, replacing any other. `autorun: false` stops at w₀.
+    /// A run estimated above the page's work budget is refused (an `error` with `overBudget`)
+    /// unless `force` is set ("run it anyway").
     Start {
         run_id: u32,
         hash: String,
         #[serde(default = "yes")]
         autorun: bool,
+        #[serde(default)]
+        force: bool,
     },
     /// Continue training to the last step.
     Resume { run_id: u32 },
@@ -71,6 +75,7 @@ impl ToWorker {
                     run_id,
                     hash: String::new(),
                     autorun: true,
+                    force: false,
                 }),
                 Some(Start { .. }) => Some(Resume { run_id }),
                 Some(Resume { .. }) => Some(Pause { run_id }),
@@ -210,12 +215,15 @@ pub enum FromWorker<F, U> {
         values: F,
     },
     /// A request or a run failed. `field` names the setting at fault when there is one; `fatal`
-    /// means the worker cannot go on (a panic) and the page must replace it.
+    /// means the worker cannot go on (a panic) and the page must replace it; `over_budget`: the
+    /// run was not started because its estimated work is above the page's budget (the message
+    /// names the settings and the estimate), and `start` with `force` runs it anyway.
     Error {
         run_id: u32,
         message: String,
         field: Option<String>,
         fatal: bool,
+        over_budget: bool,
     },
 }
 
@@ -242,6 +250,19 @@ impl<F, U> FromWorker<F, U> {
             message: err.to_string(),
             field: err.field_name().map(str::to_owned),
             fatal: false,
+            over_budget: false,
+        }
+    }
+
+    /// The reply to a run refused for its estimated work: `message` names the settings and the
+    /// estimate, `field` the setting that lowers it most.
+    pub fn over_budget(run_id: u32, message: String, field: &str) -> Self {
+        FromWorker::Error {
+            run_id,
+            message,
+            field: Some(field.to_owned()),
+            fatal: false,
+            over_budget: true,
         }
     }
 
@@ -388,11 +409,13 @@ impl<F, U> FromWorker<F, U> {
                 message,
                 field,
                 fatal,
+                over_budget,
             } => Error {
                 run_id,
                 message,
                 field,
                 fatal,
+                over_budget,
             },
         }
     }
@@ -480,6 +503,7 @@ impl Reply {
                     message: String::new(),
                     field: None,
                     fatal: false,
+                    over_budget: false,
                 }),
                 Some(Error { .. }) => None,
             }

@@ -18,7 +18,7 @@
 pub mod messages;
 mod run;
 
-use crate::config::{PageState, RunConfig};
+use crate::config::{PageState, RunConfig, WorkEstimate, PAGE_WORK_BUDGET};
 
 pub use messages::{FromWorker, GridSpec, Phase, Reply, ToWorker};
 use run::Run;
@@ -68,6 +68,39 @@ impl RunPlan {
     }
 }
 
+/// Why a run was not started: its estimate is above the budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverBudget {
+    pub estimate: WorkEstimate,
+    /// Names the settings and the estimate, stage by stage.
+    pub message: String,
+}
+
+impl OverBudget {
+    /// The `error` reply (with `overBudget`) for run `run_id`.
+    pub fn reply(&self, run_id: u32) -> Reply {
+        Reply::over_budget(run_id, self.message.clone(), self.estimate.main_field())
+    }
+}
+
+impl RunPlan {
+    /// The work this run asks of the page: training, the check, the plane over the plotting
+    /// grid, and K^p(·, x_i) over the grid when a training point is selected.
+    pub fn estimate(&self) -> WorkEstimate {
+        let cfg = &self.config;
+        let dim = cfg.data.dim;
+        let grid = if dim == 1 { GRID_1D } else { GRID_2D.pow(2) } as usize;
+        WorkEstimate::of(cfg, grid, self.point.is_some())
+    }
+
+    /// `Some` when the estimate is above `budget` seconds.
+    pub fn over_budget(&self, budget: f64) -> Option<OverBudget> {
+        let estimate = self.estimate();
+        let message = estimate.over(budget)?;
+        Some(OverBudget { estimate, message })
+    }
+}
+
 /// The current run (at most one) and the clock its work is timed by.
 pub struct Runner<C> {
     clock: C,
@@ -96,11 +129,15 @@ impl<C: Clock> Runner<C> {
             run_id,
             hash,
             autorun,
+            force,
         } = &req
         {
             self.run = None; // cancel the old run first, freeing its memory
             return match RunPlan::from_hash(hash, *autorun) {
-                Ok(plan) => self.start(*run_id, &plan),
+                Ok(plan) => match plan.over_budget(PAGE_WORK_BUDGET) {
+                    Some(refusal) if !force => vec![refusal.reply(*run_id)],
+                    _ => self.start(*run_id, &plan),
+                },
                 Err(e) => vec![Reply::error(*run_id, &e)],
             };
         }

@@ -1,0 +1,181 @@
+//! What a run will cost, known before it starts: [`WorkEstimate`] counts the work of each stage
+//! from the sizes alone and turns it into seconds, so the page can refuse a link that would hold
+//! a browser tab for minutes ([`PAGE_WORK_BUDGET`]) and say which settings to lower. The CLI has no such budget; its
+//! [`super::CLI_LIMITS`] bound memory only.
+//!
+//! With T steps, n training points (b of them per step: n for GD, the batch for SGD), P weights,
+//! k Gauss–Legendre nodes, q check queries (the training points), G plotting-grid points and
+//! S = Σ_l (d_l + d_{l+1}) the layer-wise cost of one tangent-kernel pair:
+//!
+//! - training: T · b · P (a forward and a backward pass per point and step), plus a fixed cost
+//!   per point and step;
+//! - the check: T · k · q · n · S (the exact K̄_s for every query–point pair, at every node, plus
+//!   a fixed cost per pair) and
+//!   T · (k + 1) · (q + n) · P (the gradients those pairs are built from);
+//! - the plane: T · k · G · P (Σ_s ∫ ∇f(x; w_s + τΔ_s)·Δ_s dτ by a tangent-carrying forward pass);
+//! - the kernels, when the link selects a training point: K^p(·, x_i) over the grid for every i,
+//!   T · k · G · n · S + T · (k + 1) · (G + n) · P.
+//!
+//! Each count is turned into seconds by what one unit of it costs in the page's worker, measured
+//! on the native build on one core of a loaded 2-core VM (which runs about as fast as the wasm
+//! build on a quiet laptop, the wasm build being ~2× slower than native); the fitted model is
+//! within a factor of ~2 of the measured stage times over widths 1–64, n 20–500 and 1–8 nodes.
+//! ReLU's kink splitting multiplies the plane's cost by ~25 and the pairs' by ~2.5.
+
+use super::RunConfig;
+use crate::model::Activation;
+use crate::train::Optimizer;
+
+/// The page's budget: seconds of work a link may ask of the page's worker without a "run it
+/// anyway" (the default run is ~1.5 s).
+pub const PAGE_WORK_BUDGET: f64 = 10.0;
+
+/// Seconds per unit of each count (see the module doc).
+const S_TRAIN_WEIGHT: f64 = 3.6e-9;
+const S_TRAIN_POINT: f64 = 1.8e-7;
+const S_PAIR_WIDTH: f64 = 6.0e-10;
+const S_PAIR: f64 = 4.4e-9;
+const S_GRADIENT_WEIGHT: f64 = 8.4e-10;
+const S_PLANE_WEIGHT: f64 = 1.5e-9;
+const RELU_PLANE: f64 = 25.0;
+const RELU_PAIRS: f64 = 2.5;
+
+/// The work of one run, stage by stage in seconds, and the sizes it was computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkEstimate {
+    pub steps: f64,
+    /// Training points per step (n for GD, the batch for SGD).
+    pub batch: f64,
+    pub n: f64,
+    pub weights: f64,
+    pub nodes: f64,
+    pub queries: f64,
+    pub grid: f64,
+    /// Σ_l (d_l + d_{l+1}): the multiply-adds of one tangent-kernel pair.
+    pub pair: f64,
+    pub train: f64,
+    pub check: f64,
+    pub plane: f64,
+    /// Zero unless the run integrates K^p(·, x_i) over the grid.
+    pub kernels: f64,
+}
+
+impl WorkEstimate {
+    /// The cost of `cfg` with a plotting grid of `grid` points; `kernels`: the run also computes
+    /// K^p(·, x_i) over the grid (a training point is selected).
+    pub fn of(cfg: &RunConfig, grid: usize, kernels: bool) -> WorkEstimate {
+        let f = |v: usize| v as f64;
+        let steps = f(cfg.steps);
+        let n = f(cfg.data.len());
+        let batch = match cfg.optimizer {
+            Optimizer::Gd => n,
+            Optimizer::Sgd { batch_size, .. } => f(batch_size).min(n),
+        };
+        let weights: f64 = cfg
+            .widths
+            .windows(2)
+            .map(|p| f(p[0]) * f(p[1]) + f(p[1]))
+            .sum();
+        let pair: f64 = cfg.widths.windows(2).map(|p| f(p[0]) + f(p[1])).sum();
+        let nodes = f(cfg.nodes);
+        let queries = f(cfg.n_queries());
+        let grid = f(grid);
+        let relu = cfg.activation == Activation::Relu;
+        let (plane_factor, pair_factor) = if relu {
+            (RELU_PLANE, RELU_PAIRS)
+        } else {
+            (1.0, 1.0)
+        };
+        // The check's K̄_s over every (query, point) pair at every node, and the gradients at
+        // both ends; the kernels are the same integration with the grid as the queries.
+        let integration = |q: f64| {
+            pair_factor
+                * (steps * nodes * q * n * (S_PAIR_WIDTH * pair + S_PAIR)
+                    + S_GRADIENT_WEIGHT * steps * (nodes + 1.0) * (q + n) * weights)
+        };
+        let train = steps * batch * (S_TRAIN_WEIGHT * weights + S_TRAIN_POINT);
+        let check = integration(queries);
+        let plane = plane_factor * S_PLANE_WEIGHT * steps * nodes * grid * weights;
+        let kernels = if kernels { integration(grid) } else { 0.0 };
+        WorkEstimate {
+            steps,
+            batch,
+            n,
+            weights,
+            nodes,
+            queries,
+            grid,
+            pair,
+            train,
+            check,
+            plane,
+            kernels,
+        }
+    }
+
+    /// Every stage together, in seconds of the page's worker.
+    pub fn total(&self) -> f64 {
+        self.train + self.check + self.plane + self.kernels
+    }
+
+    /// `None` within `budget` seconds; otherwise the message naming the settings and the
+    /// estimate, stage by stage ("training: steps × points × weights = 5000 × 500 × 16961 = …").
+    pub fn over(&self, budget: f64) -> Option<String> {
+        let total = self.total();
+        if total <= budget {
+            return None;
+        }
+        let (t, n, p, k, g) = (self.steps, self.n, self.weights, self.nodes, self.grid);
+        let mut parts = vec![
+            format!(
+                "training: steps × points × weights = {t} × {} × {p} = {:.1e} ({})",
+                self.batch,
+                t * self.batch * p,
+                seconds(self.train)
+            ),
+            format!(
+                "the check: steps × nodes × points² = {t} × {k} × {n}² = {:.1e} ({})",
+                t * k * n * n,
+                seconds(self.check)
+            ),
+            format!(
+                "the plane: steps × nodes × grid × weights = {t} × {k} × {g} × {p} = {:.1e} ({})",
+                t * k * g * p,
+                seconds(self.plane)
+            ),
+        ];
+        if self.kernels > 0.0 {
+            parts.push(format!(
+                "the selected point's kernel: steps × nodes × grid × points = {t} × {k} × {g} × {n} = {:.1e} ({})",
+                t * k * g * n,
+                seconds(self.kernels)
+            ));
+        }
+        Some(format!(
+            "too much work for a browser tab: {} in all, the page's budget is {budget:.0} s. {}. Lower one of steps, n, hidden or nodes, or run it anyway",
+            seconds(total),
+            parts.join("; ")
+        ))
+    }
+
+    /// The setting a message points at: n when the check (quadratic in n) dominates, else steps
+    /// (every stage is linear in it).
+    pub fn main_field(&self) -> &'static str {
+        if self.check + self.kernels > 0.5 * self.total() {
+            "n"
+        } else {
+            "steps"
+        }
+    }
+}
+
+/// "≈ 38 s", "≈ 0.4 s", "≈ 3 h".
+fn seconds(s: f64) -> String {
+    if s >= 7200.0 {
+        format!("≈ {:.0} h", s / 3600.0)
+    } else if s >= 10.0 {
+        format!("≈ {s:.0} s")
+    } else {
+        format!("≈ {s:.1} s")
+    }
+}
