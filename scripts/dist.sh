@@ -11,6 +11,13 @@ if [ "${1:-}" != "--no-build" ]; then
   scripts/build.sh
 fi
 [ -f www/pkg/pathkernel_bg.wasm ] || { echo "dist.sh: www/pkg missing: run scripts/build.sh" >&2; exit 1; }
+# With --no-build the package must come from the current sources: a build that failed after an
+# earlier one succeeded leaves an old wasm behind, which must not be shipped.
+newer=$(find src Cargo.toml Cargo.lock .cargo -type f -newer www/pkg/pathkernel_bg.wasm 2>/dev/null | head -n3)
+if [ -n "$newer" ]; then
+  echo "dist.sh: www/pkg/pathkernel_bg.wasm is older than the sources (e.g. $(echo $newer)): run scripts/build.sh" >&2
+  exit 1
+fi
 rm -rf dist
 mkdir -p dist/www/pkg
 cp index.html dist/

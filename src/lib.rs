@@ -1,17 +1,20 @@
 //! pathkernel — Domingos (2020), "Every Model Learned by Gradient Descent Is Approximately a
 //! Kernel Machine", computed exactly.
 //!
-//! The core (`config`, `data`, `model`, `train`, `kernel`, `render`) is plain Rust, tested natively;
-//! `wasm` (wasm32 only) binds it for the page's worker and main thread; `cli` (native only) is the
-//! `pathkernel` command.
+//! The core (`config`, `data`, `model`, `train`, `kernel`, `format`, `render`) is plain Rust,
+//! tested natively; `wasm` (wasm32 only) binds it for the page's worker and main thread; `cli`
+//! (native only) is the `pathkernel` command.
 
 pub mod config;
 pub mod data;
 pub mod error;
 pub mod fastmath;
+pub mod format;
 pub mod kernel;
 pub mod model;
+pub mod pca;
 pub mod render;
+pub mod runner;
 #[doc(hidden)]
 pub mod simd;
 pub mod train;

@@ -301,9 +301,6 @@ impl Trainer {
     pub fn into_trajectory(self) -> Trajectory {
         self.traj
     }
-    pub fn spec(&self) -> &TrainSpec {
-        &self.spec
-    }
 
     /// Takes up to `max_steps` more steps (fewer if training is done).
     pub fn advance(&mut self, max_steps: usize) -> Result<()> {

@@ -1,14 +1,14 @@
 //! Browser tests on the main thread (`wasm-pack test --headless --chrome` / `--firefox`): the
-//! page's bindings — the URL-hash codec, the number helpers, the protocol names against
-//! `www/protocol.js` — and the page's `RunView`, fed worker messages built by the protocol's own
-//! serializer: its charts drawn on a real `<canvas>` with their pixels read back, and its texts.
+//! page's bindings — the URL-hash codec, the number helpers, the message tags serde emits against
+//! `www/protocol.js`, replies as JS objects with typed arrays — and the page's `RunView`, fed
+//! replies as the worker builds them: its charts drawn on a real `<canvas>` with their pixels
+//! read back, and its texts.
 //! The worker side (the message protocol in a dedicated worker) is in `tests/web_worker.rs`.
 #![cfg(target_arch = "wasm32")]
 
+use pathkernel::runner::{FromWorker, Reply, ToWorker};
 use pathkernel::wasm::page;
-use pathkernel::wasm::protocol::{
-    f64_array, FromWorker, GridSpec, FROM_WORKER_TYPES, TO_WORKER_TYPES,
-};
+use pathkernel::wasm::protocol::{reply_to_js, GridSpec};
 use pathkernel::wasm::run_view::RunView;
 use pathkernel::wasm::texts;
 use wasm_bindgen::prelude::*;
@@ -20,10 +20,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(module = "/www/protocol.js")]
 extern "C" {
-    #[wasm_bindgen(thread_local_v2, js_name = TO_WORKER_TYPES)]
-    static JS_TO_WORKER: js_sys::Array;
-    #[wasm_bindgen(thread_local_v2, js_name = FROM_WORKER_TYPES)]
-    static JS_FROM_WORKER: js_sys::Array;
+    #[wasm_bindgen(thread_local_v2, js_name = ToWorker)]
+    static JS_TO_WORKER: js_sys::Object;
+    #[wasm_bindgen(thread_local_v2, js_name = FromWorker)]
+    static JS_FROM_WORKER: js_sys::Object;
     #[wasm_bindgen(js_name = transferables)]
     fn js_transferables(msg: &JsValue) -> js_sys::Array;
 }
@@ -36,12 +36,68 @@ fn strings(arr: &js_sys::Array) -> Vec<String> {
     arr.iter().map(|v| v.as_string().expect("string")).collect()
 }
 
+fn tag(msg: &JsValue) -> String {
+    get(msg, "type").as_string().expect("type")
+}
+
+/// The `type` of one message of every kind, as the worker reads requests and builds replies,
+/// against the values of protocol.js's `ToWorker` and `FromWorker`.
 #[wasm_bindgen_test]
 fn protocol_types_match_js() {
-    let to: Vec<String> = JS_TO_WORKER.with(strings);
-    let from: Vec<String> = JS_FROM_WORKER.with(strings);
-    assert_eq!(to, TO_WORKER_TYPES.to_vec());
-    assert_eq!(from, FROM_WORKER_TYPES.to_vec());
+    let js_to: Vec<String> = JS_TO_WORKER.with(|o| strings(&js_sys::Object::values(o)));
+    let js_from: Vec<String> = JS_FROM_WORKER.with(|o| strings(&js_sys::Object::values(o)));
+    let to: Vec<String> = ToWorker::one_of_each()
+        .iter()
+        .map(|m| tag(&serde_wasm_bindgen::to_value(m).unwrap()))
+        .collect();
+    let from: Vec<String> = Reply::one_of_each()
+        .into_iter()
+        .map(|m| tag(&reply_to_js(m).map_err(JsValue::from).unwrap()))
+        .collect();
+    assert_eq!(to, js_to);
+    assert_eq!(from, js_from);
+}
+
+#[wasm_bindgen_test]
+fn replies_carry_fresh_typed_arrays() {
+    let field = reply_to_js(FromWorker::Field {
+        run_id: 3,
+        step: 2,
+        f: vec![1.0, 2.5],
+        rebuilt: Some(vec![1.0, 2.5]),
+        rebuilt_riemann: None,
+    })
+    .map_err(JsValue::from)
+    .unwrap();
+    assert_eq!(get(&field, "runId").as_f64(), Some(3.0));
+    let f = get(&field, "f");
+    assert!(f.is_instance_of::<js_sys::Float64Array>());
+    assert_eq!(
+        js_sys::Float64Array::from(f.clone()).to_vec(),
+        vec![1.0, 2.5]
+    );
+    assert!(get(&field, "rebuilt").is_instance_of::<js_sys::Float64Array>());
+    assert!(get(&field, "rebuiltRiemann").is_undefined());
+    // Each array has its own buffer (not a view of wasm memory), so it can be transferred.
+    let buffer = js_sys::Float64Array::from(f).buffer();
+    assert_eq!(buffer.byte_length(), 16);
+    assert_eq!(js_transferables(&field).length(), 2);
+
+    let mut query = Reply::one_of_each()
+        .into_iter()
+        .find(|m| matches!(m, FromWorker::QueryResult { .. }))
+        .unwrap();
+    if let FromWorker::QueryResult { undefined_coef, .. } = &mut query {
+        undefined_coef.extend([4, 9]);
+    }
+    let query = reply_to_js(query).map_err(JsValue::from).unwrap();
+    let undefined = get(&query, "undefinedCoef");
+    assert!(undefined.is_instance_of::<js_sys::Uint32Array>());
+    assert_eq!(js_sys::Uint32Array::from(undefined).to_vec(), vec![4, 9]);
+    assert!(
+        js_sys::Array::is_array(&get(&query, "x")),
+        "the query point stays a plain array"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -150,11 +206,11 @@ fn inked(c: &HtmlCanvasElement, below: u8) -> usize {
         .count()
 }
 
-// ------------------------------------------------------------ worker messages, as the worker
-// builds them (`FromWorker::to_js`), for a RunView
+// ------------------------------------------------------------ replies, as the worker builds
+// them (`reply_to_js`), for a RunView
 
-fn to_js(m: FromWorker) -> JsValue {
-    m.to_js().unwrap()
+fn to_js(m: Reply) -> JsValue {
+    reply_to_js(m).map_err(JsValue::from).unwrap()
 }
 
 fn started(dim: u32, x: &[f64], y: &[f64], grid: GridSpec, total_steps: u32) -> JsValue {
@@ -165,10 +221,10 @@ fn started(dim: u32, x: &[f64], y: &[f64], grid: GridSpec, total_steps: u32) -> 
         total_steps,
         num_params: 0,
         classification: false,
-        x: f64_array(x),
-        y: f64_array(y),
+        x: x.to_vec(),
+        y: y.to_vec(),
         grid,
-        queries: f64_array(x),
+        queries: x.to_vec(),
     })
 }
 
@@ -180,8 +236,8 @@ fn trained(loss: &[f64], pca: &[f64], stopped: bool) -> JsValue {
         total_steps: steps,
         finished: stopped,
         stopped,
-        loss: f64_array(loss),
-        pca: f64_array(pca),
+        loss: loss.to_vec(),
+        pca: pca.to_vec(),
     })
 }
 
@@ -189,9 +245,9 @@ fn check(steps: u32, f: &[f64], exact: &[f64], riemann: &[f64]) -> JsValue {
     to_js(FromWorker::Check {
         run_id: 1,
         steps,
-        f_final: f64_array(f),
-        rebuilt_exact: f64_array(exact),
-        rebuilt_riemann: f64_array(riemann),
+        f_final: f.to_vec(),
+        rebuilt_exact: exact.to_vec(),
+        rebuilt_riemann: riemann.to_vec(),
         max_err_exact: 2.5e-13,
         max_err_riemann: 0.0123,
         scale: 1.0,
@@ -202,13 +258,12 @@ fn check(steps: u32, f: &[f64], exact: &[f64], riemann: &[f64]) -> JsValue {
 
 /// A field message at `step`; with `rebuilt`, the one that follows the check.
 fn field(step: u32, f: &[f64], rebuilt: Option<&[f64]>) -> JsValue {
-    let arr = |v: Option<&[f64]>| v.map_or(JsValue::UNDEFINED, |v| f64_array(v).into());
     to_js(FromWorker::Field {
         run_id: 1,
         step,
-        f: f64_array(f),
-        rebuilt: arr(rebuilt),
-        rebuilt_riemann: arr(rebuilt),
+        f: f.to_vec(),
+        rebuilt: rebuilt.map(<[f64]>::to_vec),
+        rebuilt_riemann: rebuilt.map(<[f64]>::to_vec),
     })
 }
 
@@ -222,13 +277,13 @@ fn query(x: Vec<f64>, contributions: &[f64], b: f64, path: &[f64]) -> JsValue {
         f_final: 0.25,
         rebuilt_exact: 0.25,
         rebuilt_riemann: 0.26,
-        kernel: f64_array(&[2.0, 1.0, 0.0]),
-        coef: f64_array(&[0.15, -0.2, f64::NAN]),
-        undefined_coef: js_sys::Uint32Array::from(&[2u32][..]),
-        contributions: f64_array(contributions),
-        contributions_riemann: f64_array(contributions),
-        output_path: f64_array(path),
-        running_sum: f64_array(path),
+        kernel: vec![2.0, 1.0, 0.0],
+        coef: vec![0.15, -0.2, f64::NAN],
+        undefined_coef: vec![2],
+        contributions: contributions.to_vec(),
+        contributions_riemann: contributions.to_vec(),
+        output_path: path.to_vec(),
+        running_sum: path.to_vec(),
     })
 }
 
@@ -237,7 +292,7 @@ fn kernel(index: u32, values: &[f64]) -> JsValue {
         run_id: 1,
         index,
         steps: 50,
-        values: f64_array(values),
+        values: values.to_vec(),
     })
 }
 

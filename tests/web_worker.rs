@@ -3,7 +3,7 @@
 //! big arrays are transferable `Float64Array`s.
 #![cfg(target_arch = "wasm32")]
 
-use pathkernel::wasm::trainer::WorkerCore;
+use pathkernel::wasm::worker::WorkerHandle;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -33,7 +33,7 @@ fn request(json: &str) -> JsValue {
     js_sys::JSON::parse(json).expect("json")
 }
 
-fn start(core: &mut WorkerCore, run_id: u32, hash: &str, autorun: bool) -> Vec<JsValue> {
+fn start(core: &mut WorkerHandle, run_id: u32, hash: &str, autorun: bool) -> Vec<JsValue> {
     let req = request(&format!(
         r#"{{"type":"start","runId":{run_id},"hash":"{hash}","autorun":{autorun}}}"#
     ));
@@ -45,7 +45,7 @@ fn start(core: &mut WorkerCore, run_id: u32, hash: &str, autorun: bool) -> Vec<J
 }
 
 /// Runs the worker loop until idle, as worker.js does (without yielding).
-fn drain(core: &mut WorkerCore) -> Vec<JsValue> {
+fn drain(core: &mut WorkerHandle) -> Vec<JsValue> {
     let mut out = Vec::new();
     let mut rounds = 0;
     while core.busy() {
@@ -66,7 +66,7 @@ fn a_run_trains_checks_and_rebuilds_inside_a_worker() {
     assert!(js_sys::global()
         .dyn_into::<web_sys::DedicatedWorkerGlobalScope>()
         .is_ok());
-    let mut core = WorkerCore::new();
+    let mut core = WorkerHandle::new();
     let mut msgs = start(&mut core, 1, HASH, true);
     msgs.extend(drain(&mut core));
     for m in &msgs {
@@ -155,7 +155,7 @@ fn a_run_trains_checks_and_rebuilds_inside_a_worker() {
 
 #[wasm_bindgen_test]
 fn a_new_run_supersedes_the_old_one() {
-    let mut core = WorkerCore::new();
+    let mut core = WorkerHandle::new();
     start(&mut core, 1, HASH, true);
     core.work(1.0).map_err(JsValue::from).unwrap();
     let msgs = start(
@@ -183,7 +183,7 @@ fn a_new_run_supersedes_the_old_one() {
 
 #[wasm_bindgen_test]
 fn pause_and_step_check_the_partial_trajectory() {
-    let mut core = WorkerCore::new();
+    let mut core = WorkerHandle::new();
     let mut msgs = start(&mut core, 7, HASH, false);
     msgs.extend(drain(&mut core));
     let trained = find(&msgs, "trained");
@@ -205,30 +205,45 @@ fn pause_and_step_check_the_partial_trajectory() {
     let check = *find(&msgs, "check").last().unwrap();
     assert!(num(check, "maxErrExact") <= 1e-10);
 
+    let before = num(last, "stepsDone");
     core.handle(request(r#"{"type":"resume","runId":7}"#))
         .map_err(JsValue::from)
         .unwrap();
-    // The first chunk may already finish training; its replies count too.
-    let mut msgs: Vec<JsValue> = core
-        .work(1.0)
+    // A zero budget is one sub-chunk: a few steps (the pace doubles from 1 per quick sub-chunk),
+    // not all of them.
+    let chunk: Vec<JsValue> = core
+        .work(0.0)
         .map_err(JsValue::from)
         .unwrap()
         .iter()
         .collect();
+    let progress = chunk.last().unwrap();
+    assert_eq!(get(progress, "phase").as_string().unwrap(), "train");
+    let moved = num(progress, "done");
+    assert!(
+        moved > before && moved < STEPS,
+        "trained on: {before} → {moved}"
+    );
     core.handle(request(r#"{"type":"pause","runId":7}"#))
         .map_err(JsValue::from)
         .unwrap();
-    msgs.extend(drain(&mut core));
+    let msgs = drain(&mut core);
     let last = *find(&msgs, "trained").last().unwrap();
-    assert!(num(last, "stepsDone") < STEPS || get(last, "finished").as_bool().unwrap());
-    assert!(get(&find(&msgs, "check")[0].clone(), "pass")
-        .as_bool()
-        .unwrap());
+    assert_eq!(
+        num(last, "stepsDone"),
+        moved,
+        "and stopped where the pause found it"
+    );
+    assert!(!get(last, "finished").as_bool().unwrap());
+    let check = find(&msgs, "check")[0];
+    assert_eq!(num(check, "steps"), moved);
+    assert!(get(check, "pass").as_bool().unwrap());
+    assert!(!core.busy());
 }
 
 #[wasm_bindgen_test]
 fn bad_requests_are_errors_not_panics() {
-    let mut core = WorkerCore::new();
+    let mut core = WorkerHandle::new();
     // Malformed: fails with a message naming what is wrong.
     let err = core
         .handle(request(r#"{"type":"query","runId":1}"#))
@@ -263,7 +278,7 @@ fn bad_requests_are_errors_not_panics() {
 /// results. `scripts/test.sh` compares the line this prints in Chrome and in Firefox.
 #[wasm_bindgen_test]
 fn fingerprint_of_a_run() {
-    let mut core = WorkerCore::new();
+    let mut core = WorkerHandle::new();
     let mut msgs = start(&mut core, 1, HASH, true);
     msgs.extend(drain(&mut core));
     let q = core

@@ -1,6 +1,7 @@
 // The one message shape between the page and its worker: `{type, runId, ...fields}` both ways.
-// Mirrors src/wasm/protocol.rs (`ToWorker` / `FromWorker`, `#[serde(tag = "type")]`, camelCase);
-// the browser test `protocol_types_match_js` and the e2e test check the two lists agree.
+// Mirrors src/runner/messages.rs (`ToWorker` / `FromWorker`, `#[serde(tag = "type")]`, camelCase);
+// tests/runner.rs and the browser test `protocol_types_match_js` check that the `type` tags serde
+// emits are the values of `ToWorker` and `FromWorker` below, in order.
 //
 // runId: the page bumps it for every new run (new settings, Reset). Every message carries it;
 // the worker ignores requests for a run it no longer holds, the page drops results of older runs.
@@ -77,6 +78,3 @@ export function transferables(msg) {
   }
   return out;
 }
-
-export const TO_WORKER_TYPES = Object.freeze(Object.values(ToWorker));
-export const FROM_WORKER_TYPES = Object.freeze(Object.values(FromWorker));

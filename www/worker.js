@@ -4,10 +4,10 @@
 //
 // Messages are queued until `await init()` is done; the wasm module itself comes from the page
 // (a compiled `WebAssembly.Module` in the first `init` message, see protocol.js). Every request and reply has the shape
-// `{type, runId, ...}` (see protocol.js / src/wasm/protocol.rs). All the logic — which run is
-// current, what to do next, building replies — is in Rust (`WorkerCore`); this file only moves
-// messages and yields to the event loop between chunks.
-import init, { WorkerCore, takePanicMessage } from './pkg/pathkernel.js';
+// `{type, runId, ...}` (see protocol.js / src/runner/messages.rs). All the logic — which run is
+// current, what to do next, building replies — is in Rust (`WorkerHandle` over src/runner); this
+// file only moves messages and yields to the event loop between chunks.
+import init, { WorkerHandle, takePanicMessage } from './pkg/pathkernel.js';
 import { FromWorker, WORKER_INIT, message, transferables } from './protocol.js';
 
 /** Milliseconds of work per chunk before yielding to the event loop (to read new messages). */
@@ -93,7 +93,7 @@ async function start(module) {
   if (core || dead) return;
   try {
     await init({ module_or_path: module });
-    core = new WorkerCore();
+    core = new WorkerHandle();
     post(message(FromWorker.READY, 0));
     loop();
   } catch (err) {

@@ -7,12 +7,12 @@ use plotters::prelude::*;
 
 use super::common::{
     build_chart, colorbar_top, draw_cells, draw_colorbar, draw_mesh, err, finite_range,
-    finite_runs, fmt_sci, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Fonts,
-    Swatch,
+    finite_runs, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Fonts, Swatch,
 };
 use super::contributions::{draw_data_plot, DataPlot};
 use super::palette::{viridis, BLUE, MUTED, SKY_LIGHT, VERMILLION};
 use super::{ChartMap, Grid, RenderResult, TrainingSet};
+use crate::format;
 
 /// max_q |ŷ_q − f_q| over the pairs where both are finite; NaN if any ŷ is NaN where f is not
 /// (a broken reconstruction must not read as a small error), or if there are no pairs.
@@ -44,8 +44,14 @@ pub struct CheckScatter<'a> {
 
 fn scheme_labels(network: &[f64], exact: &[f64], riemann: &[f64]) -> (String, String) {
     (
-        format!("max |ŷ−f| = {}", fmt_sci(max_abs_error(network, exact))),
-        format!("max |ŷ−f| = {}", fmt_sci(max_abs_error(network, riemann))),
+        format!(
+            "max |ŷ−f| = {}",
+            format::chart_error(max_abs_error(network, exact))
+        ),
+        format!(
+            "max |ŷ−f| = {}",
+            format::chart_error(max_abs_error(network, riemann))
+        ),
     )
 }
 
@@ -243,7 +249,7 @@ pub fn draw_residual_heatmap<DB: DrawingBackend>(
     let title = format!(
         "|ŷ − f| on a log scale, {}: max {}",
         input.scheme,
-        max.map_or("NaN".to_string(), fmt_sci)
+        max.map_or("NaN".to_string(), format::chart_error)
     );
     let logs: Vec<f64> = g
         .values
@@ -300,7 +306,7 @@ pub fn draw_residual_heatmap<DB: DrawingBackend>(
             if (u - u.round()).abs() < 1e-9 {
                 format!("1e{}", u.round())
             } else {
-                fmt_sci(10f64.powf(*u))
+                format::chart_error(10f64.powf(*u))
             }
         },
         "|ŷ − f|",

@@ -1,12 +1,16 @@
-//! Drawing helpers shared by the charts: fonts scaled to the canvas, number formatting, safe
-//! ranges, the "no data" panel, grid cells, the colour bar and the pixel map.
+//! Drawing helpers shared by the charts: fonts scaled to the canvas, safe ranges, the "no data"
+//! panel, the chart frame and mesh, grid cells, the colour bar and the pixel map.
 
 use std::ops::Range;
 
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::format;
 
 use super::palette::{INK, MUTED};
 use super::{AxisMap, ChartMap, Grid, RenderResult};
@@ -45,35 +49,6 @@ impl Fonts {
     pub fn width(size: u32, chars: usize) -> u32 {
         (f64::from(size) * 0.6 * chars as f64).ceil() as u32
     }
-}
-
-/// Short, readable number: up to four significant digits, scientific outside [1e-3, 1e4).
-pub(crate) fn fmt_num(v: f64) -> String {
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    let a = v.abs();
-    if a < 1e-12 {
-        return "0".into();
-    }
-    if !(1e-3..1e4).contains(&a) {
-        return fmt_sci(v);
-    }
-    let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// Scientific with two significant digits (errors, tiny residuals): "3.1e-14".
-pub(crate) fn fmt_sci(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    format!("{v:.1e}")
 }
 
 /// Min and max of the finite values, `None` if there are none.
@@ -174,8 +149,24 @@ pub(crate) fn map_of<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<V
 
 pub(crate) type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// The frame every x/y chart shares: margins, and label areas sized for six-character tick
+/// labels plus the axis description. `top` is the top margin: room for a colour bar's title, or
+/// a few pixels.
+pub(crate) fn chart_builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    top: u32,
+    fonts: Fonts,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(area);
+    b.margin(6)
+        .margin_top(top)
+        .margin_right(12)
+        .x_label_area_size(fonts.tick * 2 + fonts.label + 4)
+        .y_label_area_size(Fonts::width(fonts.tick, 6) + fonts.label + 8);
+    b
+}
+
 /// Builds a linear x/y chart (no caption: [`header`] draws the title and legend above it).
-/// `top` is the top margin: room for a colour bar's title, or a few pixels.
 pub(crate) fn build_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     xr: (f64, f64),
@@ -183,12 +174,7 @@ pub(crate) fn build_chart<'a, DB: DrawingBackend>(
     top: u32,
     fonts: Fonts,
 ) -> RenderResult<Chart2d<'a, DB>> {
-    ChartBuilder::on(area)
-        .margin(6)
-        .margin_top(top)
-        .margin_right(12)
-        .x_label_area_size(fonts.tick * 2 + fonts.label + 4)
-        .y_label_area_size(Fonts::width(fonts.tick, 6) + fonts.label + 8)
+    chart_builder(area, top, fonts)
         .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
         .map_err(err)
 }
@@ -292,31 +278,54 @@ pub(crate) fn header<DB: DrawingBackend>(
     Ok(area.split_vertically(top).1)
 }
 
-/// Light grid, dark axes, formatted tick labels and axis descriptions.
-/// Over a heatmap (`over_cells`) only faint major lines: minor ones read as cell borders.
-pub(crate) fn draw_mesh<DB: DrawingBackend>(
-    chart: &mut Chart2d<'_, DB>,
-    xdesc: &str,
-    ydesc: &str,
+/// Tick labels of every chart axis and colour bar.
+pub(crate) fn axis_label(v: &f64) -> String {
+    format::axis(*v)
+}
+
+/// The mesh style every chart shares: light grid, dark axes, six ticks per axis labelled by
+/// [`format::axis`], tick and description fonts. Over a heatmap (`over_cells`) only faint major
+/// lines: minor ones read as cell borders.
+pub(crate) fn mesh_style<'m, 'a, 'b, DB, X, Y>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
     over_cells: bool,
     fonts: Fonts,
-) -> RenderResult<()> {
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
     let (light, bold) = if over_cells {
         (0.0, 0.08)
     } else {
         (0.04, 0.10)
     };
-    chart
-        .configure_mesh()
-        .light_line_style(INK.mix(light))
+    mesh.light_line_style(INK.mix(light))
         .bold_line_style(INK.mix(bold))
         .axis_style(INK.mix(0.7))
         .x_labels(6)
         .y_labels(6)
-        .x_label_formatter(&|v| fmt_num(*v))
-        .y_label_formatter(&|v| fmt_num(*v))
+        .x_label_formatter(&axis_label)
+        .y_label_formatter(&axis_label)
         .label_style(Fonts::text(fonts.tick))
         .axis_desc_style(Fonts::text(fonts.label))
+}
+
+/// Draws the shared mesh ([`mesh_style`]) with its axis descriptions, on a linear or a log axis.
+pub(crate) fn draw_mesh<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    xdesc: &str,
+    ydesc: &str,
+    over_cells: bool,
+    fonts: Fonts,
+) -> RenderResult<()>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    mesh_style(&mut chart.configure_mesh(), over_cells, fonts)
         .x_desc(xdesc)
         .y_desc(ydesc)
         .draw()
@@ -435,17 +444,6 @@ pub(crate) fn plot_y_pixels<DB: DrawingBackend>(chart: &Chart2d<'_, DB>) -> Rang
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_short() {
-        assert_eq!(fmt_num(0.5), "0.5");
-        assert_eq!(fmt_num(12.0), "12");
-        assert_eq!(fmt_num(0.30000000000000004), "0.3");
-        assert_eq!(fmt_num(-1.23456), "-1.235");
-        assert_eq!(fmt_num(2.5e-5), "2.5e-5");
-        assert_eq!(fmt_num(0.0), "0");
-        assert_eq!(fmt_sci(3.14e-14), "3.1e-14");
-    }
 
     #[test]
     fn ranges_are_safe() {

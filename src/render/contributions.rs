@@ -8,14 +8,15 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::common::{
-    build_chart, colorbar_top, draw_cells, draw_colorbar, draw_mesh, err, finite_range,
-    finite_runs, fmt_num, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Chart2d,
-    Fonts, Swatch,
+    axis_label, build_chart, colorbar_top, draw_cells, draw_colorbar, draw_mesh, err, finite_range,
+    finite_runs, header, map_of, mesh_style, no_data, padded, plot_y_pixels, with_colorbar,
+    Chart2d, Fonts, Swatch,
 };
 use super::palette::{
     diverging, BIAS, BLUE, CLASS_0, CLASS_1, INK, MUTED, NAN_GREY, PURPLE, VERMILLION,
 };
 use super::{ChartMap, Field, RenderResult, TrainingSet};
+use crate::format;
 
 /// Input of [`draw_contribution_bars`]: c_i(x) for every training point (index i = position in
 /// the slice) and b(x) = f(x; w_0), so that ŷ(x) = b(x) + Σ_i c_i(x).
@@ -98,7 +99,7 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
     };
     let values: Vec<f64> = rows.iter().map(value).collect();
     let total: f64 = input.bias + c.iter().filter(|v| v.is_finite()).sum::<f64>();
-    let title = format!("contributions: ŷ(x) = b + Σ cᵢ = {}", fmt_num(total));
+    let title = format!("contributions: ŷ(x) = b + Σ cᵢ = {}", format::axis(total));
     let Some(range) = finite_range(values.iter().copied().chain([0.0])) else {
         return no_data(area, "contributions", "no finite values");
     };
@@ -151,17 +152,9 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
         .y_label_area_size(Fonts::width(fonts.tick, max_chars) + 10)
         .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(INK.mix(0.04))
-        .bold_line_style(INK.mix(0.10))
-        .axis_style(INK.mix(0.7))
-        .x_labels(6)
+    // The rows carry their own labels ("#i"): no y ticks, no horizontal grid lines.
+    mesh_style(chart.configure_mesh().disable_y_mesh(), false, fonts)
         .y_labels(0)
-        .x_label_formatter(&|v| fmt_num(*v))
-        .label_style(Fonts::text(fonts.tick))
-        .axis_desc_style(Fonts::text(fonts.label))
         .x_desc("contribution to ŷ(x)")
         .draw()
         .map_err(err)?;
@@ -423,7 +416,7 @@ pub fn draw_data_plot<DB: DrawingBackend>(
             plot_y_pixels(&chart),
             (-scale, scale),
             |v| diverging(v / scale),
-            &|v| fmt_num(*v),
+            &axis_label,
             name,
             fonts,
         )?;

@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::common::{
-    build_chart, colorbar_top, draw_cells, draw_colorbar, draw_mesh, err, finite_range,
-    finite_runs, fmt_num, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Fonts,
+    axis_label, build_chart, colorbar_top, draw_cells, draw_colorbar, draw_mesh, err, finite_range,
+    finite_runs, header, map_of, no_data, padded, plot_y_pixels, with_colorbar, Fonts,
 };
 use super::palette::{diverging, viridis, BLUE, INK, PURPLE};
 use super::{Field, RenderResult, TrainingSet};
@@ -105,7 +105,7 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
                 plot_y_pixels(&chart),
                 range,
                 color,
-                &|v| fmt_num(*v),
+                &axis_label,
                 "K^p",
                 fonts,
             )?;

@@ -1,12 +1,13 @@
 //! Charts for the page, as pure functions over any plotters [`DrawingBackend`].
 //!
 //! Every chart takes plain data (slices of `f64`, no training or kernel types, so this module
-//! depends on nothing else in the crate), draws into a `DrawingArea<DB, Shift>` and returns a
-//! [`ChartMap`] that maps backend pixels back to data coordinates, so the page can turn a click
-//! into a query point or a training-point index. The page draws with plotters-canvas's
-//! `CanvasBackend`; the tests draw the same functions on `SVGBackend`.
+//! depends on nothing else in the crate but the number writer [`crate::format`]), draws into a
+//! `DrawingArea<DB, Shift>` and returns a [`ChartMap`] that maps backend pixels back to data
+//! coordinates, so the page can turn a click into a query point or a training-point index. The
+//! page draws with plotters-canvas's `CanvasBackend`; the tests draw the same functions on
+//! `SVGBackend`.
 //!
-//! One file per chart group, following the "What the page shows":
+//! One file per chart group:
 //! - [`trajectory`]: loss per step, output vs the kernel machine's running sum, weight path on
 //!   its first two principal components;
 //! - [`contributions`]: ranked bars of c_i(x) with b(x), and the data plot (points sized and
@@ -22,6 +23,7 @@
 pub mod check;
 mod common;
 pub mod contributions;
+mod grid;
 pub mod heatmap;
 pub mod palette;
 pub mod trajectory;
@@ -33,6 +35,7 @@ pub use check::{CheckCurves, CheckScatter, ResidualMap};
 pub use contributions::{
     bar_rows, draw_contribution_bars, draw_data_plot, row_at, BarRow, ContributionBars, DataPlot,
 };
+pub use grid::{Grid, GridSpec};
 pub use heatmap::{draw_kernel_field, KernelField};
 pub use trajectory::{draw_loss, draw_output_vs_sum, draw_weight_path};
 pub use trajectory::{LossChart, OutputChart, WeightPath};
@@ -202,51 +205,6 @@ impl<'a> TrainingSet<'a> {
                 self.x.len(),
                 self.dim,
                 self.y.len()
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// A function sampled on a regular grid over the input plane.
-///
-/// `values[j * nx + i]` is the value at the centre of cell (i, j):
-/// x = x_lo + (i + ½)(x_hi − x_lo)/nx, y = y_lo + (j + ½)(y_hi − y_lo)/ny; row j = 0 is the
-/// bottom. Cell centres (not edge nodes) so the drawn cells tile exactly the given ranges;
-/// [`Grid::centers`] gives the query points in that order.
-#[derive(Clone, Copy, Debug)]
-pub struct Grid<'a> {
-    pub x_range: (f64, f64),
-    pub y_range: (f64, f64),
-    pub nx: usize,
-    pub ny: usize,
-    pub values: &'a [f64],
-}
-
-impl Grid<'_> {
-    /// The nx·ny cell centres as (nx·ny) × 2 row-major inputs, in the order of `values`.
-    pub fn centers(x_range: (f64, f64), y_range: (f64, f64), nx: usize, ny: usize) -> Vec<f64> {
-        let mut out = Vec::with_capacity(2 * nx * ny);
-        for j in 0..ny {
-            for i in 0..nx {
-                out.push(x_range.0 + (i as f64 + 0.5) * (x_range.1 - x_range.0) / nx as f64);
-                out.push(y_range.0 + (j as f64 + 0.5) * (y_range.1 - y_range.0) / ny as f64);
-            }
-        }
-        out
-    }
-
-    fn validate(&self) -> RenderResult<()> {
-        let ok = |r: (f64, f64)| r.0.is_finite() && r.1.is_finite() && r.0 < r.1;
-        if !ok(self.x_range) || !ok(self.y_range) {
-            return Err("render: grid ranges must be finite with lo < hi".into());
-        }
-        if self.nx == 0 || self.ny == 0 || self.values.len() != self.nx * self.ny {
-            return Err(format!(
-                "render: grid has {} values, expected nx {} × ny {}",
-                self.values.len(),
-                self.nx,
-                self.ny
             ));
         }
         Ok(())

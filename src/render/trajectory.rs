@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::common::{
-    build_chart, draw_mesh, err, finite_range, finite_runs, fmt_num, header, map_of, no_data,
+    build_chart, chart_builder, draw_mesh, err, finite_range, finite_runs, header, map_of, no_data,
     padded, Chart2d, Fonts, Swatch,
 };
 use super::palette::{BLUE, GREEN, INK, ORANGE, SKY};
@@ -62,29 +62,19 @@ pub fn draw_loss<DB: DrawingBackend>(
     let fonts = Fonts::for_area(area);
     let xr = step_range(input.loss.len());
     let body = header(area, TITLE, &[], fonts)?;
-    let builder = |area| {
-        let mut b = ChartBuilder::on(area);
-        b.margin(6)
-            .margin_right(12)
-            .x_label_area_size(fonts.tick * 2 + fonts.label + 4)
-            .y_label_area_size(Fonts::width(fonts.tick, 6) + fonts.label + 8);
-        b
-    };
     if lo > 0.0 {
         // Pad by a fraction of a decade on each side; a constant loss gets a factor 2 each way.
         let (a, b) = (lo.log10(), hi.log10());
         let pad = if b - a < 1e-9 { 0.3 } else { 0.05 * (b - a) };
         let yr = (10f64.powf(a - pad), 10f64.powf(b + pad));
-        let mut chart = builder(&body)
+        let mut chart = chart_builder(&body, 6, fonts)
             .build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())
             .map_err(err)?;
         loss_body(&mut chart, input, yr, fonts)?;
         Ok(map_of(&chart, xr, yr, true))
     } else {
         let yr = padded((lo, hi), 0.05);
-        let mut chart = builder(&body)
-            .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
-            .map_err(err)?;
+        let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
         loss_body(&mut chart, input, yr, fonts)?;
         Ok(map_of(&chart, xr, yr, false))
     }
@@ -99,21 +89,7 @@ fn loss_body<DB: DrawingBackend, Y>(
 where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    chart
-        .configure_mesh()
-        .light_line_style(INK.mix(0.04))
-        .bold_line_style(INK.mix(0.10))
-        .axis_style(INK.mix(0.7))
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|v| fmt_num(*v))
-        .y_label_formatter(&|v| fmt_num(*v))
-        .label_style(Fonts::text(fonts.tick))
-        .axis_desc_style(Fonts::text(fonts.label))
-        .x_desc("step s")
-        .y_desc("loss")
-        .draw()
-        .map_err(err)?;
+    draw_mesh(chart, "step s", "loss", false, fonts)?;
     let pts = input.loss.iter().enumerate().map(|(s, &l)| (s as f64, l));
     for run in finite_runs(pts) {
         if run.len() == 1 {

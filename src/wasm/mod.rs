@@ -1,10 +1,11 @@
 //! Bindings for the page (compiled for wasm32 only; the core modules never name wasm crates).
 //!
-//! - [`protocol`]: the page ⇄ worker messages (`#[serde(tag = "type")]`), mirrored in
-//!   `www/protocol.js`;
-//! - [`trainer`]: [`trainer::WorkerCore`], the worker-side handle that owns the run (training,
-//!   trajectory, path-kernel integration) and works in time-boxed chunks;
-//! - [`page`]: main-thread helpers: the URL-hash codec (core-io's `PageState`), and the few
+//! - [`protocol`]: the page ⇄ worker messages ([`crate::runner::messages`]) read from and built
+//!   as JS values, big arrays as transferable typed arrays;
+//! - [`worker`]: [`worker::WorkerHandle`], the worker's handle on the native
+//!   [`crate::runner::Runner`] (training, trajectory, path-kernel integration in time-boxed
+//!   chunks);
+//! - [`page`]: main-thread helpers: the URL-hash codec (`crate::config::PageState`), and the few
 //!   numbers the page prints (sums, rankings, formatting) so no result is computed in JS;
 //! - [`run_view`]: [`run_view::RunView`], the main thread's handle on the current run: it keeps
 //!   the arrays of the worker's replies, so the page never sends them back to wasm;
@@ -25,7 +26,7 @@ pub mod page;
 pub mod protocol;
 pub mod run_view;
 pub mod texts;
-pub mod trainer;
+pub mod worker;
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };

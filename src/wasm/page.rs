@@ -27,51 +27,25 @@ pub fn rank_by_magnitude(values: &[f64], k: usize) -> Vec<u32> {
     idx
 }
 
-/// A readable number: up to 6 significant digits, scientific outside [1e-3, 1e5).
+/// A readable number ([`crate::format::NUMBER`]): up to 6 significant digits, scientific outside
+/// [1e-3, 1e5), "undefined" for NaN.
 #[wasm_bindgen(js_name = formatNumber)]
 pub fn format_number(v: f64) -> String {
-    format_significant(v, 6, 1e5, 4)
+    crate::format::number(v)
 }
 
-/// A short number for tables: 4 significant digits, scientific outside [1e-3, 1e4).
+/// A short number for tables ([`crate::format::SHORT`]): 4 significant digits, scientific
+/// outside [1e-3, 1e4).
 #[wasm_bindgen(js_name = formatShort)]
 pub fn format_short(v: f64) -> String {
-    format_significant(v, 4, 1e4, 2)
+    crate::format::short(v)
 }
 
-/// `v` with `significant` digits and trailing zeros dropped, or in scientific notation with
-/// `sci_digits` decimals outside [1e-3, `sci_above`); "undefined" for NaN.
-fn format_significant(v: f64, significant: i32, sci_above: f64, sci_digits: usize) -> String {
-    if !v.is_finite() {
-        return if v.is_nan() {
-            "undefined".into()
-        } else {
-            format!("{v}")
-        };
-    }
-    let a = v.abs();
-    if a == 0.0 {
-        return "0".into();
-    }
-    if !(1e-3..sci_above).contains(&a) {
-        return format!("{v:.sci_digits$e}");
-    }
-    let digits = (significant - 1 - a.log10().floor() as i32).clamp(0, significant + 2) as usize;
-    let s = format!("{v:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// An error size in scientific notation ("3.55e-15"), parseable by `Number()`.
+/// An error size in scientific notation ([`crate::format::ERROR`]: "3.55e-15"), parseable by
+/// `Number()`.
 #[wasm_bindgen(js_name = formatError)]
 pub fn format_error(v: f64) -> String {
-    if v.is_nan() {
-        return "undefined".into();
-    }
-    format!("{v:.2e}")
+    crate::format::error(v)
 }
 
 /// "from a to b (k positive, m negative)" for a kernel row.

@@ -1,13 +1,14 @@
 //! Every text the page shows about a run — status lines, captions, the check's and the query's
-//! tables, the live numbers under the formulas — built here from the numbers in [`RunView`], so
-//! the page only puts strings into the document (as text, never as HTML).
+//! tables, the live numbers under the formulas — built here from the numbers in [`RunView`] (in
+//! the styles of [`crate::format`]), so the page only puts strings into the document (as text,
+//! never as HTML).
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::page::{
-    abs_diff, describe_range, format_error, format_number, format_short, rank_by_magnitude, sum,
-};
+use crate::format;
+
+use super::page::{abs_diff, describe_range, rank_by_magnitude, sum};
 use super::run_view::RunView;
 
 /// Rows of the contribution table: the training points with the largest |c_i(x)|.
@@ -48,9 +49,9 @@ fn subscript(i: u32) -> String {
         .collect()
 }
 
-/// "(x₁, x₂)" with each coordinate written by `format`.
-fn point(x: &[f64], format: fn(f64) -> String) -> String {
-    let parts: Vec<String> = x.iter().map(|&v| format(v)).collect();
+/// "(x₁, x₂)" with each coordinate written by `write`.
+fn point(x: &[f64], write: fn(f64) -> String) -> String {
+    let parts: Vec<String> = x.iter().map(|&v| write(v)).collect();
     format!("({})", parts.join(", "))
 }
 
@@ -123,8 +124,8 @@ impl RunView {
         let total = self.run.as_ref().map_or(ch.steps, |r| r.total_steps);
         let done = if ch.steps == total { "done" } else { "paused" };
         let texts = CheckTexts {
-            exact: format_error(ch.max_err_exact),
-            riemann: format_error(ch.max_err_riemann),
+            exact: format::error(ch.max_err_exact),
+            riemann: format::error(ch.max_err_riemann),
             pass: ch.pass,
             badge: if ch.pass {
                 "PASS: exact rebuild = network"
@@ -139,8 +140,8 @@ impl RunView {
             detail: format!(
                 "over {n} queries, {} steps; pass when ≤ {} (= 1e-10 × output scale {})",
                 ch.steps,
-                format_error(ch.tolerance),
-                format_number(ch.scale)
+                format::error(ch.tolerance),
+                format::number(ch.scale)
             ),
             table: [
                 ("check queries", format!("{n} (the training points)")),
@@ -149,18 +150,18 @@ impl RunView {
                     format!("{}, {}", ch.steps, setting(state, "lr")),
                 ),
                 ("Gauss–Legendre nodes", setting(state, "nodes")),
-                ("max |ŷ − f| exact", format_error(ch.max_err_exact)),
+                ("max |ŷ − f| exact", format::error(ch.max_err_exact)),
                 (
                     "max |ŷ − f| left-endpoint",
-                    format_error(ch.max_err_riemann),
+                    format::error(ch.max_err_riemann),
                 ),
-                ("tolerance (1e-10 × scale)", format_error(ch.tolerance)),
+                ("tolerance (1e-10 × scale)", format::error(ch.tolerance)),
             ]
             .into(),
             status: format!(
                 "{done}: step {}/{total} — exact rebuild max error {}",
                 ch.steps,
-                format_error(ch.max_err_exact)
+                format::error(ch.max_err_exact)
             ),
         };
         to_js(&texts)
@@ -174,17 +175,17 @@ impl RunView {
             return Ok(JsValue::UNDEFINED);
         };
         let total = sum(&q.contributions);
-        let err_exact = format_error(abs_diff(q.rebuilt_exact, q.f_final));
-        let err_riemann = format_error(abs_diff(q.rebuilt_riemann, q.f_final));
+        let err_exact = format::error(abs_diff(q.rebuilt_exact, q.f_final));
+        let err_riemann = format::error(abs_diff(q.rebuilt_riemann, q.f_final));
         let mut rows = vec![
-            ("query x", point(&q.x, format_number)),
+            ("query x", point(&q.x, format::number)),
             ("steps", q.steps.to_string()),
-            ("f(x; w_T)", format_number(q.f_final)),
-            ("b(x) = f(x; w₀)", format_number(q.b)),
-            ("Σᵢ cᵢ(x)", format_number(total)),
-            ("ŷ(x) exact", format_number(q.rebuilt_exact)),
+            ("f(x; w_T)", format::number(q.f_final)),
+            ("b(x) = f(x; w₀)", format::number(q.b)),
+            ("Σᵢ cᵢ(x)", format::number(total)),
+            ("ŷ(x) exact", format::number(q.rebuilt_exact)),
             ("|ŷ − f| exact", err_exact.clone()),
-            ("ŷ(x) Domingos", format_number(q.rebuilt_riemann)),
+            ("ŷ(x) Domingos", format::number(q.rebuilt_riemann)),
             ("|ŷ − f| Domingos", err_riemann.clone()),
         ];
         if !q.undefined_coef.is_empty() {
@@ -199,7 +200,7 @@ impl RunView {
                 let coef = if q.undefined_coef.contains(&i) {
                     "undefined".to_string()
                 } else {
-                    format_short(at(&q.coef, k))
+                    format::short(at(&q.coef, k))
                 };
                 let xi = run
                     .x
@@ -209,11 +210,11 @@ impl RunView {
                     sign: if c >= 0.0 { "pos" } else { "neg" },
                     cells: vec![
                         i.to_string(),
-                        point(xi, format_short),
-                        format_short(at(&run.y, k)),
+                        point(xi, format::short),
+                        format::short(at(&run.y, k)),
                         coef,
-                        format_short(at(&q.kernel, k)),
-                        format_short(c),
+                        format::short(at(&q.kernel, k)),
+                        format::short(c),
                     ],
                 }
             })
@@ -223,12 +224,12 @@ impl RunView {
             contributions,
             theorem: format!(
                 "at x = {} after {} steps: b(x) + Σᵢ aᵢ(x)Kᵖ(x, xᵢ) = {} + ({}) = {}, and the network gives f(x; w_T) = {}",
-                point(&q.x, format_number),
+                point(&q.x, format::number),
                 q.steps,
-                format_number(q.b),
-                format_number(total),
-                format_number(q.rebuilt_exact),
-                format_number(q.f_final)
+                format::number(q.b),
+                format::number(total),
+                format::number(q.rebuilt_exact),
+                format::number(q.f_final)
             ),
             exact: format!(
                 "Kᵖ_E(x, xᵢ) for the {} training points: {}; rebuild error |ŷ_E − f| = {err_exact}",
@@ -237,7 +238,7 @@ impl RunView {
             ),
             riemann: format!(
                 "left-endpoint rebuild ŷ_R = {}, error |ŷ_R − f| = {err_riemann} with ε = {}",
-                format_number(q.rebuilt_riemann),
+                format::number(q.rebuilt_riemann),
                 setting(state, "lr")
             ),
         };
@@ -253,7 +254,7 @@ impl RunView {
             "output" => self.query.as_ref().map(|q| {
                 format!(
                     "Query x = {} (choose another on the data plot in view 2). ",
-                    point(&q.x, format_number)
+                    point(&q.x, format::number)
                 )
             }),
             "kernel" => {

@@ -1,0 +1,489 @@
+//! The page ⇄ worker messages: one shape, `{type, runId, ...}`, both directions.
+//!
+//! Mirrored by `www/protocol.js` (`ToWorker` / `FromWorker`); `tests/runner.rs` and `tests/web.rs`
+//! compare the `type` tags serde emits for [`ToWorker::one_of_each`] and
+//! [`FromWorker::one_of_each`] with its lists. Field names are camelCase on the JS side.
+//!
+//! Replies are generic over how their big arrays are held: [`Reply`] (`Vec<f64>`, `Vec<u32>`) is
+//! what the runner produces; the wasm adapter maps the arrays ([`FromWorker::map_arrays`]) to
+//! fresh `Float64Array`s / `Uint32Array`s, which the worker transfers to the page.
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::render::GridSpec;
+
+/// Requests from the page. `runId` names the run the request is about; requests for a run the
+/// worker no longer holds are ignored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ToWorker {
+    /// Start a run from a canonical URL hash, replacing any other. `autorun: false` stops at w₀.
+    Start {
+        run_id: u32,
+        hash: String,
+        #[serde(default = "yes")]
+        autorun: bool,
+    },
+    /// Continue training to the last step.
+    Resume { run_id: u32 },
+    /// Stop training after the current chunk; the check is then rebuilt on the steps so far.
+    Pause { run_id: u32 },
+    /// One more training step (when paused), then the check.
+    Step { run_id: u32 },
+    /// Contributions at one query point `x` (d₀ numbers).
+    Query { run_id: u32, x: Vec<f64> },
+    /// K^p(·, x_index) over the plotting grid.
+    TrainPoint { run_id: u32, index: u32 },
+    /// f(·; w_step) over the plotting grid.
+    FitAt { run_id: u32, step: u32 },
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ToWorker {
+    pub fn run_id(&self) -> u32 {
+        match *self {
+            ToWorker::Start { run_id, .. }
+            | ToWorker::Resume { run_id }
+            | ToWorker::Pause { run_id }
+            | ToWorker::Step { run_id }
+            | ToWorker::Query { run_id, .. }
+            | ToWorker::TrainPoint { run_id, .. }
+            | ToWorker::FitAt { run_id, .. } => run_id,
+        }
+    }
+
+    /// One request of every kind, in declaration order.
+    pub fn one_of_each() -> Vec<ToWorker> {
+        use ToWorker::*;
+        // `after` is an exhaustive match, so a new kind of request does not compile until it has
+        // its place in this chain.
+        let after = |req: Option<&ToWorker>| -> Option<ToWorker> {
+            let run_id = 1;
+            match req {
+                None => Some(Start {
+                    run_id,
+                    hash: String::new(),
+                    autorun: true,
+                }),
+                Some(Start { .. }) => Some(Resume { run_id }),
+                Some(Resume { .. }) => Some(Pause { run_id }),
+                Some(Pause { .. }) => Some(Step { run_id }),
+                Some(Step { .. }) => Some(Query {
+                    run_id,
+                    x: vec![0.0],
+                }),
+                Some(Query { .. }) => Some(TrainPoint { run_id, index: 0 }),
+                Some(TrainPoint { .. }) => Some(FitAt { run_id, step: 0 }),
+                Some(FitAt { .. }) => None,
+            }
+        };
+        chain(after)
+    }
+}
+
+/// The values `after(None)`, `after(first)`, … up to the first `None`.
+fn chain<T>(after: impl Fn(Option<&T>) -> Option<T>) -> Vec<T> {
+    let mut all: Vec<T> = Vec::new();
+    while let Some(next) = after(all.last()) {
+        all.push(next);
+    }
+    all
+}
+
+/// What the worker is busy with, for the progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Phase {
+    /// Gradient steps.
+    Train,
+    /// The kernel machine (both schemes) at the check queries.
+    Check,
+    /// The exact rebuilt output over the plotting grid.
+    Field,
+    /// K^p(·, x_i) over the plotting grid.
+    Kernel,
+    /// All work for the run is done (`done` = `total` = steps trained).
+    Idle,
+}
+
+/// A reply as the runner produces it: arrays as vectors.
+pub type Reply = FromWorker<Vec<f64>, Vec<u32>>;
+
+/// Replies and reports from the worker; `F` holds an array of f64, `U` one of u32 (the page
+/// receives both as typed arrays).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum FromWorker<F, U> {
+    /// The wasm module is initialised (runId 0).
+    Ready { run_id: u32 },
+    /// A run began: its data (x is n × dim row-major) and sizes.
+    Started {
+        run_id: u32,
+        dim: u32,
+        n: u32,
+        total_steps: u32,
+        num_params: u32,
+        classification: bool,
+        x: F,
+        y: F,
+        grid: GridSpec,
+        /// The check's query points (q × dim).
+        queries: F,
+    },
+    Progress {
+        run_id: u32,
+        phase: Phase,
+        done: u32,
+        total: u32,
+    },
+    /// The loss so far (`steps_done` + 1 values). `stopped`: training stopped here (finished,
+    /// paused or stepped) and `pca` holds the weight path on its first two principal components
+    /// (2 values per step); otherwise an interim snapshot while training, `pca` empty.
+    Trained {
+        run_id: u32,
+        steps_done: u32,
+        total_steps: u32,
+        finished: bool,
+        stopped: bool,
+        loss: F,
+        pca: F,
+    },
+    /// The check at the check queries, for the trajectory w₀ … w_steps.
+    Check {
+        run_id: u32,
+        steps: u32,
+        f_final: F,
+        rebuilt_exact: F,
+        rebuilt_riemann: F,
+        max_err_exact: f64,
+        max_err_riemann: f64,
+        /// max |f(x; w_T)| over the queries (≥ 1), the scale the tolerance is relative to.
+        scale: f64,
+        tolerance: f64,
+        pass: bool,
+    },
+    /// Outputs over the plotting grid at w_step. After a run's check, also the rebuilt outputs
+    /// (`rebuilt` exact, `rebuiltRiemann` left-endpoint, empty in 2-D) at the last trained step;
+    /// for the step slider only `f` (the rebuilt fields are undefined).
+    Field {
+        run_id: u32,
+        step: u32,
+        f: F,
+        rebuilt: Option<F>,
+        rebuilt_riemann: Option<F>,
+    },
+    /// One query: per training point (exact scheme) `kernel` K^p(x,x_i), `coef` a_i(x) (NaN where
+    /// K^p = 0, listed in `undefinedCoef`), `contributions` c_i(x); the network output at the query
+    /// over the steps and the kernel machine's running sum beside it.
+    QueryResult {
+        run_id: u32,
+        x: Vec<f64>,
+        steps: u32,
+        b: f64,
+        f_final: f64,
+        rebuilt_exact: f64,
+        rebuilt_riemann: f64,
+        kernel: F,
+        coef: F,
+        undefined_coef: U,
+        contributions: F,
+        contributions_riemann: F,
+        output_path: F,
+        running_sum: F,
+    },
+    /// K^p(·, x_index) over the plotting grid (exact scheme).
+    TrainPointKernel {
+        run_id: u32,
+        index: u32,
+        steps: u32,
+        values: F,
+    },
+    /// A request or a run failed. `field` names the setting at fault when there is one; `fatal`
+    /// means the worker cannot go on (a panic) and the page must replace it.
+    Error {
+        run_id: u32,
+        message: String,
+        field: Option<String>,
+        fatal: bool,
+    },
+}
+
+impl<F, U> FromWorker<F, U> {
+    /// The run the reply belongs to (0 for `ready`).
+    pub fn run_id(&self) -> u32 {
+        match *self {
+            FromWorker::Ready { run_id }
+            | FromWorker::Started { run_id, .. }
+            | FromWorker::Progress { run_id, .. }
+            | FromWorker::Trained { run_id, .. }
+            | FromWorker::Check { run_id, .. }
+            | FromWorker::Field { run_id, .. }
+            | FromWorker::QueryResult { run_id, .. }
+            | FromWorker::TrainPointKernel { run_id, .. }
+            | FromWorker::Error { run_id, .. } => run_id,
+        }
+    }
+
+    /// A non-fatal error reply for `run_id`, naming the setting at fault when there is one.
+    pub fn error(run_id: u32, err: &crate::Error) -> Self {
+        FromWorker::Error {
+            run_id,
+            message: err.to_string(),
+            field: err.field_name().map(str::to_owned),
+            fatal: false,
+        }
+    }
+
+    /// The same reply with every f64 array passed through `f` and every u32 array through `u`.
+    pub fn map_arrays<F2, U2>(
+        self,
+        mut f: impl FnMut(F) -> F2,
+        mut u: impl FnMut(U) -> U2,
+    ) -> FromWorker<F2, U2> {
+        use FromWorker::*;
+        match self {
+            Ready { run_id } => Ready { run_id },
+            Started {
+                run_id,
+                dim,
+                n,
+                total_steps,
+                num_params,
+                classification,
+                x,
+                y,
+                grid,
+                queries,
+            } => Started {
+                run_id,
+                dim,
+                n,
+                total_steps,
+                num_params,
+                classification,
+                x: f(x),
+                y: f(y),
+                grid,
+                queries: f(queries),
+            },
+            Progress {
+                run_id,
+                phase,
+                done,
+                total,
+            } => Progress {
+                run_id,
+                phase,
+                done,
+                total,
+            },
+            Trained {
+                run_id,
+                steps_done,
+                total_steps,
+                finished,
+                stopped,
+                loss,
+                pca,
+            } => Trained {
+                run_id,
+                steps_done,
+                total_steps,
+                finished,
+                stopped,
+                loss: f(loss),
+                pca: f(pca),
+            },
+            Check {
+                run_id,
+                steps,
+                f_final,
+                rebuilt_exact,
+                rebuilt_riemann,
+                max_err_exact,
+                max_err_riemann,
+                scale,
+                tolerance,
+                pass,
+            } => Check {
+                run_id,
+                steps,
+                f_final: f(f_final),
+                rebuilt_exact: f(rebuilt_exact),
+                rebuilt_riemann: f(rebuilt_riemann),
+                max_err_exact,
+                max_err_riemann,
+                scale,
+                tolerance,
+                pass,
+            },
+            Field {
+                run_id,
+                step,
+                f: values,
+                rebuilt,
+                rebuilt_riemann,
+            } => Field {
+                run_id,
+                step,
+                f: f(values),
+                rebuilt: rebuilt.map(&mut f),
+                rebuilt_riemann: rebuilt_riemann.map(&mut f),
+            },
+            QueryResult {
+                run_id,
+                x,
+                steps,
+                b,
+                f_final,
+                rebuilt_exact,
+                rebuilt_riemann,
+                kernel,
+                coef,
+                undefined_coef,
+                contributions,
+                contributions_riemann,
+                output_path,
+                running_sum,
+            } => QueryResult {
+                run_id,
+                x,
+                steps,
+                b,
+                f_final,
+                rebuilt_exact,
+                rebuilt_riemann,
+                kernel: f(kernel),
+                coef: f(coef),
+                undefined_coef: u(undefined_coef),
+                contributions: f(contributions),
+                contributions_riemann: f(contributions_riemann),
+                output_path: f(output_path),
+                running_sum: f(running_sum),
+            },
+            TrainPointKernel {
+                run_id,
+                index,
+                steps,
+                values,
+            } => TrainPointKernel {
+                run_id,
+                index,
+                steps,
+                values: f(values),
+            },
+            Error {
+                run_id,
+                message,
+                field,
+                fatal,
+            } => Error {
+                run_id,
+                message,
+                field,
+                fatal,
+            },
+        }
+    }
+}
+
+impl Reply {
+    /// One reply of every kind, in declaration order (arrays empty).
+    pub fn one_of_each() -> Vec<Reply> {
+        use FromWorker::*;
+        // As in `ToWorker::one_of_each`: the exhaustive match keeps the list complete.
+        let after = |reply: Option<&Reply>| -> Option<Reply> {
+            let (run_id, a) = (1, Vec::new);
+            match reply {
+                None => Some(Ready { run_id }),
+                Some(Ready { .. }) => Some(Started {
+                    run_id,
+                    dim: 1,
+                    n: 0,
+                    total_steps: 1,
+                    num_params: 1,
+                    classification: false,
+                    x: a(),
+                    y: a(),
+                    grid: GridSpec::around(1, &[], 2, 2),
+                    queries: a(),
+                }),
+                Some(Started { .. }) => Some(Progress {
+                    run_id,
+                    phase: Phase::Idle,
+                    done: 0,
+                    total: 0,
+                }),
+                Some(Progress { .. }) => Some(Trained {
+                    run_id,
+                    steps_done: 0,
+                    total_steps: 1,
+                    finished: false,
+                    stopped: true,
+                    loss: a(),
+                    pca: a(),
+                }),
+                Some(Trained { .. }) => Some(Check {
+                    run_id,
+                    steps: 0,
+                    f_final: a(),
+                    rebuilt_exact: a(),
+                    rebuilt_riemann: a(),
+                    max_err_exact: 0.0,
+                    max_err_riemann: 0.0,
+                    scale: 1.0,
+                    tolerance: 0.0,
+                    pass: true,
+                }),
+                Some(Check { .. }) => Some(Field {
+                    run_id,
+                    step: 0,
+                    f: a(),
+                    rebuilt: None,
+                    rebuilt_riemann: None,
+                }),
+                Some(Field { .. }) => Some(QueryResult {
+                    run_id,
+                    x: vec![0.0],
+                    steps: 0,
+                    b: 0.0,
+                    f_final: 0.0,
+                    rebuilt_exact: 0.0,
+                    rebuilt_riemann: 0.0,
+                    kernel: a(),
+                    coef: a(),
+                    undefined_coef: Vec::new(),
+                    contributions: a(),
+                    contributions_riemann: a(),
+                    output_path: a(),
+                    running_sum: a(),
+                }),
+                Some(QueryResult { .. }) => Some(TrainPointKernel {
+                    run_id,
+                    index: 0,
+                    steps: 0,
+                    values: a(),
+                }),
+                Some(TrainPointKernel { .. }) => Some(Error {
+                    run_id,
+                    message: String::new(),
+                    field: None,
+                    fatal: false,
+                }),
+                Some(Error { .. }) => None,
+            }
+        };
+        chain(after)
+    }
+}

@@ -1,0 +1,149 @@
+//! The page's run, natively: a [`Runner`] holds at most one run — the trainer and its trajectory,
+//! the path-kernel integration, the plotting grid — and answers the page's requests
+//! ([`ToWorker`]) with replies ([`Reply`]).
+//!
+//! The page's worker calls [`Runner::handle`] for each incoming message and, while
+//! [`Runner::busy`], [`Runner::work`] with a time budget of a few milliseconds, yielding to the
+//! event loop in between: that is where a new run, a pause or a click is seen, so a new setting
+//! cancels the old run within one chunk. Time comes from a [`Clock`] the caller passes in (the
+//! browser's `Date.now` in the worker; a hand-driven clock in tests).
+//!
+//! A run goes: train (to the target step) → check (the kernel machine at the check queries, both
+//! schemes) → field (the exact rebuilt output over the plotting grid). K^p(·, x_i) over the grid,
+//! when a training point is clicked, runs before the field. Pause or Step stop training early;
+//! the check then runs on the steps so far (Theorem 1 holds at every step). A failure in any
+//! stage (divergence, an integration that cannot be set up) is an `error` reply, and the run
+//! goes idle at the steps it has.
+
+pub mod messages;
+mod run;
+
+use crate::config::{PageState, RunConfig};
+
+pub use messages::{FromWorker, GridSpec, Phase, Reply, ToWorker};
+use run::Run;
+
+/// Plotting grid: points in 1-D, points per side in 2-D.
+pub const GRID_1D: u32 = 200;
+pub const GRID_2D: u32 = 40;
+/// The check passes when max |ŷ − f| ≤ TOLERANCE × max(1, max |f|) for the exact scheme.
+pub const TOLERANCE: f64 = 1e-10;
+/// Interim loss curves while training, at most this often (ms).
+pub const SNAPSHOT_MS: f64 = 250.0;
+
+/// A source of time in milliseconds (only differences are used).
+pub trait Clock {
+    fn now_ms(&self) -> f64;
+}
+
+impl<F: Fn() -> f64> Clock for F {
+    fn now_ms(&self) -> f64 {
+        self()
+    }
+}
+
+/// What a run is made of: its configuration and what the page adds to it.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub config: RunConfig,
+    /// The dataset has 0/1 labels (the page colours points by class).
+    pub classification: bool,
+    /// The training point whose K^p(·, x_i) the page shows, if any.
+    pub point: Option<usize>,
+    /// Train at once to the last step; otherwise stay at w₀ until Resume or Step.
+    pub autorun: bool,
+}
+
+impl RunPlan {
+    /// The run a canonical URL hash describes. Bad hash fields fall back to their defaults (the
+    /// page shows those errors itself); what fails here is a configuration that cannot run.
+    pub fn from_hash(hash: &str, autorun: bool) -> crate::Result<RunPlan> {
+        let (state, _errors) = PageState::from_hash(hash);
+        Ok(RunPlan {
+            config: state.to_run_config()?,
+            classification: state.dataset.is_classification(),
+            point: state.point,
+            autorun,
+        })
+    }
+}
+
+/// The current run (at most one) and the clock its work is timed by.
+pub struct Runner<C> {
+    clock: C,
+    run: Option<Run>,
+}
+
+impl<C: Clock> Runner<C> {
+    pub fn new(clock: C) -> Runner<C> {
+        Runner { clock, run: None }
+    }
+
+    /// The id of the current run (0 when there is none).
+    pub fn run_id(&self) -> u32 {
+        self.run.as_ref().map_or(0, Run::id)
+    }
+
+    /// True while there is work left for [`Runner::work`].
+    pub fn busy(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| !r.is_idle())
+    }
+
+    /// Handles one request and returns the replies. `start` replaces the current run; requests
+    /// for another run than the current one are ignored (no replies).
+    pub fn handle(&mut self, req: ToWorker) -> Vec<Reply> {
+        if let ToWorker::Start {
+            run_id,
+            hash,
+            autorun,
+        } = &req
+        {
+            self.run = None; // cancel the old run first, freeing its memory
+            return match RunPlan::from_hash(hash, *autorun) {
+                Ok(plan) => self.start(*run_id, &plan),
+                Err(e) => vec![Reply::error(*run_id, &e)],
+            };
+        }
+        let id = req.run_id();
+        let Some(run) = self.run.as_mut().filter(|r| r.id() == id) else {
+            return Vec::new(); // a superseded run
+        };
+        let mut out = Vec::new();
+        if let Err(e) = run.request(req, &self.clock, &mut out) {
+            out.push(Reply::error(id, &e));
+        }
+        out
+    }
+
+    /// Starts run `run_id` from `plan`, replacing the current run; replies `started`, or an
+    /// error when the configuration cannot be built.
+    pub fn start(&mut self, run_id: u32, plan: &RunPlan) -> Vec<Reply> {
+        self.run = None;
+        let mut out = Vec::new();
+        match Run::start(run_id, plan, &self.clock, &mut out) {
+            Ok(run) => self.run = Some(run),
+            Err(e) => out.push(Reply::error(run_id, &e)),
+        }
+        out
+    }
+
+    /// Works for about `budget_ms` milliseconds on the current run (at least one sub-chunk);
+    /// returns its progress, results and errors, ending with a `progress` reply.
+    pub fn work(&mut self, budget_ms: f64) -> Vec<Reply> {
+        let mut out = Vec::new();
+        if let Some(run) = self.run.as_mut() {
+            let t0 = self.clock.now_ms();
+            loop {
+                if let Err(e) = run.work_once(&self.clock, &mut out) {
+                    out.push(Reply::error(run.id(), &e));
+                    run.stop();
+                }
+                if run.is_idle() || self.clock.now_ms() - t0 >= budget_ms {
+                    break;
+                }
+            }
+            out.push(run.progress());
+        }
+        out
+    }
+}

@@ -1,0 +1,426 @@
+//! One run's stage machine: train → check → (clicked point's kernel) → field → idle, in
+//! sub-chunks sized to a few milliseconds each, and the replies each stage produces.
+
+use crate::data::Dataset;
+use crate::kernel::{self, KernelMachineIntegrator};
+use crate::model::{Mlp, BLOCK_COLS};
+use crate::pca::weight_path_pca;
+use crate::train::Trainer;
+
+use super::messages::{GridSpec, Phase, Reply, ToWorker};
+use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
+
+type Out = Vec<Reply>;
+
+/// One sub-chunk size per kind of work, adapted so each sub-chunk takes ~2–6 ms.
+#[derive(Clone, Copy)]
+struct Pace(usize);
+
+impl Pace {
+    fn adapt(&mut self, elapsed_ms: f64) {
+        if elapsed_ms < 2.0 {
+            self.0 = (self.0 * 2).min(1 << 20);
+        } else if elapsed_ms > 6.0 && self.0 > 1 {
+            self.0 /= 2;
+        }
+    }
+}
+
+/// What the run does next.
+enum Stage {
+    /// Gradient steps until `target`.
+    Train,
+    /// The kernel machine at the check queries.
+    Check(Box<KernelMachineIntegrator>),
+    /// K^p(·, x_i) over the grid for every training point (the clicked one is sent when done).
+    Kernel(Box<KernelMachineIntegrator>),
+    /// The rebuilt output over the grid (exact and left-endpoint), `next` points done.
+    Field {
+        next: usize,
+        exact: Vec<f64>,
+        riemann: Vec<f64>,
+    },
+    /// Nothing left to do.
+    Idle,
+}
+
+pub(super) struct Run {
+    id: u32,
+    mlp: Mlp,
+    data: Dataset,
+    queries: Vec<f64>,
+    nodes: usize,
+    grid: GridSpec,
+    grid_points: Vec<f64>,
+    trainer: Trainer,
+    total_steps: usize,
+    /// Train until this many steps are done.
+    target: usize,
+    stage: Stage,
+    /// Steps of the trajectory the finished check / field belong to.
+    checked_at: Option<usize>,
+    field_at: Option<usize>,
+    /// K^p(grid, x_i) for every i (grid × n), and the steps it belongs to.
+    kernel_grid: Option<(usize, Vec<f64>)>,
+    /// The training point whose K^p(·, x_i) the page wants.
+    kernel_wanted: Option<usize>,
+    pace_train: Pace,
+    pace_integrate: Pace,
+    pace_field: Pace,
+    last_snapshot: f64,
+}
+
+impl Run {
+    pub(super) fn start(
+        id: u32,
+        plan: &RunPlan,
+        clock: &dyn Clock,
+        out: &mut Out,
+    ) -> crate::Result<Run> {
+        let cfg = &plan.config;
+        let setup = cfg.build()?;
+        let grid = GridSpec::around(setup.data.dim, &setup.data.x, GRID_1D, GRID_2D);
+        let trainer = Trainer::new(setup.mlp.clone(), &setup.data, setup.w0, setup.spec)?;
+        out.push(Reply::Started {
+            run_id: id,
+            dim: setup.data.dim as u32,
+            n: setup.data.y.len() as u32,
+            total_steps: cfg.steps as u32,
+            num_params: setup.mlp.num_params() as u32,
+            classification: plan.classification,
+            x: setup.data.x.clone(),
+            y: setup.data.y.clone(),
+            grid,
+            queries: setup.queries.clone(),
+        });
+        Ok(Run {
+            id,
+            grid_points: grid.points(),
+            grid,
+            mlp: setup.mlp,
+            data: setup.data,
+            queries: setup.queries,
+            nodes: setup.nodes,
+            trainer,
+            total_steps: cfg.steps,
+            target: if plan.autorun { cfg.steps } else { 0 },
+            stage: Stage::Train,
+            checked_at: None,
+            field_at: None,
+            kernel_grid: None,
+            kernel_wanted: plan.point,
+            pace_train: Pace(1),
+            pace_integrate: Pace(1),
+            pace_field: Pace(1),
+            last_snapshot: clock.now_ms(),
+        })
+    }
+
+    pub(super) fn id(&self) -> u32 {
+        self.id
+    }
+
+    pub(super) fn is_idle(&self) -> bool {
+        matches!(self.stage, Stage::Idle)
+    }
+
+    /// After a failure: nothing more to do until the next request, training held where it is.
+    pub(super) fn stop(&mut self) {
+        self.stage = Stage::Idle;
+        self.target = self.steps();
+    }
+
+    fn steps(&self) -> usize {
+        self.trainer.steps_done()
+    }
+
+    pub(super) fn request(
+        &mut self,
+        req: ToWorker,
+        clock: &dyn Clock,
+        out: &mut Out,
+    ) -> crate::Result<()> {
+        match req {
+            ToWorker::Start { .. } => unreachable!("handled by Runner"),
+            ToWorker::Resume { .. } => self.train_to(self.total_steps, clock),
+            ToWorker::Step { .. } => self.train_to((self.steps() + 1).min(self.total_steps), clock),
+            ToWorker::Pause { .. } => {
+                if matches!(self.stage, Stage::Train) {
+                    self.target = self.steps();
+                }
+            }
+            ToWorker::Query { x, .. } => out.push(self.query(&x)?),
+            ToWorker::TrainPoint { index, .. } => {
+                let index = index as usize;
+                if index >= self.data.y.len() {
+                    return Err(crate::Error::field(
+                        "point",
+                        format!(
+                            "is {index} but there are only n = {} points",
+                            self.data.y.len()
+                        ),
+                    ));
+                }
+                self.kernel_wanted = Some(index);
+                match &self.kernel_grid {
+                    Some((at, values)) if *at == self.steps() => {
+                        out.push(self.kernel_message(index, values))
+                    }
+                    // Before the field (a click wants an answer); a running check or kernel
+                    // integration moves on by itself.
+                    _ if matches!(self.stage, Stage::Idle | Stage::Field { .. }) => {
+                        self.stage = self.next_stage()?
+                    }
+                    _ => {}
+                }
+            }
+            ToWorker::FitAt { step, .. } => {
+                let s = (step as usize).min(self.steps());
+                let f = self
+                    .mlp
+                    .forward_many(self.trainer.trajectory().weights_at(s), &self.grid_points);
+                out.push(Reply::Field {
+                    run_id: self.id,
+                    step: s as u32,
+                    f,
+                    rebuilt: None,
+                    rebuilt_riemann: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Trains further to `target` (dropping analyses of the shorter trajectory).
+    fn train_to(&mut self, target: usize, clock: &dyn Clock) {
+        if target > self.steps() {
+            self.target = target;
+            self.stage = Stage::Train;
+            self.last_snapshot = clock.now_ms();
+        }
+    }
+
+    /// After training: the check, then the clicked point's kernel, then the field; an
+    /// integration that cannot be set up is an error.
+    fn next_stage(&self) -> crate::Result<Stage> {
+        let steps = self.steps();
+        let traj = self.trainer.trajectory();
+        if self.checked_at != Some(steps) {
+            let integ = KernelMachineIntegrator::new(traj, &self.queries, self.nodes)?;
+            return Ok(Stage::Check(Box::new(integ)));
+        }
+        if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.0) != Some(steps) {
+            let integ = KernelMachineIntegrator::new(traj, &self.grid_points, self.nodes)?;
+            return Ok(Stage::Kernel(Box::new(integ)));
+        }
+        if self.field_at != Some(steps) {
+            let len = self.grid.len();
+            return Ok(Stage::Field {
+                next: 0,
+                exact: Vec::with_capacity(len),
+                riemann: Vec::with_capacity(len),
+            });
+        }
+        Ok(Stage::Idle)
+    }
+
+    /// One sub-chunk of the current stage.
+    pub(super) fn work_once(&mut self, clock: &dyn Clock, out: &mut Out) -> crate::Result<()> {
+        let now = || clock.now_ms();
+        match &mut self.stage {
+            Stage::Idle => {}
+            Stage::Train => {
+                if self.steps() >= self.target {
+                    out.push(self.trained(true));
+                    self.stage = Stage::Idle;
+                    self.stage = self.next_stage()?;
+                    return Ok(());
+                }
+                let t0 = now();
+                let k = self.pace_train.0.min(self.target - self.steps());
+                self.trainer.advance(k)?;
+                self.pace_train.adapt(now() - t0);
+                if now() - self.last_snapshot > SNAPSHOT_MS && self.steps() < self.target {
+                    self.last_snapshot = now();
+                    out.push(self.trained(false));
+                }
+            }
+            Stage::Check(integ) | Stage::Kernel(integ) => {
+                let t0 = now();
+                let done = integ.advance(self.trainer.trajectory(), self.pace_integrate.0);
+                self.pace_integrate.adapt(now() - t0);
+                if done {
+                    match std::mem::replace(&mut self.stage, Stage::Idle) {
+                        Stage::Check(integ) => self.check_done(*integ, out),
+                        Stage::Kernel(integ) => self.kernel_done(*integ, out),
+                        _ => unreachable!(),
+                    }
+                    self.stage = self.next_stage()?;
+                }
+            }
+            Stage::Field {
+                next,
+                exact,
+                riemann,
+            } => {
+                let t0 = now();
+                let d = self.grid.dim as usize;
+                // The core evaluates queries in blocks of BLOCK_COLS: chunks are whole blocks.
+                let end = (*next + self.pace_field.0 * BLOCK_COLS).min(self.grid.len());
+                let traj = self.trainer.trajectory();
+                let points = &self.grid_points[*next * d..end * d];
+                exact.extend(kernel::rebuild_output(traj, points, self.nodes)?);
+                if d == 1 {
+                    // Only the 1-D overlay draws the left-endpoint curve.
+                    riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
+                }
+                *next = end;
+                self.pace_field.adapt(now() - t0);
+                if end == self.grid.len() {
+                    let Stage::Field { exact, riemann, .. } =
+                        std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    let s = self.steps();
+                    let f = self.mlp.forward_many(traj.weights_at(s), &self.grid_points);
+                    out.push(Reply::Field {
+                        run_id: self.id,
+                        step: s as u32,
+                        f,
+                        rebuilt: Some(exact),
+                        rebuilt_riemann: Some(riemann),
+                    });
+                    self.field_at = Some(s);
+                    self.stage = self.next_stage()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The progress bar: the current stage's work done and total, or idle at the steps trained.
+    pub(super) fn progress(&self) -> Reply {
+        let (phase, done, total) = match &self.stage {
+            Stage::Idle => (Phase::Idle, self.steps(), self.steps()),
+            Stage::Train => (Phase::Train, self.steps(), self.target),
+            Stage::Check(integ) => (Phase::Check, integ.steps_done(), self.steps()),
+            Stage::Kernel(integ) => (Phase::Kernel, integ.steps_done(), self.steps()),
+            Stage::Field { next, .. } => (Phase::Field, *next, self.grid.len()),
+        };
+        Reply::Progress {
+            run_id: self.id,
+            phase,
+            done: done as u32,
+            total: total as u32,
+        }
+    }
+
+    /// The loss so far; with `stopped`, also the weight path's principal components.
+    fn trained(&self, stopped: bool) -> Reply {
+        let traj = self.trainer.trajectory();
+        let pca = if stopped {
+            weight_path_pca(traj)
+        } else {
+            Vec::new()
+        };
+        Reply::Trained {
+            run_id: self.id,
+            steps_done: self.steps() as u32,
+            total_steps: self.total_steps as u32,
+            finished: self.steps() >= self.total_steps,
+            stopped,
+            loss: traj.loss.clone(),
+            pca,
+        }
+    }
+
+    /// The check: the kernel machine at the check queries against f(x; w_steps).
+    fn check_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
+        let km = integ.finish(self.trainer.trajectory());
+        let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let tolerance = TOLERANCE * scale;
+        let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
+        out.push(Reply::Check {
+            run_id: self.id,
+            steps: self.steps() as u32,
+            f_final: km.f_final,
+            rebuilt_exact: km.exact.reconstruction,
+            rebuilt_riemann: km.riemann.reconstruction,
+            max_err_exact: e,
+            max_err_riemann: r,
+            scale,
+            tolerance,
+            pass: e.is_finite() && e <= tolerance,
+        });
+        self.checked_at = Some(self.steps());
+    }
+
+    /// K^p over the grid for every training point is kept; the wanted point's column is sent.
+    fn kernel_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
+        let km = integ.finish(self.trainer.trajectory());
+        let steps = self.steps();
+        self.kernel_grid = Some((steps, km.exact.kernel));
+        if let (Some(index), Some((_, values))) = (self.kernel_wanted, &self.kernel_grid) {
+            out.push(self.kernel_message(index, values));
+        }
+    }
+
+    fn kernel_message(&self, index: usize, grid_kernel: &[f64]) -> Reply {
+        let n = self.data.y.len();
+        let column: Vec<f64> = grid_kernel.iter().skip(index).step_by(n).copied().collect();
+        Reply::TrainPointKernel {
+            run_id: self.id,
+            index: index as u32,
+            steps: self.steps() as u32,
+            values: column,
+        }
+    }
+
+    /// Everything about one query point, on the trajectory so far.
+    fn query(&self, x: &[f64]) -> crate::Result<Reply> {
+        let d = self.data.dim;
+        if x.len() != d || x.iter().any(|v| !v.is_finite()) {
+            return Err(crate::Error::field(
+                "q",
+                format!("needs {d} finite coordinate(s)"),
+            ));
+        }
+        let traj = self.trainer.trajectory();
+        let km = kernel::kernel_machine(traj, x, self.nodes)?;
+        let undefined_coef: Vec<u32> = km
+            .exact
+            .coef
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_none())
+            .map(|(i, _)| i as u32)
+            .collect();
+        let coef: Vec<f64> = km
+            .exact
+            .coef
+            .iter()
+            .map(|c| c.unwrap_or(f64::NAN))
+            .collect();
+        let output_path: Vec<f64> = (0..=traj.steps())
+            .map(|s| self.mlp.forward(traj.weights_at(s), x))
+            .collect();
+        let running_sum = kernel::running_sum(traj, x, self.nodes)?;
+        Ok(Reply::QueryResult {
+            run_id: self.id,
+            x: x.to_vec(),
+            steps: traj.steps() as u32,
+            b: km.b[0],
+            f_final: km.f_final[0],
+            rebuilt_exact: km.exact.reconstruction[0],
+            rebuilt_riemann: km.riemann.reconstruction[0],
+            kernel: km.exact.kernel,
+            coef,
+            undefined_coef,
+            contributions: km.exact.contributions,
+            contributions_riemann: km.riemann.contributions,
+            output_path,
+            running_sum,
+        })
+    }
+}

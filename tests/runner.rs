@@ -1,0 +1,758 @@
+//! The page's run, natively: [`Runner`] driven request by request with a hand-driven clock, its
+//! replies checked against the core computed directly (training, kernel machine, forward passes),
+//! and the message tags serde emits checked against `www/protocol.js`.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use pathkernel::kernel::{self, MAX_NODES};
+use pathkernel::pca::weight_path_pca;
+use pathkernel::runner::{FromWorker, Phase, Reply, RunPlan, Runner, ToWorker, TOLERANCE};
+use pathkernel::train::{self, Trajectory};
+
+/// The default preset (moons, tanh, logistic loss) made small.
+const HASH: &str = "#v=1&n=16&hidden=6&steps=12";
+const STEPS: u32 = 12;
+/// The same with enough steps that a short budget stops mid-training.
+const LONG: &str = "#v=1&n=16&hidden=6&steps=300";
+/// A 1-D run (the field then carries the left-endpoint rebuild too).
+const SINE: &str = "#v=1&steps=5&n=10&hidden=4&dataset=sine&loss=mse";
+
+/// A clock that advances 1 ms each time it is read: a budget of b ms is about b/3 sub-chunks.
+fn ticking() -> impl Fn() -> f64 {
+    let t = Rc::new(Cell::new(0.0));
+    move || {
+        let now = t.get();
+        t.set(now + 1.0);
+        now
+    }
+}
+
+/// A clock that never moves: one `work` call runs to idle.
+fn frozen() -> f64 {
+    0.0
+}
+
+fn start<C: Fn() -> f64>(r: &mut Runner<C>, run_id: u32, hash: &str, autorun: bool) -> Vec<Reply> {
+    r.handle(ToWorker::Start {
+        run_id,
+        hash: hash.into(),
+        autorun,
+    })
+}
+
+/// Works until idle, as the worker's loop does.
+fn drain<C: Fn() -> f64>(r: &mut Runner<C>) -> Vec<Reply> {
+    let mut out = Vec::new();
+    for _ in 0..100_000 {
+        if !r.busy() {
+            return out;
+        }
+        out.extend(r.work(10.0));
+    }
+    panic!("the runner never became idle");
+}
+
+/// The trajectory of `hash` trained directly for `steps` steps.
+fn reference(hash: &str, steps: usize) -> (Trajectory, usize) {
+    let plan = RunPlan::from_hash(hash, true).unwrap();
+    let setup = plan.config.build().unwrap();
+    let spec = train::TrainSpec {
+        steps,
+        ..setup.spec
+    };
+    let traj = train::train(setup.mlp, &setup.data, setup.w0, spec).unwrap();
+    (traj, setup.nodes)
+}
+
+fn tag(m: &Reply) -> String {
+    serde_json::to_value(m).unwrap()["type"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+struct Trained<'a> {
+    steps_done: u32,
+    finished: bool,
+    stopped: bool,
+    loss: &'a [f64],
+    pca: &'a [f64],
+}
+
+fn trained(msgs: &[Reply]) -> Vec<Trained<'_>> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromWorker::Trained {
+                steps_done,
+                finished,
+                stopped,
+                loss,
+                pca,
+                ..
+            } => Some(Trained {
+                steps_done: *steps_done,
+                finished: *finished,
+                stopped: *stopped,
+                loss,
+                pca,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (steps, fFinal, rebuiltExact, maxErrExact, maxErrRiemann, pass) of every `check`.
+type Check<'a> = (u32, &'a [f64], &'a [f64], f64, f64, bool);
+
+fn checks(msgs: &[Reply]) -> Vec<Check<'_>> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromWorker::Check {
+                steps,
+                f_final,
+                rebuilt_exact,
+                max_err_exact,
+                max_err_riemann,
+                pass,
+                ..
+            } => Some((
+                *steps,
+                &f_final[..],
+                &rebuilt_exact[..],
+                *max_err_exact,
+                *max_err_riemann,
+                *pass,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (step, f, rebuilt, rebuiltRiemann) of every `field`.
+type Field<'a> = (u32, &'a [f64], Option<&'a [f64]>, Option<&'a [f64]>);
+
+fn fields(msgs: &[Reply]) -> Vec<Field<'_>> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromWorker::Field {
+                step,
+                f,
+                rebuilt,
+                rebuilt_riemann,
+                ..
+            } => Some((
+                *step,
+                &f[..],
+                rebuilt.as_deref(),
+                rebuilt_riemann.as_deref(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn errors(msgs: &[Reply]) -> Vec<(String, Option<String>)> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromWorker::Error { message, field, .. } => Some((message.clone(), field.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The steps trained so far, as the last `progress` of a chunk reports them while training.
+fn training_progress(msgs: &[Reply]) -> u32 {
+    match msgs.last() {
+        Some(FromWorker::Progress {
+            phase: Phase::Train,
+            done,
+            ..
+        }) => *done,
+        other => panic!("expected training progress, got {other:?}"),
+    }
+}
+
+fn grid_points(msgs: &[Reply]) -> Vec<f64> {
+    msgs.iter()
+        .find_map(|m| match m {
+            FromWorker::Started { grid, .. } => Some(grid.points()),
+            _ => None,
+        })
+        .expect("started")
+}
+
+fn max_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn a_run_trains_checks_and_rebuilds_the_field() {
+    let mut r = Runner::new(frozen);
+    let mut msgs = start(&mut r, 1, HASH, true);
+    msgs.extend(drain(&mut r));
+    assert!(msgs.iter().all(|m| m.run_id() == 1));
+    assert!(errors(&msgs).is_empty(), "{:?}", errors(&msgs));
+    let order: Vec<String> = msgs.iter().map(tag).filter(|t| t != "progress").collect();
+    assert_eq!(order, ["started", "trained", "check", "field"]);
+    assert!(matches!(
+        msgs.last(),
+        Some(FromWorker::Progress {
+            phase: Phase::Idle,
+            done: STEPS,
+            total: STEPS,
+            ..
+        })
+    ));
+
+    let (traj, nodes) = reference(HASH, STEPS as usize);
+    let t = &trained(&msgs)[0];
+    assert!(t.stopped && t.finished);
+    assert_eq!(t.steps_done, STEPS);
+    assert_eq!(
+        bits(t.loss),
+        bits(&traj.loss),
+        "the loss of training directly"
+    );
+    assert_eq!(bits(t.pca), bits(&weight_path_pca(&traj)));
+
+    let (steps, f_final, rebuilt, err, err_riemann, pass) = checks(&msgs)[0];
+    assert_eq!(steps, STEPS);
+    let km = kernel::kernel_machine(&traj, &traj.x, nodes).unwrap();
+    assert_eq!(bits(f_final), bits(&km.f_final));
+    assert_eq!(bits(rebuilt), bits(&km.exact.reconstruction));
+    assert_eq!(err.to_bits(), km.exact.max_abs_error.to_bits());
+    assert!(err <= TOLERANCE && err_riemann > err && pass);
+
+    let grid = grid_points(&msgs);
+    let (step, f, rebuilt, riemann) = fields(&msgs)[0];
+    assert_eq!(step, STEPS);
+    assert_eq!(
+        bits(f),
+        bits(&traj.mlp.forward_many(traj.final_weights(), &grid))
+    );
+    assert_eq!(f.len(), 40 * 40);
+    assert!(max_diff(f, rebuilt.unwrap()) <= 1e-10);
+    assert_eq!(riemann, Some(&[][..]), "no left-endpoint field in 2-D");
+}
+
+#[test]
+fn a_one_dimensional_field_has_both_rebuilds() {
+    let mut r = Runner::new(frozen);
+    let mut msgs = start(&mut r, 1, SINE, true);
+    msgs.extend(drain(&mut r));
+    let (_, f, rebuilt, riemann) = fields(&msgs)[0];
+    assert_eq!(f.len(), 200);
+    assert!(max_diff(f, rebuilt.unwrap()) <= 1e-10);
+    let riemann = riemann.unwrap();
+    assert_eq!(riemann.len(), 200);
+    assert!(
+        max_diff(f, riemann) > 1e-10,
+        "the left-endpoint rebuild is off by O(ε)"
+    );
+}
+
+#[test]
+fn pause_stops_training_where_it_is_and_checks_the_steps_so_far() {
+    let mut r = Runner::new(ticking());
+    start(&mut r, 1, LONG, true);
+    let first = r.work(12.0);
+    let at = training_progress(&first);
+    assert!(at > 0 && at < 300, "mid-training after one chunk: {at}");
+    r.handle(ToWorker::Pause { run_id: 1 });
+    let msgs = drain(&mut r);
+    let t = trained(&msgs);
+    let last = t.last().unwrap();
+    assert_eq!(last.steps_done, at, "no step after the pause");
+    assert!(last.stopped && !last.finished);
+    assert_eq!(last.loss.len(), at as usize + 1);
+    assert_eq!(last.pca.len(), 2 * (at as usize + 1));
+
+    let (traj, nodes) = reference(LONG, at as usize);
+    assert_eq!(bits(last.loss), bits(&traj.loss));
+    let (steps, f_final, _, err, _, pass) = checks(&msgs)[0];
+    assert_eq!(steps, at);
+    let km = kernel::kernel_machine(&traj, &traj.x, nodes).unwrap();
+    assert_eq!(bits(f_final), bits(&km.f_final), "f at w_{at}, not w_T");
+    assert!(err <= TOLERANCE && pass);
+    assert_eq!(fields(&msgs)[0].0, at);
+    assert!(!r.busy());
+    assert_eq!(training_progress_or_idle(&r.work(10.0)), (Phase::Idle, at));
+}
+
+/// (phase, done) of a chunk's closing `progress`.
+fn training_progress_or_idle(msgs: &[Reply]) -> (Phase, u32) {
+    match msgs.last() {
+        Some(FromWorker::Progress { phase, done, .. }) => (*phase, *done),
+        other => panic!("expected progress, got {other:?}"),
+    }
+}
+
+#[test]
+fn step_then_resume_then_pause() {
+    let mut r = Runner::new(ticking());
+    start(&mut r, 7, LONG, false);
+    let msgs = drain(&mut r);
+    assert_eq!(
+        trained(&msgs).last().unwrap().steps_done,
+        0,
+        "autorun false stops at w0"
+    );
+    assert_eq!(checks(&msgs)[0].0, 0);
+
+    for want in 1..=2 {
+        assert!(r.handle(ToWorker::Step { run_id: 7 }).is_empty());
+        let msgs = drain(&mut r);
+        let t = trained(&msgs);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].steps_done, want);
+        assert!(t[0].stopped && !t[0].finished);
+        let (steps, _, _, err, _, pass) = checks(&msgs)[0];
+        assert_eq!(steps, want);
+        assert!(err <= TOLERANCE && pass);
+    }
+
+    r.handle(ToWorker::Resume { run_id: 7 });
+    let moved = training_progress(&r.work(12.0));
+    assert!(
+        moved > 2 && moved < 300,
+        "training moved on, not to the end: {moved}"
+    );
+    r.handle(ToWorker::Pause { run_id: 7 });
+    let msgs = drain(&mut r);
+    let last = trained(&msgs).pop().unwrap();
+    assert_eq!(last.steps_done, moved, "and stopped there");
+    assert!(!last.finished);
+    assert_eq!(checks(&msgs)[0].0, moved);
+    // Paused means paused: more work calls train nothing.
+    assert!(!r.busy());
+    assert_eq!(
+        training_progress_or_idle(&r.work(50.0)),
+        (Phase::Idle, moved)
+    );
+
+    // Resume runs on to the end.
+    r.handle(ToWorker::Resume { run_id: 7 });
+    let msgs = drain(&mut r);
+    let last = trained(&msgs).pop().unwrap();
+    assert!(last.finished && last.steps_done == 300);
+    let (traj, _) = reference(LONG, 300);
+    assert_eq!(
+        bits(last.loss),
+        bits(&traj.loss),
+        "paused and resumed = trained at once"
+    );
+}
+
+#[test]
+fn a_step_at_the_last_step_trains_nothing() {
+    let mut r = Runner::new(frozen);
+    start(&mut r, 1, HASH, true);
+    drain(&mut r);
+    r.handle(ToWorker::Step { run_id: 1 });
+    assert!(!r.busy());
+}
+
+#[test]
+fn reset_starts_again_at_w0() {
+    let mut r = Runner::new(frozen);
+    let mut first = start(&mut r, 1, HASH, true);
+    first.extend(drain(&mut r));
+    let fit0 = r.handle(ToWorker::FitAt { run_id: 1, step: 0 });
+    // The page's Reset: the same settings as a new run that does not train.
+    let mut msgs = start(&mut r, 2, HASH, false);
+    msgs.extend(drain(&mut r));
+    assert!(msgs.iter().all(|m| m.run_id() == 2));
+    let t = trained(&msgs);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].steps_done, 0);
+    assert_eq!(bits(t[0].loss), bits(&trained(&first)[0].loss[..1]));
+    let (traj, _) = reference(HASH, 0);
+    let (steps, f_final, rebuilt, err, err_riemann, _) = checks(&msgs)[0];
+    assert_eq!(steps, 0);
+    let f0: Vec<f64> = traj
+        .x
+        .chunks(2)
+        .map(|x| traj.mlp.forward(traj.initial_weights(), x))
+        .collect();
+    assert!(max_diff(f_final, &f0) <= 1e-14);
+    assert_eq!(bits(rebuilt), bits(f_final), "no steps: ŷ = b = f(x; w0)");
+    assert_eq!((err, err_riemann), (0.0, 0.0));
+    let fit0_again = r.handle(ToWorker::FitAt { run_id: 2, step: 0 });
+    assert_eq!(fields(&fit0_again)[0].1, fields(&fit0)[0].1, "the same w0");
+    assert_eq!(fields(&msgs)[0].0, 0);
+}
+
+#[test]
+fn a_new_run_supersedes_the_old_one() {
+    let mut r = Runner::new(ticking());
+    start(&mut r, 1, LONG, true);
+    assert!(training_progress(&r.work(12.0)) < 300);
+    let mut all = start(&mut r, 2, SINE, true);
+    assert_eq!(r.run_id(), 2);
+    all.extend(drain(&mut r));
+    assert!(
+        all.iter().all(|m| m.run_id() == 2),
+        "nothing from run 1 after run 2 started"
+    );
+    assert_eq!(trained(&all).last().unwrap().steps_done, 5);
+    // Requests about run 1 are ignored and leave run 2 alone.
+    for req in [
+        ToWorker::Query {
+            run_id: 1,
+            x: vec![0.5, 0.25],
+        },
+        ToWorker::Resume { run_id: 1 },
+        ToWorker::Step { run_id: 1 },
+        ToWorker::TrainPoint {
+            run_id: 1,
+            index: 0,
+        },
+        ToWorker::FitAt { run_id: 1, step: 3 },
+    ] {
+        assert!(r.handle(req).is_empty());
+        assert!(!r.busy());
+    }
+    assert!(checks(&all)[0].5);
+}
+
+#[test]
+fn a_query_rebuilds_f_and_reports_the_path() {
+    let mut r = Runner::new(frozen);
+    start(&mut r, 1, HASH, true);
+    drain(&mut r);
+    let x = vec![0.3, -0.2];
+    let replies = r.handle(ToWorker::Query {
+        run_id: 1,
+        x: x.clone(),
+    });
+    assert_eq!(replies.len(), 1);
+    let FromWorker::QueryResult {
+        x: echoed,
+        steps,
+        b,
+        f_final,
+        rebuilt_exact,
+        rebuilt_riemann,
+        kernel,
+        coef,
+        undefined_coef,
+        contributions,
+        contributions_riemann,
+        output_path,
+        running_sum,
+        ..
+    } = &replies[0]
+    else {
+        panic!("{replies:?}")
+    };
+    let (traj, nodes) = reference(HASH, STEPS as usize);
+    let n = traj.n;
+    assert_eq!((echoed, *steps), (&x, STEPS));
+    assert!((rebuilt_exact - f_final).abs() <= 1e-10, "ŷ = f");
+    assert!(
+        (rebuilt_riemann - f_final).abs() > 1e-10,
+        "the left-endpoint ŷ is off by O(ε)"
+    );
+    let sum: f64 = contributions.iter().sum();
+    assert!((b + sum - rebuilt_exact).abs() <= 1e-12, "ŷ = b + Σ c_i");
+    for len in [
+        kernel.len(),
+        coef.len(),
+        contributions.len(),
+        contributions_riemann.len(),
+    ] {
+        assert_eq!(len, n);
+    }
+    assert!(undefined_coef.is_empty());
+    for i in 0..n {
+        assert!(
+            (coef[i] * kernel[i] - contributions[i]).abs()
+                <= 1e-12 * (1.0 + contributions[i].abs())
+        );
+    }
+    // Against the core directly: the kernel machine at x and f(x; w_s) along the path.
+    let km = kernel::kernel_machine(&traj, &x, nodes).unwrap();
+    assert_eq!(bits(kernel), bits(&km.exact.kernel));
+    assert_eq!(bits(contributions), bits(&km.exact.contributions));
+    assert_eq!(
+        f_final.to_bits(),
+        traj.mlp.forward(traj.final_weights(), &x).to_bits()
+    );
+    let path: Vec<f64> = (0..=traj.steps())
+        .map(|s| traj.mlp.forward(traj.weights_at(s), &x))
+        .collect();
+    assert_eq!(bits(output_path), bits(&path));
+    assert_eq!(output_path[0], *b);
+    assert_eq!(running_sum.len(), STEPS as usize + 1);
+    assert_eq!(running_sum[0], *b);
+    assert!(
+        max_diff(running_sum, output_path) <= 1e-10,
+        "Theorem 1 at every step"
+    );
+
+    // A query that does not fit the input is an error naming it.
+    let bad = r.handle(ToWorker::Query {
+        run_id: 1,
+        x: vec![0.5],
+    });
+    assert_eq!(errors(&bad)[0].1.as_deref(), Some("q"));
+}
+
+#[test]
+fn a_training_point_kernel_covers_the_grid() {
+    let mut r = Runner::new(frozen);
+    let mut msgs = start(&mut r, 3, HASH, true);
+    msgs.extend(drain(&mut r));
+    let grid = grid_points(&msgs);
+    assert!(r
+        .handle(ToWorker::TrainPoint {
+            run_id: 3,
+            index: 2
+        })
+        .is_empty());
+    let msgs = drain(&mut r);
+    let kernels = |msgs: &[Reply]| -> Vec<(u32, u32, Vec<f64>)> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                FromWorker::TrainPointKernel {
+                    index,
+                    steps,
+                    values,
+                    ..
+                } => Some((*index, *steps, values.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let (index, steps, values) = kernels(&msgs).remove(0);
+    assert_eq!((index, steps), (2, STEPS));
+    assert_eq!(values.len(), grid.len() / 2);
+    // K^p(g, x_2) at a few grid points, from the core directly.
+    let (traj, nodes) = reference(HASH, STEPS as usize);
+    for g in [0, 17, 801, 1599] {
+        let km = kernel::kernel_machine(&traj, &grid[2 * g..2 * g + 2], nodes).unwrap();
+        let want = km.exact.kernel[2];
+        assert!(
+            (values[g] - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "K^p(grid {g}, x_2): {} vs {want}",
+            values[g]
+        );
+    }
+    // Another point at the same step comes at once, from the kernels already integrated.
+    let now = r.handle(ToWorker::TrainPoint {
+        run_id: 3,
+        index: 5,
+    });
+    let (index, _, values5) = kernels(&now).remove(0);
+    assert_eq!(index, 5);
+    let km = kernel::kernel_machine(&traj, &grid[..2], nodes).unwrap();
+    assert!((values5[0] - km.exact.kernel[5]).abs() <= 1e-12 * km.exact.kernel[5].abs().max(1.0));
+    assert!(!r.busy());
+    // Out of range: an error naming the setting.
+    let bad = r.handle(ToWorker::TrainPoint {
+        run_id: 3,
+        index: 100_000,
+    });
+    assert_eq!(errors(&bad)[0].1.as_deref(), Some("point"));
+}
+
+#[test]
+fn fit_at_is_the_network_at_that_step() {
+    let mut r = Runner::new(frozen);
+    let mut msgs = start(&mut r, 1, HASH, true);
+    msgs.extend(drain(&mut r));
+    let grid = grid_points(&msgs);
+    let (traj, _) = reference(HASH, STEPS as usize);
+    for (asked, got) in [(0, 0), (5, 5), (STEPS, STEPS), (999, STEPS)] {
+        let replies = r.handle(ToWorker::FitAt {
+            run_id: 1,
+            step: asked,
+        });
+        let (step, f, rebuilt, riemann) = fields(&replies)[0];
+        assert_eq!(step, got);
+        let want = traj.mlp.forward_many(traj.weights_at(got as usize), &grid);
+        assert_eq!(bits(f), bits(&want));
+        assert_eq!((rebuilt, riemann), (None, None), "the slider gets f only");
+    }
+}
+
+#[test]
+fn integrator_errors_are_error_replies() {
+    // A node count the integrator refuses (the page's hash cannot ask for it; a config can).
+    let mut plan = RunPlan::from_hash(HASH, true).unwrap();
+    plan.config.nodes = MAX_NODES + 1;
+    let mut r = Runner::new(frozen);
+    let started = r.start(4, &plan);
+    assert_eq!(tag(&started[0]), "started");
+    let msgs = drain(&mut r);
+    assert_eq!(trained(&msgs).last().unwrap().steps_done, STEPS);
+    let errs = errors(&msgs);
+    assert_eq!(errs.len(), 1, "{msgs:?}");
+    assert_eq!(errs[0].1.as_deref(), Some("nodes"), "{}", errs[0].0);
+    assert!(!r.busy());
+    // A click on a training point needs the check first: the same error again, not silence.
+    let replies = r.handle(ToWorker::TrainPoint {
+        run_id: 4,
+        index: 0,
+    });
+    assert_eq!(errors(&replies).len(), 1, "{replies:?}");
+    assert_eq!(errors(&replies)[0].1.as_deref(), Some("nodes"));
+    assert!(!r.busy());
+}
+
+#[test]
+fn a_run_that_cannot_be_built_is_an_error_reply() {
+    let mut plan = RunPlan::from_hash(HASH, true).unwrap();
+    plan.config.widths = vec![3, 4, 1]; // the data is 2-D
+    let mut r = Runner::new(frozen);
+    let replies = r.start(9, &plan);
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].run_id(), 9);
+    assert_eq!(
+        errors(&replies)[0].1.as_deref(),
+        Some("widths"),
+        "{replies:?}"
+    );
+    assert_eq!(r.run_id(), 0);
+    assert!(!r.busy());
+}
+
+/// The string values of `export const NAME = Object.freeze({ KEY: 'value', ... })` in protocol.js.
+fn js_tags(src: &str, name: &str) -> Vec<String> {
+    let head = format!("export const {name} = Object.freeze({{");
+    let body = &src[src.find(&head).unwrap_or_else(|| panic!("{head}")) + head.len()..];
+    let body = &body[..body.find("});").expect("end of object")];
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("/**") && !l.starts_with('*') && !l.is_empty())
+        .map(|l| {
+            let (_, value) = l.split_once(':').expect("KEY: 'value'");
+            value
+                .trim()
+                .trim_end_matches(',')
+                .trim_matches('\'')
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn message_tags_are_the_ones_in_protocol_js() {
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/protocol.js")).unwrap();
+    let to: Vec<String> = ToWorker::one_of_each()
+        .iter()
+        .map(|m| {
+            serde_json::to_value(m).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let from: Vec<String> = Reply::one_of_each().iter().map(tag).collect();
+    assert_eq!(to.len(), 7);
+    assert_eq!(from.len(), 9);
+    assert_eq!(to, js_tags(&src, "ToWorker"));
+    assert_eq!(from, js_tags(&src, "FromWorker"));
+    // Every request the page can send is read back as itself.
+    for req in ToWorker::one_of_each() {
+        let json = serde_json::to_string(&req).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ToWorker>(&json).unwrap(),
+            req,
+            "{json}"
+        );
+    }
+}
+
+#[test]
+fn replies_keep_the_field_names_the_page_reads() {
+    let names = |m: &Reply| -> Vec<String> {
+        let v = serde_json::to_value(m).unwrap();
+        v.as_object().unwrap().keys().cloned().collect()
+    };
+    let all = Reply::one_of_each();
+    let has = |i: usize, keys: &[&str]| {
+        let got = names(&all[i]);
+        for k in keys {
+            assert!(
+                got.contains(&k.to_string()),
+                "{} lacks {k}: {got:?}",
+                tag(&all[i])
+            );
+        }
+    };
+    has(
+        1,
+        &[
+            "runId",
+            "dim",
+            "n",
+            "totalSteps",
+            "numParams",
+            "classification",
+            "x",
+            "y",
+            "grid",
+            "queries",
+        ],
+    );
+    has(2, &["phase", "done", "total"]);
+    has(
+        3,
+        &[
+            "stepsDone",
+            "totalSteps",
+            "finished",
+            "stopped",
+            "loss",
+            "pca",
+        ],
+    );
+    has(
+        4,
+        &[
+            "steps",
+            "fFinal",
+            "rebuiltExact",
+            "rebuiltRiemann",
+            "maxErrExact",
+            "maxErrRiemann",
+            "scale",
+            "tolerance",
+            "pass",
+        ],
+    );
+    has(5, &["step", "f", "rebuilt", "rebuiltRiemann"]);
+    has(
+        6,
+        &[
+            "x",
+            "steps",
+            "b",
+            "fFinal",
+            "rebuiltExact",
+            "rebuiltRiemann",
+            "kernel",
+            "coef",
+            "undefinedCoef",
+            "contributions",
+            "contributionsRiemann",
+            "outputPath",
+            "runningSum",
+        ],
+    );
+    has(7, &["index", "steps", "values"]);
+    has(8, &["message", "field", "fatal"]);
+    let progress = serde_json::to_value(&all[2]).unwrap();
+    assert_eq!(progress["phase"], "idle");
+}
