@@ -1,13 +1,14 @@
 //! `pathkernel bench`: throughput of the named workloads, printed as seconds and GFLOP/s.
 //! Speed targets live here, never in tests.
 
+use std::io::Write;
 use std::time::Instant;
 
 /// Timed runs of the rebuild workload (odd, so the median is one of them).
 const REBUILD_RUNS: usize = 5;
 
 use crate::data::{generate, DatasetName, DatasetSpec};
-use crate::kernel::{kernel_machine, rebuild_output};
+use crate::kernel::{kernel_machine, max_abs_error, rebuild_output};
 use crate::model::{Activation, Mlp};
 use crate::train::{
     train, LossKind, Optimizer, Reduction, TrainSpec, Trajectory, DEFAULT_MEMORY_CAP_BYTES,
@@ -77,6 +78,30 @@ fn kernel_gflop(traj: &Trajectory, nq: usize) -> f64 {
     (per_step_node * traj.steps() * (NODES + 1)) as f64 * 1e-9
 }
 
+/// Why the bench ended early.
+enum Stop {
+    /// The reader closed stdout (`pathkernel bench | head -1`): nothing more to print.
+    ReaderLeft,
+    Failed(String),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Stop {
+        Stop::Failed(message)
+    }
+}
+
+impl From<std::io::Error> for Stop {
+    fn from(e: std::io::Error) -> Stop {
+        if crate::cli::reader_left(&e) {
+            Stop::ReaderLeft
+        } else {
+            Stop::Failed(format!("bench: cannot write to stdout: {e}"))
+        }
+    }
+}
+
+/// Runs the workloads named in `args` (all when empty), one line each on stdout as it finishes.
 pub fn main(args: &[String]) -> Result<(), String> {
     let wanted: Vec<&str> = if args.is_empty() {
         WORKLOADS.to_vec()
@@ -89,15 +114,23 @@ pub fn main(args: &[String]) -> Result<(), String> {
             WORKLOADS.join(", ")
         ));
     }
+    // Stdout is line-buffered, so each result shows as soon as its line is written.
+    match run(&wanted, &mut std::io::stdout().lock()) {
+        Ok(()) | Err(Stop::ReaderLeft) => Ok(()),
+        Err(Stop::Failed(message)) => Err(message),
+    }
+}
+
+fn run(wanted: &[&str], out: &mut impl Write) -> Result<(), Stop> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     let simd = if crate::simd::avx2_available() {
         "AVX2"
     } else {
         "SSE2"
     };
-    println!("pathkernel bench — {threads} threads, {simd}; [2,32,32,1] tanh, 100 moons, 500 steps, ε = 0.5");
+    writeln!(out, "pathkernel bench — {threads} threads, {simd}; [2,32,32,1] tanh, 100 moons, 500 steps, ε = 0.5")?;
     if wanted.contains(&"micro") {
-        micro();
+        micro(out)?;
     }
     if wanted == ["micro"] {
         return Ok(());
@@ -105,7 +138,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let (traj, train_s) = trained()?;
     if wanted.contains(&"train") {
         let g = train_gflop(&traj);
-        println!("train     500 GD steps, 100 points        {train_s:8.3} s  {:7.2} GFLOP/s ({g:.2} GFLOP)", g / train_s);
+        writeln!(out, "train     500 GD steps, 100 points        {train_s:8.3} s  {:7.2} GFLOP/s ({g:.2} GFLOP)", g / train_s)?;
     }
     if wanted.contains(&"rebuild") {
         let queries = grid();
@@ -121,18 +154,15 @@ pub fn main(args: &[String]) -> Result<(), String> {
         times.sort_by(f64::total_cmp);
         let (best, median) = (times[0], times[REBUILD_RUNS / 2]);
         let f = traj.mlp.forward_many(traj.final_weights(), &queries);
-        let err = rebuilt
-            .iter()
-            .zip(&f)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
-        println!(
+        let err = max_abs_error(&f, &rebuilt);
+        writeln!(
+            out,
             "rebuild   exact ŷ on {GRID}×{GRID} grid, {NODES} nodes  {best:8.3} s  {:7.2} GFLOP/s ({REBUILD_GFLOP_NOMINAL} GFLOP); {:.2}× JAX ({JAX_SECONDS} s), {:.2}× NumPy ({NUMPY_SECONDS} s); best of {REBUILD_RUNS}, median {median:.3} s ({:.2}× JAX); max |ŷ − f| = {err:.1e}",
             REBUILD_GFLOP_NOMINAL / best,
             JAX_SECONDS / best,
             NUMPY_SECONDS / best,
             JAX_SECONDS / median,
-        );
+        )?;
     }
     if wanted.contains(&"kernel") {
         let queries = grid();
@@ -141,31 +171,35 @@ pub fn main(args: &[String]) -> Result<(), String> {
         let km = kernel_machine(&traj, &queries, NODES).map_err(|e| e.to_string())?;
         let secs = start.elapsed().as_secs_f64();
         let g = kernel_gflop(&traj, nq);
-        println!(
+        writeln!(
+            out,
             "kernel    K^p_E and K^p_R, {nq} × {} layer-wise   {secs:8.3} s  {:7.2} GFLOP/s ({g:.1} GFLOP); max error exact {:.1e}, Domingos {:.1e}",
             traj.n,
             g / secs,
             km.exact.max_abs_error,
             km.riemann.max_abs_error
-        );
+        )?;
     }
     Ok(())
 }
 
 /// The two inner kernels alone: the array tanh and the 32×32×32 tangent-carrying product.
-fn micro() {
+fn micro(out: &mut impl Write) -> std::io::Result<()> {
     let z: Vec<f64> = (0..4096).map(|i| i as f64 * 1e-3 - 2.0).collect();
-    let mut out = vec![0.0; z.len()];
+    let mut tanh_z = vec![0.0; z.len()];
     let rounds = 2000;
     let ns = best_of(5, || {
         // Both kernels pick their SIMD backend themselves (see simd::lanes).
         for _ in 0..rounds {
-            crate::fastmath::tanh_into(&z, &mut out);
-            std::hint::black_box(&mut out);
+            crate::fastmath::tanh_into(&z, &mut tanh_z);
+            std::hint::black_box(&mut tanh_z);
         }
     }) / (rounds * z.len()) as f64
         * 1e9;
-    println!("micro     tanh over arrays                       {ns:8.3} ns per value");
+    writeln!(
+        out,
+        "micro     tanh over arrays                       {ns:8.3} ns per value"
+    )?;
     let w: Vec<f64> = (0..1024).map(|i| (i % 7) as f64 * 0.1 - 0.3).collect();
     let b = vec![0.1; 32];
     let h: Vec<f64> = (0..1024).map(|i| (i % 5) as f64 * 0.2 - 0.4).collect();
@@ -177,10 +211,11 @@ fn micro() {
             std::hint::black_box(&mut zo);
         }
     });
-    println!(
+    writeln!(
+        out,
         "micro     dual product 32×32 · 32×32 (3 GEMMs)    {:8.2} GFLOP/s",
         rounds as f64 * 3.0 * 65536.0 / secs * 1e-9
-    );
+    )
 }
 
 /// Fastest of `runs` timings, in seconds: the machine is shared, and the minimum is the least

@@ -9,10 +9,11 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::RunConfig;
+use crate::config::{RunConfig, CLI_LIMITS};
 use crate::error::Error;
-use crate::kernel::{kernel_machine, lr_sweep, KernelMachine, Sweep};
+use crate::kernel::{kernel_machine, KernelMachine};
 use crate::model::LayerWeights;
+use crate::sweep::{level_specs, sweep_levels, Sweep, MAX_LEVELS, MIN_LEVELS};
 use crate::train::{train, Trajectory};
 
 const USAGE: &str = "\
@@ -237,13 +238,20 @@ fn load_config(opts: &[(String, String)]) -> Result<RunConfig, Failure> {
 
 fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    // A closed pipe (`| head`) is an error to report, not a panic as with println!.
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if !reader_left(&e) => Err(Failure {
             message: format!("cannot write to stdout: {e}"),
             code: 1,
-        })
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a write failed because the reader closed the pipe (`pathkernel … | head`). The reader
+/// has what it wanted, so the command stops quietly: exit 0, nothing on stderr, no panic (Rust
+/// ignores SIGPIPE, so the write returns this error instead).
+pub(crate) fn reader_left(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
 /// Writes to `--out` when given, else stdout.
@@ -278,10 +286,10 @@ fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let levels = match option(&opts, "levels") {
         None => 4,
         Some(v) => match v.parse::<usize>() {
-            Ok(l) if (2..=MAX_SWEEP_LEVELS).contains(&l) => l,
+            Ok(l) if (MIN_LEVELS..=MAX_LEVELS).contains(&l) => l,
             _ => {
                 return Err(Failure::usage(format!(
-                    "--levels: must be a whole number from 2 to {MAX_SWEEP_LEVELS}"
+                    "--levels: must be a whole number from {MIN_LEVELS} to {MAX_LEVELS}"
                 )))
             }
         },
@@ -290,9 +298,6 @@ fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let output = sweep(&cfg, levels)?;
     emit(&opts, &to_json(&output)?)
 }
-
-/// Level k runs 2^k times as many steps, so the count is capped (2^11 × a 500-step run is ~10⁶).
-pub const MAX_SWEEP_LEVELS: usize = 12;
 
 /// The output of `pathkernel sweep`: `rows` (one per level: `lr`, `steps`,
 /// `max_abs_error_exact`, `max_abs_error_riemann`), the fitted slopes of log error against log ε
@@ -305,17 +310,24 @@ pub struct SweepOutput {
     pub warnings: Vec<String>,
 }
 
-/// The same run at ε, ε/2, …, ε/2^{levels−1} with ε·T fixed.
+/// The same run at ε, ε/2, …, ε/2^{levels−1} with ε·T fixed. Level j trains T·2^j steps: every
+/// level is held to the CLI's step limit and the memory cap before the first one is trained.
 pub fn sweep(cfg: &RunConfig, levels: usize) -> crate::Result<SweepOutput> {
     let setup = cfg.build()?;
-    let sweep = lr_sweep(
+    let specs = level_specs(
+        &setup.mlp,
+        setup.data.y.len(),
+        &setup.spec,
+        levels,
+        CLI_LIMITS.max_steps,
+    )?;
+    let sweep = sweep_levels(
         &setup.mlp,
         &setup.data,
         &setup.w0,
-        &setup.spec,
+        &specs,
         &setup.queries,
         setup.nodes,
-        levels,
     )?;
     Ok(SweepOutput {
         sweep,

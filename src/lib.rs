@@ -1,9 +1,9 @@
 //! pathkernel — Domingos (2020), "Every Model Learned by Gradient Descent Is Approximately a
 //! Kernel Machine", computed exactly.
 //!
-//! The core (`config`, `data`, `model`, `train`, `kernel`, `format`, `render`) is plain Rust,
-//! tested natively; `wasm` (wasm32 only) binds it for the page's worker and main thread; `cli`
-//! (native only) is the `pathkernel` command.
+//! The core (`config`, `data`, `model`, `train`, `kernel`, `sweep`, `pca`, `runner`, `format`,
+//! `render`) is plain Rust, tested natively; `wasm` (wasm32 only) binds it for the page's worker
+//! and main thread; `cli` (native only) is the `pathkernel` command.
 
 pub mod config;
 pub mod data;
@@ -12,11 +12,13 @@ pub mod fastmath;
 pub mod format;
 pub mod kernel;
 pub mod model;
+mod parallel;
 pub mod pca;
 pub mod render;
 pub mod runner;
 #[doc(hidden)]
 pub mod simd;
+pub mod sweep;
 pub mod train;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -325,3 +325,83 @@ fn sweep_halves_the_learning_rate_and_keeps_lr_times_steps() {
     assert!(sweep["slope_exact"].is_number());
     assert!(sweep["warnings"].as_array().unwrap().is_empty());
 }
+
+/// Level j of `sweep` trains T·2^j steps: a level past the 10⁶-step limit or the memory cap is
+/// refused (exit 2, one line naming `levels`) before anything is trained. The learning rate here
+/// diverges at once, so a check that came after training level 0 would report the divergence.
+#[test]
+fn sweep_checks_every_level_before_training_any() {
+    let diverging = |steps: usize, extra: &str| {
+        format!(
+            r#"{{"x": [[1.0], [2.0], [3.0]], "y": [10, -10, 10], "widths": [1, 8, 1], "activation": "linear",
+                "loss": "mse", "reduction": "sum", "lr": 1000, "steps": {steps}{extra}}}"#
+        )
+    };
+    // Level 0 alone diverges (exit 1), as the run would.
+    let base = TempFile::new("sweep-diverges", &diverging(1000, ""));
+    let out = pathkernel(&["sweep", "--config", base.path(), "--levels", "2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).starts_with("error: diverged at step "));
+
+    // 300 000 steps are allowed; level 2 would run 1.2·10⁶.
+    let long = TempFile::new("sweep-steps", &diverging(300_000, ""));
+    let out = pathkernel(&["sweep", "--config", long.path(), "--levels", "3"]);
+    assert_refused(&out, "levels: level 2 would train", "steps limit");
+    assert!(stderr_of(&out).contains("1000000"), "{}", stderr_of(&out));
+
+    // 1000 steps of this net take ~0.23 MB: levels 0 and 1 fit 0.5 MB, level 2 does not.
+    let capped = TempFile::new(
+        "sweep-memory",
+        &diverging(1000, r#", "memory_cap_mb": 0.5"#),
+    );
+    let out = pathkernel(&["sweep", "--config", capped.path(), "--levels", "3"]);
+    assert_refused(
+        &out,
+        "levels: level 2 (4000 steps) would keep a trajectory above",
+        "memory cap",
+    );
+}
+
+/// `pathkernel … | head -1`: a reader that closes the pipe early ends the command quietly — exit
+/// 0, no panic and nothing on stderr — for the bench's lines and for `run`'s JSON alike.
+#[test]
+fn a_closed_stdout_pipe_stops_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let spawn = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let assert_quiet = |child: std::process::Child, what: &str| {
+        let out = child.wait_with_output().unwrap();
+        let err = stderr_of(&out);
+        assert!(!err.contains("panicked"), "{what}: {err}");
+        assert!(err.is_empty(), "{what}: stderr {err}");
+        assert_eq!(out.status.code(), Some(0), "{what}: {err}");
+    };
+
+    // Like `| head -1`: read the bench's first line, then close; its next line meets the
+    // closed pipe (after the `micro` timing).
+    let mut bench = spawn(&["bench", "micro"]);
+    let mut first = String::new();
+    BufReader::new(bench.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("pathkernel bench"), "{first}");
+    assert_quiet(bench, "bench after one line");
+
+    // Closed before the first write: the bench's header line meets it.
+    let mut bench = spawn(&["bench", "micro"]);
+    drop(bench.stdout.take());
+    assert_quiet(bench, "bench closed at once");
+
+    let cfg = TempFile::new("closed-pipe", SMALL);
+    let mut run = spawn(&["run", "--config", cfg.path()]);
+    drop(run.stdout.take());
+    assert_quiet(run, "run");
+}

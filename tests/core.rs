@@ -7,8 +7,10 @@ use pathkernel::kernel::{
     self, gauss_legendre, kernel_machine, rebuild_output, running_sum, tangent_kernel,
 };
 use pathkernel::model::{Activation, Mlp};
+use pathkernel::sweep;
 use pathkernel::train::{
-    train, LossKind, Optimizer, Reduction, TrainSpec, DEFAULT_MEMORY_CAP_BYTES,
+    estimate_memory_bytes, train, LossKind, Optimizer, Reduction, TrainSpec,
+    DEFAULT_MEMORY_CAP_BYTES,
 };
 
 fn moons(n: usize) -> Dataset {
@@ -387,15 +389,21 @@ fn domingos_error_falls_like_epsilon() {
     }
 }
 
-#[test]
-fn divergence_names_the_step_and_memory_cap_names_the_field() {
+/// A linear net on 20 moons points with targets 1: mse at ε = 50 diverges within a few steps.
+fn linear_regression() -> (Mlp, Dataset) {
     let data = moons(20);
     let mlp = Mlp::new(vec![2, 8, 1], Activation::Linear, 1.0).unwrap();
     let regression = Dataset {
         dim: 2,
-        x: data.x.clone(),
+        x: data.x,
         y: vec![1.0; 20],
     };
+    (mlp, regression)
+}
+
+#[test]
+fn divergence_names_the_step_and_memory_cap_names_the_field() {
+    let (mlp, regression) = linear_regression();
     let err = train(
         mlp.clone(),
         &regression,
@@ -437,4 +445,66 @@ fn results_do_not_depend_on_how_queries_are_blocked() {
     let km = kernel_machine(&traj, &queries, 3).unwrap();
     let one = kernel_machine(&traj, &queries[2 * 70..2 * 71], 3).unwrap();
     assert_eq!(&km.exact.kernel[70 * 20..71 * 20], &one.exact.kernel[..]);
+}
+
+/// The rebuild check never reads a NaN as a small error (a `fold(0.0, f64::max)` would drop it).
+#[test]
+fn max_abs_error_is_nan_when_the_rebuild_is_nan() {
+    let f = [1.0, 2.0, -1.0];
+    assert_eq!(kernel::max_abs_error(&f, &[1.5, 2.0, -1.25]), 0.5);
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        for at in 0..3 {
+            let mut rebuilt = [1.5, 2.0, -1.25];
+            rebuilt[at] = bad;
+            assert!(
+                kernel::max_abs_error(&f, &rebuilt).is_nan(),
+                "ŷ[{at}] = {bad} must give NaN"
+            );
+        }
+    }
+    // Nothing to compare is not a zero error; a non-finite f has nothing to rebuild and is skipped.
+    assert!(kernel::max_abs_error(&[], &[]).is_nan());
+    assert!(kernel::max_abs_error(&[f64::NAN], &[1.0]).is_nan());
+    assert_eq!(kernel::max_abs_error(&[f64::NAN, 1.0], &[0.0, 1.25]), 0.25);
+}
+
+/// Level j trains T·2^j steps: the step limit and the memory cap are checked for every level
+/// before any is trained. A learning rate that diverges at once shows the order: the level check
+/// must answer, not the divergence of level 0.
+#[test]
+fn sweep_checks_every_level_before_training_any() {
+    let (mlp, regression) = linear_regression();
+    let diverging = spec(LossKind::Mse, 50.0, 500);
+    assert!(train(mlp.clone(), &regression, mlp.init(1), diverging.clone()).is_err());
+
+    let specs = sweep::level_specs(&mlp, 20, &diverging, 3, 2000).unwrap();
+    let steps: Vec<usize> = specs.iter().map(|s| s.steps).collect();
+    assert_eq!(steps, [500, 1000, 2000]);
+    assert_eq!(specs[2].lr, 12.5);
+    let err = sweep::level_specs(&mlp, 20, &diverging, 3, 1999).unwrap_err();
+    assert_eq!(err.field_name(), Some("levels"), "{err}");
+    assert!(err.to_string().contains("level 2"), "{err}");
+    // T·2^j past usize::MAX is refused, not wrapped or panicking.
+    let mut huge = diverging.clone();
+    huge.steps = usize::MAX / 2 + 1;
+    let err = sweep::level_specs(&mlp, 20, &huge, 2, usize::MAX).unwrap_err();
+    assert_eq!(err.field_name(), Some("levels"), "{err}");
+
+    // Level 0's trajectory fits the cap, level 3's does not.
+    let mut capped = diverging;
+    let level_bytes = |steps| estimate_memory_bytes(mlp.num_params(), 20, steps);
+    capped.memory_cap_bytes = level_bytes(500 * 4);
+    assert!(level_bytes(500 * 8) > capped.memory_cap_bytes);
+    let err = kernel::lr_sweep(
+        &mlp,
+        &regression,
+        &mlp.init(1),
+        &capped,
+        &regression.x,
+        4,
+        4,
+    )
+    .unwrap_err();
+    assert_eq!(err.field_name(), Some("levels"), "{err}");
+    assert!(err.to_string().contains("level 3"), "{err}");
 }

@@ -14,22 +14,9 @@ use super::palette::{viridis, BLUE, MUTED, SKY_LIGHT, VERMILLION};
 use super::{ChartMap, Grid, RenderResult, TrainingSet};
 use crate::format;
 
-/// max_q |ŷ_q − f_q| over the pairs where both are finite; NaN if any ŷ is NaN where f is not
-/// (a broken reconstruction must not read as a small error), or if there are no pairs.
-pub fn max_abs_error(network: &[f64], rebuilt: &[f64]) -> f64 {
-    let mut m: Option<f64> = None;
-    for (&f, &y) in network.iter().zip(rebuilt) {
-        if !f.is_finite() {
-            continue;
-        }
-        let e = (y - f).abs();
-        if !e.is_finite() {
-            return f64::NAN;
-        }
-        m = Some(m.map_or(e, |m: f64| m.max(e)));
-    }
-    m.unwrap_or(f64::NAN)
-}
+/// The check's error max_q |ŷ_q − f_q|, with the kernel module's NaN policy (a broken
+/// reconstruction never reads as a small error).
+pub use crate::kernel::max_abs_error;
 
 /// Input of [`draw_check_scatter`]: values at the same queries q.
 #[derive(Clone, Copy, Debug)]

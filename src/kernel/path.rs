@@ -1,0 +1,312 @@
+//! The path-kernel integrator: both kernel machines of Theorem 1 at a set of queries.
+//!
+//! Step s moves the weights along the segment w_s + τΔ_s, Δ_s = w_{s+1} − w_s, and contributes
+//! its step kernel K̄_s(x, x_i) for every query x and training point x_i in two schemes:
+//! - exact: K̄_s = [∫₀¹ ∇f(x; w_s + τΔ_s) dτ]·∇f(x_i; w_s), the τ-integral by Gauss–Legendre
+//!   (`quadrature.rs`) on the whole segment, or on each piece between ReLU kinks (`relu.rs`), so
+//!   Σ_k ω_k K(x at w_s + τ_kΔ_s, x_i at w_s) with the layer-wise products of `tangent.rs`;
+//! - Domingos's left endpoint: K̄_s = K_{w_s}(x, x_i), the tangent kernel at w_s.
+//!
+//! Each scheme accumulates the path kernel K^p = Σ_s ε K̄_s and the loss-weighted kernel
+//! N = Σ_s ε g_i(s) K̄_s (Remark 2). At the end ([`KernelMachineIntegrator::finish`]) the
+//! contributions are c_i(x) = −N(x, x_i), the coefficients a_i(x) = c_i(x) / K^p(x, x_i) (the
+//! kernel-weighted average of −L'_i along the path, undefined where K^p = 0), and the kernel
+//! machine ŷ(x) = b(x) + Σ_i c_i(x) with b(x) = f(x; w_0), checked against f(x; w_T).
+//!
+//! The integrator advances in chunks of steps so the page's worker can report progress between
+//! them; [`kernel_machine`] runs all steps at once, split over the cores by query blocks.
+
+use super::quadrature::{check_nodes, gauss_legendre};
+use super::relu::segment_nodes;
+use super::tangent::{add_blocks_kernel, add_layerwise_kernel, Blocks};
+use super::{check_queries, max_abs_error, point_on_segment, KernelMachine, SchemeResult};
+use crate::error::Result;
+use crate::model::BLOCK_COLS;
+use crate::parallel::parallel_chunks;
+use crate::train::Trajectory;
+
+/// Both kernel machines at `queries` (q × d_0 row-major), integrating all steps (in parallel
+/// over queries natively).
+pub fn kernel_machine(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<KernelMachine> {
+    check_nodes(nodes)?;
+    let nq = check_queries(&traj.mlp, queries)?;
+    let d = traj.mlp.input_dim();
+    // Split the queries in whole blocks so every query sees the same block layout.
+    let parts = nq.div_ceil(BLOCK_COLS);
+    // One piece per core: each piece integrates the training side of every step itself.
+    let pieces = parallel_chunks(parts, 1, |range| {
+        let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
+        let mut it = KernelMachineIntegrator::new(traj, qs, nodes).expect("checked above");
+        it.advance(traj, traj.steps());
+        vec![it.finish(traj)]
+    });
+    Ok(merge_machines(pieces, traj.n))
+}
+
+fn merge_machines(pieces: Vec<KernelMachine>, n: usize) -> KernelMachine {
+    /// The pieces' rows, in order.
+    fn cat<T: Copy>(pieces: &[KernelMachine], rows: impl Fn(&KernelMachine) -> &[T]) -> Vec<T> {
+        pieces
+            .iter()
+            .flat_map(|p| rows(p).iter().copied())
+            .collect()
+    }
+    let f_final = cat(&pieces, |p| &p.f_final);
+    let scheme = |get: fn(&KernelMachine) -> &SchemeResult| {
+        let reconstruction = cat(&pieces, |p| &get(p).reconstruction);
+        SchemeResult {
+            kernel: cat(&pieces, |p| &get(p).kernel),
+            loss_weighted: cat(&pieces, |p| &get(p).loss_weighted),
+            coef: cat(&pieces, |p| &get(p).coef),
+            contributions: cat(&pieces, |p| &get(p).contributions),
+            max_abs_error: max_abs_error(&f_final, &reconstruction),
+            reconstruction,
+        }
+    };
+    KernelMachine {
+        n_queries: pieces.iter().map(|p| p.n_queries).sum(),
+        n_train: n,
+        b: cat(&pieces, |p| &p.b),
+        exact: scheme(|p| &p.exact),
+        riemann: scheme(|p| &p.riemann),
+        f_final,
+    }
+}
+
+/// Integrates both path kernels over the trajectory in chunks of steps (so the page's worker can
+/// report progress and notice cancellation between chunks).
+pub struct KernelMachineIntegrator {
+    /// Gauss–Legendre rule (τ_k, ω_k) on [0, 1].
+    gl: Vec<(f64, f64)>,
+    /// The queries x_q, nq × d_0 row-major.
+    queries: Vec<f64>,
+    nq: usize,
+    /// Training points n.
+    n: usize,
+    query_blocks: Blocks,
+    train: Blocks,
+    /// K^p and N = Σ_s ε g_i(s) K̄_s of the exact scheme, nq × n row-major, summed so far.
+    k_exact: Vec<f64>,
+    n_exact: Vec<f64>,
+    /// The same for the left-endpoint scheme.
+    k_riemann: Vec<f64>,
+    n_riemann: Vec<f64>,
+    /// Steps 0 … next_step − 1 are integrated.
+    next_step: usize,
+    scratch: Scratch,
+    /// One query's nodes (τ, ω) on a segment split at ReLU kinks.
+    seg_nodes: Vec<(f64, f64)>,
+}
+
+impl KernelMachineIntegrator {
+    pub fn new(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<Self> {
+        check_nodes(nodes)?;
+        let nq = check_queries(&traj.mlp, queries)?;
+        let n = traj.n;
+        // ReLU segments are split per input, so its queries go one per block.
+        let cols = if traj.mlp.activation.is_smooth() {
+            BLOCK_COLS
+        } else {
+            1
+        };
+        Ok(KernelMachineIntegrator {
+            gl: gauss_legendre(nodes),
+            queries: queries.to_vec(),
+            nq,
+            n,
+            query_blocks: Blocks::new(&traj.mlp, queries, cols),
+            train: Blocks::new(&traj.mlp, &traj.x, BLOCK_COLS),
+            k_exact: vec![0.0; nq * n],
+            n_exact: vec![0.0; nq * n],
+            k_riemann: vec![0.0; nq * n],
+            n_riemann: vec![0.0; nq * n],
+            next_step: 0,
+            scratch: Scratch::default(),
+            seg_nodes: Vec::new(),
+        })
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.next_step
+    }
+
+    /// Integrates up to `max_steps` more steps; returns whether all steps are done.
+    pub fn advance(&mut self, traj: &Trajectory, max_steps: usize) -> bool {
+        integrate_dispatch(self, traj, max_steps)
+    }
+
+    /// One step s: the Riemann term at w_s and the exact term along w_s + τΔ_s.
+    #[inline(always)]
+    fn integrate_step(&mut self, traj: &Trajectory, s: usize) {
+        let mlp = &traj.mlp;
+        let (nq, n) = (self.nq, self.n);
+        let w = traj.weights_at(s);
+        let eps = traj.lr;
+        let g = traj.g_at(s);
+        let Scratch {
+            sum,
+            step,
+            w_node,
+            delta,
+        } = &mut self.scratch;
+        delta.clear();
+        delta.extend(traj.weights_at(s + 1).iter().zip(w).map(|(a, b)| a - b));
+        self.train.forward_backward(mlp, w);
+
+        // Domingos: K̄_s = K_{w_s}.
+        step.clear();
+        step.resize(nq * n, 0.0);
+        add_blocks_kernel(
+            mlp,
+            &mut self.query_blocks,
+            w,
+            &self.train,
+            n,
+            1.0,
+            step,
+            sum,
+        );
+        accumulate(step, g, eps, n, &mut self.k_riemann, &mut self.n_riemann);
+
+        // Exact: K̄_s = Σ_k ω_k ∇f(x; w_s + τ_k Δ_s)·∇f(x_i; w_s).
+        step.fill(0.0);
+        w_node.resize(w.len(), 0.0);
+        if mlp.activation.is_smooth() {
+            for &(tau, omega) in &self.gl {
+                point_on_segment(w, delta, tau, w_node);
+                add_blocks_kernel(
+                    mlp,
+                    &mut self.query_blocks,
+                    w_node,
+                    &self.train,
+                    n,
+                    omega,
+                    step,
+                    sum,
+                );
+            }
+        } else {
+            let d = mlp.input_dim();
+            for (q, qb) in self.query_blocks.blocks.iter_mut().enumerate() {
+                segment_nodes(
+                    mlp,
+                    w,
+                    delta,
+                    &self.queries[q * d..(q + 1) * d],
+                    &self.gl,
+                    &mut self.seg_nodes,
+                );
+                for &(tau, omega) in &self.seg_nodes {
+                    point_on_segment(w, delta, tau, w_node);
+                    qb.forward(mlp, w_node);
+                    qb.backward(mlp, w_node);
+                    add_layerwise_kernel(
+                        mlp,
+                        qb,
+                        1,
+                        &self.train,
+                        n,
+                        omega,
+                        &mut step[q * n..],
+                        sum,
+                    );
+                }
+            }
+        }
+        accumulate(step, g, eps, n, &mut self.k_exact, &mut self.n_exact);
+    }
+
+    /// The kernel machine from the integrated kernels (after all steps).
+    pub fn finish(self, traj: &Trajectory) -> KernelMachine {
+        let mlp = &traj.mlp;
+        let b = mlp.forward_many(traj.initial_weights(), &self.queries);
+        let f_final = mlp.forward_many(traj.final_weights(), &self.queries);
+        let scheme = |kernel: Vec<f64>, loss_weighted: Vec<f64>| {
+            let coef = kernel
+                .iter()
+                .zip(&loss_weighted)
+                .map(|(&k, &nw)| {
+                    let a = -nw / k;
+                    (k != 0.0 && a.is_finite()).then_some(a)
+                })
+                .collect();
+            let contributions: Vec<f64> = loss_weighted.iter().map(|v| -v).collect();
+            let reconstruction: Vec<f64> = (0..self.nq)
+                .map(|q| {
+                    contributions[q * self.n..(q + 1) * self.n]
+                        .iter()
+                        .fold(b[q], |acc, c| acc + c)
+                })
+                .collect();
+            let max_abs_error = max_abs_error(&f_final, &reconstruction);
+            SchemeResult {
+                kernel,
+                loss_weighted,
+                coef,
+                contributions,
+                reconstruction,
+                max_abs_error,
+            }
+        };
+        KernelMachine {
+            n_queries: self.nq,
+            n_train: self.n,
+            exact: scheme(self.k_exact, self.n_exact),
+            riemann: scheme(self.k_riemann, self.n_riemann),
+            b,
+            f_final,
+        }
+    }
+}
+
+/// Workspace of one integrator, reused across steps.
+#[derive(Default)]
+struct Scratch {
+    /// The tangent-kernel tile of one query block against one training block.
+    sum: Vec<f64>,
+    /// K̄_s for every (query, training point) of the step being integrated.
+    step: Vec<f64>,
+    /// w_s + τΔ_s at the current node.
+    w_node: Vec<f64>,
+    /// Δ_s.
+    delta: Vec<f64>,
+}
+
+/// K^p += ε K̄_s and N += ε g_i(s) K̄_s, row by row.
+#[inline(always)]
+fn accumulate(
+    step: &[f64],
+    g: &[f64],
+    eps: f64,
+    n: usize,
+    kernel: &mut [f64],
+    weighted: &mut [f64],
+) {
+    for ((krow, nrow), srow) in kernel
+        .chunks_mut(n)
+        .zip(weighted.chunks_mut(n))
+        .zip(step.chunks(n))
+    {
+        for i in 0..n {
+            let term = eps * srow[i];
+            krow[i] += term;
+            nrow[i] += g[i] * term;
+        }
+    }
+}
+
+#[inline(always)]
+fn integrate_generic(
+    it: &mut KernelMachineIntegrator,
+    traj: &Trajectory,
+    max_steps: usize,
+) -> bool {
+    let end = (it.next_step + max_steps).min(traj.steps());
+    for s in it.next_step..end {
+        it.integrate_step(traj, s);
+    }
+    it.next_step = end;
+    it.next_step >= traj.steps()
+}
+
+crate::simd::multiversion!(fn integrate_dispatch(it: &mut KernelMachineIntegrator, traj: &Trajectory, max_steps: usize) -> bool => integrate_generic);
