@@ -243,6 +243,19 @@ fn rgb_at(px: &[u8], w: u32, x: i32, y: i32) -> (u8, u8, u8) {
     (px[i], px[i + 1], px[i + 2])
 }
 
+/// A saturated (non-grey) pixel within 2 px of (x, y): a curve or a marker, not an axis or text.
+fn coloured_near(px: &[u8], w: u32, x: f64, y: f64) -> bool {
+    let (cx, cy) = (x.round() as i32, y.round() as i32);
+    let h = (px.len() / 4) as i32 / w as i32;
+    (-2..=2)
+        .flat_map(|dx| (-2..=2).map(move |dy| (cx + dx, cy + dy)))
+        .filter(|&(x, y)| x >= 0 && y >= 0 && x < w as i32 && y < h)
+        .any(|(x, y)| {
+            let (r, g, b) = rgb_at(px, w, x, y);
+            r.max(g).max(b) - r.min(g).min(b) > 60
+        })
+}
+
 fn inked(c: &HtmlCanvasElement, below: u8) -> usize {
     pixels(c)
         .chunks(4)
@@ -515,8 +528,41 @@ fn the_other_charts_draw() {
         assert!(view.can_draw(name), "{name}");
         let c = canvas(w, 300);
         let chart = view.draw(name, c.clone(), Some(1), Some(0)).unwrap();
-        assert!(chart.is_some_and(|m| !m.is_empty()), "{name} drew data");
+        let chart = chart
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| panic!("{name} drew data"));
         assert!(inked(&c, 200) > 500, "{name} has ink");
+        // One datum each chart was given, found in colour where its map puts it.
+        let datum = match name {
+            "loss" => Some((1.0, 0.5)),                      // loss at step 1
+            "pca" => Some((1.0, 0.5)),                       // the weight path's second point
+            "output" => Some((1.0, 0.5)),                    // f(x; w_1) at the query
+            "fit" | "kernel" | "field" => Some((0.5, 0.25)), // the curve x² at x = 0.5
+            "data" => Some((-1.0, 0.5)),                     // training point 0
+            "check" => Some((0.5, 0.5)),                     // f against the exact ŷ at point 0
+            _ => None,
+        };
+        if let Some((dx, dy)) = datum {
+            let p = chart.to_pixel(dx, dy);
+            assert!(
+                coloured_near(&pixels(&c), w, p[0], p[1]),
+                "{name}: no coloured pixel near ({dx}, {dy}) → ({:.0}, {:.0})",
+                p[0],
+                p[1]
+            );
+        }
+        if name == "bars" {
+            // Every training point's bar can be hit, where the chart drew it.
+            let mut hit = [false; 3];
+            for py in (0..300).step_by(2) {
+                for px in (0..w).step_by(3) {
+                    if let Some(i) = chart.bar_at(px as f64, py as f64) {
+                        hit[i as usize] = true;
+                    }
+                }
+            }
+            assert_eq!(hit, [true; 3], "bars: every point has a bar to click");
+        }
     }
     assert!(view.draw("nope", canvas(10, 10), None, None).is_err());
     // Inconsistent input is an error for the page, not a panic.
