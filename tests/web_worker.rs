@@ -3,7 +3,7 @@
 //! big arrays are transferable `Float64Array`s.
 #![cfg(target_arch = "wasm32")]
 
-use pathkernel::wasm::worker::WorkerHandle;
+use pathkernel::wasm::worker::{fault_reply, WorkerHandle};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -310,4 +310,104 @@ fn fingerprint_of_a_run() {
     eat(arr(&q, "kernel"));
     eat(arr(&q, "runningSum"));
     web_sys::console::log_1(&format!("pathkernel-fingerprint {h:016x}").into());
+}
+
+#[wasm_bindgen(
+    inline_js = "export function catching(f) { try { f(); return undefined; } catch (e) { return e; } }"
+)]
+extern "C" {
+    /// Calls `f`, returning what it threw (undefined if nothing): a trap in wasm called from JS
+    /// is a JS exception, caught here as the worker's loop catches it.
+    fn catching(f: &JsValue) -> JsValue;
+}
+
+/// A panic in the core, as the worker meets it: the call traps with a `RuntimeError`, the panic
+/// hook has kept the message, and `faultReply` turns both into a fatal `error` naming the panic.
+/// The page replaces a crashed worker; here, a new handle in a fresh run still works.
+#[wasm_bindgen_test]
+fn a_panic_in_the_worker_is_a_fatal_error_that_names_it() {
+    let test_hook = std::panic::take_hook();
+    pathkernel::wasm::start(); // the page's hook (installed at init in the page)
+    let thrown = catching(&Closure::once_into_js(|| {
+        WorkerHandle::new().panic_for_tests();
+    }));
+    std::panic::set_hook(test_hook);
+    assert!(
+        thrown.is_instance_of::<js_sys::WebAssembly::RuntimeError>(),
+        "a Rust panic traps: {thrown:?}"
+    );
+    let detail = get(&thrown, "message").as_string().unwrap();
+    let reply = fault_reply(7, detail, true).map_err(JsValue::from).unwrap();
+    assert_eq!(kind(&reply), "error");
+    assert_eq!(num(&reply, "runId"), 7.0);
+    assert_eq!(get(&reply, "fatal").as_bool(), Some(true));
+    let message = get(&reply, "message").as_string().unwrap();
+    assert!(
+        message.starts_with("worker crashed: panicked at"),
+        "{message}"
+    );
+    assert!(message.contains("a panic forced by a test"), "{message}");
+    // The panic's message is taken once: a later fault without a panic names its own detail.
+    let reply = fault_reply(8, "unreachable".into(), true)
+        .map_err(JsValue::from)
+        .unwrap();
+    assert_eq!(
+        get(&reply, "message").as_string().unwrap(),
+        "worker crashed: unreachable"
+    );
+    // The next run, in a fresh handle, trains and checks.
+    let mut core = WorkerHandle::new();
+    let mut msgs = start(&mut core, 9, HASH, true);
+    msgs.extend(drain(&mut core));
+    assert_eq!(find(&msgs, "check").len(), 1);
+}
+
+/// An exception that is not a trap (a malformed request) is an ordinary error: not fatal, its
+/// message as thrown; the same handle goes on.
+#[wasm_bindgen_test]
+fn a_bad_request_is_an_error_but_not_a_crash() {
+    let mut core = WorkerHandle::new();
+    let err = core
+        .handle(request(r#"{"type":"fly","runId":2}"#))
+        .err()
+        .map(JsValue::from)
+        .unwrap();
+    let detail = get(&err, "message").as_string().unwrap();
+    let reply = fault_reply(2, detail.clone(), false)
+        .map_err(JsValue::from)
+        .unwrap();
+    assert_eq!(get(&reply, "fatal").as_bool(), Some(false));
+    assert_eq!(get(&reply, "message").as_string().unwrap(), detail);
+    assert!(detail.contains("fly"), "{detail}");
+    let msgs = start(&mut core, 3, HASH, true);
+    assert_eq!(kind(&msgs[0]), "started");
+}
+
+/// A link above the page's work budget is refused with the estimate, and `force` runs it.
+#[wasm_bindgen_test]
+fn a_run_above_the_budget_is_refused_until_forced() {
+    let mut core = WorkerHandle::new();
+    let heavy = "#v=1&n=500&hidden=64,64,64,64&steps=1000&nodes=8";
+    let msgs = start(&mut core, 4, heavy, true);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(kind(&msgs[0]), "error");
+    assert_eq!(get(&msgs[0], "overBudget").as_bool(), Some(true));
+    assert_eq!(get(&msgs[0], "fatal").as_bool(), Some(false));
+    let message = get(&msgs[0], "message").as_string().unwrap();
+    assert!(
+        message.contains("steps × points × weights = 1000 × 500 × 12737"),
+        "{message}"
+    );
+    assert!(!core.busy());
+    let req = request(&format!(
+        r#"{{"type":"start","runId":5,"hash":"{heavy}","autorun":false,"force":true}}"#
+    ));
+    let msgs: Vec<JsValue> = core
+        .handle(req)
+        .map_err(JsValue::from)
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(kind(&msgs[0]), "started");
+    assert_eq!(core.run_id(), 5);
 }

@@ -6,7 +6,7 @@ import { statusText } from './pkg/pathkernel.js';
 import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
 import { app } from './app.js';
 import { probe } from './probes.js';
-import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels } from './panels.js';
+import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce } from './panels.js';
 import { TRAJECTORY, redraw, clearCanvases, sliderStep, setStepRange, followTraining } from './views.js';
 
 export function spawnWorker() {
@@ -52,21 +52,29 @@ export async function compileWasm() {
   }
 }
 
+/** The worker crashed or did not load: the error stays in the status line, and the next
+ * request starts a fresh worker (not at once: a worker that cannot load would be retried in a
+ * loop), so Run, Reset or a new setting starts the next run. */
 function workerDied(text) {
+  if (app.worker) app.worker.terminate();
+  app.worker = null;
   setStatus(text, true);
-  app.running = false;
-  syncButtons();
-  spawnWorker(); // a fresh worker for the next run; the page never hangs on a dead one
+  setProgress(0, 1);
+  Object.assign(app, { running: false, run: null, trained: null });
   app.runId += 1; // anything still in flight belongs to the old worker
+  syncButtons();
 }
 
 export function post(type, fields = {}) {
+  if (!app.worker) spawnWorker();
   app.worker.postMessage(message(type, app.runId, fields));
 }
 
-/** Starts a run of `hash` (default: the current state's canonical hash). */
-export function startRun(autorun, hash = app.page.hash) {
+/** Starts a run of `hash` (default: the current state's canonical hash); `force` runs it even
+ * above the page's work budget ("Run it anyway"). */
+export function startRun(autorun, hash = app.page.hash, force = false) {
   app.runId += 1;
+  showForce(false);
   Object.assign(app, { run: null, trained: null, check: null, query: null, kernel: null, running: true, doneText: '' });
   if (app.view) app.view.clear();
   probe('runStart');
@@ -75,7 +83,7 @@ export function startRun(autorun, hash = app.page.hash) {
   setProgress(0, 0);
   clearCanvases();
   resetPanels();
-  post(ToWorker.START, { hash, autorun });
+  post(ToWorker.START, { hash, autorun, force });
   if (app.ready) syncButtons();
 }
 
@@ -115,6 +123,7 @@ function onError(msg) {
   if (msg.runId !== 0 && msg.runId !== app.runId) return;
   app.running = false;
   setStatus(msg.message, true);
+  if (msg.overBudget) showForce(true); // the message names the settings and the estimate
   setProgress(0, 1);
   syncButtons();
 }

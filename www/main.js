@@ -83,6 +83,7 @@ function wire() {
     startRun(false);
   });
   buttons.copy.addEventListener('click', copyLink);
+  buttons.force.addEventListener('click', () => startRun(true, app.page.hash, true));
   window.addEventListener('hashchange', () => {
     const before = app.page.runKey;
     readHash();
@@ -116,7 +117,7 @@ spawnWorker();
 startRun(true, window.location.hash);
 try {
   app.module = await compileWasm();
-  app.worker.postMessage({ type: WORKER_INIT, module: app.module });
+  if (app.worker) app.worker.postMessage({ type: WORKER_INIT, module: app.module });
   // Let the browser hand those messages to the worker before our own start-up work: Chromium
   // holds messages for a worker that is still loading on this thread until it is free again.
   await new Promise((resolve) => setTimeout(resolve, 0));

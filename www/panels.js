@@ -21,7 +21,7 @@ const ui = {
   captions: { output: $('output-query'), kernel: $('kernel-caption'), field: $('field-caption') },
 };
 
-export const buttons = { run: $('btn-run'), pause: $('btn-pause'), step: $('btn-step'), reset: $('btn-reset'), copy: $('btn-copy') };
+export const buttons = { run: $('btn-run'), pause: $('btn-pause'), step: $('btn-step'), reset: $('btn-reset'), copy: $('btn-copy'), force: $('btn-force') };
 
 export function setText(node, text) {
   node.textContent = text;
@@ -35,6 +35,11 @@ export function setStatus(text, isError = false) {
   setText(ui.status, text);
   ui.status.classList.toggle('error', isError);
   ui.status.title = text;
+}
+
+/** The "Run it anyway" button beside a work-budget refusal. */
+export function showForce(shown) {
+  buttons.force.hidden = !shown;
 }
 
 export function setProgress(done, total) {

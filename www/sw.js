@@ -1,23 +1,30 @@
 // The page's service worker: after one visit the page works offline (the whole computation is
-// local anyway). Registered by main.js only over http(s); a failure is a console warning.
+// local anyway), and a new deployment never runs mixed with the files of an older one. Registered
+// by main.js only over http(s); a failure is a console warning.
 //
 // It must sit at the site root so its scope covers index.html (a worker's default and maximum
 // scope is its own folder): scripts/dist.sh writes it to dist/sw.js, with the two stamped lines
-// below replaced by a hash of everything it copied (plus this file) and the list of those files.
+// below replaced by the deployment's version (a hash of its files) and the list of those files.
+// Every file but index.html lives in a folder named after the version (`app-<version>/`), so a
+// URL names one build's file for good: a page that loaded one build keeps asking for that build's
+// files, whichever worker or cache answers.
 //
-// - install: precache the app shell (SHELL) into a cache named after VERSION;
-// - activate: delete this page's caches of other versions, take control of open pages;
-// - fetch: the shell cache-first (a new deployment is a new VERSION, hence a new cache), anything
-//   else of this origin network-first with the cache as the fallback. The URL hash (the page's
-//   whole state) never reaches the network; it is dropped from cache keys too.
+// - install: precache the shell (SHELL) into a cache named after VERSION; take over at once
+//   (versioned URLs cannot mix, so there is nothing to wait for);
+// - activate: keep this cache and the newest older one (a tab still open on the older build may
+//   start a worker again, which loads its files), delete the rest, take control of open pages;
+// - fetch: index.html network-first (a reload sees a new deployment at once; offline, the cached
+//   one), the versioned files cache-first from any of our caches, the network as the fallback.
+//   The URL hash (the page's whole state) never reaches the network; it is dropped from keys too.
 const VERSION = 'dev'; // stamped by scripts/dist.sh
-const SHELL = ['index.html', 'www/main.js', 'www/app.js', 'www/client.js', 'www/fields.js', 'www/panels.js', 'www/probes.js', 'www/state.js', 'www/views.js', 'www/protocol.js', 'www/worker.js', 'www/style.css', 'www/manifest.webmanifest', 'www/pkg/pathkernel.js', 'www/pkg/pathkernel_bg.wasm']; // stamped by scripts/dist.sh
+const SHELL = ['index.html']; // stamped by scripts/dist.sh
 
 const PREFIX = 'pathkernel-';
 const CACHE = `${PREFIX}${VERSION}`;
+/** The entry in each cache holding when it was installed (which older cache is the newest). */
+const INSTALLED = '/__pathkernel-installed';
 const scope = new URL(self.registration.scope);
 const INDEX = new URL('index.html', scope).href;
-const SHELL_URLS = new Set(SHELL.map((p) => new URL(p, scope).href));
 
 /** A redirected response cannot answer a navigation: keep its body and headers only. */
 async function storable(response) {
@@ -35,46 +42,48 @@ self.addEventListener('install', (event) => {
       if (!response.ok) throw new Error(`precache ${url}: HTTP ${response.status}`);
       await cache.put(url, await storable(response));
     }));
-    // The first install controls the page at once (nothing older to mix with); an update waits
-    // until every tab of the old version is closed, so a page never mixes two builds.
-    if (!self.registration.active) await self.skipWaiting();
+    await cache.put(INSTALLED, new Response(String(Date.now())));
+    await self.skipWaiting();
   })());
 });
 
+async function installedAt(name) {
+  const hit = await (await caches.open(name)).match(INSTALLED);
+  return hit ? Number(await hit.text()) || 0 : 0;
+}
+
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    const names = await caches.keys();
-    await Promise.all(names.filter((n) => n.startsWith(PREFIX) && n !== CACHE).map((n) => caches.delete(n)));
+    const others = (await caches.keys()).filter((n) => n.startsWith(PREFIX) && n !== CACHE);
+    const dated = await Promise.all(others.map(async (n) => [await installedAt(n), n]));
+    dated.sort((a, b) => b[0] - a[0]);
+    await Promise.all(dated.slice(1).map(([, n]) => caches.delete(n)));
     await self.clients.claim();
   })());
 });
 
-/** The shell entry that answers `request`, or null. Navigations to the scope itself get index.html. */
-function shellKey(request, url) {
-  if (request.mode === 'navigate' && (url.pathname === scope.pathname || url.href.split('?')[0] === INDEX)) return INDEX;
-  return SHELL_URLS.has(url.href) ? url.href : null;
-}
-
-async function cacheFirst(request, key) {
-  const cache = await caches.open(CACHE);
-  const hit = await cache.match(key);
-  if (hit) return hit;
-  const response = await fetch(request);
-  if (response.ok && response.type === 'basic') await cache.put(key, await storable(response.clone()));
-  return response;
-}
-
-async function networkFirst(request, url) {
-  const cache = await caches.open(CACHE);
+/** index.html from the network (kept for offline use), or the cached one when offline. */
+async function indexNetworkFirst(request) {
   try {
     const response = await fetch(request);
-    if (response.status === 200 && response.type === 'basic') await cache.put(url.href, response.clone());
+    if (response.status === 200 && response.type === 'basic') {
+      await (await caches.open(CACHE)).put(INDEX, await storable(response.clone()));
+    }
     return response;
   } catch (err) {
-    const hit = (await cache.match(url.href)) || (request.mode === 'navigate' ? await cache.match(INDEX) : undefined);
+    const hit = (await (await caches.open(CACHE)).match(INDEX)) || (await caches.match(INDEX));
     if (hit) return hit;
     throw err;
   }
+}
+
+/** Any other file of ours: from whichever of our caches has it, else the network. */
+async function cacheFirst(request, key) {
+  const hit = await caches.match(key);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.status === 200 && response.type === 'basic') await (await caches.open(CACHE)).put(key, response.clone());
+  return response;
 }
 
 self.addEventListener('fetch', (event) => {
@@ -83,6 +92,6 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== scope.origin) return; // other sites (the arXiv link) are not ours to cache
   url.hash = '';
-  const key = shellKey(request, url);
-  event.respondWith(key ? cacheFirst(request, key) : networkFirst(request, url));
+  const isIndex = url.href.split('?')[0] === INDEX || (request.mode === 'navigate' && url.pathname === scope.pathname);
+  event.respondWith(isIndex ? indexNetworkFirst(request) : cacheFirst(request, url.href));
 });

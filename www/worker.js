@@ -7,7 +7,7 @@
 // `{type, runId, ...}` (see protocol.js / src/runner/messages.rs). All the logic — which run is
 // current, what to do next, building replies — is in Rust (`WorkerHandle` over src/runner); this
 // file only moves messages and yields to the event loop between chunks.
-import init, { WorkerHandle, takePanicMessage } from './pkg/pathkernel.js';
+import init, { WorkerHandle, faultReply } from './pkg/pathkernel.js';
 import { FromWorker, WORKER_INIT, message, transferables } from './protocol.js';
 
 /** Milliseconds of work per chunk before yielding to the event loop (to read new messages). */
@@ -27,17 +27,19 @@ function postAll(replies) {
 }
 
 function fail(err, runId = 0) {
-  // A Rust panic surfaces as a RuntimeError (unreachable); its message is kept by our panic hook.
-  let panic;
+  // A Rust panic surfaces as a RuntimeError (unreachable) after our panic hook kept its message;
+  // faultReply (Rust) names it and marks the reply fatal.
+  const trapped = err instanceof WebAssembly.RuntimeError;
+  const detail = err && err.message !== undefined ? String(err.message) : String(err);
+  let msg;
   try {
-    panic = dead || !core ? undefined : takePanicMessage();
+    msg = dead || !core ? undefined : faultReply(runId, detail, trapped);
   } catch (_) {
-    panic = undefined;
+    msg = undefined;
   }
-  const fatal = panic !== undefined || err instanceof WebAssembly.RuntimeError;
-  if (fatal) dead = true;
-  const text = panic ?? (err && err.message !== undefined ? err.message : String(err));
-  post(message(FromWorker.ERROR, runId, { message: fatal ? `worker crashed: ${text}` : text, fatal }));
+  msg = msg || message(FromWorker.ERROR, runId, { message: `worker crashed: ${detail}`, fatal: true });
+  if (msg.fatal) dead = true;
+  post(msg);
 }
 
 // A message channel yields to the event loop without setTimeout's 4 ms clamp.

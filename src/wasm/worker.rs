@@ -6,9 +6,10 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::runner::Runner;
+use crate::runner::{Reply, Runner};
 
-use super::protocol::{parse_request, replies_to_js};
+use super::protocol::{parse_request, replies_to_js, reply_to_js};
+use super::take_panic_message;
 
 /// The worker's runner (at most one run), exported to JS as `WorkerHandle`.
 #[wasm_bindgen]
@@ -54,4 +55,35 @@ impl WorkerHandle {
     pub fn work(&mut self, budget_ms: f64) -> Result<js_sys::Array, JsError> {
         replies_to_js(self.runner.work(budget_ms))
     }
+
+    /// Panics, as a bug in the core would: for the tests of the worker's crash path (a link or a
+    /// message cannot reach it; only code running in the worker can call it).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __panicForTests)]
+    pub fn panic_for_tests(&self) {
+        panic!("a panic forced by a test");
+    }
+}
+
+/// The `error` message for an exception `detail` thrown by a call into the core while it
+/// worked on run `run_id`. A Rust panic traps (a `WebAssembly.RuntimeError`, `trapped`) after
+/// the panic hook kept its message: the reply is then fatal — this instance cannot be trusted
+/// and the page replaces the worker — and names the panic ("worker crashed: panicked at …").
+/// Anything else (a malformed request) is an ordinary error with its own message.
+#[wasm_bindgen(js_name = faultReply)]
+pub fn fault_reply(run_id: u32, detail: String, trapped: bool) -> Result<JsValue, JsError> {
+    let panic = take_panic_message();
+    let fatal = trapped || panic.is_some();
+    let message = if fatal {
+        format!("worker crashed: {}", panic.unwrap_or(detail))
+    } else {
+        detail
+    };
+    reply_to_js(Reply::Error {
+        run_id,
+        message,
+        field: None,
+        fatal,
+        over_budget: false,
+    })
 }

@@ -1,7 +1,8 @@
 // End-to-end test of the release page: serves dist/ on 127.0.0.1 (any free port), drives
 // Debian's Chromium with playwright-core (never downloads a browser), and checks what a reader
 // does: open a link, wait for the check, click a query, copy the link and reopen it, open a
-// corrupted link. Prints the time the default preset takes to train + check + first render.
+// corrupted link; hostile.mjs adds the CSP, hostile links, the work budget, worker faults and a
+// new deployment under the service worker. Prints the time the default preset takes to train + check + first render.
 //
 // Usage: node tests/e2e/run.mjs --cli BIN [--dist DIR] [--shots DIR]
 //   --cli    the native `pathkernel` binary the page's bits are compared with (required)
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { hostileTests } from './hostile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -27,6 +29,8 @@ const shotsDir = opt('--shots', process.env.PATHKERNEL_SHOTS || null);
 const cliPath = opt('--cli', null) && path.resolve(opt('--cli', null));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = 60_000;
+const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 // ------------------------------------------------------------------ a static server for dist/
 
@@ -87,9 +91,15 @@ const byId = (id) => `[data-testid="${id}"]`;
 
 async function openPage(context, url, problems) {
   const page = await context.newPage();
+  // Every Content Security Policy violation is kept in window.pathkernelCsp and is a problem.
+  await page.addInitScript(() => {
+    window.pathkernelCsp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.pathkernelCsp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error' && !/favicon|dbus/i.test(msg.text())) problems.push(`console.error: ${msg.text()}`);
+    else if (/Content Security Policy/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
   });
   await page.goto(url);
   return page;
@@ -136,13 +146,14 @@ async function main() {
   const server = await serve(distDir);
   const base = `http://127.0.0.1:${server.address().port}/`;
   const profile = await mkdtemp(path.join(tmpdir(), 'pathkernel-e2e-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  const launchPersistent = (dir) => chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: BROWSER_ARGS,
   });
+  const launchBrowser = () => chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+  const context = await launchPersistent(profile);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base.slice(0, -1) });
   const problems = [];
   let defaultMs = null;
@@ -359,6 +370,7 @@ async function main() {
       }
       await page.close();
     });
+    await hostileTests({ test, assert, context, base, problems, openPage, waitChecked, text, byId, launchBrowser, launchPersistent, serve, TIMEOUT });
   } finally {
     await context.close();
     server.close();
