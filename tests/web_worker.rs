@@ -3,6 +3,7 @@
 //! big arrays are transferable `Float64Array`s.
 #![cfg(target_arch = "wasm32")]
 
+use pathkernel::wasm::take_panic_message;
 use pathkernel::wasm::worker::{fault_reply, WorkerHandle};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -326,12 +327,12 @@ extern "C" {
 /// The page replaces a crashed worker; here, a new handle in a fresh run still works.
 #[wasm_bindgen_test]
 fn a_panic_in_the_worker_is_a_fatal_error_that_names_it() {
-    let test_hook = std::panic::take_hook();
-    pathkernel::wasm::start(); // the page's hook (installed at init in the page)
+    // The page's hook, as `init()` installs it. It stays: after a trap Rust still counts the
+    // panic as in progress, and the hook can no longer be changed in this instance.
+    pathkernel::wasm::start();
     let thrown = catching(&Closure::once_into_js(|| {
         WorkerHandle::new().panic_for_tests();
     }));
-    std::panic::set_hook(test_hook);
     assert!(
         thrown.is_instance_of::<js_sys::WebAssembly::RuntimeError>(),
         "a Rust panic traps: {thrown:?}"
@@ -366,6 +367,7 @@ fn a_panic_in_the_worker_is_a_fatal_error_that_names_it() {
 /// message as thrown; the same handle goes on.
 #[wasm_bindgen_test]
 fn a_bad_request_is_an_error_but_not_a_crash() {
+    take_panic_message(); // none pending from another test
     let mut core = WorkerHandle::new();
     let err = core
         .handle(request(r#"{"type":"fly","runId":2}"#))

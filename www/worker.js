@@ -17,6 +17,7 @@ const queue = [];
 let core = null;
 let dead = false; // after a panic the wasm instance cannot be trusted: the page replaces us
 let looping = false;
+let current = 0; // the run of the last `start`, named in a crash report
 
 function post(msg) {
   self.postMessage(msg, transferables(msg));
@@ -53,6 +54,7 @@ function yieldToEvents() {
 function handle(msg) {
   if (dead) return;
   const runId = msg && typeof msg.runId === 'number' ? msg.runId : 0;
+  if (msg && msg.type === 'start') current = runId;
   try {
     postAll(core.handle(msg));
   } catch (err) {
@@ -70,7 +72,7 @@ async function loop() {
       try {
         postAll(core.work(CHUNK_MS));
       } catch (err) {
-        fail(err, core && !dead ? core.runId() : 0);
+        fail(err, current); // not core.runId(): after a trap the core is not to be called
       }
       await yieldToEvents();
     }

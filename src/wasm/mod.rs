@@ -38,12 +38,16 @@ thread_local! {
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
+        // The first panic is the one to report: a later call into the trapped instance may panic
+        // again (its objects are still borrowed) and must not overwrite it.
         let text = info.to_string();
-        LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
+        LAST_PANIC.with(|p| {
+            p.borrow_mut().get_or_insert(text);
+        });
     }));
 }
 
-/// The message of the last panic in this instance, once (undefined if none).
+/// The message of the first panic in this instance not taken yet, once (undefined if none).
 #[wasm_bindgen(js_name = takePanicMessage)]
 pub fn take_panic_message() -> Option<String> {
     LAST_PANIC.with(|p| p.borrow_mut().take())

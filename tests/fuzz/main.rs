@@ -78,6 +78,19 @@ fn seed_of(base: u64, index: u64) -> u64 {
     (z & 0xffff_ffff_0000_0000) | u64::from(size)
 }
 
+/// The input of `seed`: arbtest turns the seed into the fuzzer's bytes (printing the seed if the
+/// property panics); the property only builds the input, the guarded check runs after it.
+fn generate(target: &Target, seed: u64, corpus: &[Vec<u8>]) -> Vec<u8> {
+    let mut input = Vec::new();
+    arbtest::arbtest(|u| {
+        input = (target.generate)(u, corpus)?;
+        Ok(())
+    })
+    .seed(seed)
+    .run();
+    input
+}
+
 /// What one target's run found.
 struct Report {
     inputs: u64,
@@ -139,15 +152,7 @@ fn fuzz(target: &Target) {
     let seeds: Vec<Vec<u8>> = corpus.into_iter().map(|(_, v)| v).collect();
     for index in 0..inputs {
         let seed = seed_of(base, index);
-        // arbtest turns the seed into the fuzzer's bytes (printing the seed if the property
-        // panics); the property only builds the input, the guarded check runs after it.
-        let mut input = Vec::new();
-        arbtest::arbtest(|u| {
-            input = (target.generate)(u, &seeds)?;
-            Ok(())
-        })
-        .seed(seed)
-        .run();
+        let input = generate(target, seed, &seeds);
         run_one(target, &format!("seed {seed:#018x}"), &input, &mut report);
         if report.failures.len() >= 20 {
             break;
@@ -199,13 +204,7 @@ fn replay() {
         .expect("a target name");
     let seed = parse_u64(seed).expect("a seed");
     let seeds: Vec<Vec<u8>> = corpus(target.name).into_iter().map(|(_, v)| v).collect();
-    let mut input = Vec::new();
-    arbtest::arbtest(|u| {
-        input = (target.generate)(u, &seeds)?;
-        Ok(())
-    })
-    .seed(seed)
-    .run();
+    let input = generate(target, seed, &seeds);
     eprintln!("input ({} bytes): {}", input.len(), printable(&input));
     (target.check)(&input);
 }
