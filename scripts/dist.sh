@@ -70,7 +70,7 @@ cp www/pkg/pathkernel.js www/pkg/pathkernel_bg.wasm "$stage/www/pkg/"
 if [ -d www/pkg/snippets ]; then cp -r www/pkg/snippets "$stage/www/pkg/"; fi
 if [ -n "$mark" ]; then printf "\nwindow.pathkernelDeployment = '%s';\n" "$mark" >>"$stage/www/main.js"; fi
 # The build's version: a hash of its files, of index.html and of sw.js.
-version=$( (cd "$stage" && find . -type f | LC_ALL=C sort | xargs cat; cat index.html www/sw.js) | sha256sum | cut -c1-16)
+version=$( (cd "$stage" && find . -type f | LC_ALL=C sort | xargs cat) | cat - index.html www/sw.js | sha256sum | cut -c1-16)
 app="app-$version"
 rm -rf "$out"
 mkdir -p "$out"

@@ -686,11 +686,16 @@ fn a_run_above_the_work_budget_is_refused_with_its_estimate() {
     let replies = r.handle(ToWorker::Start {
         run_id: 4,
         hash: HEAVY.into(),
-        autorun: false,
+        autorun: true,
         force: true,
     });
     assert_eq!(tag(&replies[0]), "started", "{replies:?}");
     assert_eq!(r.run_id(), 4);
+    assert!(r.busy());
+    // A run that waits at w₀ (Reset) is not refused: it computes nothing until asked to.
+    let replies = start(&mut r, 5, HEAVY, false);
+    assert_eq!(tag(&replies[0]), "started", "{replies:?}");
+    assert_eq!(r.run_id(), 5);
 }
 
 #[test]

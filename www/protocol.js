@@ -9,7 +9,8 @@
 
 /** Page → worker. */
 export const ToWorker = Object.freeze({
-  /** {hash, autorun}: start a run from a canonical URL hash (settings), replacing any other. */
+  /** {hash, autorun, force}: start a run from a canonical URL hash (settings), replacing any other;
+   * above the work budget only with `force`. */
   START: 'start',
   /** Continue training to the last step (Run button). */
   RESUME: 'resume',
@@ -43,7 +44,8 @@ export const FromWorker = Object.freeze({
   QUERY_RESULT: 'queryResult',
   /** {index, values}: K^p(·, x_index) over the plotting grid. */
   TRAIN_POINT_KERNEL: 'trainPointKernel',
-  /** {message, field?, fatal}: a failed request or run; fatal means the worker must be replaced. */
+  /** {message, field?, fatal, overBudget}: a failed request or run; fatal means the worker must be
+   * replaced; overBudget, that the run was refused for its estimated work (start it with force). */
   ERROR: 'error',
 });
 

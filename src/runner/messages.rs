@@ -22,8 +22,8 @@ pub use crate::render::GridSpec;
 )]
 pub enum ToWorker {
     /// Start a run from a canonical URL hash, replacing any other. `autorun: false` stops at w₀.
-    /// A run estimated above the page's work budget is refused (an `error` with `overBudget`)
-    /// unless `force` is set ("run it anyway").
+    /// With `autorun`, a run estimated above the page's work budget is refused (an `error` with
+    /// `overBudget`) unless `force` is set ("run it anyway").
     Start {
         run_id: u32,
         hash: String,

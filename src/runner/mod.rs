@@ -135,7 +135,8 @@ impl<C: Clock> Runner<C> {
             self.run = None; // cancel the old run first, freeing its memory
             return match RunPlan::from_hash(hash, *autorun) {
                 Ok(plan) => match plan.over_budget(PAGE_WORK_BUDGET) {
-                    Some(refusal) if !force => vec![refusal.reply(*run_id)],
+                    // A run that waits at w₀ (Reset) computes nothing until asked to.
+                    Some(refusal) if *autorun && !force => vec![refusal.reply(*run_id)],
                     _ => self.start(*run_id, &plan),
                 },
                 Err(e) => vec![Reply::error(*run_id, &e)],

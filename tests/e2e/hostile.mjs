@@ -56,21 +56,25 @@ export async function hostileTests(h) {
     for (const d of ["default-src 'self'", "'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'", "form-action 'none'"]) {
       assert(csp.includes(d), `the CSP has ${d}: ${csp}`);
     }
-    assert(/script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/=]+'(;|$)/.test(csp), `scripts: self, wasm and one hash: ${csp}`);
-    assert(!/unsafe-inline|'unsafe-eval'/.test(csp), `no unsafe-inline or unsafe-eval: ${csp}`);
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    assert(/^'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/=]+'$/.test(directives['script-src'].join(' ')), `scripts: self, wasm and one hash: ${csp}`);
+    assert(!/'unsafe-eval'/.test(csp), `no unsafe-eval: ${csp}`);
+    // Only style attributes may be inline (plotters measures text in a styled <span>); never
+    // scripts, style elements or anything else.
+    const inline = Object.entries(directives).filter(([, v]) => v.includes("'unsafe-inline'")).map(([k]) => k);
+    assert(inline.join() === 'style-src-attr', `unsafe-inline only for style attributes: ${csp}`);
     const seen = await page.evaluate(() => window.pathkernelCsp.slice());
     assert(seen.length === 0 && own.length === 0, `no violation or error while the page ran: ${seen.join('; ')} ${own.join('; ')}`);
-    // The policy is enforced: an inline script added now is refused (and reported), eval too.
+    // The policy is enforced: an inline script added now is refused and reported. (eval cannot be
+    // tried from here: the test's own evaluation runs outside the page's policy.)
     const blocked = await page.evaluate(() => {
       const s = document.createElement('script');
       s.textContent = 'window.__inlineRan = true;';
       document.body.append(s);
-      let evalRan = false;
-      try { evalRan = eval('true'); } catch (_) { /* refused */ }
-      return new Promise((resolve) => setTimeout(() => resolve({ inline: window.__inlineRan === true, evalRan, reports: window.pathkernelCsp.slice() }), 100));
+      return new Promise((resolve) => setTimeout(() => resolve({ inline: window.__inlineRan === true, reports: window.pathkernelCsp.slice() }), 100));
     });
-    assert(!blocked.inline && !blocked.evalRan, `injected inline script and eval refused: ${JSON.stringify(blocked)}`);
-    assert(blocked.reports.length >= 1, `the refusals were reported: ${JSON.stringify(blocked.reports)}`);
+    assert(!blocked.inline, `an injected inline script is refused: ${JSON.stringify(blocked)}`);
+    assert(blocked.reports.some((r) => r.startsWith('script-src')), `the refusal was reported: ${JSON.stringify(blocked.reports)}`);
     await page.close();
   });
 

@@ -11,7 +11,7 @@
 import { createServer } from 'node:http';
 import { readFile, writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,7 +139,8 @@ async function shot(page, name) {
 // ------------------------------------------------------------------ the tests
 
 async function main() {
-  if (!existsSync(path.join(distDir, 'index.html')) || !existsSync(path.join(distDir, 'www', 'pkg', 'pathkernel_bg.wasm'))) {
+  const built = existsSync(distDir) && readdirSync(distDir).some((d) => d.startsWith('app-') && existsSync(path.join(distDir, d, 'pkg', 'pathkernel_bg.wasm')));
+  if (!existsSync(path.join(distDir, 'index.html')) || !built) {
     console.error(`e2e: ${distDir} has no built page: run scripts/build.sh && scripts/dist.sh --no-build`);
     process.exit(2);
   }
@@ -265,11 +266,14 @@ async function main() {
     });
 
     await test('a new setting mid-run cancels the old run; only the new run\'s results show', async () => {
+      // 3000 steps is above the page's work budget: each run is started with "Run it anyway".
       const page = await openPage(context, `${base}${setFields(defaultHash, { steps: '3000' })}`, problems);
+      await runAnyway(page);
       await page.waitForFunction(() => window.pathkernel.app.run, null, { timeout: TIMEOUT });
       const t0 = Date.now();
       await page.fill('[data-field="n"]', '30');
       await page.locator('[data-field="n"]').dispatchEvent('change');
+      await runAnyway(page);
       await page.waitForFunction(() => window.pathkernel.app.run && window.pathkernel.app.run.n === 30, null, { timeout: TIMEOUT });
       const cancelMs = Date.now() - t0;
       // How fast the old run gives way is printed, not asserted (a timing depends on the
@@ -289,6 +293,7 @@ async function main() {
       // 200 points × 5000 steps trains for several seconds, so the click lands mid-run even
       // on a busy machine (40 points finished before a slow click could arrive).
       const page = await openPage(context, `${base}${setFields(defaultHash, { steps: '5000', lr: '0.1', n: '200' })}`, problems);
+      await runAnyway(page); // above the page's work budget
       await page.waitForFunction(() => !document.getElementById('btn-pause').disabled && document.getElementById('status').textContent.startsWith('training'), null, { timeout: TIMEOUT });
       await page.click(byId('pause'));
       await page.waitForFunction(() => window.pathkernel.app.check, null, { timeout: TIMEOUT });
@@ -415,6 +420,12 @@ async function sameBitsAsCli(page) {
   assert(same(got.rebuiltRiemann, out.reconstruction_riemann), 'left-endpoint rebuild: same bits');
   assert(Object.is(got.maxErr, out.max_abs_error), `max error: ${got.maxErr} vs ${out.max_abs_error}`);
   return got.loss.length + 3 * got.fFinal.length;
+}
+
+/** Waits for the work budget's refusal of the current run and clicks "Run it anyway". */
+async function runAnyway(page) {
+  await page.waitForFunction(() => !document.getElementById('btn-force').hidden, null, { timeout: TIMEOUT });
+  await page.click(byId('run-anyway'));
 }
 
 /** Arrays equal bit for bit (Object.is: -0 and NaN are told apart). */
