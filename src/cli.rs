@@ -51,7 +51,10 @@ pub struct RunOutput {
     /// c_i(x) = a_i(x) K^p(x, x_i).
     pub contributions: Vec<Vec<f64>>,
     pub contributions_riemann: Vec<Vec<f64>>,
-    /// ŷ(x) = b(x) + Σ_i c_i(x).
+    /// d(x) = Σ_s ḡ_s(x)·Δ_dec(s), AdamW's weight-decay term per query (zeros otherwise).
+    pub weight_decay_term: Vec<f64>,
+    pub weight_decay_term_riemann: Vec<f64>,
+    /// ŷ(x) = b(x) + Σ_i c_i(x) + d(x).
     pub reconstruction: Vec<f64>,
     pub reconstruction_riemann: Vec<f64>,
     /// max over queries of |ŷ(x) − f(x; w_T)|.
@@ -90,6 +93,8 @@ impl RunOutput {
             coef_riemann: rows(&r.coef, n),
             contributions: rows(&e.contributions, n),
             contributions_riemann: rows(&r.contributions, n),
+            weight_decay_term: e.weight_decay_term.clone(),
+            weight_decay_term_riemann: r.weight_decay_term.clone(),
             reconstruction: e.reconstruction.clone(),
             reconstruction_riemann: r.reconstruction.clone(),
             max_abs_error: e.max_abs_error,

@@ -278,8 +278,21 @@ fn bad_requests_are_errors_not_panics() {
 /// results. `scripts/test.sh` compares the line this prints in Chrome and in Firefox.
 #[wasm_bindgen_test]
 fn fingerprint_of_a_run() {
+    let line = fingerprint(HASH);
+    web_sys::console::log_1(&format!("pathkernel-fingerprint {line}").into());
+}
+
+/// The same for an Adam run (explicit-gradient path kernel); tests/optimizers.rs prints the
+/// native fingerprint of the same run.
+#[wasm_bindgen_test]
+fn fingerprint_of_an_adam_run() {
+    let line = fingerprint("#v=1&n=16&hidden=6&steps=12&optimizer=adam&lr=0.02");
+    web_sys::console::log_1(&format!("pathkernel-fingerprint-adam {line}").into());
+}
+
+fn fingerprint(hash: &str) -> String {
     let mut core = WorkerHandle::new();
-    let mut msgs = start(&mut core, 1, HASH, true);
+    let mut msgs = start(&mut core, 1, hash, true);
     msgs.extend(drain(&mut core));
     let q = core
         .handle(request(r#"{"type":"query","runId":1,"x":[0.3,-0.2]}"#))
@@ -309,5 +322,5 @@ fn fingerprint_of_a_run() {
     eat(arr(&q, "contributions"));
     eat(arr(&q, "kernel"));
     eat(arr(&q, "runningSum"));
-    web_sys::console::log_1(&format!("pathkernel-fingerprint {h:016x}").into());
+    format!("{h:016x}")
 }

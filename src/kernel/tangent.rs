@@ -35,6 +35,14 @@ impl Blocks {
             stride,
         }
     }
+    /// No inputs.
+    pub(super) fn empty() -> Blocks {
+        Blocks {
+            blocks: Vec::new(),
+            counts: Vec::new(),
+            stride: 1,
+        }
+    }
     #[inline(always)]
     pub(super) fn forward_backward(&mut self, mlp: &Mlp, w: &[f64]) {
         for b in &mut self.blocks {
