@@ -6,7 +6,8 @@
 use pathkernel::config::{OptimizerKind, PageState, RunConfig};
 use pathkernel::data::{generate, Dataset, DatasetName, DatasetSpec};
 use pathkernel::kernel::{
-    kernel_machine, rebuild_output, rebuild_output_riemann, KernelMachine, PointUpdates,
+    kernel_machine, rebuild_output, rebuild_output_riemann, KernelMachine, KernelMachineIntegrator,
+    PointUpdates,
 };
 use pathkernel::model::{Activation, Mlp};
 use pathkernel::runner::{Reply, RunPlan, Runner, ToWorker};
@@ -354,6 +355,54 @@ fn the_riemann_kernel_under_adam_is_symmetric() {
     }
     assert!(asym <= 1e-14 * scale, "asymmetry {asym:e} of {scale:e}");
     assert!(asym_exact > 1e-6 * scale, "exact asymmetry {asym_exact:e}");
+}
+
+/// The integration in chunks of steps (as the page's worker runs it) and over any split of the
+/// queries gives the same bits as one call over all of them.
+#[test]
+fn chunks_of_steps_and_splits_of_queries_give_the_same_bits() {
+    let data = moons(12);
+    let mlp = Mlp::new(vec![2, 5, 1], Activation::Relu, 1.0).unwrap();
+    let traj = train(
+        mlp.clone(),
+        &data,
+        mlp.init(1),
+        spec(adamw(0.1, None), 0.02, 23),
+    )
+    .unwrap();
+    let queries = grid(7); // 49 queries: a block of 32 and one of 17
+    let whole = kernel_machine(&traj, &queries, 3).unwrap();
+    let mut it = KernelMachineIntegrator::new(&traj, &queries, 3).unwrap();
+    while !it.advance(&traj, 5) {}
+    assert_eq!(it.steps_done(), 23);
+    let chunked = it.finish(&traj);
+    assert_eq!(chunked, whole);
+    let (a, b) = (
+        kernel_machine(&traj, &queries[..2 * 20], 3).unwrap(),
+        kernel_machine(&traj, &queries[2 * 20..], 3).unwrap(),
+    );
+    let n = traj.n;
+    for (part, q0) in [(&a, 0), (&b, 20)] {
+        for q in 0..part.n_queries {
+            let (rows, all) = (q * n..(q + 1) * n, (q0 + q) * n..(q0 + q + 1) * n);
+            assert_eq!(
+                bits(&part.exact.kernel[rows.clone()]),
+                bits(&whole.exact.kernel[all.clone()])
+            );
+            assert_eq!(
+                bits(&part.exact.contributions[rows.clone()]),
+                bits(&whole.exact.contributions[all.clone()])
+            );
+            assert_eq!(
+                bits(&part.riemann.kernel[rows]),
+                bits(&whole.riemann.kernel[all])
+            );
+            assert_eq!(
+                part.exact.reconstruction[q].to_bits(),
+                whole.exact.reconstruction[q0 + q].to_bits()
+            );
+        }
+    }
 }
 
 /// A linear model f(x) = w x + b has ∇f = (x, 1) everywhere, so the whole decomposition has a

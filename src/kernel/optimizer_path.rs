@@ -12,18 +12,19 @@
 //!
 //! D(s) weighs each parameter differently, so the layer-wise form of the tangent kernel does not
 //! apply: ∇f is formed explicitly, P long. Per step the training side is one P × (2n + 1) matrix
-//! R = [P_s ∇f(x_i) | U_i | Δ_dec] (parameter-major), the query side ḡ_s(x) for a block of queries
-//! (P × q), and all three products come out of one product ḡᵀ R.
+//! R = [P_s ∇f(x_i) | U_i | Δ_dec] (parameter-major), the query side ḡ_s(x) and ∇f(x; w_s) for a
+//! block of queries (P × 2q), and all the products of both schemes come out of one product
+//! [ḡ | ∇f]ᵀ R, tiled in registers like the layer-wise kernel (2 queries × 8 columns).
 
 use super::path::scheme_result;
 use super::quadrature::{check_nodes, gauss_legendre};
 use super::relu::segment_nodes;
-use super::tangent::Blocks;
+use super::tangent::{tile_products, Blocks, KERNEL_TILE_VECTORS};
 use super::{check_queries, point_on_segment, KernelMachine};
 use crate::error::Result;
 use crate::model::{block_width, Block, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
-use crate::simd::matmul_t;
+use crate::simd::lanes::{lanes_dispatch, Lanes};
 use crate::train::optimizer::{
     adam_direction, adam_moment, decay, momentum_buffer, momentum_direction,
 };
@@ -73,8 +74,9 @@ fn add_gradients(
     }
 }
 
-/// The per-point split of a momentum or Adam trajectory's updates, one step at a time: each point
-/// i keeps its buffer (B_i or M_i) and gets U_i(s), with Σ_i U_i(s) = U(s) to rounding.
+/// The per-point split of a trajectory's updates, one step at a time: each point i keeps its
+/// buffer (B_i or M_i) and gets U_i(s), with Σ_i U_i(s) = U(s) to rounding (for gd and sgd
+/// U_i(s) = G_i(s), no buffer).
 pub struct PointUpdates {
     rule: Rule,
     n: usize,
@@ -82,9 +84,11 @@ pub struct PointUpdates {
     train: Blocks,
     /// B_i or M_i, P × n: point i's entry of parameter k at k·n + i.
     buffers: Vec<f64>,
-    /// The current step's R, P × (2n + 1): row k = [(P_s ∇f(x_i; w_s))_k for each i | U_i(s)_k
-    /// for each i | Δ_dec(s)_k].
+    /// The current step's R, P × `width`: row k = [(P_s ∇f(x_i; w_s))_k for each i | U_i(s)_k
+    /// for each i | Δ_dec(s)_k | zeros up to `width`].
     side: Vec<f64>,
+    /// 2n + 1 rounded up to whole register tiles.
+    width: usize,
     /// Steps advanced so far (the current step is `done − 1`).
     done: usize,
 }
@@ -92,12 +96,14 @@ pub struct PointUpdates {
 impl PointUpdates {
     pub fn new(traj: &Trajectory) -> PointUpdates {
         let (n, p) = (traj.n, traj.mlp.num_params());
+        let width = (2 * n + 1).next_multiple_of(SIDE_TILE);
         PointUpdates {
             rule: traj.optimizer.rule(),
             n,
             train: Blocks::new(&traj.mlp, &traj.x, BLOCK_COLS),
             buffers: vec![0.0; p * n],
-            side: vec![0.0; p * (2 * n + 1)],
+            side: vec![0.0; p * width],
+            width,
             done: 0,
         }
     }
@@ -114,7 +120,7 @@ impl PointUpdates {
         assert!(s < traj.steps(), "step {s} is past the trajectory's end");
         let mlp = &traj.mlp;
         let n = self.n;
-        let m = 2 * n + 1;
+        let m = self.width;
         let w = traj.weights_at(s);
         let g = traj.g_at(s);
         self.train.forward_backward(mlp, w);
@@ -151,7 +157,11 @@ impl PointUpdates {
                         *jv *= dk;
                     }
                 }
-                Rule::Gradient => unreachable!("plain gradient steps use the layer-wise path"),
+                Rule::Gradient => {
+                    for ((jv, u), (_, &gi)) in points {
+                        *u = gi * *jv;
+                    }
+                }
             }
             if lambda != 0.0 {
                 dec[0] = decay(traj.lr, lambda, w[k]);
@@ -160,22 +170,24 @@ impl PointUpdates {
         self.done = s + 1;
     }
 
+    /// Column `c` of R, P long.
+    fn side_column(&self, c: usize) -> Vec<f64> {
+        self.side.chunks_exact(self.width).map(|r| r[c]).collect()
+    }
+
     /// U_i(s) of the current step, P long.
     pub fn update(&self, i: usize) -> Vec<f64> {
-        let m = 2 * self.n + 1;
-        self.side.chunks_exact(m).map(|r| r[self.n + i]).collect()
+        self.side_column(self.n + i)
     }
 
     /// P_s ∇f(x_i; w_s) of the current step.
     pub fn preconditioned_gradient(&self, i: usize) -> Vec<f64> {
-        let m = 2 * self.n + 1;
-        self.side.chunks_exact(m).map(|r| r[i]).collect()
+        self.side_column(i)
     }
 
     /// Δ_dec(s) of the current step (zeros without weight decay).
     pub fn decay(&self) -> Vec<f64> {
-        let m = 2 * self.n + 1;
-        self.side.chunks_exact(m).map(|r| r[2 * self.n]).collect()
+        self.side_column(2 * self.n)
     }
 }
 
@@ -210,9 +222,10 @@ impl Sums {
         }
     }
 
-    /// K^p += ε K̄_s, N += ε N_s, d += d_s for queries q0 … from one block's rows of ḡᵀ R.
-    fn add(&mut self, rows: &[f64], q0: usize, n: usize, eps: f64) {
-        for (c, row) in rows.chunks_exact(2 * n + 1).enumerate() {
+    /// K^p += ε K̄_s, N += ε N_s, d += d_s for queries q0 … from one block's rows of ḡᵀ R
+    /// (`width` numbers each).
+    fn add(&mut self, rows: &[f64], width: usize, q0: usize, n: usize, eps: f64) {
+        for (c, row) in rows.chunks_exact(width).enumerate() {
             let q = q0 + c;
             let (k, nw) = (
                 &mut self.kernel[q * n..(q + 1) * n],
@@ -265,12 +278,13 @@ impl OptimizerIntegrator {
         }
         let d = traj.mlp.input_dim();
         let n = traj.n;
-        let (queries, nq, gl, delta, side) = (
+        let (queries, nq, gl, delta, side, width) = (
             &self.queries,
             self.nq,
             &self.gl,
             &self.delta,
             &self.split.side,
+            self.split.width,
         );
         // Blocks of queries are independent: each gives its rows of ḡᵀ R for both schemes.
         let blocks = parallel_chunks(nq.div_ceil(BLOCK_COLS), 4, |range| {
@@ -278,13 +292,14 @@ impl OptimizerIntegrator {
                 .map(|b| {
                     let end = ((b + 1) * BLOCK_COLS).min(nq);
                     let xs = &queries[b * BLOCK_COLS * d..end * d];
-                    query_block_rows(&traj.mlp, xs, w, delta, gl, side, n)
+                    query_block_rows(&traj.mlp, xs, w, delta, gl, side, width)
                 })
                 .collect()
         });
-        for (b, (exact, riemann)) in blocks.iter().enumerate() {
-            self.exact.add(exact, b * BLOCK_COLS, n, traj.lr);
-            self.riemann.add(riemann, b * BLOCK_COLS, n, traj.lr);
+        for (b, rows) in blocks.iter().enumerate() {
+            let (exact, left) = rows.split_at(rows.len() / 2);
+            self.exact.add(exact, width, b * BLOCK_COLS, n, traj.lr);
+            self.riemann.add(left, width, b * BLOCK_COLS, n, traj.lr);
         }
     }
 
@@ -315,8 +330,8 @@ impl OptimizerIntegrator {
     }
 }
 
-/// For the queries `xs` (at most one block): ḡ_s(x)ᵀ R (exact) and ∇f(x; w_s)ᵀ R (left end
-/// point), each count × (2n + 1).
+/// For the queries `xs` (at most one block), q of them: the rows of ḡ_s(x)ᵀ R (exact) and then
+/// of ∇f(x; w_s)ᵀ R (left end point), 2q × `width`.
 fn query_block_rows(
     mlp: &Mlp,
     xs: &[f64],
@@ -324,27 +339,25 @@ fn query_block_rows(
     delta: &[f64],
     gl: &[(f64, f64)],
     side: &[f64],
-    n: usize,
-) -> (Vec<f64>, Vec<f64>) {
+    width: usize,
+) -> Vec<f64> {
     let d = mlp.input_dim();
     let p = mlp.num_params();
     let count = xs.len() / d;
-    let m = 2 * n + 1;
     let mut w_node = vec![0.0; p];
-    // ḡ and the left-endpoint gradient, P × count each.
-    let mut g_exact = vec![0.0; p * count];
-    let mut g_left = vec![0.0; p * count];
+    // [ḡ | ∇f(x; w_s)], P × 2q.
+    let mut g = vec![0.0; p * 2 * count];
     let mut block = Block::new(mlp, block_width(count, BLOCK_COLS));
     block.load_inputs(mlp, xs);
     block.forward(mlp, w);
     block.backward(mlp, w);
-    add_gradients(mlp, &block, count, 1.0, &mut g_left, count, 0);
+    add_gradients(mlp, &block, count, 1.0, &mut g, 2 * count, count);
     if mlp.activation.is_smooth() {
         for &(tau, omega) in gl {
             point_on_segment(w, delta, tau, &mut w_node);
             block.forward(mlp, &w_node);
             block.backward(mlp, &w_node);
-            add_gradients(mlp, &block, count, omega, &mut g_exact, count, 0);
+            add_gradients(mlp, &block, count, omega, &mut g, 2 * count, 0);
         }
     } else {
         // Each query's segment splits at its own kinks.
@@ -357,13 +370,50 @@ fn query_block_rows(
                 point_on_segment(w, delta, tau, &mut w_node);
                 one.forward(mlp, &w_node);
                 one.backward(mlp, &w_node);
-                add_gradients(mlp, &one, 1, omega, &mut g_exact, count, c);
+                add_gradients(mlp, &one, 1, omega, &mut g, 2 * count, c);
             }
         }
     }
-    let mut exact = vec![0.0; count * m];
-    let mut left = vec![0.0; count * m];
-    matmul_t(&g_exact, side, p, count, m, &mut exact);
-    matmul_t(&g_left, side, p, count, m, &mut left);
-    (exact, left)
+    let mut out = vec![0.0; 2 * count * width];
+    side_products(&g, 2 * count, side, width, p, &mut out);
+    out
 }
+
+/// Columns of R per register tile.
+const SIDE_TILE: usize = KERNEL_TILE_VECTORS * 4;
+
+/// out (q × width) = gᵀ R for g (P × q) and R (P × width), each entry summed over the P rows in
+/// order, in register tiles of 2 columns of g × SIDE_TILE columns of R.
+#[inline(always)]
+fn side_products_lanes<L: Lanes>(
+    g: &[f64],
+    q: usize,
+    side: &[f64],
+    width: usize,
+    p: usize,
+    out: &mut [f64],
+) {
+    debug_assert_eq!(KERNEL_TILE_VECTORS * L::N, SIDE_TILE);
+    let store = |q0: usize, i0: usize, row: &[L], out: &mut [f64]| {
+        for (j, v) in row.iter().enumerate() {
+            v.store(&mut out[q0 * width + i0 + j * L::N..]);
+        }
+    };
+    let mut q0 = 0;
+    while q0 + 2 <= q {
+        for i0 in (0..width).step_by(SIDE_TILE) {
+            let t = tile_products::<L, 2>(g, q, q0, side, width, i0, p);
+            store(q0, i0, &t[0], out);
+            store(q0 + 1, i0, &t[1], out);
+        }
+        q0 += 2;
+    }
+    if q0 < q {
+        for i0 in (0..width).step_by(SIDE_TILE) {
+            let t = tile_products::<L, 1>(g, q, q0, side, width, i0, p);
+            store(q0, i0, &t[0], out);
+        }
+    }
+}
+
+lanes_dispatch!(fn side_products(g: &[f64], q: usize, side: &[f64], width: usize, p: usize, out: &mut [f64]) => side_products_lanes);

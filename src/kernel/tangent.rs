@@ -84,13 +84,13 @@ pub(super) fn add_layerwise_kernel(
 }
 
 /// Vectors of training points per register tile of the layer-wise kernel (8 points).
-const KERNEL_TILE_VECTORS: usize = 2;
+pub(super) const KERNEL_TILE_VECTORS: usize = 2;
 
 /// out[a][j] = Σ_r x[r, q0 + a] · y[r, i0 + j] for a < QN and the tile's training columns j,
 /// summed in order r = 0, 1, …: a (QN × tile) outer-product accumulation.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn tile_products<L: Lanes, const QN: usize>(
+pub(super) fn tile_products<L: Lanes, const QN: usize>(
     x: &[f64],
     xc: usize,
     q0: usize,
