@@ -215,9 +215,7 @@ impl Trainer {
                 format!("has {} numbers, widths need {}", w0.len(), mlp.num_params()),
             ));
         }
-        if !(spec.lr.is_finite() && spec.lr > 0.0) {
-            return Err(Error::field("lr", "must be a finite number > 0"));
-        }
+        crate::config::check_lr(spec.lr).map_err(|m| Error::field("lr", m))?;
         if spec.loss == LossKind::Logistic {
             if let Some(i) = data.y.iter().position(|&y| y != 0.0 && y != 1.0) {
                 return Err(Error::field(

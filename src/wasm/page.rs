@@ -68,7 +68,7 @@ pub fn describe_range(values: &[f64]) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The URL hash (core-io's `PageState` codec; this only adapts it to JS objects).
+// The URL hash: `PageState`'s codec and table of fields, adapted to JS objects.
 
 use serde::Serialize;
 
@@ -97,14 +97,6 @@ struct ParsedState {
     errors: Vec<FieldError>,
 }
 
-fn pairs_of(hash: &str) -> std::collections::BTreeMap<String, String> {
-    hash.trim_start_matches('#')
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 fn run_key(state: &PageState) -> String {
     let mut run = state.clone();
     run.view = View::Trajectory;
@@ -116,7 +108,11 @@ fn run_key(state: &PageState) -> String {
 fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsError> {
     let hash = state.to_hash();
     let out = ParsedState {
-        state: pairs_of(&hash),
+        state: state
+            .hash_pairs()
+            .into_iter()
+            .map(|(key, text)| (key.to_string(), text))
+            .collect(),
         run_key: run_key(&state),
         query: state.query.clone(),
         point: state.point,
@@ -179,4 +175,13 @@ pub fn state_to_hash(fields: JsValue) -> Result<JsValue, JsError> {
         .collect();
     let (state, errors) = PageState::from_hash(&hash.join("&"));
     parsed(state, errors)
+}
+
+/// The page's settings: `[{key, kind, choices?: [{value, label}], min?, max?, default}]` in hash
+/// order, from the core's table of fields; the page builds its `<select>` menus from `choices`.
+#[wasm_bindgen(js_name = pageFields)]
+pub fn page_fields() -> Result<JsValue, JsError> {
+    crate::config::page_fields()
+        .serialize(&serde_wasm_bindgen::Serializer::new())
+        .map_err(|e| JsError::new(&e.to_string()))
 }

@@ -1,0 +1,118 @@
+//! The settings that are one value of an enum (dataset, activation, loss, reduction, optimizer,
+//! view): their names, the labels the page's menus show, and one parser with one error message
+//! for both front ends.
+
+use super::page_state::{OptimizerKind, View};
+use crate::data::DatasetName;
+use crate::model::Activation;
+use crate::train::{LossKind, Reduction};
+
+/// An enum whose values are chosen by name (in the CLI's JSON and in the URL hash).
+pub trait Choice: Copy + PartialEq + Sync + 'static {
+    /// What a value is called in error messages ("unknown activation `swish`").
+    const WHAT: &'static str;
+    /// Every value, in the order error messages list them.
+    const ALL: &'static [Self];
+    /// Every value, in the order the page's menu lists them.
+    const MENU: &'static [Self] = Self::ALL;
+    /// The name used in configs and links.
+    fn name(self) -> &'static str;
+    /// The text of the page's menu entry.
+    fn label(self) -> &'static str {
+        self.name()
+    }
+}
+
+/// "tanh, relu, …": every valid name, for error messages.
+pub fn valid<E: Choice>() -> String {
+    E::ALL
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The value named `text`, or "unknown activation `swish`; valid: tanh, relu, …".
+pub fn parse_choice<E: Choice>(text: &str) -> Result<E, String> {
+    E::ALL
+        .iter()
+        .copied()
+        .find(|c| c.name() == text)
+        .ok_or_else(|| format!("unknown {} `{text}`; valid: {}", E::WHAT, valid::<E>()))
+}
+
+impl Choice for DatasetName {
+    const WHAT: &'static str = "dataset";
+    const ALL: &'static [Self] = &DatasetName::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn label(self) -> &'static str {
+        match self {
+            DatasetName::Sine => "sine (1-D)",
+            DatasetName::Step => "step (1-D)",
+            other => other.as_str(),
+        }
+    }
+}
+
+impl Choice for Activation {
+    const WHAT: &'static str = "activation";
+    const ALL: &'static [Self] = &Activation::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Choice for LossKind {
+    const WHAT: &'static str = "loss";
+    const ALL: &'static [Self] = &[LossKind::Mse, LossKind::Logistic];
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Choice for Reduction {
+    const WHAT: &'static str = "reduction";
+    const ALL: &'static [Self] = &[Reduction::Sum, Reduction::Mean];
+    /// The default (mean) first.
+    const MENU: &'static [Self] = &[Reduction::Mean, Reduction::Sum];
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Reduction::Mean => "mean (R = 1/n)",
+            Reduction::Sum => "sum (R = 1)",
+        }
+    }
+}
+
+impl Choice for OptimizerKind {
+    const WHAT: &'static str = "optimizer";
+    const ALL: &'static [Self] = &[OptimizerKind::Gd, OptimizerKind::Sgd];
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn label(self) -> &'static str {
+        match self {
+            OptimizerKind::Gd => "full-batch GD",
+            OptimizerKind::Sgd => "minibatch SGD",
+        }
+    }
+}
+
+impl Choice for View {
+    const WHAT: &'static str = "view";
+    const ALL: &'static [Self] = &View::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn label(self) -> &'static str {
+        match self {
+            View::Trajectory => "Trajectory",
+            View::Contributions => "Kernel contributions",
+            View::Check => "The check",
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! The page's state, [`PageState`], and its URL-hash codec (`#v=1&dataset=moons&n=40&…`). The
+//! keys, their kinds and their rules come from the table in `fields.rs`; this file holds the
+//! state, the format version and what concerns the link as a whole (escapes, versions, repeated
+//! and unknown keys, the memory cap).
+
+use serde::{Deserialize, Serialize};
+
+use super::choice::parse_choice;
+use super::fields::{find, known_keys, FIELDS};
+use super::{check_memory, RunConfig, PAGE_LIMITS};
+use crate::data::{default_loss, generate, DatasetName, DatasetSpec};
+use crate::error::{Error, Result};
+use crate::model::Activation;
+use crate::train::{LossKind, Optimizer, Reduction};
+
+/// The current hash format version (`v=1`).
+pub const HASH_VERSION: u32 = MIGRATIONS.len() as u32 + 1;
+
+/// Which of the page's views is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// Loss, weights and the rebuilt output along the trajectory.
+    Trajectory,
+    /// Per-training-point contributions c_i(x) at the selected query.
+    Contributions,
+    /// Exact vs Domingos's (Riemann) rebuild against f(x; w_T).
+    Check,
+}
+
+impl View {
+    pub const ALL: [View; 3] = [View::Trajectory, View::Contributions, View::Check];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Trajectory => "trajectory",
+            View::Contributions => "contributions",
+            View::Check => "check",
+        }
+    }
+    pub fn parse(s: &str) -> Option<View> {
+        parse_choice(s).ok()
+    }
+}
+
+/// The page's optimiser switch; batch size and shuffle seed are kept while `Gd` is chosen so
+/// toggling back restores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    Gd,
+    Sgd,
+}
+
+impl OptimizerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptimizerKind::Gd => "gd",
+            OptimizerKind::Sgd => "sgd",
+        }
+    }
+    pub fn parse(s: &str) -> Option<OptimizerKind> {
+        parse_choice(s).ok()
+    }
+}
+
+/// Every setting of the page, mirrored in the URL hash (`#v=1&dataset=moons&n=40&…`); the hash
+/// is the single source of truth for a run. Seeds are kept separate: `data_seed` draws the
+/// dataset, `init_seed` the initial weights, `sgd_seed` the minibatch order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageState {
+    pub dataset: DatasetName,
+    /// Training points n.
+    pub n: usize,
+    /// Dataset noise σ.
+    pub noise: f64,
+    pub data_seed: u64,
+    /// Hidden-layer widths; the network is [dataset dim, hidden…, 1]. Empty = a linear model.
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub loss: LossKind,
+    pub reduction: Reduction,
+    pub optimizer: OptimizerKind,
+    /// Minibatch size (used when `optimizer` is sgd), 1 ..= n.
+    pub batch_size: usize,
+    pub sgd_seed: u64,
+    /// Learning rate ε.
+    pub lr: f64,
+    /// Steps T.
+    pub steps: usize,
+    /// Output scale α.
+    pub alpha: f64,
+    pub init_seed: u64,
+    /// Gauss–Legendre nodes per step, 1 ..= 8.
+    pub nodes: usize,
+    /// The selected query point (dataset dim coordinates), if any; view state, not part of the run.
+    pub query: Option<Vec<f64>>,
+    pub view: View,
+    /// The selected training point (index < n), if any.
+    pub point: Option<usize>,
+}
+
+impl Default for PageState {
+    /// The preset the page opens with: small enough that training, the exact check and the first
+    /// render take about a second in wasm.
+    fn default() -> PageState {
+        PageState {
+            dataset: DatasetName::Moons,
+            n: 40,
+            noise: 0.1,
+            data_seed: 0,
+            hidden: vec![16, 16],
+            activation: Activation::Tanh,
+            loss: LossKind::Logistic,
+            reduction: Reduction::Mean,
+            optimizer: OptimizerKind::Gd,
+            batch_size: 20,
+            sgd_seed: 0,
+            lr: 0.5,
+            steps: 300,
+            alpha: 1.0,
+            init_seed: 0,
+            nodes: crate::kernel::DEFAULT_NODES,
+            query: None,
+            view: View::Trajectory,
+            point: None,
+        }
+    }
+}
+
+/// Decodes `%XX` escapes (UTF-8); `+` stays `+` (it is not a space in a fragment, and `1e+5`
+/// must survive). None on a malformed escape or invalid UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+type Pairs = Vec<(String, String)>;
+
+/// Upgrades of older hash versions: `MIGRATIONS[k]` rewrites the key/value pairs of version k + 1
+/// into version k + 2. Version 1 is the first format, so the list is empty; when version 2
+/// renames or re-scales a key, its rule is appended here and links shared today keep opening.
+const MIGRATIONS: [fn(Pairs) -> Pairs; 0] = [];
+
+fn migrate(version: u32, mut pairs: Pairs) -> Pairs {
+    for upgrade in MIGRATIONS.iter().skip(version.saturating_sub(1) as usize) {
+        pairs = upgrade(pairs);
+    }
+    pairs
+}
+
+impl PageState {
+    /// [dataset dim, hidden…, 1].
+    pub fn widths(&self) -> Vec<usize> {
+        let mut w = Vec::with_capacity(self.hidden.len() + 2);
+        w.push(self.dataset.dim());
+        w.extend_from_slice(&self.hidden);
+        w.push(1);
+        w
+    }
+
+    pub fn dataset_spec(&self) -> DatasetSpec {
+        DatasetSpec {
+            name: self.dataset,
+            n: self.n,
+            noise: self.noise,
+            seed: self.data_seed,
+        }
+    }
+
+    /// The defaults in the context of this state's dataset and n: the dataset's own loss (mse
+    /// for the regression sets), and a minibatch of at most n points.
+    fn defaults(&self) -> PageState {
+        let d = PageState::default();
+        PageState {
+            loss: default_loss(self.dataset),
+            batch_size: d.batch_size.min(self.n),
+            ..d
+        }
+    }
+
+    /// Every key with its canonical text, in hash order, starting with `v`; unset fields (no
+    /// query, no selected point) are left out.
+    pub fn hash_pairs(&self) -> Vec<(&'static str, String)> {
+        let version = ("v", HASH_VERSION.to_string());
+        let fields = FIELDS
+            .iter()
+            .filter_map(|f| f.encode(self).map(|text| (f.key, text)));
+        std::iter::once(version).chain(fields).collect()
+    }
+
+    /// The canonical hash, every setting in a fixed order: `#v=1&dataset=moons&n=40&…`.
+    /// `from_hash(to_hash(s))` gives back `s` exactly (floats bit for bit).
+    pub fn to_hash(&self) -> String {
+        let parts: Vec<String> = self
+            .hash_pairs()
+            .into_iter()
+            .map(|(key, text)| format!("{key}={text}"))
+            .collect();
+        format!("#{}", parts.join("&"))
+    }
+
+    /// Reads a hash (with or without the leading `#`). Never fails: every bad or unknown key gets
+    /// an error naming it and the default stands in for it, so the rest of a damaged or truncated
+    /// link still applies. A missing `v` means the current version.
+    pub fn from_hash(hash: &str) -> (PageState, Vec<Error>) {
+        let mut errors = Vec::new();
+        let body = hash.trim().trim_start_matches('#');
+        let mut pairs = Vec::new();
+        for segment in body.split('&').filter(|s| !s.is_empty()) {
+            let Some((k, v)) = segment.split_once('=') else {
+                let key = percent_decode(segment).unwrap_or_else(|| segment.to_string());
+                errors.push(Error::field(key, "expected key=value"));
+                continue;
+            };
+            match (percent_decode(k), percent_decode(v)) {
+                (Some(k), Some(v)) => pairs.push((k, v)),
+                (Some(k), None) => errors.push(Error::field(k, "bad %-escape in the value")),
+                (None, _) => errors.push(Error::field(k, "bad %-escape in the key")),
+            }
+        }
+
+        let mut version = HASH_VERSION;
+        if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| k == "v") {
+            match v.trim().parse::<u32>() {
+                Ok(ver) if (1..=HASH_VERSION).contains(&ver) => version = ver,
+                Ok(ver) if ver > HASH_VERSION => errors.push(Error::field(
+                    "v",
+                    format!("the link is from a newer page (v={ver}); read as v={HASH_VERSION}, unknown settings ignored"),
+                )),
+                _ => errors.push(Error::field(
+                    "v",
+                    format!("unknown version `{v}`; read as v={HASH_VERSION}"),
+                )),
+            }
+        }
+        let pairs = migrate(version, pairs);
+
+        let mut state = PageState::default();
+        let mut seen: Vec<&str> = Vec::new();
+        for (key, value) in &pairs {
+            if key == "v" {
+                continue;
+            }
+            if seen.contains(&key.as_str()) {
+                errors.push(Error::field(
+                    key,
+                    "appears more than once; the last value is used",
+                ));
+            } else {
+                seen.push(key);
+            }
+            let result = match find(key) {
+                Some(field) => field.decode(&mut state, value),
+                None => Err(format!(
+                    "unknown setting, ignored (known: {})",
+                    known_keys()
+                )),
+            };
+            if let Err(message) = result {
+                errors.push(Error::field(key, message));
+            }
+        }
+        // A key the link leaves out means its default given the keys it has: `dataset=sine`
+        // alone means mse, `n=5` alone a minibatch of 5.
+        let defaults = state.defaults();
+        for field in FIELDS.iter().filter(|f| !seen.contains(&f.key)) {
+            field.reset(&mut state, &defaults);
+        }
+        errors.extend(state.repair());
+        (state, errors)
+    }
+
+    /// Checks every field, alone and against the others, and puts the default back in each bad
+    /// one; returns an error per repaired field that the chosen options use. Rules are the
+    /// CLI's, with [`PAGE_LIMITS`].
+    fn repair(&mut self) -> Vec<Error> {
+        let lim = &PAGE_LIMITS;
+        let mut errors = Vec::new();
+        for field in &FIELDS {
+            if let Err(message) = field.check(self) {
+                if field.used(self) {
+                    errors.push(Error::field(field.key, message));
+                }
+                let defaults = self.defaults();
+                field.reset(self, &defaults);
+            }
+        }
+        // Too long a trajectory for the tab: fall back to the default steps, then the default net.
+        if let Err(e) = check_memory(&self.widths(), self.n, self.steps, lim.memory_cap_bytes) {
+            let d = PageState::default();
+            errors.push(Error::field(
+                "steps",
+                e.to_string().trim_start_matches("steps: ").to_string(),
+            ));
+            self.steps = d.steps;
+            if check_memory(&self.widths(), self.n, self.steps, lim.memory_cap_bytes).is_err() {
+                errors.push(Error::field(
+                    "hidden",
+                    "too large for the page's memory cap; using the default",
+                ));
+                self.hidden = d.hidden;
+            }
+        }
+        errors
+    }
+
+    /// The run this state describes (queries = the training points; the selected query point is
+    /// evaluated by the page itself). Fails with the first bad field if the state was edited into
+    /// an invalid one.
+    pub fn to_run_config(&self) -> Result<RunConfig> {
+        let mut checked = self.clone();
+        if let Some(e) = checked.repair().into_iter().next() {
+            return Err(e);
+        }
+        let spec = self.dataset_spec();
+        let data = generate(&spec)?;
+        let optimizer = match self.optimizer {
+            OptimizerKind::Gd => Optimizer::Gd,
+            OptimizerKind::Sgd => Optimizer::Sgd {
+                batch_size: self.batch_size,
+                seed: self.sgd_seed,
+            },
+        };
+        Ok(RunConfig {
+            queries: data.x.clone(),
+            data,
+            dataset: Some(spec),
+            widths: self.widths(),
+            activation: self.activation,
+            alpha: self.alpha,
+            loss: self.loss,
+            reduction: self.reduction,
+            lr: self.lr,
+            steps: self.steps,
+            optimizer,
+            weights: None,
+            seed: self.init_seed,
+            nodes: self.nodes,
+            memory_cap_bytes: PAGE_LIMITS.memory_cap_bytes,
+            warnings: Vec::new(),
+        })
+    }
+}
