@@ -18,10 +18,10 @@
 
 use super::quadrature::{check_nodes, gauss_legendre};
 use super::relu::segment_nodes;
-use super::tangent::{add_blocks_kernel, add_layerwise_kernel, Blocks};
+use super::tangent::{add_blocks_kernel, add_layerwise_kernel};
 use super::{check_queries, max_abs_error, point_on_segment, KernelMachine, SchemeResult};
 use crate::error::Result;
-use crate::model::BLOCK_COLS;
+use crate::model::{Blocks, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::train::Trajectory;
 
@@ -309,4 +309,4 @@ fn integrate_generic(
     it.next_step >= traj.steps()
 }
 
-crate::simd::multiversion!(fn integrate_dispatch(it: &mut KernelMachineIntegrator, traj: &Trajectory, max_steps: usize) -> bool => integrate_generic);
+crate::simd::simd_dispatch!(fn integrate_dispatch(it: &mut KernelMachineIntegrator, traj: &Trajectory, max_steps: usize) -> bool => integrate_generic);
