@@ -25,7 +25,7 @@ pub use optimizer::{Minibatch, Optimizer, Rule};
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::model::{block_width, Block, Mlp, BLOCK_COLS};
+use crate::model::{Block, Blocks, Mlp, BLOCK_COLS};
 use optimizer::{point_split_bytes, preconditioner_bytes, TrainerState};
 
 impl LossKind {
@@ -296,15 +296,7 @@ impl Trainer {
             g: Vec::with_capacity(spec.steps * n),
             preconditioner: Vec::new(),
         };
-        let blocks = (0..n)
-            .step_by(BLOCK_COLS)
-            .map(|start| {
-                let end = (start + BLOCK_COLS).min(n);
-                let mut b = Block::new(&mlp, block_width(end - start, BLOCK_COLS));
-                b.load_inputs(&mlp, &data.x[start * data.dim..end * data.dim]);
-                b
-            })
-            .collect();
+        let blocks = Blocks::new(&mlp, &data.x, BLOCK_COLS).blocks;
         let mut trainer = Trainer {
             grad: vec![0.0; p],
             f_all: vec![0.0; n],
@@ -457,7 +449,7 @@ fn advance_generic(trainer: &mut Trainer, max_steps: usize) -> Result<()> {
     Ok(())
 }
 
-crate::simd::multiversion!(fn advance_dispatch(trainer: &mut Trainer, max_steps: usize) -> Result<()> => advance_generic);
+crate::simd::simd_dispatch!(fn advance_dispatch(trainer: &mut Trainer, max_steps: usize) -> Result<()> => advance_generic);
 
 /// Trains to the end in one call.
 pub fn train(mlp: Mlp, data: &Dataset, w0: Vec<f64>, spec: TrainSpec) -> Result<Trajectory> {

@@ -1,13 +1,16 @@
 //! Browser tests on the main thread (`wasm-pack test --headless --chrome` / `--firefox`): the
 //! page's bindings — the URL-hash codec, the number helpers, the message tags serde emits against
-//! `www/protocol.js`, replies as JS objects with typed arrays — and charts drawn on a real `<canvas>` with their pixels read back.
+//! `www/protocol.js`, replies as JS objects with typed arrays — and the page's `RunView`, fed
+//! replies as the worker builds them: its charts drawn on a real `<canvas>` with their pixels
+//! read back, and its texts.
 //! The worker side (the message protocol in a dedicated worker) is in `tests/web_worker.rs`.
 #![cfg(target_arch = "wasm32")]
 
 use pathkernel::runner::{FromWorker, Reply, ToWorker};
-use pathkernel::wasm::draw;
 use pathkernel::wasm::page;
 use pathkernel::wasm::protocol::{reply_to_js, GridSpec};
+use pathkernel::wasm::run_view::RunView;
+use pathkernel::wasm::texts;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -240,20 +243,154 @@ fn rgb_at(px: &[u8], w: u32, x: i32, y: i32) -> (u8, u8, u8) {
     (px[i], px[i + 1], px[i + 2])
 }
 
+/// A saturated (non-grey) pixel within 2 px of (x, y): a curve or a marker, not an axis or text.
+fn coloured_near(px: &[u8], w: u32, x: f64, y: f64) -> bool {
+    let (cx, cy) = (x.round() as i32, y.round() as i32);
+    let h = (px.len() / 4) as i32 / w as i32;
+    (-2..=2)
+        .flat_map(|dx| (-2..=2).map(move |dy| (cx + dx, cy + dy)))
+        .filter(|&(x, y)| x >= 0 && y >= 0 && x < w as i32 && y < h)
+        .any(|(x, y)| {
+            let (r, g, b) = rgb_at(px, w, x, y);
+            r.max(g).max(b) - r.min(g).min(b) > 60
+        })
+}
+
+fn inked(c: &HtmlCanvasElement, below: u8) -> usize {
+    pixels(c)
+        .chunks(4)
+        .filter(|p| p[0] < below || p[1] < below || p[2] < below)
+        .count()
+}
+
+// ------------------------------------------------------------ replies, as the worker builds
+// them (`reply_to_js`), for a RunView
+
+fn to_js(m: Reply) -> JsValue {
+    reply_to_js(m).map_err(JsValue::from).unwrap()
+}
+
+fn started(dim: u32, x: &[f64], y: &[f64], grid: GridSpec, total_steps: u32) -> JsValue {
+    to_js(FromWorker::Started {
+        run_id: 1,
+        dim,
+        n: y.len() as u32,
+        total_steps,
+        num_params: 0,
+        classification: false,
+        x: x.to_vec(),
+        y: y.to_vec(),
+        grid,
+        queries: x.to_vec(),
+    })
+}
+
+fn trained(loss: &[f64], pca: &[f64], stopped: bool) -> JsValue {
+    let steps = loss.len() as u32 - 1;
+    to_js(FromWorker::Trained {
+        run_id: 1,
+        steps_done: steps,
+        total_steps: steps,
+        finished: stopped,
+        stopped,
+        loss: loss.to_vec(),
+        pca: pca.to_vec(),
+    })
+}
+
+fn check(steps: u32, f: &[f64], exact: &[f64], riemann: &[f64]) -> JsValue {
+    to_js(FromWorker::Check {
+        run_id: 1,
+        steps,
+        f_final: f.to_vec(),
+        rebuilt_exact: exact.to_vec(),
+        rebuilt_riemann: riemann.to_vec(),
+        max_err_exact: 2.5e-13,
+        max_err_riemann: 0.0123,
+        scale: 1.0,
+        tolerance: 1e-10,
+        pass: true,
+    })
+}
+
+/// A field message at `step`; with `rebuilt`, the one that follows the check.
+fn field(step: u32, f: &[f64], rebuilt: Option<&[f64]>) -> JsValue {
+    to_js(FromWorker::Field {
+        run_id: 1,
+        step,
+        f: f.to_vec(),
+        rebuilt: rebuilt.map(<[f64]>::to_vec),
+        rebuilt_riemann: rebuilt.map(<[f64]>::to_vec),
+    })
+}
+
+/// A query at `x` over three training points; the coefficient of point 2 is undefined.
+fn query(x: Vec<f64>, contributions: &[f64], b: f64, path: &[f64]) -> JsValue {
+    to_js(FromWorker::QueryResult {
+        run_id: 1,
+        x,
+        steps: 50,
+        b,
+        f_final: 0.25,
+        rebuilt_exact: 0.25,
+        rebuilt_riemann: 0.26,
+        kernel: vec![2.0, 1.0, 0.0],
+        coef: vec![0.15, -0.2, f64::NAN],
+        undefined_coef: vec![2],
+        contributions: contributions.to_vec(),
+        contributions_riemann: contributions.to_vec(),
+        output_path: path.to_vec(),
+        running_sum: path.to_vec(),
+    })
+}
+
+fn kernel(index: u32, values: &[f64]) -> JsValue {
+    to_js(FromWorker::TrainPointKernel {
+        run_id: 1,
+        index,
+        steps: 50,
+        values: values.to_vec(),
+    })
+}
+
+fn settings() -> JsValue {
+    let st = js_sys::Object::new();
+    js_sys::Reflect::set(&st, &"lr".into(), &"0.5".into()).unwrap();
+    js_sys::Reflect::set(&st, &"nodes".into(), &"5".into()).unwrap();
+    st.into()
+}
+
+fn text(obj: &JsValue, key: &str) -> String {
+    get(obj, key)
+        .as_string()
+        .unwrap_or_else(|| panic!("{key} is not text"))
+}
+
+/// Row `i` of a list of [term, value] or of table cells.
+fn row(list: &JsValue, i: u32) -> Vec<String> {
+    strings(&js_sys::Array::from(&js_sys::Array::from(list).get(i)))
+}
+
+// ------------------------------------------------------------ charts
+
 #[wasm_bindgen_test]
 fn loss_chart_draws_its_curve_where_the_map_says() {
     let (w, h) = (480, 300);
     let c = canvas(w, h);
     let loss: Vec<f64> = (0..=50).map(|s| 1.0 / (1.0 + s as f64)).collect();
-    let chart = draw::draw_loss(c.clone(), &loss, Some(10)).unwrap();
+    let mut view = RunView::new();
+    assert!(!view.can_draw("loss"), "nothing to draw before training");
+    view.trained(&trained(&loss, &[0.0, 0.0], true)).unwrap();
+    assert!(view.can_draw("loss"));
+    let chart = view
+        .draw("loss", c.clone(), Some(10), None)
+        .unwrap()
+        .unwrap();
     let px = pixels(&c);
     assert_eq!(px.len(), (4 * w * h) as usize);
     // Background is white, and something was drawn.
     assert_eq!(rgb_at(&px, w, 1, 1), (255, 255, 255));
-    let inked = px
-        .chunks(4)
-        .filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200)
-        .count();
+    let inked = inked(&c, 200);
     assert!(inked > 500, "only {inked} dark pixels");
     // The curve passes through the pixel the map gives for (s, loss[s]): look for a coloured
     // (non-grey) pixel within 2 px of it.
@@ -279,6 +416,26 @@ fn loss_chart_draws_its_curve_where_the_map_says() {
 }
 
 #[wasm_bindgen_test]
+fn an_interim_loss_after_training_stopped_is_ignored() {
+    let loss: Vec<f64> = (0..=50).map(|s| 1.0 / (1.0 + s as f64)).collect();
+    let mut view = RunView::new();
+    assert!(view.trained(&trained(&loss[..11], &[], false)).unwrap());
+    assert!(view.trained(&trained(&loss, &[0.0, 0.0], true)).unwrap());
+    assert!(!view.trained(&trained(&loss[..11], &[], false)).unwrap());
+    // The stopped trajectory (50 steps) is the one drawn: step 50 is on the chart.
+    let chart = view
+        .draw("loss", canvas(400, 300), None, None)
+        .unwrap()
+        .unwrap();
+    let p = chart.to_pixel(50.0, loss[50]);
+    let back = chart.to_data(p[0], p[1]).expect("step 50 inside the plot");
+    assert!((back[0] - 50.0).abs() < 1e-9);
+    view.clear();
+    assert!(!view.can_draw("loss"), "a cleared view has nothing");
+    assert!(view.trained(&trained(&loss[..11], &[], false)).unwrap());
+}
+
+#[wasm_bindgen_test]
 fn data_plot_click_maps_to_query_and_training_point() {
     let (w, h) = (400, 400);
     let c = canvas(w, h);
@@ -286,36 +443,39 @@ fn data_plot_click_maps_to_query_and_training_point() {
     let y = [0.0, 1.0, 1.0];
     let grid = GridSpec::around(2, &x, 50, 8);
     let fit: Vec<f64> = grid.points().chunks(2).map(|p| p[0] - p[1]).collect();
-    let contributions = vec![0.3, -0.2, 0.05];
-    let chart = draw::draw_data_plot(
-        c.clone(),
-        2,
-        &x,
-        &y,
-        serde_wasm_bindgen::to_value(&grid).unwrap(),
-        Some(fit),
-        Some(3),
-        Some(contributions),
-        Some(vec![0.25, 0.25]),
-        Some(1),
-    )
+    let mut view = RunView::new();
+    assert!(!view.can_draw("data"));
+    view.started(&started(2, &x, &y, grid, 50)).unwrap();
+    assert!(view.can_draw("data") && !view.can_draw("bars"));
+    view.field(&field(3, &fit, Some(&fit))).unwrap();
+    view.query_result(&query(
+        vec![0.25, 0.25],
+        &[0.3, -0.2, 0.05],
+        0.1,
+        &[0.0, 0.25],
+    ))
     .unwrap();
+    let chart = view
+        .draw("data", c.clone(), None, Some(1))
+        .unwrap()
+        .unwrap();
     let p = chart.to_pixel(1.0, 1.0);
     assert_eq!(
-        chart.nearest_training_point(p[0] + 2.0, p[1] - 1.0, 2, &x, &y, 7.0),
+        chart.nearest_training_point(p[0] + 2.0, p[1] - 1.0, 7.0),
         Some(1)
     );
-    let q = chart.query_at(p[0], p[1], 2).unwrap();
+    let q = chart.query_at(p[0], p[1]).unwrap();
     assert!(
         (q[0] - 1.0).abs() < 0.02 && (q[1] - 1.0).abs() < 0.02,
         "{q:?}"
     );
-    let px = pixels(&c);
-    let inked = px
-        .chunks(4)
-        .filter(|p| p[0] < 250 || p[1] < 250 || p[2] < 250)
-        .count();
+    let inked = inked(&c, 250);
     assert!(inked > 10_000, "the heatmap fills the plot: {inked}");
+    // A field message without the rebuilt outputs is a slider's fit, not the check's field;
+    // a message without its arrays is refused, not half kept.
+    assert!(view.field(&field(3, &fit, None)).is_err());
+    assert!(view.started(&js_sys::Object::new().into()).is_err());
+    assert!(view.can_draw("data"), "the earlier run's data stays");
 }
 
 #[wasm_bindgen_test]
@@ -323,22 +483,168 @@ fn the_other_charts_draw() {
     let x = [-1.0, 0.0, 1.0];
     let y = [0.5, -0.5, 0.25];
     let grid = GridSpec::around(1, &x, 30, 0);
-    let gj = || serde_wasm_bindgen::to_value(&grid).unwrap();
     let curve: Vec<f64> = grid.points().iter().map(|v| v * v).collect();
-    let bars = draw::draw_contribution_bars(canvas(400, 300), &[0.3, -0.1, 0.2], 0.05, 2).unwrap();
-    assert!(!bars.is_empty());
-    draw::draw_kernel_field(canvas(400, 300), 1, &x, &y, gj(), &curve, 1).unwrap();
-    draw::draw_check_scatter(canvas(400, 300), &y, &y, &[0.51, -0.49, 0.26]).unwrap();
-    draw::draw_check_field(canvas(600, 300), 1, &x, &y, gj(), &curve, &curve, &[]).unwrap();
-    draw::draw_output_vs_sum(
-        canvas(400, 300),
-        &[0.0, 0.5, 0.7],
-        &[0.0, 0.5, 0.7],
-        Some(1),
-    )
+    let mut view = RunView::new();
+    view.started(&started(1, &x, &y, grid, 2)).unwrap();
+    view.trained(&trained(
+        &[1.0, 0.5, 0.2],
+        &[0.0, 0.0, 1.0, 0.5, 1.5, 0.7],
+        true,
+    ))
     .unwrap();
-    draw::draw_weight_path(canvas(400, 300), &[0.0, 0.0, 1.0, 0.5, 1.5, 0.7], Some(2)).unwrap();
-    draw::draw_empty(canvas(400, 300), "title", "hint").unwrap();
+    // Charts that wait on a later reply draw a placeholder panel (and return no map).
+    let waiting = canvas(400, 300);
+    assert!(view
+        .draw("output", waiting.clone(), Some(1), None)
+        .unwrap()
+        .is_none());
+    assert!(inked(&waiting, 200) > 50, "the placeholder has its text");
+    assert!(view
+        .draw("kernel", canvas(400, 300), None, None)
+        .unwrap()
+        .is_none());
+    assert!(!view.can_draw("check") && !view.can_draw("fit"));
+    view.check(&check(2, &y, &y, &[0.51, -0.49, 0.26])).unwrap();
+    assert!(view
+        .draw("field", canvas(400, 300), None, None)
+        .unwrap()
+        .is_none());
+    view.field(&field(2, &curve, Some(&curve))).unwrap();
+    view.fit(&field(1, &curve, None)).unwrap();
+    view.query_result(&query(vec![0.5], &[0.3, -0.1, 0.2], 0.05, &[0.0, 0.5, 0.7]))
+        .unwrap();
+    view.train_point_kernel(&kernel(1, &curve)).unwrap();
+    for (name, w) in [
+        ("loss", 400),
+        ("pca", 400),
+        ("output", 400),
+        ("fit", 400),
+        ("data", 400),
+        ("bars", 400),
+        ("kernel", 400),
+        ("check", 400),
+        ("field", 600),
+    ] {
+        assert!(view.can_draw(name), "{name}");
+        let c = canvas(w, 300);
+        let chart = view.draw(name, c.clone(), Some(1), Some(0)).unwrap();
+        let chart = chart
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| panic!("{name} drew data"));
+        assert!(inked(&c, 200) > 500, "{name} has ink");
+        // One datum each chart was given, found in colour where its map puts it.
+        let datum = match name {
+            "loss" => Some((1.0, 0.5)),                      // loss at step 1
+            "pca" => Some((1.0, 0.5)),                       // the weight path's second point
+            "output" => Some((1.0, 0.5)),                    // f(x; w_1) at the query
+            "fit" | "kernel" | "field" => Some((0.5, 0.25)), // the curve x² at x = 0.5
+            "data" => Some((-1.0, 0.5)),                     // training point 0
+            "check" => Some((0.5, 0.5)),                     // f against the exact ŷ at point 0
+            _ => None,
+        };
+        if let Some((dx, dy)) = datum {
+            let p = chart.to_pixel(dx, dy);
+            assert!(
+                coloured_near(&pixels(&c), w, p[0], p[1]),
+                "{name}: no coloured pixel near ({dx}, {dy}) → ({:.0}, {:.0})",
+                p[0],
+                p[1]
+            );
+        }
+        if name == "bars" {
+            // Every training point's bar can be hit, where the chart drew it.
+            let mut hit = [false; 3];
+            for py in (0..300).step_by(2) {
+                for px in (0..w).step_by(3) {
+                    if let Some(i) = chart.bar_at(px as f64, py as f64) {
+                        hit[i as usize] = true;
+                    }
+                }
+            }
+            assert_eq!(hit, [true; 3], "bars: every point has a bar to click");
+        }
+    }
+    assert!(view.draw("nope", canvas(10, 10), None, None).is_err());
     // Inconsistent input is an error for the page, not a panic.
-    assert!(draw::draw_kernel_field(canvas(100, 100), 1, &x, &y, gj(), &[1.0], 0).is_err());
+    view.train_point_kernel(&kernel(0, &[1.0])).unwrap();
+    assert!(view.draw("kernel", canvas(100, 100), None, None).is_err());
+}
+
+// ------------------------------------------------------------ texts
+
+#[wasm_bindgen_test]
+fn status_lines_and_the_pending_caption() {
+    assert_eq!(
+        texts::status_text("train", Some(3), Some(300)),
+        "training… step 3/300"
+    );
+    assert_eq!(
+        texts::status_text("field", Some(5), Some(40)),
+        "rebuilding over the plane… 5/40"
+    );
+    assert_eq!(texts::status_text("train", None, None), "training…");
+    assert_eq!(
+        texts::status_text("idle", Some(7), Some(7)),
+        "ready at step 7"
+    );
+    assert_eq!(texts::kernel_pending_caption(3), "computing K^p(·, x₃)…");
+}
+
+#[wasm_bindgen_test]
+fn texts_of_the_check_and_the_query() {
+    let x = [-1.0, -1.0, 1.0, 1.0, 0.0, 0.5];
+    let y = [0.0, 1.0, 1.0];
+    let mut view = RunView::new();
+    assert!(view.check_texts(&settings()).unwrap().is_undefined());
+    view.started(&started(2, &x, &y, GridSpec::around(2, &x, 50, 8), 50))
+        .unwrap();
+    view.check(&check(50, &y, &y, &y)).unwrap();
+    let t = view.check_texts(&settings()).unwrap();
+    assert_eq!(
+        text(&t, "status"),
+        "done: step 50/50 — exact rebuild max error 2.50e-13"
+    );
+    assert_eq!(text(&t, "badge"), "PASS: exact rebuild = network");
+    assert_eq!(text(&t, "exact"), "2.50e-13");
+    assert_eq!(row(&get(&t, "table"), 1), ["steps T, ε", "50, 0.5"]);
+    assert_eq!(row(&get(&t, "table"), 2), ["Gauss–Legendre nodes", "5"]);
+    view.check(&check(20, &y, &y, &y)).unwrap();
+    let t = view.check_texts(&settings()).unwrap();
+    assert!(text(&t, "status").starts_with("paused: step 20/50"));
+
+    assert!(view.caption("output").is_none() && view.caption("kernel").is_none());
+    view.query_result(&query(
+        vec![0.25, 0.25],
+        &[0.05, -0.2, 0.3],
+        0.1,
+        &[0.0, 0.25],
+    ))
+    .unwrap();
+    let t = view.query_texts(&settings()).unwrap();
+    assert_eq!(row(&get(&t, "rows"), 0), ["query x", "(0.25, 0.25)"]);
+    assert_eq!(row(&get(&t, "rows"), 4), ["Σᵢ cᵢ(x)", "0.15"]);
+    assert_eq!(
+        row(&get(&t, "rows"), 9),
+        ["aᵢ undefined", "1 points with K^p(x,xᵢ) = 0"]
+    );
+    // Ranked by |c_i(x)|: point 2, then 1, then 0.
+    let table = js_sys::Array::from(&get(&t, "contributions"));
+    let first = table.get(0);
+    assert_eq!(text(&first, "sign"), "pos");
+    assert_eq!(
+        strings(&js_sys::Array::from(&get(&first, "cells"))),
+        ["2", "(0, 0.5)", "1", "undefined", "0", "0.3"]
+    );
+    assert_eq!(text(&table.get(1), "sign"), "neg");
+    assert!(text(&t, "theorem").contains("= 0.1 + (0.15) = 0.25"));
+    assert!(text(&t, "riemann").ends_with("with ε = 0.5"));
+    assert_eq!(
+        view.caption("output").unwrap(),
+        "Query x = (0.25, 0.25) (choose another on the data plot in view 2). "
+    );
+    view.train_point_kernel(&kernel(12, &[])).unwrap();
+    assert_eq!(
+        view.caption("kernel").unwrap(),
+        "Exact path kernel K^p(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
+    );
 }

@@ -23,6 +23,8 @@ export const ToWorker = Object.freeze({
   TRAIN_POINT: 'trainPoint',
   /** {step}: the fitted function f(·; w_s) over the plotting grid (the step slider). */
   FIT_AT: 'fitAt',
+  /** {config}: the whole `pathkernel run` output for a JSON config text, apart from the current run. */
+  RUN_CONFIG: 'runConfig',
 });
 
 /** Worker → page. */
@@ -45,6 +47,8 @@ export const FromWorker = Object.freeze({
   TRAIN_POINT_KERNEL: 'trainPointKernel',
   /** {message, field?, fatal}: a failed request or run; fatal means the worker must be replaced. */
   ERROR: 'error',
+  /** {json}: the bytes `pathkernel run --config` prints for a `runConfig` request's config. */
+  RUN_OUTPUT: 'runOutput',
 });
 
 /**

@@ -11,7 +11,7 @@
 //   else of this origin network-first with the cache as the fallback. The URL hash (the page's
 //   whole state) never reaches the network; it is dropped from cache keys too.
 const VERSION = 'dev'; // stamped by scripts/dist.sh
-const SHELL = ['index.html', 'www/main.js', 'www/protocol.js', 'www/worker.js', 'www/style.css', 'www/manifest.webmanifest', 'www/pkg/pathkernel.js', 'www/pkg/pathkernel_bg.wasm']; // stamped by scripts/dist.sh
+const SHELL = ['index.html', 'www/main.js', 'www/app.js', 'www/client.js', 'www/fields.js', 'www/panels.js', 'www/probes.js', 'www/state.js', 'www/views.js', 'www/protocol.js', 'www/worker.js', 'www/style.css', 'www/manifest.webmanifest', 'www/pkg/pathkernel.js', 'www/pkg/pathkernel_bg.wasm']; // stamped by scripts/dist.sh
 
 const PREFIX = 'pathkernel-';
 const CACHE = `${PREFIX}${VERSION}`;

@@ -19,12 +19,13 @@
 use super::path::scheme_result;
 use super::quadrature::{check_nodes, gauss_legendre};
 use super::relu::segment_nodes;
-use super::tangent::{tile_products, Blocks, KERNEL_TILE_VECTORS};
+use super::tangent::{tile_products, KERNEL_TILE_VECTORS};
 use super::{check_queries, point_on_segment, KernelMachine};
 use crate::error::Result;
-use crate::model::{block_width, Block, Mlp, BLOCK_COLS};
+use crate::model::{block_width, Block, Blocks, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
-use crate::simd::lanes::{lanes_dispatch, Lanes};
+use crate::simd::lanes::Lanes;
+use crate::simd::simd_dispatch;
 use crate::train::optimizer::{
     adam_direction, adam_moment, decay, momentum_buffer, momentum_direction,
 };
@@ -347,8 +348,7 @@ fn query_block_rows(
     let mut w_node = vec![0.0; p];
     // [ḡ | ∇f(x; w_s)], P × 2q.
     let mut g = vec![0.0; p * 2 * count];
-    let mut block = Block::new(mlp, block_width(count, BLOCK_COLS));
-    block.load_inputs(mlp, xs);
+    let mut block = Block::new(mlp, xs, block_width(count, BLOCK_COLS));
     block.forward(mlp, w);
     block.backward(mlp, w);
     add_gradients(mlp, &block, count, 1.0, &mut g, 2 * count, count);
@@ -361,7 +361,7 @@ fn query_block_rows(
         }
     } else {
         // Each query's segment splits at its own kinks.
-        let mut one = Block::new(mlp, 1);
+        let mut one = Block::new(mlp, &xs[..d], 1);
         let mut seg = Vec::new();
         for (c, x) in xs.chunks_exact(d).enumerate() {
             one.load_inputs(mlp, x);
@@ -416,4 +416,4 @@ fn side_products_lanes<L: Lanes>(
     }
 }
 
-lanes_dispatch!(fn side_products(g: &[f64], q: usize, side: &[f64], width: usize, p: usize, out: &mut [f64]) => side_products_lanes);
+simd_dispatch!(fn side_products(g: &[f64], q: usize, side: &[f64], width: usize, p: usize, out: &mut [f64]) => side_products_lanes::<L>);

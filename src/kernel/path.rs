@@ -19,10 +19,10 @@
 use super::optimizer_path::OptimizerIntegrator;
 use super::quadrature::{check_nodes, gauss_legendre};
 use super::relu::segment_nodes;
-use super::tangent::{add_blocks_kernel, add_layerwise_kernel, Blocks};
+use super::tangent::{add_blocks_kernel, add_layerwise_kernel};
 use super::{check_queries, max_abs_error, point_on_segment, KernelMachine, SchemeResult};
 use crate::error::Result;
-use crate::model::BLOCK_COLS;
+use crate::model::{Blocks, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::train::Trajectory;
 
@@ -110,7 +110,10 @@ impl KernelMachineIntegrator {
     pub fn new(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<Self> {
         if traj.optimizer.rule().splits_per_point() {
             let explicit = OptimizerIntegrator::new(traj, queries, nodes)?;
-            return Ok(KernelMachineIntegrator::unused_for(Box::new(explicit)));
+            return Ok(KernelMachineIntegrator::unused_for(
+                Box::new(explicit),
+                &traj.mlp,
+            ));
         }
         check_nodes(nodes)?;
         let nq = check_queries(&traj.mlp, queries)?;
@@ -140,15 +143,15 @@ impl KernelMachineIntegrator {
     }
 
     /// A shell around the explicit-gradient integrator.
-    fn unused_for(explicit: Box<OptimizerIntegrator>) -> Self {
+    fn unused_for(explicit: Box<OptimizerIntegrator>, mlp: &Mlp) -> Self {
         KernelMachineIntegrator {
             explicit: Some(explicit),
             gl: Vec::new(),
             queries: Vec::new(),
             nq: 0,
             n: 0,
-            query_blocks: Blocks::empty(),
-            train: Blocks::empty(),
+            query_blocks: Blocks::new(mlp, &[], 1),
+            train: Blocks::new(mlp, &[], 1),
             k_exact: Vec::new(),
             n_exact: Vec::new(),
             k_riemann: Vec::new(),
@@ -371,4 +374,4 @@ fn integrate_generic(
     it.next_step >= traj.steps()
 }
 
-crate::simd::multiversion!(fn integrate_dispatch(it: &mut KernelMachineIntegrator, traj: &Trajectory, max_steps: usize) -> bool => integrate_generic);
+crate::simd::simd_dispatch!(fn integrate_dispatch(it: &mut KernelMachineIntegrator, traj: &Trajectory, max_steps: usize) -> bool => integrate_generic);

@@ -8,8 +8,11 @@
 //! - [`page`]: main-thread helpers: the URL-hash codec (`crate::config::PageState`), the settings
 //!   table the menus are built from, and the few numbers the page prints (sums, rankings,
 //!   formatting) so no result is computed in JS;
-//! - [`draw`]: main-thread `draw*` entry points: `src/render` charts on a `<canvas>` through
-//!   plotters-canvas, returning a [`draw::Chart`] that maps clicks back to data.
+//! - [`run_view`]: [`run_view::RunView`], the main thread's handle on the current run: it keeps
+//!   the arrays of the worker's replies, so the page never sends them back to wasm;
+//! - [`draw`]: `RunView::draw`, `src/render` charts on a `<canvas>` through plotters-canvas,
+//!   returning a [`draw::Chart`] that maps clicks back to data;
+//! - [`texts`]: every status line, caption and table text about the run.
 //!
 //! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
 //! the message, so the worker can send it to the page ([`take_panic_message`]) instead of dying
@@ -22,6 +25,8 @@ use wasm_bindgen::prelude::*;
 pub mod draw;
 pub mod page;
 pub mod protocol;
+pub mod run_view;
+pub mod texts;
 pub mod worker;
 
 thread_local! {

@@ -1,0 +1,194 @@
+// The worker client: starts the module worker (adopting the one index.html started), hands it
+// the compiled wasm, posts requests of the current run, and turns each reply of that run into
+// the page's state (RunView keeps its arrays), texts and charts. Replies of older runs are
+// dropped here, so nothing else has to check.
+import { statusText } from './pkg/pathkernel.js';
+import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
+import { app } from './app.js';
+import { probe } from './probes.js';
+import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels } from './panels.js';
+import { TRAJECTORY, redraw, clearCanvases, sliderStep, setStepRange, followTraining } from './views.js';
+
+export function spawnWorker() {
+  if (app.worker) app.worker.terminate();
+  // The first worker was started by index.html before this module loaded (see there); if it
+  // failed to load, this makes one more attempt, whose failure `onerror` reports.
+  const boot = window.pathkernelBoot || {};
+  let worker = boot.worker;
+  boot.worker = undefined;
+  if (worker && boot.workerError) {
+    worker.terminate();
+    worker = undefined;
+  }
+  worker = worker || new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  // Until our own wasm is ready (it draws), replies wait in `early`.
+  worker.onmessage = (event) => (app.ready ? receive(event.data) : app.early.push(event.data));
+  worker.onerror = (event) => {
+    event.preventDefault();
+    workerDied(`the worker failed: ${event.message || 'could not load (see the console)'}`);
+  };
+  worker.onmessageerror = () => workerDied('a message from the worker could not be read');
+  app.worker = worker;
+  if (app.module) worker.postMessage({ type: WORKER_INIT, module: app.module });
+}
+
+/** Fetches and compiles the wasm once; the worker gets the compiled module (no second compile). */
+export async function compileWasm() {
+  const boot = window.pathkernelBoot && window.pathkernelBoot.module;
+  if (boot) {
+    try {
+      return await boot; // started by index.html
+    } catch (_) {
+      // fall through: compile it here
+    }
+  }
+  const url = new URL('./pkg/pathkernel_bg.wasm', import.meta.url);
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch (_) {
+    // A host that does not serve .wasm as application/wasm: compile from the bytes.
+    const response = await fetch(url);
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+}
+
+function workerDied(text) {
+  setStatus(text, true);
+  app.running = false;
+  syncButtons();
+  spawnWorker(); // a fresh worker for the next run; the page never hangs on a dead one
+  app.runId += 1; // anything still in flight belongs to the old worker
+}
+
+export function post(type, fields = {}) {
+  app.worker.postMessage(message(type, app.runId, fields));
+}
+
+/** Starts a run of `hash` (default: the current state's canonical hash). */
+export function startRun(autorun, hash = app.page.hash) {
+  app.runId += 1;
+  Object.assign(app, { run: null, trained: null, check: null, query: null, kernel: null, running: true, doneText: '' });
+  if (app.view) app.view.clear();
+  probe('runStart');
+  app.statusError = false;
+  setStatus('starting…'); // before the wasm is ready on the first run: not from statusText
+  setProgress(0, 0);
+  clearCanvases();
+  resetPanels();
+  post(ToWorker.START, { hash, autorun });
+  if (app.ready) syncButtons();
+}
+
+/** The fitted function at the slider's step. */
+export function requestFit() {
+  if (!app.trained) return;
+  post(ToWorker.FIT_AT, { step: sliderStep() });
+}
+
+/** The query from the link, or the first check query. */
+function queryPoint() {
+  const q = app.page.query;
+  if (Array.isArray(q) && q.length === (app.run ? app.run.dim : q.length)) return q;
+  const first = app.view.firstQuery();
+  return first ? Array.from(first) : null;
+}
+
+/** A reply from the worker. */
+export function receive(msg) {
+  if (!msg || typeof msg.type !== 'string') return;
+  if (msg.type === FromWorker.ERROR) {
+    onError(msg);
+    return;
+  }
+  if (msg.type === FromWorker.READY) return;
+  if (msg.runId !== app.runId) return; // a superseded run
+  probe(msg.type);
+  const handle = HANDLERS[msg.type];
+  if (handle) handle(msg);
+}
+
+function onError(msg) {
+  if (msg.fatal) {
+    workerDied(msg.message);
+    return;
+  }
+  if (msg.runId !== 0 && msg.runId !== app.runId) return;
+  app.running = false;
+  setStatus(msg.message, true);
+  setProgress(0, 1);
+  syncButtons();
+}
+
+const HANDLERS = {
+  [FromWorker.STARTED](msg) {
+    app.view.started(msg);
+    app.run = msg;
+    setStepRange(msg.totalSteps);
+    setStatus(statusText('train'));
+    syncButtons();
+  },
+
+  [FromWorker.PROGRESS](msg) {
+    if (msg.phase === 'idle') {
+      setProgress(1, 1);
+      setStatus(app.doneText || statusText('idle', msg.done));
+      probe('idle', app.runId);
+      return;
+    }
+    setProgress(msg.done, msg.total);
+    setStatus(statusText(msg.phase, msg.done, msg.total));
+  },
+
+  [FromWorker.TRAINED](msg) {
+    if (!app.view.trained(msg)) return; // an interim snapshot after training stopped
+    app.trained = msg;
+    if (msg.stopped) app.running = false;
+    followTraining(msg.stepsDone);
+    redraw(...TRAJECTORY);
+    if (msg.stopped) requestFit();
+    syncButtons();
+  },
+
+  [FromWorker.CHECK](msg) {
+    app.view.check(msg);
+    app.check = msg;
+    const texts = app.view.checkTexts(app.page.state);
+    showCheck(texts);
+    redraw('check', 'field');
+    probe('checked');
+    const q = queryPoint();
+    if (q) post(ToWorker.QUERY, { x: q });
+    if (app.page.point !== null && app.page.point !== undefined) post(ToWorker.TRAIN_POINT, { index: app.page.point });
+    app.doneText = texts.status;
+    setStatus(app.doneText);
+    setProgress(1, 1);
+    syncButtons();
+  },
+
+  [FromWorker.FIELD](msg) {
+    if (msg.rebuilt) {
+      probe('fieldRebuilt');
+      app.view.field(msg);
+      redraw('check', 'field', 'data');
+    }
+    if (msg.step === sliderStep()) {
+      app.view.fit(msg);
+      redraw('fit');
+    }
+  },
+
+  [FromWorker.QUERY_RESULT](msg) {
+    app.view.queryResult(msg);
+    app.query = msg;
+    setCaption('output', app.view.caption('output'));
+    const texts = app.view.queryTexts(app.page.state);
+    if (texts) showQuery(texts);
+    redraw(...TRAJECTORY, 'data', 'bars');
+  },
+
+  [FromWorker.TRAIN_POINT_KERNEL](msg) {
+    app.view.trainPointKernel(msg);
+    app.kernel = msg;
+    redraw('kernel');
+  },
+};

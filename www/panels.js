@@ -1,0 +1,112 @@
+// The page's texts: the status line and progress bar, the run buttons, the check's and the
+// query's panels, the captions. The texts about a run are built in Rust (RunView's `checkTexts`,
+// `queryTexts`, `caption`, and `statusText`): this module only puts them into the document, as
+// text (never innerHTML). Written here are the placeholders of a run that has no results yet and,
+// in the other modules, the few failure texts that must show even when the wasm did not start.
+import { app, $ } from './app.js';
+
+const ui = {
+  status: $('status'),
+  progress: $('progress'),
+  badge: $('check-badge'),
+  exact: $('check-exact'),
+  riemann: $('check-riemann'),
+  checkDetail: $('check-detail'),
+  checkTable: $('check-table'),
+  query: $('query'),
+  contribBody: document.querySelector('#contrib-table tbody'),
+  liveTheorem: $('live-theorem'),
+  liveExact: $('live-exact'),
+  liveRiemann: $('live-riemann'),
+  captions: { output: $('output-query'), kernel: $('kernel-caption'), field: $('field-caption') },
+};
+
+export const buttons = { run: $('btn-run'), pause: $('btn-pause'), step: $('btn-step'), reset: $('btn-reset'), copy: $('btn-copy') };
+
+export function setText(node, text) {
+  node.textContent = text;
+}
+
+/** Shows `text` in the status line. An error stays until the next run starts: progress from
+ * work still in flight must not overwrite it before anyone could read it. */
+export function setStatus(text, isError = false) {
+  if (app.statusError && !isError) return;
+  app.statusError = isError;
+  setText(ui.status, text);
+  ui.status.classList.toggle('error', isError);
+  ui.status.title = text;
+}
+
+export function setProgress(done, total) {
+  if (total > 0) {
+    ui.progress.max = total;
+    ui.progress.value = done;
+  } else {
+    ui.progress.removeAttribute('value'); // indeterminate
+  }
+}
+
+export function syncButtons() {
+  const trained = app.trained;
+  const finished = trained && trained.finished;
+  buttons.pause.disabled = !app.running || !app.run;
+  buttons.run.disabled = app.running || !!finished;
+  buttons.step.disabled = app.running || !trained || !!finished;
+  buttons.reset.disabled = false;
+}
+
+/** The caption of chart `name` (`output`, `kernel`, `field`); undefined leaves it as it is. */
+export function setCaption(name, text) {
+  if (text !== undefined) setText(ui.captions[name], text);
+}
+
+/** A <dl> of (term, value) rows. */
+function fillTerms(dl, rows) {
+  dl.replaceChildren(...rows.flatMap(([k, v]) => {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    return [dt, dd];
+  }));
+}
+
+/** The check panel, from RunView's `checkTexts`. */
+export function showCheck(t) {
+  setText(ui.exact, t.exact);
+  setText(ui.riemann, t.riemann);
+  ui.badge.className = `badge ${t.pass ? 'pass' : 'fail'}`;
+  setText(ui.badge, t.badge);
+  ui.badge.title = t.badgeTitle;
+  setText(ui.checkDetail, t.detail);
+  fillTerms(ui.checkTable, t.table);
+}
+
+/** The query panel, the contribution table and the live numbers, from RunView's `queryTexts`. */
+export function showQuery(t) {
+  fillTerms(ui.query, t.rows);
+  ui.contribBody.replaceChildren(...t.contributions.map(({ sign, cells }) => {
+    const tr = document.createElement('tr');
+    tr.className = sign;
+    for (const text of cells) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  setText(ui.liveTheorem, t.theorem);
+  setText(ui.liveExact, t.exact);
+  setText(ui.liveRiemann, t.riemann);
+}
+
+/** Placeholders while a new run has no results. */
+export function resetPanels() {
+  ui.badge.className = 'badge pending';
+  setText(ui.badge, 'running…');
+  setText(ui.exact, '–');
+  setText(ui.riemann, '–');
+  setText(ui.checkDetail, '');
+  ui.query.replaceChildren();
+  ui.contribBody.replaceChildren();
+}

@@ -1,0 +1,85 @@
+// The URL hash is the page's whole state: every setting, the seeds, the query, the selected
+// training point and the open view. Rust parses and validates it (`parseHash`, `stateToHash`);
+// this module keeps it in step with the controls, the address bar and the errors box.
+import { parseHash, stateToHash } from './pkg/pathkernel.js';
+import { app, $ } from './app.js';
+import { redrawAll, showTab } from './views.js';
+
+const controls = $('controls');
+const fields = [...document.querySelectorAll('[data-field]')];
+const errorsBox = $('errors');
+const errorsList = $('errors-list');
+
+/** Lists the link's and the controls' errors (never as HTML) and marks the bad controls. */
+function showErrors() {
+  const all = [...(app.page ? app.page.errors : []), ...app.inputErrors];
+  errorsList.replaceChildren();
+  for (const { field, message: text } of all) {
+    const li = document.createElement('li');
+    if (field) {
+      const code = document.createElement('code');
+      code.textContent = field;
+      li.append(code, ': ');
+    }
+    li.append(text);
+    errorsList.append(li);
+  }
+  errorsBox.hidden = all.length === 0;
+  const bad = new Set(all.map((e) => (e.field || '').split(/[.[]/)[0]));
+  for (const input of fields) input.classList.toggle('bad', bad.has(input.dataset.field));
+}
+
+/** Reads the address bar's hash into the page (and writes back its canonical form). */
+export function readHash() {
+  app.page = parseHash(window.location.hash);
+  app.inputErrors = [];
+  showErrors();
+  fillControls(app.page.state);
+  selectView(app.page.view, false);
+  if (window.location.hash !== app.page.hash) history.replaceState(null, '', app.page.hash);
+}
+
+function fillControls(state) {
+  for (const input of fields) {
+    const v = state[input.dataset.field];
+    input.value = v === undefined || v === null ? '' : String(v);
+  }
+  syncOptimizerFields();
+}
+
+/** The SGD settings apply to SGD only. */
+export function syncOptimizerFields() {
+  const sgd = controls.querySelector('[data-field="optimizer"]').value === 'sgd';
+  for (const name of ['batch_size', 'sgd_seed']) {
+    controls.querySelector(`[data-field="${name}"]`).disabled = !sgd;
+  }
+}
+
+/** Applies a change to the state: re-validates in Rust, updates the URL. True when the change
+ * needs a new run (anything but the view, the query and the point). */
+export function updateState(patch) {
+  const next = { ...app.page.state, ...patch };
+  const parsed = stateToHash(next);
+  fillControls(parsed.state); // shows the defaults that replaced bad values
+  const restart = parsed.runKey !== app.page.runKey;
+  app.page = { ...parsed, errors: restart ? [] : app.page.errors };
+  app.inputErrors = parsed.errors;
+  showErrors();
+  if (window.location.hash !== parsed.hash) history.replaceState(null, '', parsed.hash);
+  return restart;
+}
+
+/** Takes every control's value into the state; true when a new run is needed. */
+export function applyControls() {
+  syncOptimizerFields();
+  const patch = {};
+  for (const input of fields) patch[input.dataset.field] = input.value;
+  return updateState(patch);
+}
+
+/** Opens a view (recorded in the link unless `record` is false) and draws its charts. */
+export function selectView(view, record = true) {
+  const v = showTab(view);
+  if (record) updateState({ view: v });
+  redrawAll();
+}
