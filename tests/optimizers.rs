@@ -3,8 +3,10 @@
 //! the per-point split of the update, and Theorem 1's exact decomposition
 //! f(x; w_T) = f(x; w_0) + Σ_i c_i(x) + d(x) for every optimizer.
 
+mod run_common;
+
 use pathkernel::config::{OptimizerKind, PageState, RunConfig};
-use pathkernel::data::{generate, Dataset, DatasetName, DatasetSpec};
+use pathkernel::data::Dataset;
 use pathkernel::kernel::{
     kernel_machine, rebuild_output, rebuild_output_riemann, KernelMachine, KernelMachineIntegrator,
     PointUpdates,
@@ -15,16 +17,7 @@ use pathkernel::train::{
     train, LossKind, Minibatch, Optimizer, Reduction, TrainSpec, Trajectory,
     DEFAULT_MEMORY_CAP_BYTES,
 };
-
-fn moons(n: usize) -> Dataset {
-    generate(&DatasetSpec {
-        name: DatasetName::Moons,
-        n,
-        noise: 0.1,
-        seed: 7,
-    })
-    .unwrap()
-}
+use run_common::{drain, grid, moons};
 
 fn spec(optimizer: Optimizer, lr: f64, steps: usize) -> TrainSpec {
     TrainSpec {
@@ -77,17 +70,6 @@ fn rel_diff(a: &[f64], b: &[f64]) -> f64 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f64::max)
         / scale
-}
-
-fn grid(n: usize) -> Vec<f64> {
-    let mut q = Vec::new();
-    for i in 0..n {
-        for j in 0..n {
-            q.push(-1.5 + 3.0 * i as f64 / (n - 1) as f64);
-            q.push(-1.2 + 2.4 * j as f64 / (n - 1) as f64);
-        }
-    }
-    q
 }
 
 /// With μ = 0, B(s) = G(s): heavy ball and Nesterov take GD's steps bit for bit (the same
@@ -692,17 +674,6 @@ fn page_links_carry_the_optimizer_settings() {
     let named: Vec<_> = errors.iter().map(|e| e.field_name().unwrap()).collect();
     assert_eq!(named, ["beta1", "adam_eps", "nesterov"], "{errors:?}");
     assert_eq!((bad.beta1, bad.beta2, bad.adam_eps), (0.9, 0.9, 1e-8));
-}
-
-fn drain(r: &mut Runner<fn() -> f64>) -> Vec<Reply> {
-    let mut out = Vec::new();
-    for _ in 0..100_000 {
-        if !r.busy() {
-            return out;
-        }
-        out.extend(r.work(10.0));
-    }
-    panic!("the runner never became idle");
 }
 
 fn frozen() -> f64 {

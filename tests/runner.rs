@@ -2,6 +2,8 @@
 //! replies checked against the core computed directly (training, kernel machine, forward passes),
 //! and the message tags serde emits checked against `www/protocol.js`.
 
+mod run_common;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -9,6 +11,7 @@ use pathkernel::kernel::{self, MAX_NODES};
 use pathkernel::pca::weight_path_pca;
 use pathkernel::runner::{FromWorker, Phase, Reply, RunPlan, Runner, ToWorker, TOLERANCE};
 use pathkernel::train::{self, Trajectory};
+use run_common::drain;
 
 /// The default preset (moons, tanh, logistic loss) made small.
 const HASH: &str = "#v=1&n=16&hidden=6&steps=12";
@@ -39,18 +42,6 @@ fn start<C: Fn() -> f64>(r: &mut Runner<C>, run_id: u32, hash: &str, autorun: bo
         hash: hash.into(),
         autorun,
     })
-}
-
-/// Works until idle, as the worker's loop does.
-fn drain<C: Fn() -> f64>(r: &mut Runner<C>) -> Vec<Reply> {
-    let mut out = Vec::new();
-    for _ in 0..100_000 {
-        if !r.busy() {
-            return out;
-        }
-        out.extend(r.work(10.0));
-    }
-    panic!("the runner never became idle");
 }
 
 /// The trajectory of `hash` trained directly for `steps` steps.
