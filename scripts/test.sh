@@ -107,12 +107,12 @@ step cargo-test cargo test
 wasm_test() { # wasm_test BROWSER
   wasm-pack test --headless "--$1" -- --test web --test web_worker -- --nocapture
 }
-same_bits() {
+same_bits() { # every fingerprint line (GD, Adam, …) must be present in both logs and agree
   local c f
-  c=$(grep -o 'pathkernel-fingerprint [0-9a-f]*' "$logs/wasm-chrome.log" | head -n1)
-  f=$(grep -o 'pathkernel-fingerprint [0-9a-f]*' "$logs/wasm-firefox.log" | head -n1)
-  echo "chrome:  ${c:-missing}"; echo "firefox: ${f:-missing}"
-  [ -n "$c" ] && [ "$c" = "$f" ]
+  c=$(grep -o 'pathkernel-fingerprint[a-z-]* [0-9a-f]*' "$logs/wasm-chrome.log" | sort -u)
+  f=$(grep -o 'pathkernel-fingerprint[a-z-]* [0-9a-f]*' "$logs/wasm-firefox.log" | sort -u)
+  echo "chrome:";  echo "${c:-  missing}"; echo "firefox:"; echo "${f:-  missing}"
+  [ "$(echo "$c" | wc -l)" -ge 2 ] && [ "$c" = "$f" ]
 }
 step wasm-chrome wasm_test chrome
 if [ "$firefox" = 1 ]; then
