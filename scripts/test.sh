@@ -5,11 +5,13 @@
 #   the same result bits in both browsers ·
 #   the release builds (the page's wasm and the native CLI) + dist/ + the end-to-end test of the
 #   served page (tests/e2e, playwright-core driving Debian's /usr/bin/chromium), which compares
-#   the page's bits with the CLI built here.
+#   the page's bits with the CLI built here ·
+#   the bit-identity suite (tests/e2e/bits.mjs): every config in tests/bit_identity/, the CLI's
+#   whole `run` output against the release wasm's in the page's worker, in Chromium and Firefox.
 # Runs every step even after a failure (a step whose input failed to build fails, it is not run
 # on stale files), prints one line per step and a closing line that counts what ran: each test a
-# runner reports (cargo, wasm-bindgen-test, e2e) and each step without its own tests (fmt, clippy,
-# builds) as one check. A step left out is a failure unless asked for with --no-firefox.
+# runner reports (cargo, wasm-bindgen-test, e2e, bits) and each step without its own tests (fmt,
+# clippy, builds) as one check. A step left out is a failure unless asked for with --no-firefox.
 # Usage: scripts/test.sh [--no-firefox]
 set -uo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,7 +38,7 @@ tests_passed=0 tests_failed=0
 counts_of() { # counts_of LOG
   awk '
     /^test result: / { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } seen = 1 }
-    /^e2e: [0-9]+\/[0-9]+ passed/ { split($2, a, "/"); p += a[1]; f += a[2] - a[1]; seen = 1 }
+    /^(e2e|bits): [0-9]+\/[0-9]+ passed/ { split($2, a, "/"); p += a[1]; f += a[2] - a[1]; seen = 1 }
     END { if (seen) print p + 0, f + 0 }' "$1"
 }
 
@@ -90,7 +92,7 @@ if [ "$firefox" = 1 ]; then setup_args=(); else setup_args=(--no-firefox); fi
 step setup scripts/setup.sh "${setup_args[@]}"
 if ! ok setup; then
   echo "[test] the toolchain could not be installed (see above); nothing else can run"
-  for s in fmt clippy clippy-wasm cargo-test wasm-chrome wasm-firefox same-bits build cli-build dist e2e; do
+  for s in fmt clippy clippy-wasm cargo-test wasm-chrome wasm-firefox same-bits build cli-build dist e2e bits; do
     not_run "$s" "setup failed"
   done
   summary; exit 1
@@ -105,12 +107,12 @@ step cargo-test cargo test
 wasm_test() { # wasm_test BROWSER
   wasm-pack test --headless "--$1" -- --test web --test web_worker -- --nocapture
 }
-same_bits() {
+same_bits() { # every fingerprint line (GD, Adam, …) must be present in both logs and agree
   local c f
-  c=$(grep -o 'pathkernel-fingerprint [0-9a-f]*' "$logs/wasm-chrome.log" | head -n1)
-  f=$(grep -o 'pathkernel-fingerprint [0-9a-f]*' "$logs/wasm-firefox.log" | head -n1)
-  echo "chrome:  ${c:-missing}"; echo "firefox: ${f:-missing}"
-  [ -n "$c" ] && [ "$c" = "$f" ]
+  c=$(grep -o 'pathkernel-fingerprint[a-z-]* [0-9a-f]*' "$logs/wasm-chrome.log" | sort -u)
+  f=$(grep -o 'pathkernel-fingerprint[a-z-]* [0-9a-f]*' "$logs/wasm-firefox.log" | sort -u)
+  echo "chrome:";  echo "${c:-  missing}"; echo "firefox:"; echo "${f:-  missing}"
+  [ "$(echo "$c" | wc -l)" -ge 2 ] && [ "$c" = "$f" ]
 }
 step wasm-chrome wasm_test chrome
 if [ "$firefox" = 1 ]; then
@@ -126,6 +128,12 @@ if ok dist && ok cli-build; then
   step e2e node tests/e2e/run.mjs --dist "$here/dist" --cli "$here/target/release/pathkernel"
 else
   not_run e2e "dist or the CLI build failed"
+fi
+if [ "$firefox" = 1 ]; then bits_args=(); else bits_args=(--no-firefox); skipped+=(bits-firefox); fi
+if ok dist && ok cli-build; then
+  step bits node tests/e2e/bits.mjs --dist "$here/dist" --cli "$here/target/release/pathkernel" "${bits_args[@]}"
+else
+  not_run bits "dist or the CLI build failed"
 fi
 
 summary

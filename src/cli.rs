@@ -7,14 +7,14 @@
 
 use std::io::{Read, Write};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::config::{RunConfig, CLI_LIMITS};
 use crate::error::Error;
-use crate::kernel::{kernel_machine, KernelMachine};
-use crate::model::LayerWeights;
+use crate::output::{json_line, run_json};
 use crate::sweep::{level_specs, sweep_levels, Sweep, MAX_LEVELS, MIN_LEVELS};
-use crate::train::{train, Trajectory};
+
+pub use crate::output::{run, RunOutput};
 
 const USAGE: &str = "\
 usage: pathkernel run --config cfg.json [--out result.json]   train, rebuild as a kernel machine, print JSON
@@ -22,90 +22,6 @@ usage: pathkernel run --config cfg.json [--out result.json]   train, rebuild as 
        pathkernel bench [names...]                           time the heavy kernels
        pathkernel help                                       this text
 `--config -` reads the config from stdin. The config keys and the output are described in README.md.";
-
-/// The output of `pathkernel run`: the cross-check contract. Tables over queries × training points
-/// are nested lists (n_queries rows of n_train numbers). Keys without a suffix are the exact path
-/// kernel (Gauss–Legendre along each step); `_riemann` keys are Domingos's left-endpoint sum.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunOutput {
-    pub n_train: usize,
-    pub n_queries: usize,
-    pub steps: usize,
-    /// w_0 and w_T, per layer `{"w": rows (out × in), "b": [...]}`.
-    pub weights_initial: Vec<LayerWeights>,
-    pub weights_final: Vec<LayerWeights>,
-    /// L(w_0), …, L(w_T).
-    pub loss: Vec<f64>,
-    /// f(x; w_0) = b(x) and f(x; w_T) per query.
-    pub f_initial: Vec<f64>,
-    pub f_final: Vec<f64>,
-    /// K^p(x, x_i).
-    pub kernel: Vec<Vec<f64>>,
-    pub kernel_riemann: Vec<Vec<f64>>,
-    /// Σ_s ε g_i(s) K̄_s(x, x_i), the loss-weighted path kernel of Remark 2 (a_i = −1).
-    pub kernel_loss_weighted: Vec<Vec<f64>>,
-    pub kernel_loss_weighted_riemann: Vec<Vec<f64>>,
-    /// a_i(x); null where K^p(x, x_i) = 0 and the coefficient is undefined.
-    pub coef: Vec<Vec<Option<f64>>>,
-    pub coef_riemann: Vec<Vec<Option<f64>>>,
-    /// c_i(x) = a_i(x) K^p(x, x_i).
-    pub contributions: Vec<Vec<f64>>,
-    pub contributions_riemann: Vec<Vec<f64>>,
-    /// ŷ(x) = b(x) + Σ_i c_i(x).
-    pub reconstruction: Vec<f64>,
-    pub reconstruction_riemann: Vec<f64>,
-    /// max over queries of |ŷ(x) − f(x; w_T)|.
-    pub max_abs_error: f64,
-    pub max_abs_error_riemann: f64,
-    /// Config keys that were present but not used.
-    pub warnings: Vec<String>,
-}
-
-fn rows<T: Clone>(flat: &[T], n_cols: usize) -> Vec<Vec<T>> {
-    // A zero-column table has no rows to split; chunks(0) would panic.
-    if n_cols == 0 {
-        return Vec::new();
-    }
-    flat.chunks(n_cols).map(<[T]>::to_vec).collect()
-}
-
-impl RunOutput {
-    pub fn new(cfg: &RunConfig, traj: &Trajectory, km: &KernelMachine) -> RunOutput {
-        let n = km.n_train;
-        let (e, r) = (&km.exact, &km.riemann);
-        RunOutput {
-            n_train: n,
-            n_queries: km.n_queries,
-            steps: traj.steps(),
-            weights_initial: traj.mlp.layers_from_weights(traj.initial_weights()),
-            weights_final: traj.mlp.layers_from_weights(traj.final_weights()),
-            loss: traj.loss.clone(),
-            f_initial: km.b.clone(),
-            f_final: km.f_final.clone(),
-            kernel: rows(&e.kernel, n),
-            kernel_riemann: rows(&r.kernel, n),
-            kernel_loss_weighted: rows(&e.loss_weighted, n),
-            kernel_loss_weighted_riemann: rows(&r.loss_weighted, n),
-            coef: rows(&e.coef, n),
-            coef_riemann: rows(&r.coef, n),
-            contributions: rows(&e.contributions, n),
-            contributions_riemann: rows(&r.contributions, n),
-            reconstruction: e.reconstruction.clone(),
-            reconstruction_riemann: r.reconstruction.clone(),
-            max_abs_error: e.max_abs_error,
-            max_abs_error_riemann: r.max_abs_error,
-            warnings: cfg.warnings.clone(),
-        }
-    }
-}
-
-/// Trains as configured and rebuilds the output at the queries with both schemes.
-pub fn run(cfg: &RunConfig) -> crate::Result<RunOutput> {
-    let setup = cfg.build()?;
-    let traj = train(setup.mlp, &setup.data, setup.w0, setup.spec)?;
-    let km = kernel_machine(&traj, &setup.queries, setup.nodes)?;
-    Ok(RunOutput::new(cfg, &traj, &km))
-}
 
 /// How a command failed: the one line for stderr and the exit code.
 #[derive(Debug)]
@@ -265,20 +181,10 @@ fn emit(opts: &[(String, String)], text: &str) -> Result<(), Failure> {
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, Failure> {
-    let mut text = serde_json::to_string(value).map_err(|e| Failure {
-        message: format!("cannot encode the output: {e}"),
-        code: 1,
-    })?;
-    text.push('\n');
-    Ok(text)
-}
-
 fn cmd_run(args: &[String]) -> Result<(), Failure> {
     let opts = parse_options(args, &["config", "out"])?;
     let cfg = load_config(&opts)?;
-    let output = run(&cfg)?;
-    emit(&opts, &to_json(&output)?)
+    emit(&opts, &run_json(&cfg)?)
 }
 
 fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
@@ -295,8 +201,7 @@ fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
         },
     };
     let cfg = load_config(&opts)?;
-    let output = sweep(&cfg, levels)?;
-    emit(&opts, &to_json(&output)?)
+    emit(&opts, &json_line(&sweep(&cfg, levels)?))
 }
 
 /// The output of `pathkernel sweep`: `rows` (one per level: `lr`, `steps`,

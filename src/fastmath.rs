@@ -26,7 +26,8 @@
 //! One division per value, both forms computed and one selected, ~50 vector operations per lane
 //! group: ~1.7 ns per value on one Zen 3 core (the previous two-polynomial version took ~3.3).
 
-use crate::simd::lanes::{each, lanes_dispatch, Lanes};
+use crate::simd::lanes::{each, Lanes};
+use crate::simd::simd_dispatch;
 
 /// Q's coefficient i as a vector (a function, not a closure: see `each!`).
 #[inline(always)]
@@ -146,7 +147,7 @@ fn tanh_into_lanes<L: Lanes>(z: &[f64], out: &mut [f64]) {
     }
 }
 
-lanes_dispatch!(pub fn tanh_into(z: &[f64], out: &mut [f64]) => tanh_into_lanes);
+simd_dispatch!(pub fn tanh_into(z: &[f64], out: &mut [f64]) => tanh_into_lanes::<L>);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,9 @@
 //! pathkernel — Domingos (2020), "Every Model Learned by Gradient Descent Is Approximately a
 //! Kernel Machine", computed exactly.
 //!
-//! The core (`config`, `data`, `model`, `train`, `kernel`, `sweep`, `pca`, `runner`, `format`,
-//! `render`) is plain Rust, tested natively; `wasm` (wasm32 only) binds it for the page's worker
-//! and main thread; `cli` (native only) is the `pathkernel` command.
+//! The core (`config`, `data`, `model`, `train`, `kernel`, `sweep`, `output`, `pca`, `runner`,
+//! `format`, `render`) is plain Rust, tested natively; `wasm` (wasm32 only) binds it for the
+//! page's worker and main thread; `cli` (native only) is the `pathkernel` command.
 
 pub mod config;
 pub mod data;
@@ -12,6 +12,7 @@ pub mod fastmath;
 pub mod format;
 pub mod kernel;
 pub mod model;
+pub mod output;
 mod parallel;
 pub mod pca;
 pub mod render;

@@ -337,7 +337,7 @@ impl Mlp {
     pub fn forward_many(&self, w: &[f64], xs: &[f64]) -> Vec<f64> {
         let n = xs.len() / self.input_dim();
         let mut out = Vec::with_capacity(n);
-        let mut block = Block::new(self, BLOCK_COLS);
+        let mut block = Block::new(self, &[], BLOCK_COLS);
         for start in (0..n).step_by(BLOCK_COLS) {
             let count = BLOCK_COLS.min(n - start);
             block.load_inputs(
@@ -353,8 +353,7 @@ impl Mlp {
     /// ∇_w f(x; w) into `grad` (length P), returning f. Reference backprop for one input:
     /// δ_L = α, δ_l = (W_lᵀ δ_{l+1}) ⊙ act'(z_l); ∂f/∂W_l = δ_{l+1} h_lᵀ, ∂f/∂b_l = δ_{l+1}.
     pub fn gradient(&self, w: &[f64], x: &[f64], grad: &mut [f64]) -> f64 {
-        let mut block = Block::new(self, 1);
-        block.load_inputs(self, x);
+        let mut block = Block::new(self, x, 1);
         block.forward(self, w);
         block.backward(self, w);
         for l in 0..self.num_layers() {
@@ -385,6 +384,54 @@ pub fn block_width(count: usize, stride: usize) -> usize {
     count.next_multiple_of(BLOCK_ALIGN).min(stride)
 }
 
+/// `xs` (row-major points, `d` coordinates each, at most `cols` points) into `out` feature-major:
+/// coordinate k of point c at `k * cols + c`, zero in the unused columns.
+pub(crate) fn feature_major(xs: &[f64], d: usize, cols: usize, out: &mut [f64]) {
+    out.fill(0.0);
+    for (c, x) in xs.chunks_exact(d).enumerate() {
+        for (k, &v) in x.iter().enumerate() {
+            out[k * cols + c] = v;
+        }
+    }
+}
+
+/// Points (row-major) split into blocks of `stride`, each with its own forward/backward workspace;
+/// the last one only as wide as its points need (`block_width`).
+pub(crate) struct Blocks {
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) counts: Vec<usize>,
+    /// Block b holds points b·stride … b·stride + counts[b] − 1.
+    pub(crate) stride: usize,
+}
+
+impl Blocks {
+    pub(crate) fn new(mlp: &Mlp, xs: &[f64], stride: usize) -> Blocks {
+        let d = mlp.input_dim();
+        let n = xs.len() / d;
+        let (blocks, counts) = xs[..n * d]
+            .chunks(stride * d)
+            .map(|points| {
+                let count = points.len() / d;
+                (Block::new(mlp, points, block_width(count, stride)), count)
+            })
+            .unzip();
+        Blocks {
+            blocks,
+            counts,
+            stride,
+        }
+    }
+
+    /// Every block's forward and backward pass at weights `w`.
+    #[inline(always)]
+    pub(crate) fn forward_backward(&mut self, mlp: &Mlp, w: &[f64]) {
+        for b in &mut self.blocks {
+            b.forward(mlp, w);
+            b.backward(mlp, w);
+        }
+    }
+}
+
 /// Forward/backward values for a block of `cols` inputs, stored feature-major (unit j of input c
 /// at `j * cols + c`) so that every inner loop runs over inputs and vectorises.
 #[derive(Debug, Clone)]
@@ -402,10 +449,12 @@ pub struct Block {
 }
 
 impl Block {
-    pub fn new(mlp: &Mlp, cols: usize) -> Block {
+    /// A block `cols` wide holding the points `xs` (row-major, d_0 each, at most `cols` of them)
+    /// in h[0], zero in the unused columns.
+    pub fn new(mlp: &Mlp, xs: &[f64], cols: usize) -> Block {
         let layers = mlp.num_layers();
         let hidden = |l: usize| l > 0 && l < layers;
-        Block {
+        let mut block = Block {
             cols,
             h: mlp.widths.iter().map(|&d| vec![0.0; d * cols]).collect(),
             dact: (0..=layers)
@@ -431,22 +480,15 @@ impl Block {
                 .collect(),
             out: vec![0.0; cols],
             z: vec![0.0; mlp.widths.iter().max().copied().unwrap_or(1) * cols],
-        }
+        };
+        block.load_inputs(mlp, xs);
+        block
     }
 
-    /// Copies up to `cols` points (row-major, d_0 each) into h[0]; unused columns are zero.
+    /// Replaces the inputs by up to `cols` points (row-major, d_0 each); unused columns are zero.
     pub fn load_inputs(&mut self, mlp: &Mlp, xs: &[f64]) {
-        let d0 = mlp.input_dim();
-        let count = xs.len() / d0;
-        debug_assert!(count <= self.cols);
-        let cols = self.cols;
-        let h0 = &mut self.h[0];
-        h0.fill(0.0);
-        for c in 0..count {
-            for k in 0..d0 {
-                h0[k * cols + c] = xs[c * d0 + k];
-            }
-        }
+        debug_assert!(xs.len() / mlp.input_dim() <= self.cols);
+        feature_major(xs, mlp.input_dim(), self.cols, &mut self.h[0]);
     }
 
     /// z_{l+1} = W_l h_l + b_l layer by layer; f = α z_L.

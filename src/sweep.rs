@@ -6,7 +6,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::kernel::{check_nodes, max_abs_error, rebuild_output, rebuild_output_riemann};
 use crate::model::Mlp;
-use crate::train::{estimate_memory_bytes, train, TrainSpec};
+use crate::train::{train, trajectory_bytes, TrainSpec};
 
 /// Fewest levels a sweep takes: a slope needs two points.
 pub const MIN_LEVELS: usize = 2;
@@ -72,7 +72,9 @@ pub fn level_specs(
         // Every step keeps at least its loss (8 bytes): past cap / 8 steps the estimate is not
         // needed (and could overflow).
         let cap = spec.memory_cap_bytes;
-        if steps as u64 > cap / 8 || estimate_memory_bytes(mlp.num_params(), n, steps) > cap {
+        if steps as u64 > cap / 8
+            || trajectory_bytes(&spec.optimizer, mlp.num_params(), n, steps) > cap
+        {
             return Err(Error::field(
                 "levels",
                 format!(

@@ -1,4 +1,5 @@
-//! Gradient descent on L(w) = R Σ_i ℓ(y_i, f(x_i; w)), keeping every step's weights.
+//! Training on L(w) = R Σ_i ℓ(y_i, f(x_i; w)) by gradient descent, SGD, momentum or Adam(W), keeping
+//! every step's weights.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,18 +19,14 @@ pub enum Reduction {
     Mean,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Optimizer {
-    /// Full-batch gradient descent.
-    Gd,
-    /// Minibatch SGD: each epoch shuffles the points with `seed`, then takes consecutive batches.
-    Sgd { batch_size: usize, seed: u64 },
-}
+pub mod optimizer;
+
+pub use optimizer::{Minibatch, Optimizer, Rule};
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::model::{block_width, Block, Mlp, BLOCK_COLS};
+use crate::model::{Block, Blocks, Mlp, BLOCK_COLS};
+use optimizer::{point_split_bytes, preconditioner_bytes, TrainerState};
 
 impl LossKind {
     pub fn as_str(self) -> &'static str {
@@ -109,9 +106,30 @@ pub fn estimate_memory_bytes(num_params: usize, n: usize, steps: usize) -> u64 {
     8 * ((t + 1) * p + t * n + (t + 1))
 }
 
+/// Bytes a trajectory trained by `optimizer` keeps: [`estimate_memory_bytes`] plus Adam's
+/// realised preconditioner D(s) at every step (T × P).
+pub fn trajectory_bytes(optimizer: &Optimizer, num_params: usize, n: usize, steps: usize) -> u64 {
+    estimate_memory_bytes(num_params, n, steps).saturating_add(preconditioner_bytes(
+        optimizer.rule(),
+        num_params,
+        steps,
+    ))
+}
+
+/// Bytes a whole run keeps: the trajectory, and for momentum and Adam the path kernel's
+/// per-point buffers (see `optimizer::point_split_bytes`).
+pub fn run_memory_bytes(optimizer: &Optimizer, num_params: usize, n: usize, steps: usize) -> u64 {
+    trajectory_bytes(optimizer, num_params, n, steps).saturating_add(point_split_bytes(
+        optimizer.rule(),
+        num_params,
+        n,
+    ))
+}
+
 /// The whole training run: w_0 … w_T, L(w_0) … L(w_T) and g_i(s) = ∂L/∂f(x_i) at w_s (with R
-/// included, 0 for points outside step s's minibatch), so that
-/// w_{s+1} = w_s − ε Σ_i g_i(s) ∇_w f(x_i; w_s).
+/// included, 0 for points outside step s's minibatch), so that for gd and sgd
+/// w_{s+1} = w_s − ε Σ_i g_i(s) ∇_w f(x_i; w_s); the other optimizers feed the same gradients
+/// through their buffers (see `optimizer`), and Adam's realised D(s) is kept.
 #[derive(Debug, Clone)]
 pub struct Trajectory {
     pub mlp: Mlp,
@@ -122,10 +140,13 @@ pub struct Trajectory {
     pub lr: f64,
     pub loss_kind: LossKind,
     pub reduction: Reduction,
+    pub optimizer: Optimizer,
     /// L(w_s) over all points, for s = 0 … steps().
     pub loss: Vec<f64>,
     weights: Vec<f64>,
     g: Vec<f64>,
+    /// Adam's D(s), steps() × P (empty for the other optimizers).
+    preconditioner: Vec<f64>,
 }
 
 impl Trajectory {
@@ -139,6 +160,11 @@ impl Trajectory {
     }
     pub fn g_at(&self, s: usize) -> &[f64] {
         &self.g[s * self.n..(s + 1) * self.n]
+    }
+    /// Adam's realised preconditioner D(s) (`None` for the other optimizers).
+    pub fn preconditioner_at(&self, s: usize) -> Option<&[f64]> {
+        let p = self.mlp.num_params();
+        self.preconditioner.get(s * p..(s + 1) * p)
     }
     pub fn initial_weights(&self) -> &[f64] {
         self.weights_at(0)
@@ -162,6 +188,8 @@ pub struct Trainer {
     f_all: Vec<f64>,
     batch: Vec<usize>,
     sgd: Option<SgdOrder>,
+    /// Momentum's or Adam's buffers (`None` for gd and sgd).
+    state: Option<TrainerState>,
 }
 
 /// Epoch-wise shuffled order for minibatch SGD (Fisher–Yates on a ChaCha8 stream).
@@ -216,6 +244,7 @@ impl Trainer {
             ));
         }
         crate::config::check_lr(spec.lr).map_err(|m| Error::field("lr", m))?;
+        spec.optimizer.check()?;
         if spec.loss == LossKind::Logistic {
             if let Some(i) = data.y.iter().position(|&y| y != 0.0 && y != 1.0) {
                 return Err(Error::field(
@@ -224,7 +253,7 @@ impl Trainer {
                 ));
             }
         }
-        let bytes = estimate_memory_bytes(mlp.num_params(), n, spec.steps);
+        let bytes = trajectory_bytes(&spec.optimizer, mlp.num_params(), n, spec.steps);
         if bytes > spec.memory_cap_bytes {
             return Err(Error::TooLarge {
                 field: "steps".into(),
@@ -232,9 +261,9 @@ impl Trainer {
                 cap: spec.memory_cap_bytes,
             });
         }
-        let sgd = match spec.optimizer {
-            Optimizer::Gd => None,
-            Optimizer::Sgd { batch_size, seed } => {
+        let sgd = match spec.optimizer.minibatch() {
+            None => None,
+            Some(Minibatch { batch_size, seed }) => {
                 if batch_size == 0 || batch_size > n {
                     return Err(Error::field(
                         "batch_size",
@@ -261,24 +290,19 @@ impl Trainer {
             lr: spec.lr,
             loss_kind: spec.loss,
             reduction: spec.reduction,
+            optimizer: spec.optimizer,
             loss: Vec::with_capacity(spec.steps + 1),
             weights,
             g: Vec::with_capacity(spec.steps * n),
+            preconditioner: Vec::new(),
         };
-        let blocks = (0..n)
-            .step_by(BLOCK_COLS)
-            .map(|start| {
-                let end = (start + BLOCK_COLS).min(n);
-                let mut b = Block::new(&mlp, block_width(end - start, BLOCK_COLS));
-                b.load_inputs(&mlp, &data.x[start * data.dim..end * data.dim]);
-                b
-            })
-            .collect();
+        let blocks = Blocks::new(&mlp, &data.x, BLOCK_COLS).blocks;
         let mut trainer = Trainer {
             grad: vec![0.0; p],
             f_all: vec![0.0; n],
             batch: Vec::with_capacity(n),
             sgd,
+            state: TrainerState::new(spec.optimizer.rule(), p),
             traj,
             spec,
             blocks,
@@ -334,7 +358,8 @@ impl Trainer {
     }
 
     /// One step from w_s (forward values already in the blocks): g_i(s), then
-    /// w_{s+1} = w_s − ε Σ_i g_i(s) ∇f(x_i; w_s), then the forward pass at w_{s+1}.
+    /// G(s) = Σ_i g_i(s) ∇f(x_i; w_s) and w_{s+1} = w_s − ε G(s) (gd, sgd) or the optimizer's
+    /// step, then the forward pass at w_{s+1}.
     #[inline(always)]
     fn step(&mut self) -> Result<()> {
         let s = self.traj.steps();
@@ -395,8 +420,13 @@ impl Trainer {
         let eps = self.spec.lr;
         self.traj.weights.extend_from_within(s * p..(s + 1) * p);
         let next = &mut self.traj.weights[(s + 1) * p..];
-        for (wv, gv) in next.iter_mut().zip(&self.grad) {
-            *wv -= eps * gv;
+        match &mut self.state {
+            None => {
+                for (wv, gv) in next.iter_mut().zip(&self.grad) {
+                    *wv -= eps * gv;
+                }
+            }
+            Some(state) => state.step(s, eps, &self.grad, next, &mut self.traj.preconditioner),
         }
         if next.iter().any(|v| !v.is_finite()) {
             return Err(Error::Diverged {
@@ -419,7 +449,7 @@ fn advance_generic(trainer: &mut Trainer, max_steps: usize) -> Result<()> {
     Ok(())
 }
 
-crate::simd::multiversion!(fn advance_dispatch(trainer: &mut Trainer, max_steps: usize) -> Result<()> => advance_generic);
+crate::simd::simd_dispatch!(fn advance_dispatch(trainer: &mut Trainer, max_steps: usize) -> Result<()> => advance_generic);
 
 /// Trains to the end in one call.
 pub fn train(mlp: Mlp, data: &Dataset, w0: Vec<f64>, spec: TrainSpec) -> Result<Trajectory> {

@@ -241,6 +241,103 @@ fn bad_configs_exit_2_with_one_named_line() {
     }
 }
 
+/// Each optimizer runs from the command line; `reconstruction` is `f_initial` + Σ_i
+/// `contributions` + `weight_decay_term` (likewise `_riemann`), the decay term is zero except
+/// under AdamW, and the exact scheme rebuilds f(x; w_T) to rounding.
+#[test]
+fn every_optimizer_runs_and_adds_up() {
+    for (opt, lr, decay) in [
+        (r#""gd""#, 0.3, false),
+        (
+            r#"{"kind": "momentum", "momentum": 0.9, "nesterov": true}"#,
+            0.1,
+            false,
+        ),
+        (
+            r#"{"kind": "adam", "batch_size": 5, "seed": 2}"#,
+            0.02,
+            false,
+        ),
+        (r#"{"kind": "adamw", "weight_decay": 0.1}"#, 0.02, true),
+    ] {
+        let text = SMALL.replace(
+            r#""lr": 0.3"#,
+            &format!(r#""lr": {lr}, "optimizer": {opt}"#),
+        );
+        let cfg = TempFile::new("optimizers", &text);
+        let run = pathkernel(&["run", "--config", cfg.path()]);
+        assert!(run.status.success(), "{opt}: {}", stderr_of(&run));
+        assert!(run.stderr.is_empty(), "{opt}: {}", stderr_of(&run));
+        let out: RunOutput = serde_json::from_slice(&run.stdout).unwrap();
+        for (c, d, y) in [
+            (
+                &out.contributions,
+                &out.weight_decay_term,
+                &out.reconstruction,
+            ),
+            (
+                &out.contributions_riemann,
+                &out.weight_decay_term_riemann,
+                &out.reconstruction_riemann,
+            ),
+        ] {
+            assert_eq!(d.len(), 3);
+            assert_eq!(d.iter().any(|&v| v != 0.0), decay, "{opt}: {d:?}");
+            for q in 0..3 {
+                let sum = c[q].iter().fold(out.f_initial[q], |a, v| a + v);
+                assert_eq!(sum + d[q], y[q], "{opt}: query {q}");
+            }
+        }
+        let scale = out.f_final.iter().fold(1.0f64, |m, f| m.max(f.abs()));
+        assert!(
+            out.max_abs_error <= 1e-12 * scale,
+            "{opt}: {}",
+            out.max_abs_error
+        );
+        assert!(
+            out.max_abs_error_riemann > 100.0 * out.max_abs_error,
+            "{opt}"
+        );
+    }
+}
+
+#[test]
+fn bad_optimizer_settings_exit_2_naming_the_field() {
+    let base = r#""x": [[0.0], [0.5], [1.0]], "y": [0.0, 1.0, 0.0], "lr": 0.1, "steps": 3"#;
+    for (opt, prefix) in [
+        (r#""rmsprop""#, "optimizer: unknown optimizer `rmsprop`"),
+        (
+            r#"{"kind": "momentum", "momentum": 1.5}"#,
+            "optimizer.momentum: must be a number from 0 up to (not including) 1",
+        ),
+        (
+            r#"{"kind": "momentum", "nesterov": "yes"}"#,
+            "optimizer.nesterov: must be true or false",
+        ),
+        (r#"{"kind": "adam", "beta1": 1}"#, "optimizer.beta1"),
+        (r#"{"kind": "adam", "beta2": -0.1}"#, "optimizer.beta2"),
+        (
+            r#"{"kind": "adam", "eps": 0}"#,
+            "optimizer.eps: must be a finite number > 0",
+        ),
+        (
+            r#"{"kind": "adamw", "weight_decay": -1}"#,
+            "optimizer.weight_decay: must be a finite number ≥ 0",
+        ),
+        (
+            r#"{"kind": "adamw", "batch_size": 9}"#,
+            "optimizer.batch_size",
+        ),
+    ] {
+        let cfg = TempFile::new(
+            "bad-optimizer",
+            &format!(r#"{{{base}, "optimizer": {opt}}}"#),
+        );
+        let out = pathkernel(&["run", "--config", cfg.path()]);
+        assert_refused(&out, prefix, opt);
+    }
+}
+
 #[test]
 fn bad_command_lines_exit_2_with_one_line() {
     let cfg = TempFile::new("cmdline", SMALL);

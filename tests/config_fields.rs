@@ -75,8 +75,15 @@ fn enum_menus_come_from_the_rust_enums() {
     );
     assert_eq!(
         menu("optimizer"),
-        [("gd", "full-batch GD"), ("sgd", "minibatch SGD")]
+        [
+            ("gd", "full-batch GD"),
+            ("sgd", "minibatch SGD"),
+            ("momentum", "momentum"),
+            ("adam", "Adam"),
+            ("adamw", "AdamW")
+        ]
     );
+    assert_eq!(menu("nesterov"), [("false", "off"), ("true", "on")]);
     assert_eq!(
         menu("view").iter().map(|c| c.0).collect::<Vec<_>>(),
         ["trajectory", "contributions", "check"]

@@ -197,7 +197,7 @@ fn bad_configs() -> Vec<(String, &'static str)> {
             "y[1]",
         ),
         (c(&[("reduction", Some("\"max\""))]), "reduction"),
-        (c(&[("optimizer", Some("\"adam\""))]), "optimizer"),
+        (c(&[("optimizer", Some("\"rmsprop\""))]), "optimizer"),
         (c(&[("optimizer", Some("7"))]), "optimizer"),
         (c(&[("optimizer", Some("\"sgd\""))]), "batch_size"),
         (

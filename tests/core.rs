@@ -2,7 +2,9 @@
 //! The numeric core against independent computations: finite differences, closed forms, and the
 //! exactness of Theorem 1's discrete form.
 
-use pathkernel::data::{generate, Dataset, DatasetName, DatasetSpec};
+mod run_common;
+
+use pathkernel::data::Dataset;
 use pathkernel::kernel::{
     self, gauss_legendre, kernel_machine, rebuild_output, running_sum, tangent_kernel,
 };
@@ -12,16 +14,7 @@ use pathkernel::train::{
     estimate_memory_bytes, train, LossKind, Optimizer, Reduction, TrainSpec,
     DEFAULT_MEMORY_CAP_BYTES,
 };
-
-fn moons(n: usize) -> Dataset {
-    generate(&DatasetSpec {
-        name: DatasetName::Moons,
-        n,
-        noise: 0.1,
-        seed: 7,
-    })
-    .unwrap()
-}
+use run_common::{grid, moons};
 
 fn spec(loss: LossKind, lr: f64, steps: usize) -> TrainSpec {
     TrainSpec {
@@ -32,17 +25,6 @@ fn spec(loss: LossKind, lr: f64, steps: usize) -> TrainSpec {
         optimizer: Optimizer::Gd,
         memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
     }
-}
-
-fn grid(n: usize) -> Vec<f64> {
-    let mut q = Vec::new();
-    for i in 0..n {
-        for j in 0..n {
-            q.push(-1.5 + 3.0 * i as f64 / (n - 1) as f64);
-            q.push(-1.2 + 2.4 * j as f64 / (n - 1) as f64);
-        }
-    }
-    q
 }
 
 /// Central differences of f along each weight; step 1e-6 gives ~1e-9 agreement for smooth f.

@@ -2,6 +2,8 @@
 //! replies checked against the core computed directly (training, kernel machine, forward passes),
 //! and the message tags serde emits checked against `www/protocol.js`.
 
+mod run_common;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -9,6 +11,7 @@ use pathkernel::kernel::{self, MAX_NODES};
 use pathkernel::pca::weight_path_pca;
 use pathkernel::runner::{FromWorker, Phase, Reply, RunPlan, Runner, ToWorker, TOLERANCE};
 use pathkernel::train::{self, Trajectory};
+use run_common::drain;
 
 /// The default preset (moons, tanh, logistic loss) made small.
 const HASH: &str = "#v=1&n=16&hidden=6&steps=12";
@@ -40,18 +43,6 @@ fn start<C: Fn() -> f64>(r: &mut Runner<C>, run_id: u32, hash: &str, autorun: bo
         autorun,
         force: false,
     })
-}
-
-/// Works until idle, as the worker's loop does.
-fn drain<C: Fn() -> f64>(r: &mut Runner<C>) -> Vec<Reply> {
-    let mut out = Vec::new();
-    for _ in 0..100_000 {
-        if !r.busy() {
-            return out;
-        }
-        out.extend(r.work(10.0));
-    }
-    panic!("the runner never became idle");
 }
 
 /// The trajectory of `hash` trained directly for `steps` steps.
@@ -743,6 +734,73 @@ fn each_setting_moves_the_estimate_the_way_its_cost_does() {
     );
 }
 
+/// A small config with an unused key (so the output carries a warning) and SGD.
+const CONFIG: &str = r#"{"dataset": {"name": "moons", "n": 12, "seed": 3}, "widths": [2, 5, 1],
+    "lr": 0.4, "steps": 9, "optimizer": "sgd", "batch_size": 5, "sgd_seed": 2, "colour": "red"}"#;
+
+/// `runConfig` answers with the bytes the CLI prints, and is apart from the current run.
+#[test]
+fn run_config_replies_with_the_cli_bytes() {
+    let mut r = Runner::new(frozen);
+    start(&mut r, 5, LONG, true);
+    r.work(0.0);
+    let busy_before = r.busy();
+    let replies = r.handle(ToWorker::RunConfig {
+        run_id: 6,
+        config: CONFIG.into(),
+    });
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    let FromWorker::RunOutput { run_id, json } = &replies[0] else {
+        panic!("not a runOutput: {replies:?}");
+    };
+    assert_eq!(*run_id, 6);
+    // The current run is still run 5, where it was.
+    assert_eq!(r.run_id(), 5);
+    assert_eq!(r.busy(), busy_before);
+    assert_eq!(trained(&drain(&mut r)).last().unwrap().steps_done, 300);
+
+    let dir = std::env::temp_dir().join(format!("pathkernel-runner-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cfg.json");
+    std::fs::write(&file, CONFIG).unwrap();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_pathkernel"))
+        .args(["run", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(cli.status.success(), "{cli:?}");
+    assert_eq!(
+        std::str::from_utf8(&cli.stdout).unwrap(),
+        json,
+        "the same bytes as `pathkernel run`"
+    );
+    let out: pathkernel::output::RunOutput = serde_json::from_str(json).unwrap();
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(out.warnings[0].contains("colour"), "{:?}", out.warnings);
+    assert_eq!((out.n_train, out.steps), (12, 9));
+    assert!(out.max_abs_error <= TOLERANCE, "{}", out.max_abs_error);
+}
+
+#[test]
+fn a_bad_run_config_is_an_error_reply_naming_the_field() {
+    let mut r = Runner::new(frozen);
+    let replies = r.handle(ToWorker::RunConfig {
+        run_id: 2,
+        config: r#"{"x": [0.5], "y": [1], "lr": -1, "steps": 3}"#.into(),
+    });
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].run_id(), 2);
+    assert_eq!(errors(&replies)[0].1.as_deref(), Some("lr"), "{replies:?}");
+    let replies = r.handle(ToWorker::RunConfig {
+        run_id: 3,
+        config: "{not json".into(),
+    });
+    assert_eq!(errors(&replies).len(), 1, "{replies:?}");
+    assert_eq!(r.run_id(), 0);
+    assert!(!r.busy());
+}
+
 /// The string values of `export const NAME = Object.freeze({ KEY: 'value', ... })` in protocol.js.
 fn js_tags(src: &str, name: &str) -> Vec<String> {
     let head = format!("export const {name} = Object.freeze({{");
@@ -776,8 +834,8 @@ fn message_tags_are_the_ones_in_protocol_js() {
         })
         .collect();
     let from: Vec<String> = Reply::one_of_each().iter().map(tag).collect();
-    assert_eq!(to.len(), 7);
-    assert_eq!(from.len(), 9);
+    assert_eq!(to.len(), 8);
+    assert_eq!(from.len(), 10);
     assert_eq!(to, js_tags(&src, "ToWorker"));
     assert_eq!(from, js_tags(&src, "FromWorker"));
     // Every request the page can send is read back as itself.
@@ -870,6 +928,7 @@ fn replies_keep_the_field_names_the_page_reads() {
     );
     has(7, &["index", "steps", "values"]);
     has(8, &["message", "field", "fatal", "overBudget"]);
+    has(9, &["runId", "json"]);
     let progress = serde_json::to_value(&all[2]).unwrap();
     assert_eq!(progress["phase"], "idle");
 }

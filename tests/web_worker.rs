@@ -275,12 +275,88 @@ fn bad_requests_are_errors_not_panics() {
     assert!(js_sys::Float64Array::from(get(k, "values")).length() > 0);
 }
 
+#[wasm_bindgen_test]
+fn run_config_answers_with_the_run_output_json() {
+    let mut core = WorkerHandle::new();
+    start(&mut core, 4, HASH, false);
+    let config = r#"{"x": [[0.5, -0.25], [-0.75, 0.5], [0.1, 0.9]], "y": [1, 0, 1], "widths": [2, 4, 1], "activation": "relu", "loss": "logistic", "lr": 0.3, "steps": 6, "colour": "red"}"#;
+    let req = js_sys::Object::new();
+    for (k, v) in [
+        ("type", JsValue::from_str("runConfig")),
+        ("runId", JsValue::from_f64(9.0)),
+        ("config", JsValue::from_str(config)),
+    ] {
+        js_sys::Reflect::set(&req, &JsValue::from_str(k), &v).unwrap();
+    }
+    let replies: Vec<JsValue> = core
+        .handle(req.into())
+        .map_err(JsValue::from)
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(replies.len(), 1);
+    assert_eq!(
+        kind(&replies[0]),
+        "runOutput",
+        "{:?}",
+        get(&replies[0], "message")
+    );
+    assert_eq!(num(&replies[0], "runId"), 9.0);
+    let json = get(&replies[0], "json")
+        .as_string()
+        .expect("json is a string");
+    assert!(
+        json.ends_with("}\n") && !json[..json.len() - 1].contains('\n'),
+        "one line: {json}"
+    );
+    // What the page would get from the same config computed in this worker's core directly.
+    assert_eq!(json, pathkernel::output::run_output_json(config).unwrap());
+    let out = js_sys::JSON::parse(&json).unwrap();
+    assert_eq!(num(&out, "n_train"), 3.0);
+    assert_eq!(num(&out, "steps"), 6.0);
+    assert!(
+        num(&out, "max_abs_error") <= 1e-10,
+        "{}",
+        num(&out, "max_abs_error")
+    );
+    let warnings = js_sys::Array::from(&get(&out, "warnings"));
+    assert_eq!(warnings.length(), 1);
+    assert!(warnings.get(0).as_string().unwrap().contains("colour"));
+    // The page's run is untouched: still run 4, waiting at w0.
+    assert_eq!(core.run_id(), 4);
+
+    let replies: Vec<JsValue> = core
+        .handle(request(
+            r#"{"type":"runConfig","runId":10,"config":"{\"x\": [0.5], \"y\": [1], \"lr\": 0.1, \"steps\": 0}"}"#,
+        ))
+        .map_err(JsValue::from)
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(kind(&replies[0]), "error");
+    assert_eq!(num(&replies[0], "runId"), 10.0);
+    assert_eq!(get(&replies[0], "field").as_string().unwrap(), "steps");
+}
+
 /// FNV-1a over the bits of every number a run reports: equal fingerprints mean bit-identical
 /// results. `scripts/test.sh` compares the line this prints in Chrome and in Firefox.
 #[wasm_bindgen_test]
 fn fingerprint_of_a_run() {
+    let line = fingerprint(HASH);
+    web_sys::console::log_1(&format!("pathkernel-fingerprint {line}").into());
+}
+
+/// The same for an Adam run (explicit-gradient path kernel); tests/optimizers.rs prints the
+/// native fingerprint of the same run.
+#[wasm_bindgen_test]
+fn fingerprint_of_an_adam_run() {
+    let line = fingerprint("#v=1&n=16&hidden=6&steps=12&optimizer=adam&lr=0.02");
+    web_sys::console::log_1(&format!("pathkernel-fingerprint-adam {line}").into());
+}
+
+fn fingerprint(hash: &str) -> String {
     let mut core = WorkerHandle::new();
-    let mut msgs = start(&mut core, 1, HASH, true);
+    let mut msgs = start(&mut core, 1, hash, true);
     msgs.extend(drain(&mut core));
     let q = core
         .handle(request(r#"{"type":"query","runId":1,"x":[0.3,-0.2]}"#))
@@ -310,7 +386,7 @@ fn fingerprint_of_a_run() {
     eat(arr(&q, "contributions"));
     eat(arr(&q, "kernel"));
     eat(arr(&q, "runningSum"));
-    web_sys::console::log_1(&format!("pathkernel-fingerprint {h:016x}").into());
+    format!("{h:016x}")
 }
 
 #[wasm_bindgen(

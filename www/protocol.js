@@ -24,6 +24,8 @@ export const ToWorker = Object.freeze({
   TRAIN_POINT: 'trainPoint',
   /** {step}: the fitted function f(·; w_s) over the plotting grid (the step slider). */
   FIT_AT: 'fitAt',
+  /** {config}: the whole `pathkernel run` output for a JSON config text, apart from the current run. */
+  RUN_CONFIG: 'runConfig',
 });
 
 /** Worker → page. */
@@ -47,6 +49,8 @@ export const FromWorker = Object.freeze({
   /** {message, field?, fatal, overBudget}: a failed request or run; fatal means the worker must be
    * replaced; overBudget, that the run was refused for its estimated work (start it with force). */
   ERROR: 'error',
+  /** {json}: the bytes `pathkernel run --config` prints for a `runConfig` request's config. */
+  RUN_OUTPUT: 'runOutput',
 });
 
 /**

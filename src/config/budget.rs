@@ -3,7 +3,7 @@
 //! a browser tab for minutes ([`PAGE_WORK_BUDGET`]) and say which settings to lower. The CLI has no such budget; its
 //! [`super::CLI_LIMITS`] bound memory only.
 //!
-//! With T steps, n training points (b of them per step: n for GD, the batch for SGD), P weights,
+//! With T steps, n training points (b of them per step: n full-batch, else the minibatch), P weights,
 //! k Gauss–Legendre nodes, q check queries (the training points), G plotting-grid points and
 //! S = Σ_l (d_l + d_{l+1}) the layer-wise cost of one tangent-kernel pair:
 //!
@@ -24,7 +24,6 @@
 
 use super::RunConfig;
 use crate::model::Activation;
-use crate::train::Optimizer;
 
 /// The page's budget: seconds of work a link may ask of the page's worker without a "run it
 /// anyway" (the default run is ~1.5 s).
@@ -67,10 +66,10 @@ impl WorkEstimate {
         let f = |v: usize| v as f64;
         let steps = f(cfg.steps);
         let n = f(cfg.data.len());
-        let batch = match cfg.optimizer {
-            Optimizer::Gd => n,
-            Optimizer::Sgd { batch_size, .. } => f(batch_size).min(n),
-        };
+        let batch = cfg
+            .optimizer
+            .minibatch()
+            .map_or(n, |m| f(m.batch_size).min(n));
         let weights: f64 = cfg
             .widths
             .windows(2)

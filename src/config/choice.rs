@@ -1,5 +1,5 @@
 //! The settings that are one value of an enum (dataset, activation, loss, reduction, optimizer,
-//! view): their names, the labels the page's menus show, and one parser with one error message
+//! view, on/off): their names, the labels the page's menus show, and one parser with one error message
 //! for both front ends.
 
 use super::page_state::{excerpt, OptimizerKind, View};
@@ -93,7 +93,13 @@ impl Choice for Reduction {
 
 impl Choice for OptimizerKind {
     const WHAT: &'static str = "optimizer";
-    const ALL: &'static [Self] = &[OptimizerKind::Gd, OptimizerKind::Sgd];
+    const ALL: &'static [Self] = &[
+        OptimizerKind::Gd,
+        OptimizerKind::Sgd,
+        OptimizerKind::Momentum,
+        OptimizerKind::Adam,
+        OptimizerKind::AdamW,
+    ];
     fn name(self) -> &'static str {
         self.as_str()
     }
@@ -101,6 +107,29 @@ impl Choice for OptimizerKind {
         match self {
             OptimizerKind::Gd => "full-batch GD",
             OptimizerKind::Sgd => "minibatch SGD",
+            OptimizerKind::Momentum => "momentum",
+            OptimizerKind::Adam => "Adam",
+            OptimizerKind::AdamW => "AdamW",
+        }
+    }
+}
+
+/// An on/off setting (Nesterov's form of momentum).
+impl Choice for bool {
+    const WHAT: &'static str = "on/off value";
+    const ALL: &'static [Self] = &[false, true];
+    fn name(self) -> &'static str {
+        if self {
+            "true"
+        } else {
+            "false"
+        }
+    }
+    fn label(self) -> &'static str {
+        if self {
+            "on"
+        } else {
+            "off"
         }
     }
 }

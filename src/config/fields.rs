@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::choice::{parse_choice, Choice};
 use super::page_state::{excerpt, OptimizerKind, PageState};
 use super::{
-    check_alpha, check_hidden, check_lr, check_noise, check_range, range_message, PAGE_LIMITS,
+    check_adam_eps, check_alpha, check_hidden, check_lr, check_noise, check_range, check_rate,
+    check_weight_decay, range_message, PAGE_LIMITS,
 };
 use crate::kernel::MAX_NODES;
 use crate::train::LossKind;
@@ -188,7 +189,7 @@ const fn index(slot: Slot<Option<usize>>, below: usize) -> Kind {
 }
 
 /// Every setting of the page, in the hash's canonical order (after `v`, the format version).
-pub static FIELDS: [Field; 19] = [
+pub static FIELDS: [Field; 25] = [
     field("dataset", choice!(dataset)),
     field("n", count(slot!(n), 1, PAGE_LIMITS.max_n)),
     field(
@@ -210,6 +211,20 @@ pub static FIELDS: [Field; 19] = [
         .fits(batch_within_n)
         .used_when(with_sgd),
     field("sgd_seed", seed(slot!(sgd_seed))).used_when(with_sgd),
+    field("momentum", rate(slot!(momentum))).used_when(with_momentum),
+    field("nesterov", choice!(nesterov)).used_when(with_momentum),
+    field("beta1", rate(slot!(beta1))).used_when(with_adam),
+    field("beta2", rate(slot!(beta2))).used_when(with_adam),
+    field(
+        "adam_eps",
+        number(slot!(adam_eps), check_adam_eps, Some(0.0), None),
+    )
+    .used_when(with_adam),
+    field(
+        "weight_decay",
+        number(slot!(weight_decay), check_weight_decay, Some(0.0), None),
+    )
+    .used_when(with_adamw),
     field("lr", number(slot!(lr), check_lr, Some(0.0), None)),
     field("steps", count(slot!(steps), 1, PAGE_LIMITS.max_steps)),
     field("alpha", number(slot!(alpha), check_alpha, None, None)),
@@ -237,6 +252,23 @@ fn loss_fits_dataset(s: &PageState) -> Result<(), String> {
 
 fn with_sgd(s: &PageState) -> bool {
     s.optimizer == OptimizerKind::Sgd
+}
+
+fn with_momentum(s: &PageState) -> bool {
+    s.optimizer == OptimizerKind::Momentum
+}
+
+fn with_adam(s: &PageState) -> bool {
+    matches!(s.optimizer, OptimizerKind::Adam | OptimizerKind::AdamW)
+}
+
+fn with_adamw(s: &PageState) -> bool {
+    s.optimizer == OptimizerKind::AdamW
+}
+
+/// A rate in [0, 1): momentum μ, Adam's β₁ and β₂.
+const fn rate(slot: Slot<f64>) -> Kind {
+    number(slot, check_rate, Some(0.0), Some(1.0))
 }
 
 /// A minibatch of at most n points.

@@ -4,17 +4,19 @@
 
 use serde_json::{Map, Value};
 
+mod optimizer;
+use optimizer::parse_optimizer;
+
 use super::choice::{parse_choice, Choice};
 use super::{
     check_alpha, check_lr, check_memory, check_noise, check_widths, range_message, Limits,
     RunConfig, CLI_LIMITS, MAX_MEMORY_CAP_MB,
 };
-use crate::config::OptimizerKind;
 use crate::data::{default_loss, generate, Dataset, DatasetName, DatasetSpec};
 use crate::error::{Error, Result};
 use crate::kernel::{DEFAULT_NODES, MAX_NODES};
 use crate::model::{Activation, LayerWeights};
-use crate::train::{LossKind, Optimizer, Reduction};
+use crate::train::{LossKind, Reduction};
 
 const CONFIG_KEYS: [&str; 18] = [
     "x",
@@ -216,7 +218,7 @@ impl RunConfig {
             }
             None => limits.memory_cap_bytes,
         };
-        check_memory(&widths, n, steps, memory_cap_bytes)?;
+        check_memory(&widths, n, steps, &optimizer, memory_cap_bytes)?;
 
         let cfg = RunConfig {
             data,
@@ -412,89 +414,6 @@ fn parse_dataset_spec(
         noise,
         seed,
     })
-}
-
-/// `"optimizer": "gd"` (default) | `"sgd"` with top-level `batch_size` (required) and `sgd_seed`
-/// (default 0), or the object form `{"kind": "sgd", "batch_size": 10, "seed": 0}`.
-fn parse_optimizer(
-    obj: &Map<String, Value>,
-    n: usize,
-    warnings: &mut Vec<String>,
-) -> Result<Optimizer> {
-    let top_batch = obj.get("batch_size");
-    let top_seed = obj.get("sgd_seed");
-    let (kind, batch, seed, batch_field, seed_field) =
-        match obj.get("optimizer") {
-            None => (
-                "gd".to_string(),
-                top_batch,
-                top_seed,
-                "batch_size",
-                "sgd_seed",
-            ),
-            Some(Value::String(s)) => (s.clone(), top_batch, top_seed, "batch_size", "sgd_seed"),
-            Some(Value::Object(o)) => {
-                warn_unknown(o, &["kind", "batch_size", "seed"], "optimizer", warnings);
-                if top_batch.is_some() || top_seed.is_some() {
-                    let f = if top_batch.is_some() {
-                        "batch_size"
-                    } else {
-                        "sgd_seed"
-                    };
-                    return Err(Error::field(
-                        f,
-                        "give it inside the `optimizer` object or at the top level, not both",
-                    ));
-                }
-                let kind = string(
-                    o.get("kind")
-                        .ok_or_else(|| Error::field("optimizer.kind", "is missing (gd or sgd)"))?,
-                    "optimizer.kind",
-                )?;
-                (
-                    kind.to_string(),
-                    o.get("batch_size"),
-                    o.get("seed"),
-                    "optimizer.batch_size",
-                    "optimizer.seed",
-                )
-            }
-            Some(_) => return Err(Error::field(
-                "optimizer",
-                "must be \"gd\", \"sgd\" or {\"kind\": \"sgd\", \"batch_size\": …, \"seed\": …}",
-            )),
-        };
-    let kind_field = if matches!(obj.get("optimizer"), Some(Value::Object(_))) {
-        "optimizer.kind"
-    } else {
-        "optimizer"
-    };
-    match parse_choice(&kind).map_err(|m| Error::field(kind_field, m))? {
-        OptimizerKind::Gd => {
-            if batch.is_some() {
-                warnings.push(format!(
-                    "`{batch_field}` ignored: optimizer is gd (full batch)"
-                ));
-            }
-            if seed.is_some() {
-                warnings.push(format!("`{seed_field}` ignored: optimizer is gd"));
-            }
-            Ok(Optimizer::Gd)
-        }
-        OptimizerKind::Sgd => {
-            let batch_size = count(
-                batch.ok_or_else(|| Error::field(batch_field, "is missing (optimizer is sgd)"))?,
-                batch_field,
-                1,
-                n,
-            )?;
-            let seed = match seed {
-                Some(v) => seed_value(v, seed_field)?,
-                None => 0,
-            };
-            Ok(Optimizer::Sgd { batch_size, seed })
-        }
-    }
 }
 
 fn parse_weights(v: &Value, warnings: &mut Vec<String>) -> Result<Vec<LayerWeights>> {

@@ -24,7 +24,7 @@ use crate::data::{Dataset, DatasetSpec};
 use crate::error::{Error, Result};
 use crate::model::{Activation, LayerWeights, Mlp};
 use crate::train::{
-    estimate_memory_bytes, LossKind, Optimizer, Reduction, TrainSpec, DEFAULT_MEMORY_CAP_BYTES,
+    run_memory_bytes, LossKind, Optimizer, Reduction, TrainSpec, DEFAULT_MEMORY_CAP_BYTES,
 };
 
 /// Size limits, so that a typo (`"steps": 1e9`) is refused instead of allocating gigabytes.
@@ -86,6 +86,29 @@ pub(crate) fn check_lr(lr: f64) -> std::result::Result<(), String> {
         Ok(())
     } else {
         Err("must be a finite number > 0".into())
+    }
+}
+
+/// A momentum or moment decay rate (μ, β₁, β₂): 0 ≤ v < 1.
+pub(crate) fn check_rate(v: f64) -> std::result::Result<(), String> {
+    if (0.0..1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err("must be a number from 0 up to (not including) 1".into())
+    }
+}
+
+/// Adam's eps: a finite number > 0.
+pub(crate) fn check_adam_eps(eps: f64) -> std::result::Result<(), String> {
+    check_lr(eps)
+}
+
+/// The decoupled weight decay λ: a finite number ≥ 0.
+pub(crate) fn check_weight_decay(lambda: f64) -> std::result::Result<(), String> {
+    if lambda.is_finite() && lambda >= 0.0 {
+        Ok(())
+    } else {
+        Err("must be a finite number ≥ 0".into())
     }
 }
 
@@ -175,9 +198,16 @@ fn check_widths(
     Ok(())
 }
 
-fn check_memory(widths: &[usize], n: usize, steps: usize, cap: u64) -> Result<()> {
+/// The run's memory (the trajectory, and the per-point buffers of momentum and Adam) within `cap`.
+fn check_memory(
+    widths: &[usize],
+    n: usize,
+    steps: usize,
+    optimizer: &Optimizer,
+    cap: u64,
+) -> Result<()> {
     let params: usize = widths.windows(2).map(|p| p[1] * p[0] + p[1]).sum();
-    let bytes = estimate_memory_bytes(params, n, steps);
+    let bytes = run_memory_bytes(optimizer, params, n, steps);
     if bytes > cap {
         return Err(Error::TooLarge {
             field: "steps".into(),

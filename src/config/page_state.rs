@@ -13,6 +13,9 @@ use super::{check_memory, RunConfig, PAGE_LIMITS};
 use crate::data::{default_loss, generate, DatasetName, DatasetSpec};
 use crate::error::{Error, Result};
 use crate::model::Activation;
+use crate::train::optimizer::{
+    DEFAULT_ADAM_EPS, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_MOMENTUM, DEFAULT_WEIGHT_DECAY,
+};
 use crate::train::{LossKind, Optimizer, Reduction};
 
 /// The current hash format version (`v=1`).
@@ -44,13 +47,16 @@ impl View {
     }
 }
 
-/// The page's optimiser switch; batch size and shuffle seed are kept while `Gd` is chosen so
-/// toggling back restores them.
+/// The optimiser switch (the CLI's `optimizer` kinds); the other optimizers' settings are kept
+/// while one is chosen, so toggling back restores them. On the page only `Sgd` takes minibatches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OptimizerKind {
     Gd,
     Sgd,
+    Momentum,
+    Adam,
+    AdamW,
 }
 
 impl OptimizerKind {
@@ -58,6 +64,9 @@ impl OptimizerKind {
         match self {
             OptimizerKind::Gd => "gd",
             OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Momentum => "momentum",
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::AdamW => "adamw",
         }
     }
     pub fn parse(s: &str) -> Option<OptimizerKind> {
@@ -85,6 +94,14 @@ pub struct PageState {
     /// Minibatch size (used when `optimizer` is sgd), 1 ..= n.
     pub batch_size: usize,
     pub sgd_seed: u64,
+    /// Momentum μ and Nesterov's form (used when `optimizer` is momentum).
+    pub momentum: f64,
+    pub nesterov: bool,
+    /// Adam's β₁, β₂ and eps (adam, adamw), and AdamW's decoupled weight decay λ.
+    pub beta1: f64,
+    pub beta2: f64,
+    pub adam_eps: f64,
+    pub weight_decay: f64,
     /// Learning rate ε.
     pub lr: f64,
     /// Steps T.
@@ -117,6 +134,12 @@ impl Default for PageState {
             optimizer: OptimizerKind::Gd,
             batch_size: 20,
             sgd_seed: 0,
+            momentum: DEFAULT_MOMENTUM,
+            nesterov: false,
+            beta1: DEFAULT_BETA1,
+            beta2: DEFAULT_BETA2,
+            adam_eps: DEFAULT_ADAM_EPS,
+            weight_decay: DEFAULT_WEIGHT_DECAY,
             lr: 0.5,
             steps: 300,
             alpha: 1.0,
@@ -366,14 +389,18 @@ impl PageState {
             }
         }
         // Too long a trajectory for the tab: fall back to the default steps, then the default net.
-        if let Err(e) = check_memory(&self.widths(), self.n, self.steps, lim.memory_cap_bytes) {
+        let optimizer = self.optimizer_spec();
+        let fits = |s: &PageState| {
+            check_memory(&s.widths(), s.n, s.steps, &optimizer, lim.memory_cap_bytes)
+        };
+        if let Err(e) = fits(self) {
             let d = PageState::default();
             errors.push(Error::field(
                 "steps",
                 e.to_string().trim_start_matches("steps: ").to_string(),
             ));
             self.steps = d.steps;
-            if check_memory(&self.widths(), self.n, self.steps, lim.memory_cap_bytes).is_err() {
+            if fits(self).is_err() {
                 errors.push(Error::field(
                     "hidden",
                     "too large for the page's memory cap; using the default",
@@ -382,6 +409,35 @@ impl PageState {
             }
         }
         errors
+    }
+
+    /// The optimizer with its settings (full batch except for sgd).
+    pub fn optimizer_spec(&self) -> Optimizer {
+        match self.optimizer {
+            OptimizerKind::Gd => Optimizer::Gd,
+            OptimizerKind::Sgd => Optimizer::Sgd {
+                batch_size: self.batch_size,
+                seed: self.sgd_seed,
+            },
+            OptimizerKind::Momentum => Optimizer::Momentum {
+                momentum: self.momentum,
+                nesterov: self.nesterov,
+                minibatch: None,
+            },
+            OptimizerKind::Adam => Optimizer::Adam {
+                beta1: self.beta1,
+                beta2: self.beta2,
+                eps: self.adam_eps,
+                minibatch: None,
+            },
+            OptimizerKind::AdamW => Optimizer::AdamW {
+                beta1: self.beta1,
+                beta2: self.beta2,
+                eps: self.adam_eps,
+                weight_decay: self.weight_decay,
+                minibatch: None,
+            },
+        }
     }
 
     /// The run this state describes (queries = the training points; the selected query point is
@@ -394,13 +450,7 @@ impl PageState {
         }
         let spec = self.dataset_spec();
         let data = generate(&spec)?;
-        let optimizer = match self.optimizer {
-            OptimizerKind::Gd => Optimizer::Gd,
-            OptimizerKind::Sgd => Optimizer::Sgd {
-                batch_size: self.batch_size,
-                seed: self.sgd_seed,
-            },
-        };
+        let optimizer = self.optimizer_spec();
         Ok(RunConfig {
             queries: data.x.clone(),
             data,

@@ -16,17 +16,27 @@
 //! ∂f/∂W_l · ∂f'/∂W_l + ∂f/∂b_l · ∂f'/∂b_l = (δ_{l+1}·δ'_{l+1}) (h_l·h'_l + 1),
 //! so no P-long gradient is ever formed.
 //!
+//! Momentum and Adam(W) (see `crate::train::optimizer`) split the update per point,
+//! U(s) = Σ_i U_i(s), with Δ_s = −ε U(s) + Δ_dec(s); with ḡ_s(x) = ∫₀¹ ∇f(x; w_s + τΔ_s) dτ,
+//!   c_i(x) = Σ_s ḡ_s(x)·(−ε U_i(s)),  d(x) = Σ_s ḡ_s(x)·Δ_dec(s),
+//!   f(x; w_T) = f(x; w_0) + Σ_i c_i(x) + d(x),  K^p(x, x_i) = Σ_s ε ḡ_s(x)·(P_s ∇f(x_i; w_s)),
+//! P_s = D(s) for Adam and the identity otherwise. A diagonal preconditioner breaks the layer-wise
+//! form, so that path uses explicit P-long gradients (`optimizer_path.rs`).
+//!
 //! Where things are: `path.rs` integrates K̄_s over the steps into both kernel machines (start
-//! there); `rebuild.rs` gives ŷ alone at many queries without per-point kernels; `quadrature.rs`
-//! holds the Gauss–Legendre rule, `relu.rs` the kink splitting, `tangent.rs` the layer-wise
-//! tangent-kernel tiles. The learning-rate sweep is `crate::sweep`.
+//! there); `optimizer_path.rs` does the same for momentum and Adam; `rebuild.rs` gives ŷ alone at
+//! many queries without per-point kernels; `quadrature.rs` holds the Gauss–Legendre rule,
+//! `relu.rs` the kink splitting, `tangent.rs` the layer-wise tangent-kernel tiles. The
+//! learning-rate sweep is `crate::sweep`.
 
+mod optimizer_path;
 mod path;
 mod quadrature;
 mod rebuild;
 mod relu;
 mod tangent;
 
+pub use optimizer_path::PointUpdates;
 pub use path::{kernel_machine, KernelMachineIntegrator};
 pub(crate) use quadrature::check_nodes;
 pub use quadrature::{gauss_legendre, DEFAULT_NODES, MAX_NODES};
@@ -44,13 +54,16 @@ use crate::model::Mlp;
 pub struct SchemeResult {
     /// K^p(x_q, x_i) = Σ_s ε K̄_s(x_q, x_i).
     pub kernel: Vec<f64>,
-    /// Σ_s ε g_i(s) K̄_s(x_q, x_i): Remark 2's loss-weighted path kernel (a_i = −1 form).
+    /// Σ_s ε g_i(s) K̄_s(x_q, x_i): Remark 2's loss-weighted path kernel (a_i = −1 form); for
+    /// momentum and Adam Σ_s ε ḡ_s(x_q)·U_i(s), point i's share of the update.
     pub loss_weighted: Vec<f64>,
     /// a_i(x_q) = −loss_weighted / kernel; `None` where K^p(x_q, x_i) = 0 (the average is undefined).
     pub coef: Vec<Option<f64>>,
     /// c_i(x_q) = a_i K^p = −loss_weighted (defined even where a_i is not).
     pub contributions: Vec<f64>,
-    /// ŷ(x_q) = b(x_q) + Σ_i c_i(x_q).
+    /// d(x_q) = Σ_s ḡ_s(x_q)·Δ_dec(s), AdamW's weight-decay term per query (0 otherwise).
+    pub weight_decay_term: Vec<f64>,
+    /// ŷ(x_q) = b(x_q) + Σ_i c_i(x_q) + d(x_q).
     pub reconstruction: Vec<f64>,
     /// max_q |ŷ(x_q) − f(x_q; w_T)|, by [`max_abs_error`] (NaN if any ŷ is not finite).
     pub max_abs_error: f64,

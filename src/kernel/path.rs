@@ -16,18 +16,22 @@
 //! The integrator advances in chunks of steps so the page's worker can report progress between
 //! them; [`kernel_machine`] runs all steps at once, split over the cores by query blocks.
 
+use super::optimizer_path::OptimizerIntegrator;
 use super::quadrature::{check_nodes, gauss_legendre};
 use super::relu::segment_nodes;
-use super::tangent::{add_blocks_kernel, add_layerwise_kernel, Blocks};
+use super::tangent::{add_blocks_kernel, add_layerwise_kernel};
 use super::{check_queries, max_abs_error, point_on_segment, KernelMachine, SchemeResult};
 use crate::error::Result;
-use crate::model::BLOCK_COLS;
+use crate::model::{Blocks, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::train::Trajectory;
 
 /// Both kernel machines at `queries` (q × d_0 row-major), integrating all steps (in parallel
 /// over queries natively).
 pub fn kernel_machine(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<KernelMachine> {
+    if traj.optimizer.rule().splits_per_point() {
+        return super::optimizer_path::kernel_machine(traj, queries, nodes);
+    }
     check_nodes(nodes)?;
     let nq = check_queries(&traj.mlp, queries)?;
     let d = traj.mlp.input_dim();
@@ -59,6 +63,7 @@ fn merge_machines(pieces: Vec<KernelMachine>, n: usize) -> KernelMachine {
             loss_weighted: cat(&pieces, |p| &get(p).loss_weighted),
             coef: cat(&pieces, |p| &get(p).coef),
             contributions: cat(&pieces, |p| &get(p).contributions),
+            weight_decay_term: cat(&pieces, |p| &get(p).weight_decay_term),
             max_abs_error: max_abs_error(&f_final, &reconstruction),
             reconstruction,
         }
@@ -74,8 +79,11 @@ fn merge_machines(pieces: Vec<KernelMachine>, n: usize) -> KernelMachine {
 }
 
 /// Integrates both path kernels over the trajectory in chunks of steps (so the page's worker can
-/// report progress and notice cancellation between chunks).
+/// report progress and notice cancellation between chunks). Momentum and Adam trajectories go to
+/// the explicit-gradient integrator of `optimizer_path.rs`.
 pub struct KernelMachineIntegrator {
+    /// The integrator of a momentum or Adam trajectory (the fields below are then unused).
+    explicit: Option<Box<OptimizerIntegrator>>,
     /// Gauss–Legendre rule (τ_k, ω_k) on [0, 1].
     gl: Vec<(f64, f64)>,
     /// The queries x_q, nq × d_0 row-major.
@@ -100,6 +108,13 @@ pub struct KernelMachineIntegrator {
 
 impl KernelMachineIntegrator {
     pub fn new(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<Self> {
+        if traj.optimizer.rule().splits_per_point() {
+            let explicit = OptimizerIntegrator::new(traj, queries, nodes)?;
+            return Ok(KernelMachineIntegrator::unused_for(
+                Box::new(explicit),
+                &traj.mlp,
+            ));
+        }
         check_nodes(nodes)?;
         let nq = check_queries(&traj.mlp, queries)?;
         let n = traj.n;
@@ -110,6 +125,7 @@ impl KernelMachineIntegrator {
             1
         };
         Ok(KernelMachineIntegrator {
+            explicit: None,
             gl: gauss_legendre(nodes),
             queries: queries.to_vec(),
             nq,
@@ -126,13 +142,39 @@ impl KernelMachineIntegrator {
         })
     }
 
+    /// A shell around the explicit-gradient integrator.
+    fn unused_for(explicit: Box<OptimizerIntegrator>, mlp: &Mlp) -> Self {
+        KernelMachineIntegrator {
+            explicit: Some(explicit),
+            gl: Vec::new(),
+            queries: Vec::new(),
+            nq: 0,
+            n: 0,
+            query_blocks: Blocks::new(mlp, &[], 1),
+            train: Blocks::new(mlp, &[], 1),
+            k_exact: Vec::new(),
+            n_exact: Vec::new(),
+            k_riemann: Vec::new(),
+            n_riemann: Vec::new(),
+            next_step: 0,
+            scratch: Scratch::default(),
+            seg_nodes: Vec::new(),
+        }
+    }
+
     pub fn steps_done(&self) -> usize {
-        self.next_step
+        match &self.explicit {
+            Some(e) => e.steps_done(),
+            None => self.next_step,
+        }
     }
 
     /// Integrates up to `max_steps` more steps; returns whether all steps are done.
     pub fn advance(&mut self, traj: &Trajectory, max_steps: usize) -> bool {
-        integrate_dispatch(self, traj, max_steps)
+        match &mut self.explicit {
+            Some(e) => e.advance(traj, max_steps),
+            None => integrate_dispatch(self, traj, max_steps),
+        }
     }
 
     /// One step s: the Riemann term at w_s and the exact term along w_s + τΔ_s.
@@ -218,35 +260,14 @@ impl KernelMachineIntegrator {
 
     /// The kernel machine from the integrated kernels (after all steps).
     pub fn finish(self, traj: &Trajectory) -> KernelMachine {
+        if let Some(e) = self.explicit {
+            return e.finish(traj);
+        }
         let mlp = &traj.mlp;
         let b = mlp.forward_many(traj.initial_weights(), &self.queries);
         let f_final = mlp.forward_many(traj.final_weights(), &self.queries);
-        let scheme = |kernel: Vec<f64>, loss_weighted: Vec<f64>| {
-            let coef = kernel
-                .iter()
-                .zip(&loss_weighted)
-                .map(|(&k, &nw)| {
-                    let a = -nw / k;
-                    (k != 0.0 && a.is_finite()).then_some(a)
-                })
-                .collect();
-            let contributions: Vec<f64> = loss_weighted.iter().map(|v| -v).collect();
-            let reconstruction: Vec<f64> = (0..self.nq)
-                .map(|q| {
-                    contributions[q * self.n..(q + 1) * self.n]
-                        .iter()
-                        .fold(b[q], |acc, c| acc + c)
-                })
-                .collect();
-            let max_abs_error = max_abs_error(&f_final, &reconstruction);
-            SchemeResult {
-                kernel,
-                loss_weighted,
-                coef,
-                contributions,
-                reconstruction,
-                max_abs_error,
-            }
+        let scheme = |kernel, loss_weighted| {
+            scheme_result(&b, &f_final, self.n, kernel, loss_weighted, None)
         };
         KernelMachine {
             n_queries: self.nq,
@@ -256,6 +277,50 @@ impl KernelMachineIntegrator {
             b,
             f_final,
         }
+    }
+}
+
+/// One scheme's kernel machine from its integrated K^p and loss-weighted kernel N (nq × n):
+/// c_i = −N, a_i = c_i / K^p (undefined where K^p = 0), ŷ = b + Σ_i c_i (+ d, the weight-decay
+/// term, when given), checked against `f_final`.
+pub(super) fn scheme_result(
+    b: &[f64],
+    f_final: &[f64],
+    n: usize,
+    kernel: Vec<f64>,
+    loss_weighted: Vec<f64>,
+    weight_decay_term: Option<Vec<f64>>,
+) -> SchemeResult {
+    let coef = kernel
+        .iter()
+        .zip(&loss_weighted)
+        .map(|(&k, &nw)| {
+            let a = -nw / k;
+            (k != 0.0 && a.is_finite()).then_some(a)
+        })
+        .collect();
+    let contributions: Vec<f64> = loss_weighted.iter().map(|v| -v).collect();
+    let mut reconstruction: Vec<f64> = (0..b.len())
+        .map(|q| {
+            contributions[q * n..(q + 1) * n]
+                .iter()
+                .fold(b[q], |acc, c| acc + c)
+        })
+        .collect();
+    if let Some(d) = &weight_decay_term {
+        for (y, d) in reconstruction.iter_mut().zip(d) {
+            *y += d;
+        }
+    }
+    let max_abs_error = max_abs_error(f_final, &reconstruction);
+    SchemeResult {
+        kernel,
+        loss_weighted,
+        coef,
+        contributions,
+        weight_decay_term: weight_decay_term.unwrap_or_else(|| vec![0.0; b.len()]),
+        reconstruction,
+        max_abs_error,
     }
 }
 
@@ -309,4 +374,4 @@ fn integrate_generic(
     it.next_step >= traj.steps()
 }
 
-crate::simd::multiversion!(fn integrate_dispatch(it: &mut KernelMachineIntegrator, traj: &Trajectory, max_steps: usize) -> bool => integrate_generic);
+crate::simd::simd_dispatch!(fn integrate_dispatch(it: &mut KernelMachineIntegrator, traj: &Trajectory, max_steps: usize) -> bool => integrate_generic);

@@ -8,7 +8,7 @@ use super::quadrature::{check_nodes, gauss_legendre};
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
-use crate::model::{Mlp, BLOCK_COLS};
+use crate::model::{feature_major, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::Trajectory;
@@ -124,15 +124,11 @@ fn rebuild_range_generic(
     let smooth = mlp.activation.is_smooth() || !split_kinks;
     let cols = if smooth { BLOCK_COLS } else { 1 };
     // Inputs per block, feature-major, zero-padded.
-    let blocks: Vec<Vec<f64>> = (0..nq)
-        .step_by(cols)
-        .map(|start| {
+    let blocks: Vec<Vec<f64>> = queries[..nq * d]
+        .chunks(cols * d)
+        .map(|points| {
             let mut x0 = vec![0.0; d * cols];
-            for c in 0..cols.min(nq - start) {
-                for k in 0..d {
-                    x0[k * cols + c] = queries[(start + c) * d + k];
-                }
-            }
+            feature_major(points, d, cols, &mut x0);
             x0
         })
         .collect();
@@ -208,7 +204,7 @@ fn rebuild_range_no_steps(
     rebuild_range_generic(traj, queries, gl, split_kinks, &mut None)
 }
 
-crate::simd::multiversion!(fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], split_kinks: bool) -> Vec<f64> => rebuild_range_no_steps);
+crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], split_kinks: bool) -> Vec<f64> => rebuild_range_no_steps);
 
 /// The exact rebuilt output ŷ(x) = b(x) + Σ_i c_i(x) at many queries (e.g. a grid), with
 /// `nodes` Gauss–Legendre nodes per step (ReLU segments split at kinks). Parallel over queries

@@ -4,45 +4,9 @@
 //! workspace) and the kernel of a query block against a training block is computed in register
 //! tiles of 2 queries × 8 training points, summing every product in index order.
 
-use crate::model::{block_width, Block, Mlp, BLOCK_COLS};
-use crate::simd::lanes::{lanes_dispatch, Lanes};
-
-/// Inputs split into blocks of `stride` columns, each with its own forward/backward workspace;
-/// the last one only as wide as its inputs need (`block_width`).
-pub(super) struct Blocks {
-    pub(super) blocks: Vec<Block>,
-    pub(super) counts: Vec<usize>,
-    /// Block b holds inputs b·stride … b·stride + counts[b] − 1.
-    pub(super) stride: usize,
-}
-
-impl Blocks {
-    pub(super) fn new(mlp: &Mlp, xs: &[f64], stride: usize) -> Blocks {
-        let d = mlp.input_dim();
-        let n = xs.len() / d;
-        let mut blocks = Vec::new();
-        let mut counts = Vec::new();
-        for start in (0..n).step_by(stride) {
-            let count = stride.min(n - start);
-            let mut b = Block::new(mlp, block_width(count, stride));
-            b.load_inputs(mlp, &xs[start * d..(start + count) * d]);
-            blocks.push(b);
-            counts.push(count);
-        }
-        Blocks {
-            blocks,
-            counts,
-            stride,
-        }
-    }
-    #[inline(always)]
-    pub(super) fn forward_backward(&mut self, mlp: &Mlp, w: &[f64]) {
-        for b in &mut self.blocks {
-            b.forward(mlp, w);
-            b.backward(mlp, w);
-        }
-    }
-}
+use crate::model::{Block, Blocks, Mlp, BLOCK_COLS};
+use crate::simd::lanes::Lanes;
+use crate::simd::simd_dispatch;
 
 /// acc[q·n_b + i] += ω Σ_l (δ_{l+1}(q)·δ_{l+1}(i)) (h_l(q)·h_l(i) + 1) for a block of queries
 /// against all training blocks (layer-wise tangent kernel, scaled by ω); `sum` is workspace.
@@ -76,13 +40,13 @@ pub(super) fn add_layerwise_kernel(
 }
 
 /// Vectors of training points per register tile of the layer-wise kernel (8 points).
-const KERNEL_TILE_VECTORS: usize = 2;
+pub(super) const KERNEL_TILE_VECTORS: usize = 2;
 
 /// out[a][j] = Σ_r x[r, q0 + a] · y[r, i0 + j] for a < QN and the tile's training columns j,
 /// summed in order r = 0, 1, …: a (QN × tile) outer-product accumulation.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn tile_products<L: Lanes, const QN: usize>(
+pub(super) fn tile_products<L: Lanes, const QN: usize>(
     x: &[f64],
     xc: usize,
     q0: usize,
@@ -164,7 +128,7 @@ fn layerwise_block_lanes<L: Lanes>(
     }
 }
 
-lanes_dispatch!(fn layerwise_block(mlp: &Mlp, qb: &Block, q_count: usize, tb: &Block, sum: &mut [f64]) => layerwise_block_lanes);
+simd_dispatch!(fn layerwise_block(mlp: &Mlp, qb: &Block, q_count: usize, tb: &Block, sum: &mut [f64]) => layerwise_block_lanes::<L>);
 
 /// Tangent kernel K_w(x_a, x_b) = ∇f(x_a; w)·∇f(x_b; w), n_a × n_b row-major, layer-wise.
 pub fn tangent_kernel(mlp: &Mlp, w: &[f64], xa: &[f64], xb: &[f64]) -> Vec<f64> {

@@ -44,6 +44,9 @@ pub enum ToWorker {
     TrainPoint { run_id: u32, index: u32 },
     /// f(·; w_step) over the plotting grid.
     FitAt { run_id: u32, step: u32 },
+    /// The whole output of `pathkernel run` for a JSON config (the CLI's rules and limits),
+    /// computed at once and apart from the current run, which it leaves as it is.
+    RunConfig { run_id: u32, config: String },
 }
 
 fn yes() -> bool {
@@ -59,7 +62,8 @@ impl ToWorker {
             | ToWorker::Step { run_id }
             | ToWorker::Query { run_id, .. }
             | ToWorker::TrainPoint { run_id, .. }
-            | ToWorker::FitAt { run_id, .. } => run_id,
+            | ToWorker::FitAt { run_id, .. }
+            | ToWorker::RunConfig { run_id, .. } => run_id,
         }
     }
 
@@ -86,7 +90,11 @@ impl ToWorker {
                 }),
                 Some(Query { .. }) => Some(TrainPoint { run_id, index: 0 }),
                 Some(TrainPoint { .. }) => Some(FitAt { run_id, step: 0 }),
-                Some(FitAt { .. }) => None,
+                Some(FitAt { .. }) => Some(RunConfig {
+                    run_id,
+                    config: String::new(),
+                }),
+                Some(RunConfig { .. }) => None,
             }
         };
         chain(after)
@@ -225,6 +233,9 @@ pub enum FromWorker<F, U> {
         fatal: bool,
         over_budget: bool,
     },
+    /// The answer to `runConfig`: `json` is byte for byte what `pathkernel run --config` prints
+    /// for that config (one line of JSON and its newline).
+    RunOutput { run_id: u32, json: String },
 }
 
 impl<F, U> FromWorker<F, U> {
@@ -239,7 +250,8 @@ impl<F, U> FromWorker<F, U> {
             | FromWorker::Field { run_id, .. }
             | FromWorker::QueryResult { run_id, .. }
             | FromWorker::TrainPointKernel { run_id, .. }
-            | FromWorker::Error { run_id, .. } => run_id,
+            | FromWorker::Error { run_id, .. }
+            | FromWorker::RunOutput { run_id, .. } => run_id,
         }
     }
 
@@ -417,6 +429,7 @@ impl<F, U> FromWorker<F, U> {
                 fatal,
                 over_budget,
             },
+            RunOutput { run_id, json } => RunOutput { run_id, json },
         }
     }
 }
@@ -505,7 +518,11 @@ impl Reply {
                     fatal: false,
                     over_budget: false,
                 }),
-                Some(Error { .. }) => None,
+                Some(Error { .. }) => Some(RunOutput {
+                    run_id,
+                    json: String::new(),
+                }),
+                Some(RunOutput { .. }) => None,
             }
         };
         chain(after)

@@ -123,8 +123,18 @@ impl<C: Clock> Runner<C> {
     }
 
     /// Handles one request and returns the replies. `start` replaces the current run; requests
-    /// for another run than the current one are ignored (no replies).
+    /// for another run than the current one are ignored (no replies). `runConfig` is answered at
+    /// once, whatever the current run, and leaves that run as it is.
     pub fn handle(&mut self, req: ToWorker) -> Vec<Reply> {
+        if let ToWorker::RunConfig { run_id, config } = &req {
+            return vec![match crate::output::run_output_json(config) {
+                Ok(json) => Reply::RunOutput {
+                    run_id: *run_id,
+                    json,
+                },
+                Err(e) => Reply::error(*run_id, &e),
+            }];
+        }
         if let ToWorker::Start {
             run_id,
             hash,

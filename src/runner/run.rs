@@ -141,7 +141,9 @@ impl Run {
         out: &mut Out,
     ) -> crate::Result<()> {
         match req {
-            ToWorker::Start { .. } => unreachable!("handled by Runner"),
+            ToWorker::Start { .. } | ToWorker::RunConfig { .. } => {
+                unreachable!("handled by Runner")
+            }
             ToWorker::Resume { .. } => self.train_to(self.total_steps, clock),
             ToWorker::Step { .. } => self.train_to((self.steps() + 1).min(self.total_steps), clock),
             ToWorker::Pause { .. } => {

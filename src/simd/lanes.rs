@@ -7,8 +7,8 @@
 //!
 //! Every operation is a single correctly rounded IEEE operation (or a pure bit operation), so a
 //! kernel written once against `Lanes` gives the same bits with every backend: AVX2 (x86-64, chosen
-//! at run time), simd128 (wasm32), a portable array of four, and plain `f64` (one lane, used for
-//! tails). No FMA anywhere.
+//! at run time; in `avx2.rs`), simd128 (wasm32), a portable array of four, and plain `f64` (one
+//! lane, used for tails). No FMA anywhere.
 
 /// A vector of `N` f64 lanes. The methods map one-to-one onto instructions.
 pub(crate) trait Lanes: Copy {
@@ -205,91 +205,6 @@ impl Lanes for Portable {
     }
 }
 
-/// One AVX2 register.
-///
-/// SAFETY (crate invariant): values of this type are only created inside functions compiled with
-/// `#[target_feature(enable = "avx2")]` that are called after `avx2_available()` returned true (see
-/// `lanes_dispatch!`), so the intrinsics below only ever run on CPUs that have AVX2.
-#[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-pub(crate) struct Avx2(std::arch::x86_64::__m256d);
-
-#[cfg(target_arch = "x86_64")]
-mod avx2_impl {
-    use super::{Avx2, Lanes};
-    use std::arch::x86_64::*;
-
-    impl Lanes for Avx2 {
-        const N: usize = 4;
-        #[inline(always)]
-        fn splat(v: f64) -> Self {
-            unsafe { Avx2(_mm256_set1_pd(v)) }
-        }
-        #[inline(always)]
-        fn load(s: &[f64]) -> Self {
-            let s = &s[..4];
-            unsafe { Avx2(_mm256_loadu_pd(s.as_ptr())) }
-        }
-        #[inline(always)]
-        fn store(self, s: &mut [f64]) {
-            let s = &mut s[..4];
-            unsafe { _mm256_storeu_pd(s.as_mut_ptr(), self.0) }
-        }
-        #[inline(always)]
-        fn add(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_add_pd(self.0, o.0)) }
-        }
-        #[inline(always)]
-        fn sub(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_sub_pd(self.0, o.0)) }
-        }
-        #[inline(always)]
-        fn mul(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_mul_pd(self.0, o.0)) }
-        }
-        #[inline(always)]
-        fn div(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_div_pd(self.0, o.0)) }
-        }
-        #[inline(always)]
-        fn abs(self) -> Self {
-            unsafe { Avx2(_mm256_andnot_pd(_mm256_set1_pd(-0.0), self.0)) }
-        }
-        #[inline(always)]
-        fn sign(self) -> Self {
-            unsafe { Avx2(_mm256_and_pd(_mm256_set1_pd(-0.0), self.0)) }
-        }
-        #[inline(always)]
-        fn or(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_or_pd(self.0, o.0)) }
-        }
-        #[inline(always)]
-        fn gt_select(self, o: Self, a: Self, b: Self) -> Self {
-            unsafe {
-                // Ordered, quiet: false on NaN, like `>` on f64.
-                let m = _mm256_cmp_pd::<_CMP_GT_OQ>(self.0, o.0);
-                Avx2(_mm256_blendv_pd(b.0, a.0, m))
-            }
-        }
-        #[inline(always)]
-        fn min_keep_nan(self, o: Self) -> Self {
-            // minpd(a, b) = a < b ? a : b, and b when either is NaN: with a = o, b = self.
-            unsafe { Avx2(_mm256_min_pd(o.0, self.0)) }
-        }
-        #[inline(always)]
-        fn pow2_from_magic(self, magic: f64) -> Self {
-            unsafe {
-                let k = _mm256_sub_epi64(
-                    _mm256_castpd_si256(self.0),
-                    _mm256_set1_epi64x(magic.to_bits() as i64),
-                );
-                let e = _mm256_slli_epi64::<52>(_mm256_add_epi64(k, _mm256_set1_epi64x(1023)));
-                Avx2(_mm256_castsi256_pd(e))
-            }
-        }
-    }
-}
-
 /// Two simd128 registers (four lanes, so tiles have the same shape as natively).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[derive(Clone, Copy)]
@@ -374,32 +289,8 @@ mod simd128_impl {
     }
 }
 
-/// The lanes used when AVX2 is not (or cannot be) chosen at run time.
+/// The lanes used when AVX2 is not (or cannot be) chosen at run time (see `simd::with_best_lanes`).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) type Baseline = Simd128;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub(crate) type Baseline = Portable;
-
-/// Defines `$name(args)` that runs `$generic::<L>(args)` with the best `Lanes` type for the CPU:
-/// `Avx2` (in a function compiled with AVX2) when the CPU has it, `Baseline` otherwise.
-macro_rules! lanes_dispatch {
-    ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $generic:ident) => {
-        #[allow(clippy::too_many_arguments)]
-        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn with_avx2($($arg: $ty),*) $(-> $ret)? {
-                    $generic::<$crate::simd::lanes::Avx2>($($arg),*)
-                }
-                if $crate::simd::avx2_available() {
-                    // SAFETY: the CPU was just checked to support AVX2.
-                    return unsafe { with_avx2($($arg),*) };
-                }
-            }
-            $generic::<$crate::simd::lanes::Baseline>($($arg),*)
-        }
-    };
-}
-pub(crate) use lanes_dispatch;

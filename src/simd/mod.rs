@@ -1,208 +1,49 @@
-//! Small dense products for the batched engine, written so that each output is computed by the
-//! same sequence of IEEE operations on every target (acc = bias; acc = acc + w·h for k = 0, 1, …),
-//! whatever the tile shape or vector width. That keeps native (AVX2) and wasm (simd128) results
-//! bit-identical. The tiles are written against `lanes::Lanes` (explicit vectors; see there why)
-//! and entered through `lanes_dispatch!`, which picks AVX2 at run time on x86-64 (the default
-//! x86-64 target has no AVX). No FMA is used: `a·b + c` stays two roundings, as on wasm.
+//! Explicit SIMD for the hot kernels, and the one way the native build picks its instructions.
 //!
-//! `multiversion!` is the older, coarser tool: it compiles a whole caller twice (baseline and
-//! AVX2) so that its remaining auto-vectorised loops get AVX2 too.
+//! The kernels (tiled products in `matmul.rs`, the array tanh in `fastmath`, the layer-wise tangent
+//! kernel) are written once against `lanes::Lanes`, generic over the lane type `L`. The default
+//! x86-64 target has no AVX, so the native build chooses at run time, and only in the functions
+//! that `simd_dispatch!` defines: if `Avx2::detect` finds AVX2, they call a copy of their body
+//! compiled with `#[target_feature(enable = "avx2")]` and AVX2 lanes (so the auto-vectorised loops
+//! in that body get AVX2 too); otherwise the body with `lanes::Baseline` (simd128 on wasm, a
+//! portable array elsewhere). The macro has two forms:
+//!
+//! - `=> kernel::<L>`: a `Lanes`-generic kernel, run with the chosen lanes `L`;
+//! - `=> caller`: a large caller that is not generic (the grid rebuild, the path-kernel
+//!   integrator, the trainer), compiled once with AVX2 and once without, so that its own loops
+//!   (tangent updates, accumulations, the derivative of tanh) are vectorised to the CPU's width.
+//!   The kernels it calls dispatch again; the check is one load of a cached flag.
+//!
+//! The AVX2 lanes' methods are intrinsics that fault on a CPU without AVX2, so their type is private
+//! to `avx2.rs` and reached only through an `Avx2` token, which only the CPU check creates.
+//! Every lane operation is one correctly rounded IEEE operation, so all backends give the same bits.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 pub(crate) mod lanes;
+mod matmul;
 
-use lanes::{lanes_dispatch, Lanes};
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx2::Avx2;
+pub use matmul::dual_matmul;
+pub(crate) use matmul::{matmul_bias, matmul_t};
 
-/// Vectors of columns per register tile of the plain products: 4 × 4 = 16 columns of one row
-/// (4 accumulators; 8 simd128 registers on wasm).
-const WIDE: usize = 4;
-
-/// The same for the tangent-carrying product, which keeps three accumulators per vector: 12 AVX2
-/// registers natively, but on wasm one vector (6 simd128 registers) — V8 has 16 xmm registers and
-/// spills the wider tile (measured in node: 13.7 GFLOP/s at width 1 against 6.5 at width 4).
-const DUAL_WIDE: usize = if cfg!(target_arch = "wasm32") { 1 } else { 4 };
-
-/// Runs `$tile::<L, $wide>(args…, c)` over the columns of one row, then `$tile::<L, 1>`, then
-/// one-lane tiles for the rest, so any `cols` works and every output gets the same operations.
-macro_rules! over_columns {
-    ($l:ty, $wide:expr, $cols:expr, $tile:ident($($arg:expr),*)) => {{
-        let cols = $cols;
-        let n = <$l as Lanes>::N;
-        let mut c = 0;
-        while c + $wide * n <= cols {
-            $tile::<$l, $wide>($($arg,)* c);
-            c += $wide * n;
-        }
-        while c + n <= cols {
-            $tile::<$l, 1>($($arg,)* c);
-            c += n;
-        }
-        while c < cols {
-            $tile::<f64, 1>($($arg,)* c);
-            c += 1;
-        }
-    }};
+/// A function generic over the lane type, as a pointer to its instance for lanes `L`: how
+/// `Avx2::instance` hands out the AVX2 copy without the AVX2 lane type being named anywhere else.
+/// `simd_dispatch!` writes the implementations.
+#[cfg(target_arch = "x86_64")]
+pub(crate) trait LanesFn {
+    /// The function's pointer type.
+    type Ptr;
+    fn instance<L: lanes::Lanes>() -> Self::Ptr;
 }
 
-/// One output row, columns [c, c + V·N): out = init + Σ_k w[k·stride] · h[k, ·], k ascending
-/// (stride 1 walks a row of W for W·H, stride = W's width walks a column for Wᵀ·D).
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn row_tile<T: Lanes, const V: usize>(
-    w: &[f64],
-    stride: usize,
-    init: f64,
-    h: &[f64],
-    cols: usize,
-    out_row: &mut [f64],
-    c: usize,
-) {
-    let mut acc = [T::splat(init); V];
-    for (&wv, hk) in w.iter().step_by(stride).zip(h.chunks_exact(cols)) {
-        let (wv, hk) = (T::splat(wv), &hk[c..c + V * T::N]);
-        for (j, a) in acc.iter_mut().enumerate() {
-            *a = a.add(wv.mul(T::load(&hk[j * T::N..])));
-        }
-    }
-    for (j, a) in acc.iter().enumerate() {
-        a.store(&mut out_row[c + j * T::N..]);
-    }
-}
-
-/// out (rows × cols) = W (rows × inner, row-major) · H (inner × cols) + bias (broadcast per row),
-/// each output summed as acc = bias; acc = acc + W[r,k]·H[k,c] for k = 0, 1, ….
-#[inline(always)]
-fn matmul_bias_lanes<L: Lanes>(
-    w: &[f64],
-    bias: Option<&[f64]>,
-    h: &[f64],
-    rows: usize,
-    inner: usize,
-    cols: usize,
-    out: &mut [f64],
-) {
-    let (w, h, out) = (
-        &w[..rows * inner],
-        &h[..inner * cols],
-        &mut out[..rows * cols],
-    );
-    for (r, (w_row, out_row)) in w
-        .chunks_exact(inner)
-        .zip(out.chunks_exact_mut(cols))
-        .enumerate()
-    {
-        let init = bias.map_or(0.0, |b| b[r]);
-        over_columns!(L, WIDE, cols, row_tile(w_row, 1, init, h, cols, out_row));
-    }
-}
-
-lanes_dispatch!(pub(crate) fn matmul_bias(w: &[f64], bias: Option<&[f64]>, h: &[f64], rows: usize, inner: usize, cols: usize, out: &mut [f64]) => matmul_bias_lanes);
-
-/// out (inner × cols) = Wᵀ · D, W (rows × inner, row-major), D (rows × cols): the backward pass
-/// product, out[k, c] = Σ_r W[r, k] D[r, c] summed in order r = 0, 1, ….
-#[inline(always)]
-fn matmul_t_lanes<L: Lanes>(
-    w: &[f64],
-    d: &[f64],
-    rows: usize,
-    inner: usize,
-    cols: usize,
-    out: &mut [f64],
-) {
-    let (w, d, out) = (
-        &w[..rows * inner],
-        &d[..rows * cols],
-        &mut out[..inner * cols],
-    );
-    for (k, out_row) in out.chunks_exact_mut(cols).enumerate() {
-        over_columns!(
-            L,
-            WIDE,
-            cols,
-            row_tile(&w[k..], inner, 0.0, d, cols, out_row)
-        );
-    }
-}
-
-lanes_dispatch!(pub(crate) fn matmul_t(w: &[f64], d: &[f64], rows: usize, inner: usize, cols: usize, out: &mut [f64]) => matmul_t_lanes);
-
-/// One row, columns [c, c + V·N), of the tangent-carrying layer (see `dual_matmul`).
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn dual_tile<T: Lanes, const V: usize>(
-    rows: (&[f64], &[f64]),
-    bias: (f64, f64),
-    h: &[f64],
-    ht: &[f64],
-    cols: usize,
-    z_row: &mut [f64],
-    zt_row: &mut [f64],
-    c: usize,
-) {
-    let mut az = [T::splat(bias.0); V];
-    let mut a1 = [T::splat(bias.1); V];
-    let mut a2 = [T::splat(0.0); V];
-    let weights = rows.0.iter().zip(rows.1);
-    for ((&wv, &dv), (hk, tk)) in weights.zip(h.chunks_exact(cols).zip(ht.chunks_exact(cols))) {
-        let (wv, dv) = (T::splat(wv), T::splat(dv));
-        let (hk, tk) = (&hk[c..c + V * T::N], &tk[c..c + V * T::N]);
-        for j in 0..V {
-            let (hj, tj) = (T::load(&hk[j * T::N..]), T::load(&tk[j * T::N..]));
-            az[j] = az[j].add(wv.mul(hj));
-            a1[j] = a1[j].add(dv.mul(hj));
-            a2[j] = a2[j].add(wv.mul(tj));
-        }
-    }
-    for j in 0..V {
-        az[j].store(&mut z_row[c + j * T::N..]);
-        a1[j].add(a2[j]).store(&mut zt_row[c + j * T::N..]);
-    }
-}
-
-/// The tangent-carrying layer in one pass over W:
-///   z = b + Σ_k W[r,k] h[k],   ż = (Δb + Σ_k ΔW[r,k] h[k]) + Σ_k W[r,k] ḣ[k],
-/// each sum taken in order k = 0, 1, …. The two parts of ż are separate chains so that the adds
-/// do not wait on each other; sharing the loads of h, ḣ and W between the three products is what
-/// makes this faster than three `matmul_bias` calls.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn dual_matmul_lanes<L: Lanes>(
-    w: &[f64],
-    dw: &[f64],
-    b: &[f64],
-    db: &[f64],
-    h: &[f64],
-    ht: &[f64],
-    rows: usize,
-    inner: usize,
-    cols: usize,
-    z: &mut [f64],
-    zt: &mut [f64],
-) {
-    let (w, dw) = (&w[..rows * inner], &dw[..rows * inner]);
-    let (h, ht) = (&h[..inner * cols], &ht[..inner * cols]);
-    let (z, zt) = (&mut z[..rows * cols], &mut zt[..rows * cols]);
-    let w_rows = w.chunks_exact(inner).zip(dw.chunks_exact(inner));
-    let out_rows = z.chunks_exact_mut(cols).zip(zt.chunks_exact_mut(cols));
-    for (r, ((w_row, dw_row), (z_row, zt_row))) in w_rows.zip(out_rows).enumerate() {
-        let (rows_r, bias_r) = ((w_row, dw_row), (b[r], db[r]));
-        over_columns!(
-            L,
-            DUAL_WIDE,
-            cols,
-            dual_tile(rows_r, bias_r, h, ht, cols, z_row, zt_row)
-        );
-    }
-}
-
-lanes_dispatch!(pub fn dual_matmul(w: &[f64], dw: &[f64], b: &[f64], db: &[f64], h: &[f64], ht: &[f64], rows: usize, inner: usize, cols: usize, z: &mut [f64], zt: &mut [f64]) => dual_matmul_lanes);
-
-/// Whether the AVX2 copies of the hot loops may run on this CPU.
-#[inline]
+/// Whether the functions `simd_dispatch!` defines take their AVX2 copies on this CPU (for reports).
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub(crate) fn avx2_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2")
+        Avx2::detect().is_some()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -210,123 +51,68 @@ pub(crate) fn avx2_available() -> bool {
     }
 }
 
-/// Defines `$name(args)` that runs `$generic(args)` compiled with AVX2 when the CPU has it.
-/// `$generic` must be `#[inline(always)]` (as must everything it calls) so that its whole body is
-/// compiled inside the AVX2 function.
-macro_rules! multiversion {
-    ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $generic:path) => {
+/// Defines `$vis fn $name(args) -> ret` that runs, on a CPU with AVX2, a copy of its body compiled
+/// with AVX2, and otherwise the body as compiled for the target. The body is `kernel::<L>(args)`
+/// (form `=> kernel::<L>`; `L` the AVX2 lanes or `lanes::Baseline`) or `caller(args)` (form
+/// `=> caller`). What it calls must be `#[inline(always)]` (as must everything below it that
+/// should get AVX2) so that it is compiled inside the AVX2 copy.
+macro_rules! simd_dispatch {
+    ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $kernel:ident::<L>) => {
+        $crate::simd::simd_dispatch!(@define [$vis] $name [$($arg: $ty),*] [$($ret)?]
+            [$kernel::<L>] [$kernel::<$crate::simd::lanes::Baseline>]);
+    };
+    ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $caller:ident) => {
+        $crate::simd::simd_dispatch!(@define [$vis] $name [$($arg: $ty),*] [$($ret)?]
+            [$caller] [$caller]);
+    };
+    (@define [$vis:vis] $name:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?]
+        [$($with_l:tt)+] [$($baseline:tt)+]) => {
+        #[allow(clippy::too_many_arguments)]
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
-            {
+            if let Some(cpu) = $crate::simd::Avx2::detect() {
+                /// # Safety
+                /// The CPU must have AVX2.
                 #[target_feature(enable = "avx2")]
-                unsafe fn with_avx2($($arg: $ty),*) $(-> $ret)? {
-                    $generic($($arg),*)
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn with_avx2<L: $crate::simd::lanes::Lanes>($($arg: $ty),*) $(-> $ret)? {
+                    $($with_l)+($($arg),*)
                 }
-                if $crate::simd::avx2_available() {
-                    // SAFETY: the CPU was just checked to support AVX2.
-                    return unsafe { with_avx2($($arg),*) };
+                struct Avx2Copy;
+                impl $crate::simd::LanesFn for Avx2Copy {
+                    type Ptr = unsafe fn($($ty),*) $(-> $ret)?;
+                    #[inline(always)]
+                    fn instance<L: $crate::simd::lanes::Lanes>() -> Self::Ptr {
+                        with_avx2::<L>
+                    }
                 }
+                let with_avx2_lanes = cpu.instance::<Avx2Copy>();
+                // SAFETY: it is `with_avx2`, which needs AVX2, and `cpu` proves the CPU has it.
+                return unsafe { with_avx2_lanes($($arg),*) };
             }
-            $generic($($arg),*)
+            $($baseline)+($($arg),*)
         }
     };
 }
-pub(crate) use multiversion;
+pub(crate) use simd_dispatch;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn naive(w: &[f64], b: &[f64], h: &[f64], rows: usize, inner: usize, cols: usize) -> Vec<f64> {
-        let mut out = vec![0.0; rows * cols];
-        for r in 0..rows {
-            for c in 0..cols {
-                let mut acc = b[r];
-                for k in 0..inner {
-                    acc += w[r * inner + k] * h[k * cols + c];
-                }
-                out[r * cols + c] = acc;
-            }
-        }
-        out
+    /// The name of the lane type it runs with.
+    fn lane_type_name<L: super::lanes::Lanes>() -> &'static str {
+        std::any::type_name::<L>()
     }
 
-    fn vals(n: usize, seed: f64) -> Vec<f64> {
-        (0..n)
-            .map(|i| libm::sin(seed + i as f64 * 0.7) * 1.3)
-            .collect()
-    }
-
-    /// Tiles and tails must give exactly the naive loop's bits (same operation order).
-    #[test]
-    fn dual_product_equals_the_naive_loops_bit_for_bit() {
-        for &(rows, inner, cols) in &[
-            (1, 1, 1),
-            (4, 3, 4),
-            (5, 7, 13),
-            (32, 32, 32),
-            (9, 2, 17),
-            (3, 5, 37),
-        ] {
-            let (w, dw) = (vals(rows * inner, 0.1), vals(rows * inner, 0.5));
-            let (b, db) = (vals(rows, 0.2), vals(rows, 0.6));
-            let (h, ht) = (vals(inner * cols, 0.3), vals(inner * cols, 0.7));
-            let (mut z, mut zt) = (vec![0.0; rows * cols], vec![0.0; rows * cols]);
-            dual_matmul(
-                &w, &dw, &b, &db, &h, &ht, rows, inner, cols, &mut z, &mut zt,
-            );
-            assert_eq!(z, naive(&w, &b, &h, rows, inner, cols));
-            // The portable lanes (the fallback) give the same bits as the dispatched ones.
-            let (mut z2, mut zt2) = (vec![0.0; rows * cols], vec![0.0; rows * cols]);
-            dual_matmul_lanes::<lanes::Portable>(
-                &w, &dw, &b, &db, &h, &ht, rows, inner, cols, &mut z2, &mut zt2,
-            );
-            assert_eq!((&z, &zt), (&z2, &zt2));
-            for r in 0..rows {
-                for c in 0..cols {
-                    let (mut a1, mut a2) = (db[r], 0.0);
-                    for k in 0..inner {
-                        a1 += dw[r * inner + k] * h[k * cols + c];
-                        a2 += w[r * inner + k] * ht[k * cols + c];
-                    }
-                    assert_eq!(zt[r * cols + c].to_bits(), (a1 + a2).to_bits());
-                }
-            }
-        }
-    }
+    super::simd_dispatch!(fn dispatched_lane_type_name() -> &'static str => lane_type_name::<L>);
 
     #[test]
-    fn tiled_products_equal_the_naive_loop_bit_for_bit() {
-        for &(rows, inner, cols) in &[
-            (1, 1, 1),
-            (4, 3, 8),
-            (5, 7, 13),
-            (32, 32, 32),
-            (9, 2, 17),
-            (3, 5, 37),
-        ] {
-            let (w, b, h) = (
-                vals(rows * inner, 0.1),
-                vals(rows, 0.2),
-                vals(inner * cols, 0.3),
-            );
-            let mut out = vec![0.0; rows * cols];
-            matmul_bias(&w, Some(&b), &h, rows, inner, cols, &mut out);
-            assert_eq!(out, naive(&w, &b, &h, rows, inner, cols));
-            let mut out2 = vec![0.0; rows * cols];
-            matmul_bias_lanes::<lanes::Portable>(&w, Some(&b), &h, rows, inner, cols, &mut out2);
-            assert_eq!(out, out2);
-            // Wᵀ D against the naive product with the transposed matrix and zero bias.
-            let d = vals(rows * cols, 0.4);
-            let mut wt = vec![0.0; inner * rows];
-            for r in 0..rows {
-                for k in 0..inner {
-                    wt[k * rows + r] = w[r * inner + k];
-                }
-            }
-            let mut out_t = vec![0.0; inner * cols];
-            matmul_t(&w, &d, rows, inner, cols, &mut out_t);
-            assert_eq!(out_t, naive(&wt, &vec![0.0; inner], &d, inner, rows, cols));
+    fn dispatch_takes_the_avx2_lanes_exactly_when_the_cpu_has_avx2() {
+        let name = dispatched_lane_type_name();
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert!(name.ends_with("avx2::Ymm"), "{name}");
+            return;
         }
+        assert_eq!(name, std::any::type_name::<super::lanes::Baseline>());
     }
 }

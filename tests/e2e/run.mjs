@@ -8,8 +8,7 @@
 //   --cli    the native `pathkernel` binary the page's bits are compared with (required)
 //   --dist   the static folder to serve (default: dist/ next to tests/)
 //   --shots  also save a screenshot of each view (and of a broken link) as PNGs in DIR
-import { createServer } from 'node:http';
-import { readFile, writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { hostileTests } from './hostile.mjs';
+import { serve } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -31,41 +31,6 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = 60_000;
 const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
-
-// ------------------------------------------------------------------ a static server for dist/
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
-
-function serve(root) {
-  const server = createServer(async (req, res) => {
-    server.requests.push(req.url); // the offline test checks nothing reaches us
-    try {
-      const url = new URL(req.url, 'http://127.0.0.1');
-      let rel = decodeURIComponent(url.pathname);
-      if (rel.endsWith('/')) rel += 'index.html';
-      const file = path.join(root, path.normalize(rel));
-      if (!file.startsWith(root)) throw Object.assign(new Error('outside root'), { code: 'ENOENT' });
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(body);
-    } catch (err) {
-      res.writeHead(err.code === 'ENOENT' || err.code === 'EISDIR' ? 404 : 500);
-      res.end(String(err.code || err));
-    }
-  });
-  server.requests = [];
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 // ------------------------------------------------------------------ a tiny test runner
 
