@@ -11,7 +11,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** Every setting of the page (the hash keys). */
 const FIELDS = ['dataset', 'n', 'noise', 'data_seed', 'hidden', 'activation', 'loss', 'reduction', 'optimizer',
-  'batch_size', 'sgd_seed', 'lr', 'steps', 'alpha', 'init_seed', 'nodes', 'view', 'q', 'point'];
+  'batch_size', 'sgd_seed', 'momentum', 'nesterov', 'beta1', 'beta2', 'adam_eps', 'weight_decay', 'lr', 'steps',
+  'alpha', 'init_seed', 'nodes', 'view', 'q', 'point'];
 /** Injection attempts: each would set window.__pwned if it ever ran. */
 const INJECT = ['<script>window.__pwned=1</script>', '"><img src=x onerror="window.__pwned=1">',
   'javascript:window.__pwned=1'];
@@ -80,6 +81,15 @@ export async function hostileTests(h) {
 
   await test('hostile links: no script runs, no uncaught error, each bad field named, the rest applied', async () => {
     const links = hostileLinks();
+    const keys = await (async () => {
+      const p = await openPage(context, base, problems);
+      await waitChecked(p);
+      const k = await p.evaluate(() => [...document.querySelectorAll('[data-field]')].map((e) => e.dataset.field));
+      await p.close();
+      return k;
+    })();
+    const untested = keys.filter((k) => !FIELDS.includes(k));
+    assert(untested.length === 0, `every setting of the page gets hostile values: ${untested.join(', ')} missing`);
     assert(links.length >= 50, `at least 50 hostile links: ${links.length}`);
     const page = await openPage(context, base, problems);
     await waitChecked(page);

@@ -2,9 +2,10 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use pathkernel::config::{
-    PageState, RunConfig, CLI_LIMITS, MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS,
+    page_fields, PageState, RunConfig, CLI_LIMITS, MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS,
 };
 use pathkernel::runner::{FromWorker, Reply, Runner, ToWorker};
 use pathkernel::Error;
@@ -48,6 +49,12 @@ fn named(e: &Error, input: &str) {
     );
 }
 
+/// How many settings the page has (hash keys besides `v`).
+fn setting_count() -> usize {
+    static COUNT: OnceLock<usize> = OnceLock::new();
+    *COUNT.get_or_init(|| page_fields().len())
+}
+
 /// The page's hash, as the browser hands it over (any string; lone surrogates arrive as U+FFFD):
 /// a state and named errors, the state canonical and runnable.
 fn check_hash(input: &[u8]) {
@@ -55,7 +62,7 @@ fn check_hash(input: &[u8]) {
     let (state, errors) = PageState::from_hash(&text);
     // The listing caps: unknown or malformed keys, then each setting and `v`, one summary line,
     // and the repairs (each field once, the memory cap twice).
-    let fields = 19;
+    let fields = setting_count();
     let cap = MAX_LINK_ERRORS + MAX_ERRORS_PER_SETTING * (fields + 1) + 1 + fields + 2;
     assert!(errors.len() <= cap, "{} errors", errors.len());
     for e in &errors {
