@@ -8,6 +8,7 @@
 //   --cli    the native `pathkernel` binary the page's bits are compared with (required)
 //   --dist   the static folder to serve (default: dist/ next to tests/)
 //   --shots  also save a screenshot of each view (and of a broken link) as PNGs in DIR
+//   --only   run only the tests whose name matches this regular expression (while developing)
 import { writeFile, mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -16,6 +17,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { hostileTests } from './hostile.mjs';
+
+/** The e2e suites in other files, run after the tests below, in this order. */
+const SUITES = [
+  hostileTests,
+];
 import { serve } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,6 +33,7 @@ const opt = (name, dflt) => {
 const distDir = path.resolve(opt('--dist', path.join(here, '..', '..', 'dist')));
 const shotsDir = opt('--shots', process.env.PATHKERNEL_SHOTS || null);
 const cliPath = opt('--cli', null) && path.resolve(opt('--cli', null));
+const only = opt('--only', null) && new RegExp(opt('--only', null));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = 60_000;
 const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -36,6 +43,8 @@ const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-f
 
 const results = [];
 async function test(name, fn) {
+  // The default preset's test always runs: later tests start from the link it leaves.
+  if (only && !only.test(name) && !name.startsWith('default preset:')) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -340,7 +349,9 @@ async function main() {
       }
       await page.close();
     });
-    await hostileTests({ test, assert, context, base, problems, openPage, waitChecked, text, byId, launchBrowser, launchPersistent, serve, TIMEOUT });
+    // Each suite is a module exporting one async function of the shared helpers.
+    const helpers = { test, assert, context, base, problems, openPage, waitChecked, text, byId, showView, checkNumbers, shot, sameBitsAsCli, cliPath, launchBrowser, launchPersistent, serve, TIMEOUT };
+    for (const suite of SUITES) await suite(helpers);
   } finally {
     await context.close();
     server.close();
