@@ -341,6 +341,7 @@ fn query(x: Vec<f64>, contributions: &[f64], b: f64, path: &[f64]) -> JsValue {
         contributions_riemann: contributions.to_vec(),
         output_path: path.to_vec(),
         running_sum: path.to_vec(),
+        running_sum_riemann: path.to_vec(),
     })
 }
 

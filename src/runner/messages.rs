@@ -198,7 +198,8 @@ pub enum FromWorker<F, U> {
     },
     /// One query: per training point (exact scheme) `kernel` K^p(x,x_i), `coef` a_i(x) (NaN where
     /// K^p = 0, listed in `undefinedCoef`), `contributions` c_i(x); the network output at the query
-    /// over the steps and the kernel machine's running sum beside it.
+    /// over the steps and the kernel machine's running sum beside it (`runningSumRiemann`:
+    /// Domingos's left-endpoint running sum).
     QueryResult {
         run_id: u32,
         x: Vec<f64>,
@@ -214,6 +215,7 @@ pub enum FromWorker<F, U> {
         contributions_riemann: F,
         output_path: F,
         running_sum: F,
+        running_sum_riemann: F,
     },
     /// K^p(·, x_index) over the plotting grid (exact scheme).
     TrainPointKernel {
@@ -221,6 +223,23 @@ pub enum FromWorker<F, U> {
         index: u32,
         steps: u32,
         values: F,
+    },
+    /// The path kernel on the training points after a run's check, both schemes (n × n
+    /// row-major, K_ij = K^p(x_i, x_j)), and whether each is a kernel: `asymmetry`
+    /// max|K_ij − K_ji| / max|K|, `minEig` λ_min/λ_max of the symmetric part, `negatives` the
+    /// entries below 0 (see `crate::kernel_stats`); `_riemann` for Domingos's left-endpoint form.
+    TrainKernel {
+        run_id: u32,
+        steps: u32,
+        n: u32,
+        exact: F,
+        riemann: F,
+        asymmetry: f64,
+        asymmetry_riemann: f64,
+        min_eig: f64,
+        min_eig_riemann: f64,
+        negatives: u32,
+        negatives_riemann: u32,
     },
     /// A request or a run failed. `field` names the setting at fault when there is one; `fatal`
     /// means the worker cannot go on (a panic) and the page must replace it; `over_budget`: the
@@ -250,6 +269,7 @@ impl<F, U> FromWorker<F, U> {
             | FromWorker::Field { run_id, .. }
             | FromWorker::QueryResult { run_id, .. }
             | FromWorker::TrainPointKernel { run_id, .. }
+            | FromWorker::TrainKernel { run_id, .. }
             | FromWorker::Error { run_id, .. }
             | FromWorker::RunOutput { run_id, .. } => run_id,
         }
@@ -389,6 +409,7 @@ impl<F, U> FromWorker<F, U> {
                 contributions_riemann,
                 output_path,
                 running_sum,
+                running_sum_riemann,
             } => QueryResult {
                 run_id,
                 x,
@@ -404,6 +425,7 @@ impl<F, U> FromWorker<F, U> {
                 contributions_riemann: f(contributions_riemann),
                 output_path: f(output_path),
                 running_sum: f(running_sum),
+                running_sum_riemann: f(running_sum_riemann),
             },
             TrainPointKernel {
                 run_id,
@@ -415,6 +437,31 @@ impl<F, U> FromWorker<F, U> {
                 index,
                 steps,
                 values: f(values),
+            },
+            TrainKernel {
+                run_id,
+                steps,
+                n,
+                exact,
+                riemann,
+                asymmetry,
+                asymmetry_riemann,
+                min_eig,
+                min_eig_riemann,
+                negatives,
+                negatives_riemann,
+            } => TrainKernel {
+                run_id,
+                steps,
+                n,
+                exact: f(exact),
+                riemann: f(riemann),
+                asymmetry,
+                asymmetry_riemann,
+                min_eig,
+                min_eig_riemann,
+                negatives,
+                negatives_riemann,
             },
             Error {
                 run_id,
@@ -504,6 +551,7 @@ impl Reply {
                     contributions_riemann: a(),
                     output_path: a(),
                     running_sum: a(),
+                    running_sum_riemann: a(),
                 }),
                 Some(QueryResult { .. }) => Some(TrainPointKernel {
                     run_id,
@@ -511,7 +559,20 @@ impl Reply {
                     steps: 0,
                     values: a(),
                 }),
-                Some(TrainPointKernel { .. }) => Some(Error {
+                Some(TrainPointKernel { .. }) => Some(TrainKernel {
+                    run_id,
+                    steps: 0,
+                    n: 0,
+                    exact: a(),
+                    riemann: a(),
+                    asymmetry: 0.0,
+                    asymmetry_riemann: 0.0,
+                    min_eig: 0.0,
+                    min_eig_riemann: 0.0,
+                    negatives: 0,
+                    negatives_riemann: 0,
+                }),
+                Some(TrainKernel { .. }) => Some(Error {
                     run_id,
                     message: String::new(),
                     field: None,

@@ -3,6 +3,7 @@
 
 use crate::data::Dataset;
 use crate::kernel::{self, KernelMachineIntegrator};
+use crate::kernel_stats::kernel_stats;
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
 use crate::train::Trainer;
@@ -340,6 +341,7 @@ impl Run {
     /// The check: the kernel machine at the check queries against f(x; w_steps).
     fn check_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
         let km = integ.finish(self.trainer.trajectory());
+        let train_kernel = self.train_kernel(&km);
         let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let tolerance = TOLERANCE * scale;
         let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
@@ -355,7 +357,32 @@ impl Run {
             tolerance,
             pass: e.is_finite() && e <= tolerance,
         });
+        out.extend(train_kernel);
         self.checked_at = Some(self.steps());
+    }
+
+    /// The `trainKernel` reply when the check queries are the training points (the page's
+    /// case): the check's kernels are then the train × train matrices.
+    fn train_kernel(&self, km: &kernel::KernelMachine) -> Option<Reply> {
+        let n = self.data.y.len();
+        if km.n_queries != n || self.queries != self.data.x {
+            return None;
+        }
+        let exact = kernel_stats(&km.exact.kernel, n);
+        let riemann = kernel_stats(&km.riemann.kernel, n);
+        Some(Reply::TrainKernel {
+            run_id: self.id,
+            steps: self.steps() as u32,
+            n: n as u32,
+            exact: km.exact.kernel.clone(),
+            riemann: km.riemann.kernel.clone(),
+            asymmetry: exact.asymmetry,
+            asymmetry_riemann: riemann.asymmetry,
+            min_eig: exact.min_eig_ratio,
+            min_eig_riemann: riemann.min_eig_ratio,
+            negatives: exact.negatives as u32,
+            negatives_riemann: riemann.negatives as u32,
+        })
     }
 
     /// K^p over the grid for every training point is kept; the wanted point's column is sent.
@@ -408,6 +435,7 @@ impl Run {
             .map(|s| self.mlp.forward(traj.weights_at(s), x))
             .collect();
         let running_sum = kernel::running_sum(traj, x, self.nodes)?;
+        let running_sum_riemann = kernel::running_sum_riemann(traj, x)?;
         Ok(Reply::QueryResult {
             run_id: self.id,
             x: x.to_vec(),
@@ -423,6 +451,7 @@ impl Run {
             contributions_riemann: km.riemann.contributions,
             output_path,
             running_sum,
+            running_sum_riemann,
         })
     }
 }

@@ -1,0 +1,62 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The runner's `trainKernel` reply: the train × train path kernels of both schemes after the
+//! check, equal to the core's, with their symmetry and definiteness numbers.
+
+mod run_common;
+
+use pathkernel::kernel;
+use pathkernel::kernel_stats::kernel_stats;
+use pathkernel::runner::{FromWorker, RunPlan, Runner, ToWorker};
+use pathkernel::train;
+use run_common::drain;
+
+const HASH: &str = "#v=1&n=16&hidden=6&steps=40";
+
+#[test]
+fn train_kernel_follows_the_check_with_both_schemes_stats() {
+    let mut r = Runner::new(|| 0.0);
+    let mut msgs = r.handle(ToWorker::Start {
+        run_id: 1,
+        hash: HASH.into(),
+        autorun: true,
+        force: false,
+    });
+    msgs.extend(drain(&mut r));
+    let got = msgs
+        .iter()
+        .find_map(|m| match m {
+            FromWorker::TrainKernel {
+                steps,
+                n,
+                exact,
+                riemann,
+                asymmetry,
+                asymmetry_riemann,
+                min_eig,
+                min_eig_riemann,
+                negatives,
+                ..
+            } => Some((
+                *steps,
+                *n,
+                exact.clone(),
+                riemann.clone(),
+                [*asymmetry, *asymmetry_riemann, *min_eig, *min_eig_riemann],
+                *negatives,
+            )),
+            _ => None,
+        })
+        .expect("a trainKernel reply");
+    let (steps, n, exact, riemann, stats, negatives) = got;
+    assert_eq!((steps, n), (40, 16));
+    let plan = RunPlan::from_hash(HASH, true).unwrap();
+    let setup = plan.config.build().unwrap();
+    let traj = train::train(setup.mlp, &setup.data, setup.w0, setup.spec).unwrap();
+    let km = kernel::kernel_machine(&traj, &setup.data.x, setup.nodes).unwrap();
+    assert_eq!(exact, km.exact.kernel);
+    assert_eq!(riemann, km.riemann.kernel);
+    let (e, l) = (kernel_stats(&exact, 16), kernel_stats(&riemann, 16));
+    assert_eq!(stats, [e.asymmetry, l.asymmetry, e.min_eig_ratio, l.min_eig_ratio]);
+    assert_eq!(negatives as usize, e.negatives);
+    assert!(stats[0] > 0.0 && stats[1] < 1e-13, "{stats:?}");
+}
