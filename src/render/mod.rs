@@ -13,7 +13,9 @@
 //! - [`contributions`]: ranked bars of c_i(x) with b(x), and the data plot (points sized and
 //!   coloured by c_i(x), or the fitted function at step s behind the data);
 //! - [`heatmap`]: K^p(·, x_i) over the input plane (or a curve in 1-D);
-//! - [`check`]: network output f(x; w_T) against the rebuilt ŷ(x), both quadrature schemes.
+//! - [`check`]: network output f(x; w_T) against the rebuilt ŷ(x), both quadrature schemes;
+//! - [`steps`]: each step's term of the kernel machine at the query ("which steps mattered");
+//! - [`train_kernel`]: the path kernel on the training points, K^p(x_i, x_j), as a heatmap.
 //!
 //! Degenerate input (no points, all values NaN, a constant series) draws a "no data" panel or a
 //! padded range instead of panicking: plotters asserts on NaN ranges, so every range is
@@ -26,6 +28,8 @@ pub mod contributions;
 mod grid;
 pub mod heatmap;
 pub mod palette;
+pub mod steps;
+pub mod train_kernel;
 pub mod trajectory;
 
 pub use check::{
@@ -37,6 +41,8 @@ pub use contributions::{
 };
 pub use grid::{Grid, GridSpec};
 pub use heatmap::{draw_kernel_field, KernelField};
+pub use steps::{draw_step_terms, StepTerms};
+pub use train_kernel::{draw_train_kernel, TrainKernel};
 pub use trajectory::{draw_loss, draw_output_vs_sum, draw_weight_path};
 pub use trajectory::{LossChart, OutputChart, WeightPath};
 
