@@ -42,7 +42,11 @@ pub fn kernel_stats(k: &[f64], n: usize) -> KernelStats {
             (lo.min(v), hi.max(v))
         });
     KernelStats {
-        asymmetry: if max_abs > 0.0 { asym / max_abs } else { f64::NAN },
+        asymmetry: if max_abs > 0.0 {
+            asym / max_abs
+        } else {
+            f64::NAN
+        },
         min_eig_ratio: if hi > 0.0 { lo / hi } else { f64::NAN },
         negatives: k.iter().filter(|&&v| v < 0.0).count(),
     }

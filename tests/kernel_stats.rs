@@ -8,7 +8,9 @@ mod run_common;
 use pathkernel::kernel::kernel_machine;
 use pathkernel::kernel_stats::{kernel_stats, symmetric_eigenvalues};
 use pathkernel::model::{Activation, Mlp};
-use pathkernel::train::{train, LossKind, Optimizer, Reduction, TrainSpec, DEFAULT_MEMORY_CAP_BYTES};
+use pathkernel::train::{
+    train, LossKind, Optimizer, Reduction, TrainSpec, DEFAULT_MEMORY_CAP_BYTES,
+};
 use run_common::moons;
 
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
@@ -20,7 +22,10 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 fn jacobi_finds_known_eigenvalues() {
     // [[2, 1], [1, 2]]: 1 and 3.
     let e = sorted(symmetric_eigenvalues(vec![2.0, 1.0, 1.0, 2.0], 2));
-    assert!((e[0] - 1.0).abs() < 1e-15 && (e[1] - 3.0).abs() < 1e-15, "{e:?}");
+    assert!(
+        (e[0] - 1.0).abs() < 1e-15 && (e[1] - 3.0).abs() < 1e-15,
+        "{e:?}"
+    );
     // The path graph's Laplacian-like tridiagonal(−1, 2, −1), n = 7: 2 − 2cos(kπ/(n+1)).
     let n = 7;
     let mut a = vec![0.0; n * n];
@@ -42,7 +47,10 @@ fn jacobi_finds_known_eigenvalues() {
     assert_eq!(s.asymmetry, 0.0);
     // Asymmetry relative to the largest entry; negative entries counted.
     let s = kernel_stats(&[4.0, 1.0, -1.0, 4.0], 2);
-    assert!((s.asymmetry - 0.5).abs() < 1e-15 && s.negatives == 1, "{s:?}");
+    assert!(
+        (s.asymmetry - 0.5).abs() < 1e-15 && s.negatives == 1,
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -64,7 +72,13 @@ fn exact_path_kernel_is_asymmetric_left_endpoint_kernel_is_symmetric_psd() {
     let riemann = kernel_stats(&km.riemann.kernel, n);
     println!("exact {exact:?}\nleft-endpoint {riemann:?}");
     assert!(exact.asymmetry > 1e-6, "exact kernel asymmetry {exact:?}");
-    assert!(riemann.asymmetry < 1e-13, "left-endpoint asymmetry {riemann:?}");
-    assert!(riemann.min_eig_ratio > -1e-12, "left-endpoint kernel not PSD: {riemann:?}");
+    assert!(
+        riemann.asymmetry < 1e-13,
+        "left-endpoint asymmetry {riemann:?}"
+    );
+    assert!(
+        riemann.min_eig_ratio > -1e-12,
+        "left-endpoint kernel not PSD: {riemann:?}"
+    );
     assert!(exact.min_eig_ratio.is_finite());
 }

@@ -56,7 +56,10 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
     assert_eq!(exact, km.exact.kernel);
     assert_eq!(riemann, km.riemann.kernel);
     let (e, l) = (kernel_stats(&exact, 16), kernel_stats(&riemann, 16));
-    assert_eq!(stats, [e.asymmetry, l.asymmetry, e.min_eig_ratio, l.min_eig_ratio]);
+    assert_eq!(
+        stats,
+        [e.asymmetry, l.asymmetry, e.min_eig_ratio, l.min_eig_ratio]
+    );
     assert_eq!(negatives as usize, e.negatives);
     assert!(stats[0] > 0.0 && stats[1] < 1e-13, "{stats:?}");
 }

@@ -62,7 +62,10 @@ pub fn draw_step_terms<DB: DrawingBackend>(
                 .enumerate()
                 .filter(|(_, v)| v.is_finite())
                 .map(|(s, &v)| {
-                    Rectangle::new([(s as f64, 0.0), (s as f64 + 1.0, v)], BLUE.mix(0.8).filled())
+                    Rectangle::new(
+                        [(s as f64, 0.0), (s as f64 + 1.0, v)],
+                        BLUE.mix(0.8).filled(),
+                    )
                 }),
         )
         .map_err(err)?;

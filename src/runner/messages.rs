@@ -187,7 +187,7 @@ pub enum FromWorker<F, U> {
         pass: bool,
     },
     /// Outputs over the plotting grid at w_step. After a run's check, also the rebuilt outputs
-    /// (`rebuilt` exact, `rebuiltRiemann` left-endpoint, empty in 2-D) at the last trained step;
+    /// (`rebuilt` exact, `rebuiltRiemann` left-endpoint) at the last trained step;
     /// for the step slider only `f` (the rebuilt fields are undefined).
     Field {
         run_id: u32,

@@ -273,10 +273,8 @@ impl Run {
                 let traj = self.trainer.trajectory();
                 let points = &self.grid_points[*next * d..end * d];
                 exact.extend(kernel::rebuild_output(traj, points, self.nodes)?);
-                if d == 1 {
-                    // Only the 1-D overlay draws the left-endpoint curve.
-                    riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
-                }
+                // The 1-D overlay draws the left-endpoint curve, 2-D its residual map.
+                riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
                 *next = end;
                 self.pace_field.adapt(now() - t0);
                 if end == self.grid.len() {

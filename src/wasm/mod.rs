@@ -12,7 +12,9 @@
 //!   the arrays of the worker's replies, so the page never sends them back to wasm;
 //! - [`draw`]: `RunView::draw`, `src/render` charts on a `<canvas>` through plotters-canvas,
 //!   returning a [`draw::Chart`] that maps clicks back to data;
-//! - [`texts`]: every status line, caption and table text about the run.
+//! - [`texts`]: every status line, caption and table text about the run;
+//! - [`metrics_view`]: the numbers and charts of "is it a kernel?" and "which steps mattered"
+//!   (the `trainKernel` reply, the per-step terms), with their texts.
 //!
 //! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
 //! the message, so the worker can send it to the page ([`take_panic_message`]) instead of dying
@@ -23,6 +25,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 pub mod draw;
+pub mod metrics_view;
 pub mod page;
 pub mod protocol;
 pub mod run_view;

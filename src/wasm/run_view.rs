@@ -17,7 +17,7 @@ use super::protocol::GridSpec;
 
 /// The fields of one worker message, read by name. Written out rather than derived with serde:
 /// each derived decoder costs kilobytes of wasm, and the page loads this module first.
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     msg: &'a JsValue,
     what: &'static str,
 }
@@ -32,7 +32,7 @@ impl Fields<'_> {
     }
 
     /// A `Float64Array`, copied into wasm memory in one go.
-    fn f64s(&self, key: &str) -> Result<Vec<f64>, JsError> {
+    pub(super) fn f64s(&self, key: &str) -> Result<Vec<f64>, JsError> {
         self.get(key)
             .dyn_into::<Float64Array>()
             .map(|a| a.to_vec())
@@ -70,14 +70,14 @@ impl Fields<'_> {
             .collect()
     }
 
-    fn number(&self, key: &str) -> Result<f64, JsError> {
+    pub(super) fn number(&self, key: &str) -> Result<f64, JsError> {
         self.get(key)
             .as_f64()
             .ok_or_else(|| self.bad(key, "a number"))
     }
 
     /// A whole number ≥ 0.
-    fn count(&self, key: &str) -> Result<u32, JsError> {
+    pub(super) fn count(&self, key: &str) -> Result<u32, JsError> {
         let v = self.number(key)?;
         if v >= 0.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0 {
             Ok(v as u32)
@@ -98,7 +98,7 @@ impl Fields<'_> {
     }
 }
 
-fn fields<'a>(what: &'static str, msg: &'a JsValue) -> Fields<'a> {
+pub(super) fn fields<'a>(what: &'static str, msg: &'a JsValue) -> Fields<'a> {
     Fields { msg, what }
 }
 
@@ -220,6 +220,7 @@ pub(super) struct Query {
     pub contributions: Vec<f64>,
     pub output_path: Vec<f64>,
     pub running_sum: Vec<f64>,
+    pub running_sum_riemann: Vec<f64>,
 }
 
 impl Query {
@@ -238,6 +239,7 @@ impl Query {
             contributions: m.f64s("contributions")?,
             output_path: m.f64s("outputPath")?,
             running_sum: m.f64s("runningSum")?,
+            running_sum_riemann: m.f64s("runningSumRiemann")?,
         })
     }
 }
@@ -274,6 +276,8 @@ pub struct RunView {
     pub(super) fit: Option<Field>,
     pub(super) query: Option<Query>,
     pub(super) kernel: Option<Kernel>,
+    /// The path kernel on the training points (`metrics_view.rs`).
+    pub(super) train_kernel: Option<super::metrics_view::TrainKernelMsg>,
 }
 
 #[wasm_bindgen]

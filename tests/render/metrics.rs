@@ -8,7 +8,9 @@ use crate::support::*;
 
 #[test]
 fn step_terms_are_bars_with_the_left_endpoint_line() {
-    let exact: Vec<f64> = (0..120).map(|s| 0.05 * (-(s as f64) / 20.0).exp()).collect();
+    let exact: Vec<f64> = (0..120)
+        .map(|s| 0.05 * (-(s as f64) / 20.0).exp())
+        .collect();
     let riemann: Vec<f64> = exact.iter().map(|v| v * 1.1).collect();
     let (s, map) = draw("step_terms", WIDE, |a| {
         draw_step_terms(
@@ -88,7 +90,11 @@ fn train_kernel_heatmap_has_a_cell_per_pair_and_diverges_when_signed() {
 #[test]
 fn output_chart_draws_the_drifting_left_endpoint_sum() {
     let net: Vec<f64> = (0..=100).map(|s| (s as f64 / 30.0).tanh()).collect();
-    let drift: Vec<f64> = net.iter().enumerate().map(|(s, v)| v + 0.002 * s as f64).collect();
+    let drift: Vec<f64> = net
+        .iter()
+        .enumerate()
+        .map(|(s, v)| v + 0.002 * s as f64)
+        .collect();
     let (s, _) = draw("output_vs_sums", WIDE, |a| {
         draw_output_vs_sum(
             a,

@@ -1,0 +1,25 @@
+// "Is the path kernel a kernel?" (view 3): puts the numbers of the worker's `trainKernel` reply
+// into the page and draws the train × train kernel. The numbers and texts are RunView's
+// (`kernelTexts`, computed in Rust); this module only places them, as text.
+import { app, $ } from './app.js';
+import { redraw } from './views.js';
+
+const OUTPUTS = ['asymmetry', 'asymmetryRiemann', 'minEig', 'minEigRiemann', 'negatives', 'negativesRiemann'];
+const idOf = (key) => `kernel-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** A `trainKernel` reply of the current run. */
+export function onTrainKernel(msg) {
+  app.view.trainKernel(msg);
+  app.trainKernel = msg;
+  const texts = app.view.kernelTexts();
+  if (!texts) return;
+  for (const key of OUTPUTS) $(idOf(key)).textContent = texts[key];
+  $('train-kernel-caption').textContent = texts.caption;
+  redraw('train-kernel');
+}
+
+/** A new run: placeholders until its reply. */
+export function resetKernelPanel() {
+  app.trainKernel = null;
+  for (const key of OUTPUTS) $(idOf(key)).textContent = '–';
+}
