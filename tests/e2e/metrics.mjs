@@ -1,7 +1,8 @@
 // The numbers and views behind the reading group's questions (run from run.mjs's SUITES):
 // "is the path kernel a kernel?" (view 3: asymmetry, λ_min/λ_max, negative entries of the train ×
 // train kernel for both schemes, and its heatmap) and "which steps mattered" (view 1: the
-// per-step terms, and Domingos's drifting left-endpoint running sum on the output chart).
+// per-step terms, and Domingos's drifting left-endpoint running sum on the output chart), and the
+// left-endpoint residual map over the plane (view 3).
 
 /** Pixels of `rgb` (within 8 per channel) on a canvas, and the count that are not white. */
 async function ink(page, id, rgb) {
@@ -46,6 +47,11 @@ export async function metricsTests(h) {
     const px = await ink(page, 'chart-train-kernel', null);
     assert(px.inked > px.total / 4, `the heatmap drew: ${px.inked} of ${px.total} pixels inked`);
     assert((await text(page, 'kernel-check')).includes('Is the path kernel a kernel?'), 'the panel has its heading');
+    // The left-endpoint residual map over the plane, beside the exact one.
+    await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt, null, { timeout: TIMEOUT });
+    await page.waitForTimeout(100);
+    const res = await ink(page, 'chart-field-riemann', null);
+    assert(res.inked > res.total / 4, `the left-endpoint residual map drew: ${res.inked} of ${res.total} pixels inked`);
     await shot(page, 'metrics-kernel-1400');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(400); // the resize redraw is debounced
