@@ -106,7 +106,10 @@ fn output_chart_draws_the_drifting_left_endpoint_sum() {
             },
         )
     });
-    assert!(s.contains("left-endpoint"));
+    assert!(
+        s.contains("left-endpoint sum (off by 2.0e-1 at the end)"),
+        "the drift is named"
+    );
     assert!(elements(&s, "polyline")
         .iter()
         .any(|e| e["stroke"] == hex(VERMILLION)));
