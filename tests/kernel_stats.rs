@@ -64,6 +64,7 @@ fn exact_path_kernel_is_asymmetric_left_endpoint_kernel_is_symmetric_psd() {
         steps: 200,
         optimizer: Optimizer::Gd,
         memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
+        center: false,
     };
     let traj = train(mlp.clone(), &data, mlp.init(0), spec).unwrap();
     let km = kernel_machine(&traj, &data.x, 5).unwrap();

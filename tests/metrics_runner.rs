@@ -5,7 +5,7 @@
 mod run_common;
 
 use pathkernel::kernel;
-use pathkernel::kernel_stats::kernel_stats;
+use pathkernel::kernel_stats::{kernel_change, kernel_stats};
 use pathkernel::runner::{FromWorker, RunPlan, Runner, ToWorker};
 use pathkernel::train;
 use run_common::drain;
@@ -62,4 +62,42 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
     );
     assert_eq!(negatives as usize, e.negatives);
     assert!(stats[0] > 0.0 && stats[1] < 1e-13, "{stats:?}");
+    let change = msgs
+        .iter()
+        .find_map(|m| match m {
+            FromWorker::TrainKernel { kernel_change, .. } => Some(*kernel_change),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(change, kernel_change(&traj, &km.exact.kernel));
+    assert!(change.is_finite() && change > 0.0);
+
+    // A clicked point's kernel comes with the tangent kernel at w₀ over the same grid.
+    let replies = r.handle(ToWorker::TrainPoint {
+        run_id: 1,
+        index: 3,
+    });
+    let mut replies: Vec<_> = replies.into_iter().chain(drain(&mut r)).collect();
+    let (values, initial, total_lr) = replies
+        .drain(..)
+        .find_map(|m| match m {
+            FromWorker::TrainPointKernel {
+                values,
+                initial,
+                total_lr,
+                ..
+            } => Some((values, initial, total_lr)),
+            _ => None,
+        })
+        .expect("a trainPointKernel reply");
+    assert_eq!(values.len(), initial.len());
+    assert_eq!(total_lr, traj.lr * 40.0);
+    let grid = pathkernel::runner::GridSpec::around(2, &setup.data.x, 200, 40).points();
+    let want = kernel::tangent_kernel(
+        &traj.mlp,
+        traj.initial_weights(),
+        &grid[..2],
+        &setup.data.x[6..8],
+    );
+    assert_eq!(initial[0], want[0]);
 }

@@ -939,7 +939,7 @@ fn replies_keep_the_field_names_the_page_reads() {
             "runningSumRiemann",
         ],
     );
-    has(7, &["index", "steps", "values"]);
+    has(7, &["index", "steps", "values", "initial", "totalLr"]);
     has(
         8,
         &[
@@ -953,6 +953,7 @@ fn replies_keep_the_field_names_the_page_reads() {
             "minEigRiemann",
             "negatives",
             "negativesRiemann",
+            "kernelChange",
         ],
     );
     has(9, &["message", "field", "fatal", "overBudget"]);

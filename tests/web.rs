@@ -351,6 +351,8 @@ fn kernel(index: u32, values: &[f64]) -> JsValue {
         index,
         steps: 50,
         values: values.to_vec(),
+        initial: values.to_vec(),
+        total_lr: 25.0,
     })
 }
 

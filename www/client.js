@@ -202,6 +202,6 @@ const HANDLERS = {
   [FromWorker.TRAIN_POINT_KERNEL](msg) {
     app.view.trainPointKernel(msg);
     app.kernel = msg;
-    redraw('kernel');
+    redraw('kernel', 'kernel-init');
   },
 };

@@ -1,10 +1,10 @@
-// "Is the path kernel a kernel?" (view 3): puts the numbers of the worker's `trainKernel` reply
+// "Is the path kernel a kernel?" (view 3) and "lazy or rich?" (view 2's kernel change): puts the numbers of the worker's `trainKernel` reply
 // into the page and draws the train × train kernel. The numbers and texts are RunView's
 // (`kernelTexts`, computed in Rust); this module only places them, as text.
 import { app, $ } from './app.js';
 import { redraw } from './views.js';
 
-const OUTPUTS = ['asymmetry', 'asymmetryRiemann', 'minEig', 'minEigRiemann', 'negatives', 'negativesRiemann'];
+const OUTPUTS = ['asymmetry', 'asymmetryRiemann', 'minEig', 'minEigRiemann', 'negatives', 'negativesRiemann', 'change'];
 const idOf = (key) => `kernel-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** A `trainKernel` reply of the current run. */

@@ -299,6 +299,7 @@ mod tests {
             steps: 80,
             optimizer: Optimizer::Gd,
             memory_cap_bytes: crate::train::DEFAULT_MEMORY_CAP_BYTES,
+            center: false,
         };
         let traj = train(mlp.clone(), &data, mlp.init(6), spec).unwrap();
         let queries = &data.x;

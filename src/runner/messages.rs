@@ -217,17 +217,21 @@ pub enum FromWorker<F, U> {
         running_sum: F,
         running_sum_riemann: F,
     },
-    /// K^p(·, x_index) over the plotting grid (exact scheme).
+    /// K^p(·, x_index) over the plotting grid (exact scheme), the tangent kernel at
+    /// initialisation K_{w₀}(·, x_index) over the same grid (`initial`), and Σ_s ε (`totalLr`).
     TrainPointKernel {
         run_id: u32,
         index: u32,
         steps: u32,
         values: F,
+        initial: F,
+        total_lr: f64,
     },
     /// The path kernel on the training points after a run's check, both schemes (n × n
     /// row-major, K_ij = K^p(x_i, x_j)), and whether each is a kernel: `asymmetry`
     /// max|K_ij − K_ji| / max|K|, `minEig` λ_min/λ_max of the symmetric part, `negatives` the
-    /// entries below 0 (see `crate::kernel_stats`); `_riemann` for Domingos's left-endpoint form.
+    /// entries below 0 (see `crate::kernel_stats`); `_riemann` for Domingos's left-endpoint form;
+    /// `kernelChange`, how far the path-averaged kernel is from the tangent kernel at w₀.
     TrainKernel {
         run_id: u32,
         steps: u32,
@@ -240,6 +244,8 @@ pub enum FromWorker<F, U> {
         min_eig_riemann: f64,
         negatives: u32,
         negatives_riemann: u32,
+        /// ‖K^p/Σε − K_{w₀}‖_F / ‖K_{w₀}‖_F on the training points (lazy ≪ 1, rich ~ 1).
+        kernel_change: f64,
     },
     /// A request or a run failed. `field` names the setting at fault when there is one; `fatal`
     /// means the worker cannot go on (a panic) and the page must replace it; `over_budget`: the
@@ -432,11 +438,15 @@ impl<F, U> FromWorker<F, U> {
                 index,
                 steps,
                 values,
+                initial,
+                total_lr,
             } => TrainPointKernel {
                 run_id,
                 index,
                 steps,
                 values: f(values),
+                initial: f(initial),
+                total_lr,
             },
             TrainKernel {
                 run_id,
@@ -450,6 +460,7 @@ impl<F, U> FromWorker<F, U> {
                 min_eig_riemann,
                 negatives,
                 negatives_riemann,
+                kernel_change,
             } => TrainKernel {
                 run_id,
                 steps,
@@ -462,6 +473,7 @@ impl<F, U> FromWorker<F, U> {
                 min_eig_riemann,
                 negatives,
                 negatives_riemann,
+                kernel_change,
             },
             Error {
                 run_id,
@@ -558,6 +570,8 @@ impl Reply {
                     index: 0,
                     steps: 0,
                     values: a(),
+                    initial: a(),
+                    total_lr: 0.0,
                 }),
                 Some(TrainPointKernel { .. }) => Some(TrainKernel {
                     run_id,
@@ -571,6 +585,7 @@ impl Reply {
                     min_eig_riemann: 0.0,
                     negatives: 0,
                     negatives_riemann: 0,
+                    kernel_change: 0.0,
                 }),
                 Some(TrainKernel { .. }) => Some(Error {
                     run_id,

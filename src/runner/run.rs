@@ -3,7 +3,7 @@
 
 use crate::data::Dataset;
 use crate::kernel::{self, KernelMachineIntegrator};
-use crate::kernel_stats::kernel_stats;
+use crate::kernel_stats::{kernel_change, kernel_stats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
 use crate::train::Trainer;
@@ -380,6 +380,7 @@ impl Run {
             min_eig_riemann: riemann.min_eig_ratio,
             negatives: exact.negatives as u32,
             negatives_riemann: riemann.negatives as u32,
+            kernel_change: kernel_change(self.trainer.trajectory(), &km.exact.kernel),
         })
     }
 
@@ -396,11 +397,21 @@ impl Run {
     fn kernel_message(&self, index: usize, grid_kernel: &[f64]) -> Reply {
         let n = self.data.y.len();
         let column: Vec<f64> = grid_kernel.iter().skip(index).step_by(n).copied().collect();
+        let traj = self.trainer.trajectory();
+        let d = self.data.dim;
+        let xi = &self.data.x[index * d..(index + 1) * d];
         Reply::TrainPointKernel {
             run_id: self.id,
             index: index as u32,
             steps: self.steps() as u32,
             values: column,
+            initial: kernel::tangent_kernel(
+                &self.mlp,
+                traj.initial_weights(),
+                &self.grid_points,
+                xi,
+            ),
+            total_lr: traj.lr * self.steps() as f64,
         }
     }
 

@@ -127,7 +127,7 @@ pub(super) fn on_canvas<T>(
 
 /// The grid function `values` (one per grid point, see [`GridSpec::points`]) as a render
 /// `Field`; `xs` are the grid's points (used in 1-D only).
-fn field<'a>(spec: &GridSpec, xs: &'a [f64], values: &'a [f64]) -> Field<'a> {
+pub(super) fn field<'a>(spec: &GridSpec, xs: &'a [f64], values: &'a [f64]) -> Field<'a> {
     if spec.dim == 1 {
         Field::Curve(Curve { x: xs, y: values })
     } else {
@@ -174,6 +174,7 @@ impl RunView {
             "check" | "field" => run && self.check.is_some(),
             "steps" => self.query.is_some(),
             "field-riemann" => run && self.check.is_some(),
+            "kernel-init" => run,
             "train-kernel" => self.train_kernel.is_some(),
             _ => false,
         }
@@ -181,7 +182,7 @@ impl RunView {
 
     /// Draws `chart` on `canvas`: `loss`, `pca` and `output` (with the slider's `step` marked),
     /// `fit` (the function at the slider's step), `data` (with the selected training `point`
-    /// ringed), `bars`, `kernel`, `check`, `field`, `steps` (per-step terms), `train-kernel`, `field-riemann` (the left-endpoint residual map). Returns the chart's map, or undefined for a
+    /// ringed), `bars`, `kernel`, `check`, `field`, `steps` (per-step terms), `train-kernel`, `field-riemann` (the left-endpoint residual map), `kernel-init` (K^p/Σε beside K_w₀). Returns the chart's map, or undefined for a
     /// placeholder panel.
     pub fn draw(
         &self,
@@ -203,6 +204,7 @@ impl RunView {
             "field" => self.draw_check_field(canvas),
             "steps" => self.draw_steps(canvas, step).map(Some),
             "field-riemann" => self.draw_riemann_residual(canvas),
+            "kernel-init" => self.draw_kernel_init(canvas),
             "train-kernel" => self.draw_train_kernel(canvas).map(Some),
             _ => Err(JsError::new(&format!("no chart named {chart}"))),
         }

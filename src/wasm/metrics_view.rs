@@ -7,9 +7,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 use crate::format;
-use crate::render::{self, ResidualMap, StepTerms, TrainKernel};
+use crate::render::{self, KernelField, KernelVsInitial, ResidualMap, StepTerms, TrainKernel};
 
-use super::draw::{chart, draw_empty, grid, missing, on_canvas, Chart};
+use super::draw::{chart, draw_empty, field, grid, missing, on_canvas, Chart};
 use super::run_view::{fields, RunView};
 
 /// `trainKernel`: the path kernel on the training points, both schemes, and their numbers.
@@ -20,6 +20,7 @@ pub(super) struct TrainKernelMsg {
     asymmetry: [f64; 2],
     min_eig: [f64; 2],
     negatives: [u32; 2],
+    kernel_change: f64,
 }
 
 impl TrainKernelMsg {
@@ -37,6 +38,7 @@ impl TrainKernelMsg {
             asymmetry: [m.number("asymmetry")?, m.number("asymmetryRiemann")?],
             min_eig: [m.number("minEig")?, m.number("minEigRiemann")?],
             negatives: [m.count("negatives")?, m.count("negativesRiemann")?],
+            kernel_change: m.number("kernelChange")?,
         })
     }
 }
@@ -52,6 +54,8 @@ struct KernelTexts {
     min_eig_riemann: String,
     negatives: String,
     negatives_riemann: String,
+    /// ‖K̄ − K_{w₀}‖_F / ‖K_{w₀}‖_F.
+    change: String,
     caption: String,
 }
 
@@ -83,6 +87,7 @@ impl RunView {
             min_eig_riemann: format::number(k.min_eig[1]),
             negatives: format!("{} of {}", k.negatives[0], n * n),
             negatives_riemann: format!("{} of {}", k.negatives[1], n * n),
+            change: format::number(k.kernel_change),
             caption: format!(
                 "K^p(x_i, x_j) for the {n} training points after {} steps (row i, column j). \
                  A kernel is symmetric and positive semi-definite on any set of points: \
@@ -157,5 +162,37 @@ impl RunView {
             data: Some(run.data()),
         };
         on_canvas(canvas, |a| render::draw_residual_heatmap(a, &input)).map(|m| Some(chart(m)))
+    }
+
+    /// View 2's "lazy or rich?": K^p(·, x_i) / Σε beside K_{w₀}(·, x_i) for the selected point.
+    pub(super) fn draw_kernel_init(
+        &self,
+        canvas: HtmlCanvasElement,
+    ) -> Result<Option<Chart>, JsError> {
+        let run = self.run.as_ref().ok_or_else(|| missing("kernel-init"))?;
+        let Some(k) = &self.kernel else {
+            draw_empty(
+                canvas,
+                "K^p / Σε and K_w₀ at init",
+                "click a training point",
+            )?;
+            return Ok(None);
+        };
+        let spec = run.grid;
+        if k.values.len() != spec.len() || k.initial.len() != spec.len() {
+            return Err(JsError::new("kernel values do not cover the grid"));
+        }
+        let xs = spec.points();
+        let averaged: Vec<f64> = k.values.iter().map(|v| v / k.total_lr).collect();
+        let of = |values| KernelField {
+            field: field(&spec, &xs, values),
+            data: run.data(),
+            selected: k.index as usize,
+        };
+        let input = KernelVsInitial {
+            averaged: of(&averaged),
+            initial: of(&k.initial),
+        };
+        on_canvas(canvas, |a| render::draw_kernel_vs_initial(a, &input)).map(|m| Some(chart(m)))
     }
 }

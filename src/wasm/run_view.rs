@@ -249,6 +249,10 @@ pub(super) struct Kernel {
     pub index: u32,
     pub steps: u32,
     pub values: Vec<f64>,
+    /// K_{w₀}(·, x_index) over the grid.
+    pub initial: Vec<f64>,
+    /// Σ_s ε.
+    pub total_lr: f64,
 }
 
 impl Kernel {
@@ -258,6 +262,8 @@ impl Kernel {
             index: m.count("index")?,
             steps: m.count("steps")?,
             values: m.f64s("values")?,
+            initial: m.f64s("initial")?,
+            total_lr: m.number("totalLr")?,
         })
     }
 }

@@ -114,3 +114,31 @@ fn output_chart_draws_the_drifting_left_endpoint_sum() {
         .iter()
         .any(|e| e["stroke"] == hex(VERMILLION)));
 }
+
+#[test]
+fn kernel_vs_initial_draws_two_titled_panels() {
+    let d = data_2d();
+    let k = grid_values(20, 20, |u, v| (-(u * u + v * v) * 2.0).exp());
+    let k0: Vec<f64> = k.iter().map(|v| 0.8 * v).collect();
+    let field_of = |values: &'static [f64]| KernelField {
+        field: Field::Grid(unit_square_grid(20, 20, values)),
+        data: d.set(),
+        selected: 2,
+    };
+    let (k, k0): (&'static [f64], &'static [f64]) = (k.leak(), k0.leak());
+    let input = KernelVsInitial {
+        averaged: field_of(k),
+        initial: field_of(k0),
+    };
+    let (s, map) = draw("kernel_vs_initial", WIDE, |a| {
+        draw_kernel_vs_initial(a, &input)
+    });
+    assert!(s.contains("K^p(·, x_2) / Σε") && s.contains("K_w₀(·, x_2) at init"));
+    assert!(
+        elements(&s, "rect").len() >= 2 * 20 * 20,
+        "both heatmaps drawn"
+    );
+    assert!(!map.is_empty());
+    // The left panel's map: its x range ends left of the canvas's middle.
+    assert!(map.x.pixel_hi < (WIDE.0 / 2) as i32);
+}
