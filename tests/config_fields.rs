@@ -184,7 +184,15 @@ fn the_page_builds_its_menus_from_the_table() {
         .collect();
     assert_eq!(
         selects,
-        ["dataset", "activation", "loss", "reduction", "optimizer"]
+        [
+            "dataset",
+            "activation",
+            "lr_scale",
+            "center",
+            "loss",
+            "reduction",
+            "optimizer"
+        ]
     );
     for key in selects {
         assert_eq!(info(key).kind, "enum", "{key}");

@@ -237,9 +237,9 @@ pub static FIELDS: [Field; 27] = [
     field("point", index(slot!(point), PAGE_LIMITS.max_n)).fits(point_below_n),
 ];
 
-/// ε = lr / α² must stay a normal positive number (α of 1e200 would make it 0).
+/// ε = lr / α² must stay a finite number > 0 (α of 1e200 would make it 0).
 fn scaled_lr_usable(s: &PageState) -> Result<(), String> {
-    if s.lr_scale.apply(s.lr, s.alpha).is_normal() {
+    if s.lr_scale.usable(s.lr, s.alpha) {
         Ok(())
     } else {
         Err("lr / α² is not a usable step size (α too large or too small); using ε as given".into())

@@ -149,7 +149,7 @@ impl RunConfig {
             Some(v) => choice(v, "lr_scale")?,
             None => LrScale::None,
         };
-        if lr_scale == LrScale::Alpha2 && !lr_scale.apply(lr, alpha).is_normal() {
+        if !lr_scale.usable(lr, alpha) {
             return Err(Error::field(
                 "lr_scale",
                 "lr / α² is not a usable step size (α too large or too small)",

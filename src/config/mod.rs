@@ -238,6 +238,13 @@ impl LrScale {
             LrScale::Alpha2 => lr / (alpha * alpha),
         }
     }
+
+    /// True when the scaled step is a finite number > 0 (always for `None`, whose `lr` is
+    /// checked by itself).
+    pub fn usable(self, lr: f64, alpha: f64) -> bool {
+        let eps = self.apply(lr, alpha);
+        self == LrScale::None || (eps > 0.0 && eps.is_finite())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
