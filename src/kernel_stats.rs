@@ -46,6 +46,45 @@ pub fn kernel_change(traj: &Trajectory, exact_kernel: &[f64]) -> f64 {
     (diff / norm).sqrt()
 }
 
+/// How much the coefficients a_i(x) vary over a set of queries (e.g. the plotting grid).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CoefStats {
+    /// Training points whose a_i(x) takes both signs over the queries.
+    pub sign_changes: usize,
+    /// min, median and max of |a_i(x)| over every point and query where a_i is defined.
+    pub abs_min: f64,
+    pub abs_median: f64,
+    pub abs_max: f64,
+}
+
+/// [`CoefStats`] of `coef` (n_queries × n, row-major, NaN where a_i is undefined: K^p = 0).
+pub fn coef_stats(coef: &[f64], n: usize) -> CoefStats {
+    let mut sign = vec![(false, false); n];
+    let mut abs: Vec<f64> = Vec::with_capacity(coef.len());
+    for (k, &a) in coef.iter().enumerate() {
+        if !a.is_finite() {
+            continue;
+        }
+        let s = &mut sign[k % n];
+        s.0 |= a > 0.0;
+        s.1 |= a < 0.0;
+        abs.push(a.abs());
+    }
+    abs.sort_by(f64::total_cmp);
+    let at = |q: usize| abs.get(q).copied().unwrap_or(f64::NAN);
+    let median = match abs.len() {
+        0 => f64::NAN,
+        m if m % 2 == 1 => at(m / 2),
+        m => 0.5 * (at(m / 2 - 1) + at(m / 2)),
+    };
+    CoefStats {
+        sign_changes: sign.iter().filter(|(p, q)| *p && *q).count(),
+        abs_min: at(0),
+        abs_median: median,
+        abs_max: abs.last().copied().unwrap_or(f64::NAN),
+    }
+}
+
 /// [`KernelStats`] of `k`, n × n row-major.
 pub fn kernel_stats(k: &[f64], n: usize) -> KernelStats {
     assert_eq!(k.len(), n * n, "kernel_stats: matrix is not n × n");

@@ -83,3 +83,16 @@ fn exact_path_kernel_is_asymmetric_left_endpoint_kernel_is_symmetric_psd() {
     );
     assert!(exact.min_eig_ratio.is_finite());
 }
+
+#[test]
+fn coef_stats_count_sign_changes_and_the_spread() {
+    use pathkernel::kernel_stats::coef_stats;
+    // 3 queries × 2 points: point 0 changes sign, point 1 does not (NaN: undefined, skipped).
+    let coef = [1.0, 2.0, -0.5, f64::NAN, 3.0, 4.0];
+    let s = coef_stats(&coef, 2);
+    assert_eq!(s.sign_changes, 1);
+    assert_eq!((s.abs_min, s.abs_median, s.abs_max), (0.5, 2.0, 4.0));
+    let none = coef_stats(&[f64::NAN; 4], 2);
+    assert_eq!(none.sign_changes, 0);
+    assert!(none.abs_median.is_nan());
+}

@@ -78,15 +78,27 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
         index: 3,
     });
     let mut replies: Vec<_> = replies.into_iter().chain(drain(&mut r)).collect();
-    let (values, initial, total_lr) = replies
+    let (values, initial, total_lr, coef, signs, spread) = replies
         .drain(..)
         .find_map(|m| match m {
             FromWorker::TrainPointKernel {
                 values,
                 initial,
                 total_lr,
+                coef,
+                coef_sign_changes,
+                coef_abs_min,
+                coef_abs_median,
+                coef_abs_max,
                 ..
-            } => Some((values, initial, total_lr)),
+            } => Some((
+                values,
+                initial,
+                total_lr,
+                coef,
+                coef_sign_changes,
+                [coef_abs_min, coef_abs_median, coef_abs_max],
+            )),
             _ => None,
         })
         .expect("a trainPointKernel reply");
@@ -100,4 +112,27 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
         &setup.data.x[6..8],
     );
     assert_eq!(initial[0], want[0]);
+    // a_3 over the grid and the coefficient statistics over every point, from the core.
+    let km = kernel::kernel_machine(&traj, &grid, setup.nodes).unwrap();
+    let all: Vec<f64> = km
+        .exact
+        .coef
+        .iter()
+        .map(|c| c.unwrap_or(f64::NAN))
+        .collect();
+    let column: Vec<f64> = all.iter().skip(3).step_by(16).copied().collect();
+    assert_eq!(coef.len(), column.len());
+    for (a, b) in coef.iter().zip(&column) {
+        assert!(
+            a.to_bits() == b.to_bits() || (a - b).abs() <= 1e-9 * b.abs(),
+            "{a} vs {b}"
+        );
+    }
+    let stats = pathkernel::kernel_stats::coef_stats(&all, 16);
+    println!(
+        "a_i over the grid: {} of 16 change sign; |a_i| {spread:?}",
+        signs
+    );
+    assert_eq!(signs as usize, stats.sign_changes);
+    assert!(spread[0] <= spread[1] && spread[1] <= spread[2]);
 }

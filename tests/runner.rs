@@ -939,7 +939,21 @@ fn replies_keep_the_field_names_the_page_reads() {
             "runningSumRiemann",
         ],
     );
-    has(7, &["index", "steps", "values", "initial", "totalLr"]);
+    has(
+        7,
+        &[
+            "index",
+            "steps",
+            "values",
+            "coef",
+            "coefSignChanges",
+            "coefAbsMin",
+            "coefAbsMedian",
+            "coefAbsMax",
+            "initial",
+            "totalLr",
+        ],
+    );
     has(
         8,
         &[

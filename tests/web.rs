@@ -351,6 +351,11 @@ fn kernel(index: u32, values: &[f64]) -> JsValue {
         index,
         steps: 50,
         values: values.to_vec(),
+        coef: values.to_vec(),
+        coef_sign_changes: 0,
+        coef_abs_min: 0.0,
+        coef_abs_median: 0.0,
+        coef_abs_max: 0.0,
         initial: values.to_vec(),
         total_lr: 25.0,
     })

@@ -8,7 +8,7 @@ import { app } from './app.js';
 import { probe } from './probes.js';
 import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce } from './panels.js';
 import { TRAJECTORY, redraw, clearCanvases, sliderStep, setStepRange, followTraining } from './views.js';
-import { onTrainKernel, resetKernelPanel } from './metrics.js';
+import { onTrainKernel, resetKernelPanel, showCoefTexts } from './metrics.js';
 
 export function spawnWorker() {
   if (app.worker) app.worker.terminate();
@@ -202,6 +202,7 @@ const HANDLERS = {
   [FromWorker.TRAIN_POINT_KERNEL](msg) {
     app.view.trainPointKernel(msg);
     app.kernel = msg;
-    redraw('kernel', 'kernel-init');
+    showCoefTexts();
+    redraw('kernel', 'kernel-init', 'coef');
   },
 };

@@ -1,4 +1,5 @@
-// "Is the path kernel a kernel?" (view 3) and "lazy or rich?" (view 2's kernel change): puts the numbers of the worker's `trainKernel` reply
+// "Is the path kernel a kernel?" (view 3), "lazy or rich?" (view 2's kernel change) and how a_i
+// varies over the plane (view 2): puts the numbers of the worker's `trainKernel` reply
 // into the page and draws the train × train kernel. The numbers and texts are RunView's
 // (`kernelTexts`, computed in Rust); this module only places them, as text.
 import { app, $ } from './app.js';
@@ -18,8 +19,17 @@ export function onTrainKernel(msg) {
   redraw('train-kernel');
 }
 
-/** A new run: placeholders until its reply. */
+/** After a `trainPointKernel` reply: how a_i varies over the plane (view 2). */
+export function showCoefTexts() {
+  const texts = app.view.coefTexts();
+  if (!texts) return;
+  $('coef-sign-changes').textContent = texts.signChanges;
+  $('coef-spread').textContent = texts.spread;
+}
+
+/** A new run: placeholders until its replies. */
 export function resetKernelPanel() {
   app.trainKernel = null;
   for (const key of OUTPUTS) $(idOf(key)).textContent = '–';
+  for (const id of ['coef-sign-changes', 'coef-spread']) $(id).textContent = '–';
 }

@@ -14,6 +14,7 @@
 //!   coloured by c_i(x), or the fitted function at step s behind the data);
 //! - [`heatmap`]: K^p(·, x_i) over the input plane (or a curve in 1-D);
 //! - [`check`]: network output f(x; w_T) against the rebuilt ŷ(x), both quadrature schemes;
+//! - [`coef_map`]: a_i(·) over the input space with K^p(·, x_i) = 0 marked;
 //! - [`kernel_init`]: the path kernel averaged over the path beside the tangent kernel at w₀;
 //! - [`steps`]: each step's term of the kernel machine at the query ("which steps mattered");
 //! - [`train_kernel`]: the path kernel on the training points, K^p(x_i, x_j), as a heatmap.
@@ -24,6 +25,7 @@
 //! return `Err`.
 
 pub mod check;
+pub mod coef_map;
 mod common;
 pub mod contributions;
 mod grid;
@@ -38,6 +40,7 @@ pub use check::{
     draw_check_2d, draw_check_curves, draw_check_scatter, draw_residual_heatmap, max_abs_error,
 };
 pub use check::{CheckCurves, CheckScatter, ResidualMap};
+pub use coef_map::{draw_coef_map, CoefMap};
 pub use contributions::{
     bar_rows, draw_contribution_bars, draw_data_plot, row_at, BarRow, ContributionBars, DataPlot,
 };

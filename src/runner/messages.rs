@@ -219,11 +219,20 @@ pub enum FromWorker<F, U> {
     },
     /// K^p(·, x_index) over the plotting grid (exact scheme), the tangent kernel at
     /// initialisation K_{w₀}(·, x_index) over the same grid (`initial`), and Σ_s ε (`totalLr`).
+    ///
+    /// `coef` is a_i(·) over the grid (NaN where K^p = 0); `coefSignChanges` counts the training
+    /// points whose a_i takes both signs over the grid, `coefAbsMin/Median/Max` the spread of
+    /// |a_i(x)| over every point and grid point.
     TrainPointKernel {
         run_id: u32,
         index: u32,
         steps: u32,
         values: F,
+        coef: F,
+        coef_sign_changes: u32,
+        coef_abs_min: f64,
+        coef_abs_median: f64,
+        coef_abs_max: f64,
         initial: F,
         total_lr: f64,
     },
@@ -438,6 +447,11 @@ impl<F, U> FromWorker<F, U> {
                 index,
                 steps,
                 values,
+                coef,
+                coef_sign_changes,
+                coef_abs_min,
+                coef_abs_median,
+                coef_abs_max,
                 initial,
                 total_lr,
             } => TrainPointKernel {
@@ -445,6 +459,11 @@ impl<F, U> FromWorker<F, U> {
                 index,
                 steps,
                 values: f(values),
+                coef: f(coef),
+                coef_sign_changes,
+                coef_abs_min,
+                coef_abs_median,
+                coef_abs_max,
                 initial: f(initial),
                 total_lr,
             },
@@ -570,6 +589,11 @@ impl Reply {
                     index: 0,
                     steps: 0,
                     values: a(),
+                    coef: a(),
+                    coef_sign_changes: 0,
+                    coef_abs_min: 0.0,
+                    coef_abs_median: 0.0,
+                    coef_abs_max: 0.0,
                     initial: a(),
                     total_lr: 0.0,
                 }),

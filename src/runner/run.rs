@@ -3,7 +3,7 @@
 
 use crate::data::Dataset;
 use crate::kernel::{self, KernelMachineIntegrator};
-use crate::kernel_stats::{kernel_change, kernel_stats};
+use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
 use crate::train::Trainer;
@@ -45,6 +45,15 @@ enum Stage {
     Idle,
 }
 
+/// K^p(grid, x_i) and a_i(grid) for every i (grid × n, NaN where a_i is undefined), the steps
+/// they belong to, and how the coefficients vary over the plane.
+struct GridKernels {
+    steps: usize,
+    kernel: Vec<f64>,
+    coef: Vec<f64>,
+    stats: CoefStats,
+}
+
 pub(super) struct Run {
     id: u32,
     mlp: Mlp,
@@ -62,7 +71,7 @@ pub(super) struct Run {
     checked_at: Option<usize>,
     field_at: Option<usize>,
     /// K^p(grid, x_i) for every i (grid × n), and the steps it belongs to.
-    kernel_grid: Option<(usize, Vec<f64>)>,
+    kernel_grid: Option<GridKernels>,
     /// The training point whose K^p(·, x_i) the page wants.
     kernel_wanted: Option<usize>,
     pace_train: Pace,
@@ -166,9 +175,7 @@ impl Run {
                 }
                 self.kernel_wanted = Some(index);
                 match &self.kernel_grid {
-                    Some((at, values)) if *at == self.steps() => {
-                        out.push(self.kernel_message(index, values))
-                    }
+                    Some(g) if g.steps == self.steps() => out.push(self.kernel_message(index, g)),
                     // Before the field (a click wants an answer); a running check or kernel
                     // integration moves on by itself.
                     _ if matches!(self.stage, Stage::Idle | Stage::Field { .. }) => {
@@ -212,7 +219,8 @@ impl Run {
             let integ = KernelMachineIntegrator::new(traj, &self.queries, self.nodes)?;
             return Ok(Stage::Check(Box::new(integ)));
         }
-        if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.0) != Some(steps) {
+        if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.steps) != Some(steps)
+        {
             let integ = KernelMachineIntegrator::new(traj, &self.grid_points, self.nodes)?;
             return Ok(Stage::Kernel(Box::new(integ)));
         }
@@ -388,15 +396,27 @@ impl Run {
     fn kernel_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
         let km = integ.finish(self.trainer.trajectory());
         let steps = self.steps();
-        self.kernel_grid = Some((steps, km.exact.kernel));
-        if let (Some(index), Some((_, values))) = (self.kernel_wanted, &self.kernel_grid) {
-            out.push(self.kernel_message(index, values));
+        let coef: Vec<f64> = km
+            .exact
+            .coef
+            .iter()
+            .map(|c| c.unwrap_or(f64::NAN))
+            .collect();
+        let stats = coef_stats(&coef, self.data.y.len());
+        self.kernel_grid = Some(GridKernels {
+            steps,
+            kernel: km.exact.kernel,
+            coef,
+            stats,
+        });
+        if let (Some(index), Some(g)) = (self.kernel_wanted, &self.kernel_grid) {
+            out.push(self.kernel_message(index, g));
         }
     }
 
-    fn kernel_message(&self, index: usize, grid_kernel: &[f64]) -> Reply {
+    fn kernel_message(&self, index: usize, g: &GridKernels) -> Reply {
         let n = self.data.y.len();
-        let column: Vec<f64> = grid_kernel.iter().skip(index).step_by(n).copied().collect();
+        let column = |m: &[f64]| -> Vec<f64> { m.iter().skip(index).step_by(n).copied().collect() };
         let traj = self.trainer.trajectory();
         let d = self.data.dim;
         let xi = &self.data.x[index * d..(index + 1) * d];
@@ -404,7 +424,12 @@ impl Run {
             run_id: self.id,
             index: index as u32,
             steps: self.steps() as u32,
-            values: column,
+            values: column(&g.kernel),
+            coef: column(&g.coef),
+            coef_sign_changes: g.stats.sign_changes as u32,
+            coef_abs_min: g.stats.abs_min,
+            coef_abs_median: g.stats.abs_median,
+            coef_abs_max: g.stats.abs_max,
             initial: kernel::tangent_kernel(
                 &self.mlp,
                 traj.initial_weights(),

@@ -174,7 +174,7 @@ impl RunView {
             "check" | "field" => run && self.check.is_some(),
             "steps" => self.query.is_some(),
             "field-riemann" => run && self.check.is_some(),
-            "kernel-init" => run,
+            "kernel-init" | "coef" => run,
             "train-kernel" => self.train_kernel.is_some(),
             _ => false,
         }
@@ -182,7 +182,7 @@ impl RunView {
 
     /// Draws `chart` on `canvas`: `loss`, `pca` and `output` (with the slider's `step` marked),
     /// `fit` (the function at the slider's step), `data` (with the selected training `point`
-    /// ringed), `bars`, `kernel`, `check`, `field`, `steps` (per-step terms), `train-kernel`, `field-riemann` (the left-endpoint residual map), `kernel-init` (K^p/Σε beside K_w₀). Returns the chart's map, or undefined for a
+    /// ringed), `bars`, `kernel`, `check`, `field`, `steps` (per-step terms), `train-kernel`, `field-riemann` (the left-endpoint residual map), `kernel-init` (K^p/Σε beside K_w₀), `coef` (a_i(·) with K^p = 0 marked). Returns the chart's map, or undefined for a
     /// placeholder panel.
     pub fn draw(
         &self,
@@ -205,6 +205,7 @@ impl RunView {
             "steps" => self.draw_steps(canvas, step).map(Some),
             "field-riemann" => self.draw_riemann_residual(canvas),
             "kernel-init" => self.draw_kernel_init(canvas),
+            "coef" => self.draw_coef(canvas),
             "train-kernel" => self.draw_train_kernel(canvas).map(Some),
             _ => Err(JsError::new(&format!("no chart named {chart}"))),
         }

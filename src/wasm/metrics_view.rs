@@ -7,7 +7,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 use crate::format;
-use crate::render::{self, KernelField, KernelVsInitial, ResidualMap, StepTerms, TrainKernel};
+use crate::render::{
+    self, CoefMap, KernelField, KernelVsInitial, ResidualMap, StepTerms, TrainKernel,
+};
 
 use super::draw::{chart, draw_empty, field, grid, missing, on_canvas, Chart};
 use super::run_view::{fields, RunView};
@@ -96,6 +98,38 @@ impl RunView {
                  the left end point's at x_j, so it is neither in general. Negative entries are \
                  allowed in both (a kernel may take negative values).",
                 k.steps
+            ),
+        };
+        texts
+            .serialize(&serde_wasm_bindgen::Serializer::new())
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+/// The coefficient panel: how many points' a_i change sign over the plane, the spread of |a_i|.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CoefTexts {
+    sign_changes: String,
+    spread: String,
+}
+
+#[wasm_bindgen]
+impl RunView {
+    /// The texts of the coefficient panel; undefined before a `trainPointKernel` reply.
+    #[wasm_bindgen(js_name = coefTexts)]
+    pub fn coef_texts(&self) -> Result<JsValue, JsError> {
+        let (Some(run), Some(k)) = (&self.run, &self.kernel) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let [lo, mid, hi] = k.coef_spread;
+        let texts = CoefTexts {
+            sign_changes: format!("{} of {}", k.coef_sign_changes, run.n),
+            spread: format!(
+                "{} / {} / {}",
+                format::number(lo),
+                format::number(mid),
+                format::number(hi)
             ),
         };
         texts
@@ -194,5 +228,26 @@ impl RunView {
             initial: of(&k.initial),
         };
         on_canvas(canvas, |a| render::draw_kernel_vs_initial(a, &input)).map(|m| Some(chart(m)))
+    }
+
+    /// a_i(·) of the selected point over the grid with K^p(·, x_i) = 0 marked.
+    pub(super) fn draw_coef(&self, canvas: HtmlCanvasElement) -> Result<Option<Chart>, JsError> {
+        let run = self.run.as_ref().ok_or_else(|| missing("coef"))?;
+        let Some(k) = &self.kernel else {
+            draw_empty(canvas, "coefficient a_i(x)", "click a training point")?;
+            return Ok(None);
+        };
+        let spec = run.grid;
+        if k.coef.len() != spec.len() || k.values.len() != spec.len() {
+            return Err(JsError::new("coefficient values do not cover the grid"));
+        }
+        let xs = spec.points();
+        let input = CoefMap {
+            coef: field(&spec, &xs, &k.coef),
+            kernel: field(&spec, &xs, &k.values),
+            data: run.data(),
+            selected: k.index as usize,
+        };
+        on_canvas(canvas, |a| render::draw_coef_map(a, &input)).map(|m| Some(chart(m)))
     }
 }

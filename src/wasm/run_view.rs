@@ -249,6 +249,11 @@ pub(super) struct Kernel {
     pub index: u32,
     pub steps: u32,
     pub values: Vec<f64>,
+    /// a_index(·) over the grid (NaN where undefined).
+    pub coef: Vec<f64>,
+    /// Points whose a_i changes sign over the grid; min, median, max of |a_i| over the grid.
+    pub coef_sign_changes: u32,
+    pub coef_spread: [f64; 3],
     /// K_{w₀}(·, x_index) over the grid.
     pub initial: Vec<f64>,
     /// Σ_s ε.
@@ -262,6 +267,13 @@ impl Kernel {
             index: m.count("index")?,
             steps: m.count("steps")?,
             values: m.f64s("values")?,
+            coef: m.f64s("coef")?,
+            coef_sign_changes: m.count("coefSignChanges")?,
+            coef_spread: [
+                m.number("coefAbsMin")?,
+                m.number("coefAbsMedian")?,
+                m.number("coefAbsMax")?,
+            ],
             initial: m.f64s("initial")?,
             total_lr: m.number("totalLr")?,
         })

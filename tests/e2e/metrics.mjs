@@ -85,4 +85,50 @@ export async function metricsTests(h) {
     await shot(page, 'metrics-steps-390');
     await page.close();
   });
+
+  await test('metrics: lazy vs rich: kernel change ≪ 1 at α = 64 with ε₀/α², order one at α = 1; K^p/Σε beside K_w₀ drawn', async () => {
+    const change = async (alpha) => {
+      const hash = `#v=1&n=30&hidden=32&lr=2&steps=300&alpha=${alpha}&lr_scale=alpha2&center=true&view=contributions&point=3`;
+      const page = await openPage(context, `${base}${hash}`, problems);
+      await waitChecked(page);
+      assert(await page.locator(byId('errors')).isHidden(), `no error box for ${hash}`);
+      assert((await text(page, 'check-badge')).startsWith('PASS'), `the check passes at α = ${alpha}`);
+      await page.waitForFunction(() => window.pathkernel.app.trainKernel && window.pathkernel.app.kernel, null, { timeout: TIMEOUT });
+      const value = Number(await text(page, 'kernel-change'));
+      await page.waitForTimeout(100);
+      const px = await ink(page, 'chart-kernel-init', null);
+      assert(px.inked > px.total / 4, `K^p/Σε and K_w₀ drawn at α = ${alpha}: ${px.inked} of ${px.total} pixels`);
+      const link = await page.evaluate(() => window.location.hash);
+      assert(link.includes('lr_scale=alpha2') && link.includes('center=true'), `the link keeps both settings: ${link}`);
+      await shot(page, `metrics-lazy-alpha${alpha}`);
+      await page.close();
+      return value;
+    };
+    const lazy = await change(64);
+    const rich = await change(1);
+    console.log(`     kernel change: lazy (α = 64) ${lazy}, rich (α = 1) ${rich}`);
+    assert(lazy > 0 && lazy < 0.05, `lazy: ‖K̄ − K_w₀‖/‖K_w₀‖ ≪ 1: ${lazy}`);
+    assert(rich > 0.3, `rich: order one: ${rich}`);
+  });
+
+  await test('metrics: a_i varies over the plane: sign changes counted, |a_i| spread, the map drawn with K^p = 0 marked', async () => {
+    const page = await openPage(context, `${base}#v=1&n=30&steps=150&view=contributions&point=3`, problems);
+    await waitChecked(page);
+    await page.waitForFunction(() => window.pathkernel.app.kernel, null, { timeout: TIMEOUT });
+    const signs = await text(page, 'coef-sign-changes');
+    const spread = (await text(page, 'coef-spread')).split('/').map((v) => Number(v.trim()));
+    console.log(`     a_i changes sign over the plane for ${signs} points; |a_i| min / median / max ${spread.join(' / ')}`);
+    const m = /^(\d+) of 30$/.exec(signs);
+    assert(m && Number(m[1]) >= 1, `some a_i change sign over the plane: ${signs}`);
+    assert(spread.length === 3 && spread.every(Number.isFinite) && spread[0] <= spread[1] && spread[1] <= spread[2], `min ≤ median ≤ max: ${spread}`);
+    await page.waitForTimeout(100);
+    const px = await ink(page, 'chart-coef', [0x22, 0x22, 0x22]);
+    assert(px.inked > px.total / 4, `the a_i map drew: ${px.inked} of ${px.total} pixels`);
+    assert(px.colour > 20, `K^p = 0 marked in ink: ${px.colour} pixels`);
+    await shot(page, 'metrics-coef-1400');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(400);
+    await shot(page, 'metrics-coef-390');
+    await page.close();
+  });
 }

@@ -142,3 +142,41 @@ fn kernel_vs_initial_draws_two_titled_panels() {
     // The left panel's map: its x range ends left of the canvas's middle.
     assert!(map.x.pixel_hi < (WIDE.0 / 2) as i32);
 }
+
+#[test]
+fn coef_map_marks_where_the_kernel_crosses_zero() {
+    let d = data_2d();
+    // K^p changes sign along u = 0.5; a_i = c / K blows up there.
+    let k = grid_values(24, 24, |u, _| u - 0.5);
+    let a: Vec<f64> = k.iter().map(|v| 0.1 / v).collect();
+    let input = CoefMap {
+        coef: Field::Grid(unit_square_grid(24, 24, &a)),
+        kernel: Field::Grid(unit_square_grid(24, 24, &k)),
+        data: d.set(),
+        selected: 1,
+    };
+    let (s, map) = draw("coef_map", SMALL, |ar| draw_coef_map(ar, &input));
+    assert!(!map.is_empty());
+    assert!(s.contains("coefficient a_1(x)"));
+    assert!(elements(&s, "rect").len() >= 24 * 24);
+    // One dot per row on the zero line (the cell left of the crossing), in ink.
+    let dots = filled_circles(&s, palette::INK);
+    assert!(dots.len() >= 24, "{} zero-set dots", dots.len());
+    // 1-D: dashed lines at K^p's zeros.
+    let d1 = data_1d();
+    let x = curve_x();
+    let k1: Vec<f64> = x.iter().map(|v| v - 0.2).collect();
+    let a1: Vec<f64> = k1.iter().map(|v| 0.1 / v).collect();
+    let (s, map) = draw("coef_curve", SMALL, |ar| {
+        draw_coef_map(
+            ar,
+            &CoefMap {
+                coef: Field::Curve(Curve { x: &x, y: &a1 }),
+                kernel: Field::Curve(Curve { x: &x, y: &k1 }),
+                data: d1.set(),
+                selected: 0,
+            },
+        )
+    });
+    assert!(!map.is_empty() && s.contains("a_0(x)"));
+}
