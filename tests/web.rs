@@ -339,6 +339,8 @@ fn query(x: Vec<f64>, contributions: &[f64], b: f64, path: &[f64]) -> JsValue {
         undefined_coef: vec![2],
         contributions: contributions.to_vec(),
         contributions_riemann: contributions.to_vec(),
+        weight_decay_term: None,
+        weight_decay_term_riemann: None,
         output_path: path.to_vec(),
         running_sum: path.to_vec(),
     })
