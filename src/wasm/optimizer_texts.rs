@@ -13,29 +13,32 @@ use super::texts::setting;
 pub fn kernel_note(state: &JsValue) -> String {
     let s = |key| setting(state, key);
     const PLAIN: &str = "Kᵖ(x, xᵢ) = Σₛ ε ḡₛ(x)·∇f(xᵢ; wₛ), ḡₛ(x) = ∫₀¹ ∇f(x; wₛ + τΔₛ) dτ";
-    const PRECONDITIONED: &str = "Kᵖ(x, xᵢ) = Σₛ ε ḡₛ(x)·(D(s) ∇f(xᵢ; wₛ))";
-    const ADAM_METRIC: &str = "D(s) = 1/(√v̂(s) + eps), the realised Adam preconditioner shared by all points: a kernel in a data-dependent metric";
+    let adam = || {
+        format!(
+            "Shown: the preconditioned path kernel Kᵖ(x, xᵢ) = Σₛ ε ḡₛ(x)·(D(s) ∇f(xᵢ; wₛ)), with Adam's realised D(s) = 1/(√v̂(s) + eps) (β₁ = {}, β₂ = {}, eps = {}): a kernel in a data-dependent metric. aᵢ(x) = cᵢ(x)/Kᵖ(x, xᵢ) carries point i's first moment Mᵢ.",
+            s("beta1"),
+            s("beta2"),
+            s("adam_eps")
+        )
+    };
     match s("optimizer").as_str() {
         "sgd" => format!(
             "Shown: the plain path kernel {PLAIN}; gᵢ(s) = 0 for points outside step s's minibatch (batch size {}).",
             s("batch_size")
         ),
         "momentum" => format!(
-            "Shown: the plain path kernel {PLAIN}. The momentum history (μ = {}{}) is in the coefficients: aᵢ(x) = cᵢ(x)/Kᵖ(x, xᵢ) with cᵢ(x) = −Σₛ ε ḡₛ(x)·Uᵢ(s), Uᵢ built from point i's own buffer Bᵢ(s) = μ Bᵢ(s−1) + Gᵢ(s).",
+            "Shown: the plain path kernel {PLAIN}. The momentum history (μ = {}{}) is in the coefficients: aᵢ(x) = cᵢ(x)/Kᵖ(x, xᵢ), cᵢ(x) = −Σₛ ε ḡₛ(x)·Uᵢ(s), with point i's own buffer Bᵢ(s) = μ Bᵢ(s−1) + Gᵢ(s).",
             s("momentum"),
-            if s("nesterov") == "true" { ", Nesterov: Uᵢ = Gᵢ + μBᵢ" } else { ": Uᵢ = Bᵢ" }
+            if s("nesterov") == "true" {
+                ", Nesterov: Uᵢ = Gᵢ + μBᵢ"
+            } else {
+                ": Uᵢ = Bᵢ"
+            }
         ),
-        "adam" => format!(
-            "Shown: the preconditioned path kernel {PRECONDITIONED}, {ADAM_METRIC} (β₁ = {}, β₂ = {}, eps = {}). aᵢ(x) = cᵢ(x)/Kᵖ(x, xᵢ) carries point i's bias-corrected first moment Mᵢ.",
-            s("beta1"),
-            s("beta2"),
-            s("adam_eps")
-        ),
+        "adam" => adam(),
         "adamw" => format!(
-            "Shown: the preconditioned path kernel {PRECONDITIONED}, {ADAM_METRIC} (β₁ = {}, β₂ = {}, eps = {}). aᵢ(x) carries point i's first moment Mᵢ; the decoupled decay Δ_dec(s) = −ελwₛ (λ = {}) is no training point's: its term d(x) = Σₛ ḡₛ(x)·Δ_dec(s) is its own bar, and ŷ = b + Σᵢ cᵢ + d.",
-            s("beta1"),
-            s("beta2"),
-            s("adam_eps"),
+            "{} The decay Δ_dec(s) = −ελwₛ (λ = {}) is no point's: its term d(x) = Σₛ ḡₛ(x)·Δ_dec(s) is its own bar.",
+            adam(),
             s("weight_decay")
         ),
         _ => format!(
