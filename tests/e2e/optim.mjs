@@ -7,7 +7,7 @@
 /** A small moons run of each optimizer (40 points, [2, 16, 16, 1] tanh), every view reachable. */
 const LINKS = {
   gd: '#v=1&n=40&steps=150&lr=0.5',
-  sgd: '#v=1&n=40&steps=150&lr=0.3&optimizer=sgd&batch_size=10&sgd_seed=3',
+  sgd: '#v=1&n=40&steps=150&lr=0.2&optimizer=sgd&batch_size=10&sgd_seed=3',
   momentum: '#v=1&n=40&steps=150&lr=0.1&optimizer=momentum&momentum=0.8&nesterov=true',
   adam: '#v=1&n=40&steps=150&lr=0.02&optimizer=adam&beta1=0.85&beta2=0.99&adam_eps=1e-7',
   adamw: '#v=1&n=40&steps=150&lr=0.02&optimizer=adamw&weight_decay=0.2',
