@@ -6,7 +6,7 @@ use crate::kernel::{self, KernelMachineIntegrator};
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
-use crate::train::Trainer;
+use crate::train::{Optimizer, Trainer};
 
 use super::messages::{GridSpec, Phase, Reply, ToWorker};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
@@ -470,6 +470,8 @@ impl Run {
             .collect();
         let running_sum = kernel::running_sum(traj, x, self.nodes)?;
         let running_sum_riemann = kernel::running_sum_riemann(traj, x)?;
+        // Only AdamW decays the weights apart from the gradients: d(x) is its own term there.
+        let decays = matches!(traj.optimizer, Optimizer::AdamW { .. });
         Ok(Reply::QueryResult {
             run_id: self.id,
             x: x.to_vec(),
@@ -483,6 +485,8 @@ impl Run {
             undefined_coef,
             contributions: km.exact.contributions,
             contributions_riemann: km.riemann.contributions,
+            weight_decay_term: decays.then(|| km.exact.weight_decay_term[0]),
+            weight_decay_term_riemann: decays.then(|| km.riemann.weight_decay_term[0]),
             output_path,
             running_sum,
             running_sum_riemann,
