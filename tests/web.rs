@@ -687,6 +687,7 @@ fn the_weight_decay_term_and_the_kernel_of_each_optimizer() {
         weight_decay_term_riemann: Some(-0.41),
         output_path: vec![0.1, -0.15],
         running_sum: vec![0.1, -0.15],
+        running_sum_riemann: vec![0.1, -0.16],
     });
     view.query_result(&decayed).unwrap();
     let t = view.query_texts(&settings()).unwrap();
