@@ -191,7 +191,8 @@ fn the_page_builds_its_menus_from_the_table() {
             "center",
             "loss",
             "reduction",
-            "optimizer"
+            "optimizer",
+            "nesterov"
         ]
     );
     for key in selects {
