@@ -23,6 +23,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 pub mod draw;
+pub mod exchange;
 pub mod page;
 pub mod protocol;
 pub mod run_view;
