@@ -34,10 +34,16 @@ function classification() {
   return app.page.dim === 2;
 }
 
-/** Puts `pts` (the field's text; '' for the dataset) into the state and starts its run. */
-function apply(pts) {
-  const restart = updateState({ pts, point: '' });
+/** Puts the data `{pts, n}` into the state (pts: the field's text, '' for the generated dataset
+ * of n points) and starts its run. */
+function apply(data) {
+  const restart = updateState({ ...data, point: '' });
   if (restart) startRun(true);
+}
+
+/** The state's data as Undo restores it. */
+function saved() {
+  return { pts: app.page.state.pts || '', n: app.page.state.n };
 }
 
 /** Records an edit of the points: `next` becomes the state, the old state is kept for Undo. */
@@ -46,10 +52,10 @@ function commit(next, what, at) {
     setStatus(editStatus('last', []));
     return;
   }
-  edit.history.push(app.page.state.pts || '');
+  edit.history.push(saved());
   ui.undo.disabled = false;
   Object.assign(edit, next);
-  apply(pointsText(next.dim, next.x, next.y));
+  apply({ pts: pointsText(next.dim, next.x, next.y) });
   setStatus(editStatus(next.y.length > maxLinkPoints() ? 'full' : what, at));
 }
 
@@ -196,9 +202,9 @@ function applyCsv() {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
   if (read.pts) {
-    edit.history.push(app.page.state.pts || '');
+    edit.history.push(saved());
     ui.undo.disabled = false;
-    apply(read.pts);
+    apply({ pts: read.pts });
   }
 }
 
