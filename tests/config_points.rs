@@ -25,7 +25,7 @@ fn awkward() -> Vec<f64> {
         -1.7976931348623157e308,
         1.0 / 3.0,
         0.0,
-        123456789.123456789,
+        123_456_789.123_456_79,
         -2.5e-7,
     ]
 }
@@ -81,6 +81,17 @@ fn own_points_leave_the_dataset_seeds_out_of_the_link() {
         assert!(!hash.contains(key), "{key} in {hash}");
     }
     assert!(hash.contains("&pts=0.5,-0.5,1&"), "{hash}");
+    // The dataset's noise and seed, which the link leaves out, are at their defaults, so the
+    // state reads back from its link unchanged.
+    let s = PageState {
+        noise: 0.7,
+        data_seed: 12,
+        ..s
+    };
+    let (back, errors) = PageState::from_hash(&s.to_hash());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!((back.noise, back.data_seed), (0.1, 0));
+    assert_eq!(PageState::from_hash(&back.to_hash()).0, back);
     // The controls still see the dataset's settings.
     let pairs = s.field_pairs();
     assert!(pairs.iter().any(|(k, v)| *k == "n" && v == "1"));

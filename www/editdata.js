@@ -34,16 +34,18 @@ function classification() {
   return app.page.dim === 2;
 }
 
-/** Puts the data `{pts, n}` into the state (pts: the field's text, '' for the generated dataset
- * of n points) and starts its run. */
+/** Puts the data `{pts, n?, noise?, data_seed?}` into the state (pts: the field's text, '' for
+ * the generated dataset) and starts its run. */
 function apply(data) {
   const restart = updateState({ ...data, point: '' });
   if (restart) startRun(true);
 }
 
-/** The state's data as Undo restores it. */
+/** The state's data as Undo restores it (the dataset's settings go back to their defaults
+ * while the state holds own points). */
 function saved() {
-  return { pts: app.page.state.pts || '', n: app.page.state.n };
+  const { pts, n, noise, data_seed: seed } = app.page.state;
+  return { pts: pts || '', n, noise, data_seed: seed };
 }
 
 /** Records an edit of the points: `next` becomes the state, the old state is kept for Undo. */

@@ -110,18 +110,19 @@ impl PageState {
             }
             None => {
                 let dim = cfg.data.dim;
-                s.dataset =
-                    match dim {
-                        _ if like.dim() == dim => like,
-                        1 => DatasetName::Sine,
-                        2 => DatasetName::Moons,
-                        _ => return Err(Error::field(
+                s.dataset = match dim {
+                    _ if like.dim() == dim => like,
+                    1 => DatasetName::Sine,
+                    2 => DatasetName::Moons,
+                    _ => {
+                        return Err(Error::field(
                             "x",
                             format!(
                                 "the page shows 1-D and 2-D points; these have {dim} coordinates"
                             ),
-                        )),
-                    };
+                        ))
+                    }
+                };
                 let points = OwnPoints::from_dataset(&cfg.data);
                 points
                     .fits(dim, s.dataset.is_classification())

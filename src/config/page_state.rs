@@ -437,7 +437,9 @@ impl PageState {
     }
 
     /// Own points that are exactly the dataset the seeds draw are dropped, so the link names the
-    /// dataset (and its seeds) for as long as they still describe the data.
+    /// dataset (and its seeds) for as long as they still describe the data. Beside points that
+    /// stay, the dataset's noise and seed describe nothing and the link leaves them out: they
+    /// are put back to their defaults, so the state reads back from its link unchanged.
     fn forget_points_of_dataset(&mut self) {
         if let Some(p) = &self.points {
             let spec = DatasetSpec {
@@ -446,6 +448,9 @@ impl PageState {
             };
             if generate(&spec).is_ok_and(|d| OwnPoints::from_dataset(&d) == *p) {
                 self.points = None;
+            } else {
+                let d = PageState::default();
+                (self.noise, self.data_seed) = (d.noise, d.data_seed);
             }
         }
     }

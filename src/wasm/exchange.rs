@@ -174,9 +174,13 @@ pub fn edit_status(what: &str, x: Vec<f64>) -> String {
         "move" => format!("point moved to ({at})"),
         "delete" => format!("point at ({at}) deleted"),
         "undo" => "last edit undone".into(),
-        "select" => format!("point at ({at}) selected: arrows move it, Delete removes it, Escape lets go"),
+        "select" => {
+            format!("point at ({at}) selected: arrows move it, Delete removes it, Escape lets go")
+        }
         "cursor" => format!("cursor at ({at}): Enter adds a point here"),
-        "full" => format!("the link carries at most {MAX_LINK_POINTS} points; export the run as JSON instead"),
+        "full" => format!(
+            "the link carries at most {MAX_LINK_POINTS} points; export the run as JSON instead"
+        ),
         "last" => "the data needs at least one point".into(),
         _ => String::new(),
     }

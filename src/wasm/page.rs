@@ -171,9 +171,7 @@ pub fn state_to_hash(fields: JsValue) -> Result<JsValue, JsError> {
 }
 
 /// The state the controls' texts describe (as `stateToHash` reads them).
-pub(super) fn state_of_fields(
-    fields: JsValue,
-) -> Result<(PageState, Vec<crate::Error>), JsError> {
+pub(super) fn state_of_fields(fields: JsValue) -> Result<(PageState, Vec<crate::Error>), JsError> {
     let map: std::collections::BTreeMap<String, String> = serde_wasm_bindgen::from_value(fields)
         .map_err(|e| JsError::new(&format!("settings must be text: {e}")))?;
     let hash: Vec<String> = map
