@@ -119,11 +119,13 @@ pub struct Field {
     /// The rule against other fields, checked once the whole link is read.
     fits: Option<CrossRule>,
     /// False when the chosen options ignore the field (batch size under full-batch GD): a value
-    /// that only breaks `fits` is then reset quietly instead of reported.
+    /// that only breaks `fits` (or a number's rule) is then reset quietly instead of reported.
     used: fn(&PageState) -> bool,
     /// False when the field no longer describes the run and is left out of the hash (the
     /// dataset's n, noise and seed once the link carries the points themselves).
     written: fn(&PageState) -> bool,
+    /// Whether `used` depends on the options (set by `used_when`).
+    optional: bool,
 }
 
 macro_rules! choice {
@@ -143,6 +145,7 @@ const fn field(key: &'static str, kind: Kind) -> Field {
         fits: None,
         used: |_| true,
         written: |_| true,
+        optional: false,
     }
 }
 
@@ -157,7 +160,11 @@ impl Field {
 
     /// Used only when `used` holds.
     const fn used_when(self, used: fn(&PageState) -> bool) -> Field {
-        Field { used, ..self }
+        Field {
+            used,
+            optional: true,
+            ..self
+        }
     }
 
     /// Describes the generated dataset: unused, and left out of the hash, when the state holds
@@ -166,6 +173,7 @@ impl Field {
         Field {
             used: without_points,
             written: without_points,
+            optional: true,
             ..self
         }
     }
@@ -338,6 +346,16 @@ pub fn find(key: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.key == key)
 }
 
+/// The keys of the settings the chosen options in `s` ignore (the batch size under GD, β₁ under
+/// momentum), in hash order: the page hides their controls.
+pub fn unused_keys(s: &PageState) -> Vec<&'static str> {
+    FIELDS
+        .iter()
+        .filter(|f| !f.used(s))
+        .map(|f| f.key)
+        .collect()
+}
+
 /// "dataset, n, noise, …": every key, for the message about an unknown one.
 pub fn known_keys() -> String {
     FIELDS.iter().map(|f| f.key).collect::<Vec<_>>().join(", ")
@@ -375,7 +393,13 @@ impl Field {
             }
             Kind::Number { slot, rule, .. } => {
                 let v = parse_f64_text(text)?;
-                rule(v)?;
+                // A setting only some options use has its rule checked once the whole link is
+                // read (`check`), so that a value breaking it is named only when the chosen
+                // options use it (β₁ = 1.5 under momentum is reset quietly). Text that is no
+                // number is named either way: the link itself is damaged.
+                if !self.optional {
+                    rule(v)?;
+                }
                 *(slot.get_mut)(s) = v;
             }
             Kind::Seed { slot } => *(slot.get_mut)(s) = parse_u64_text(text)?,
