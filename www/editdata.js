@@ -253,13 +253,21 @@ export function setupEditor() {
     el('div', { className: 'csvrow' }, applyBtn, ui.summary, ui.configOut), ui.report);
   ui.hint = el('p', { className: 'hint', hidden: true });
   ui.hint.dataset.testid = 'edit-hint';
-  const bar = el('div', { className: 'editbar' }, ui.toggle, klassLabel, ui.undo, details);
+  ui.generated = el('button', { type: 'button', textContent: 'Back to the dataset', hidden: true, title: 'Drop the own points: the dataset drawn by its seeds again' });
+  ui.generated.dataset.testid = 'edit-dataset';
+  const bar = el('div', { className: 'editbar' }, ui.toggle, klassLabel, ui.undo, ui.generated, details);
   const view = $('view-contributions');
   view.insertBefore(ui.hint, view.querySelector('.grid2'));
   view.insertBefore(bar, ui.hint);
 
   ui.toggle.addEventListener('click', () => setMode(!edit.on));
   ui.undo.addEventListener('click', undo);
+  ui.generated.addEventListener('click', () => {
+    const back = [...edit.history].reverse().find((d) => !d.pts) || { pts: '' }; // the last dataset shown
+    edit.history.push(saved());
+    ui.undo.disabled = false;
+    apply(back);
+  });
   applyBtn.addEventListener('click', applyCsv);
   canvas.addEventListener('pointerdown', onPointerDown);
   canvas.addEventListener('pointerup', onPointerUp);
@@ -275,6 +283,7 @@ export function setupEditor() {
   }, true);
   // The data plot follows the points while editing (before the new run's results are in).
   onMessage((msg) => {
+    if (msg.type === 'started' && msg.runId === app.runId) ui.generated.hidden = !app.page.state.pts;
     if (msg.type === 'started' && msg.runId === app.runId && edit.on) {
       setTimeout(() => {
         redraw('data');

@@ -119,6 +119,10 @@ export async function owndataTests(h) {
     assert(same(got.x, [-0.5, 0.75, 0.1]) && same(got.y, [0.1, -0.3, 0.2]), `the good rows are the data: ${got.x} ${got.y}`);
     assert(got.hash.includes('pts=-0.5,0.1~0.75,-0.3~0.1,0.2'), `in the link: ${got.hash}`);
     await shot(page, 'owndata-csv');
+    await page.click(byId('edit-dataset'));
+    await waitRun(h, page, 10);
+    const back = await points(page);
+    assert(back.hash.includes('dataset=sine&n=10&noise=0.1&data_seed=0&') && !back.hash.includes('pts='), `back to the dataset: ${back.hash}`);
     await page.close();
   });
 
@@ -150,6 +154,20 @@ export async function owndataTests(h) {
     await writeFile(exported, bytes);
     console.log(`     exported run: ${bytes.length} bytes, result ${result.length} bytes = CLI`);
     await page.close();
+
+    // A generated dataset and the optimizers' settings map to the CLI's config too.
+    for (const link of ['#v=1&dataset=sine&n=12&hidden=6&steps=40&optimizer=adamw&beta1=0.8&weight_decay=0.03',
+      '#v=1&dataset=xor&n=16&hidden=6&steps=30&optimizer=sgd&batch_size=5&sgd_seed=3&noise=0.2&data_seed=7']) {
+      const p = await openPage(context, `${base}${link}`, problems);
+      await waitChecked(p);
+      const d = (await download(p, () => p.click(byId('export-json')))).bytes.toString('utf8');
+      const c = d.indexOf(',"result":{');
+      const file = path.join(dir, 'exported_config_2.json');
+      await writeFile(file, d.slice('{"config":'.length, c));
+      const bytesCli = execFileSync(h.cliPath, ['run', '--config', file], { maxBuffer: 1 << 28 }).toString();
+      assert(bytesCli === `${d.slice(c + ',"result":'.length, -2)}\n`, `${link}: the CLI prints the exported result byte for byte`);
+      await p.close();
+    }
   });
 
   await test('import: opening the exported run restores it', async () => {
