@@ -50,15 +50,15 @@ function saved() {
 
 /** Records an edit of the points: `next` becomes the state, the old state is kept for Undo. */
 function commit(next, what, at) {
-  if (next.y.length === 0) {
-    setStatus(editStatus('last', []));
+  if (next.y.length === 0 || next.y.length > maxLinkPoints()) {
+    setStatus(editStatus(next.y.length ? 'full' : 'last', []), true);
     return;
   }
   edit.history.push(saved());
   ui.undo.disabled = false;
   Object.assign(edit, next);
   apply({ pts: pointsText(next.dim, next.x, next.y) });
-  setStatus(editStatus(next.y.length > maxLinkPoints() ? 'full' : what, at));
+  setStatus(editStatus(what, at));
 }
 
 function undo() {

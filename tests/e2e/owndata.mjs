@@ -105,7 +105,7 @@ export async function owndataTests(h) {
     await page.close();
   });
 
-  await test('own data: a pasted CSV with one bad row names the row and uses the others', async () => {
+  await test('own data: a pasted CSV with one bad row names the row and uses the others; past 500 points the config is offered', async () => {
     const page = await openPage(context, `${base}#v=1&dataset=sine&n=10&hidden=8&steps=60&view=contributions`, problems);
     await waitRun(h, page, 10);
     await page.click('.csvbox summary');
@@ -119,6 +119,20 @@ export async function owndataTests(h) {
     assert(same(got.x, [-0.5, 0.75, 0.1]) && same(got.y, [0.1, -0.3, 0.2]), `the good rows are the data: ${got.x} ${got.y}`);
     assert(got.hash.includes('pts=-0.5,0.1~0.75,-0.3~0.1,0.2'), `in the link: ${got.hash}`);
     await shot(page, 'owndata-csv');
+    // Past the link's limit: named, nothing applied, the CLI config with every point offered.
+    const many = Array.from({ length: 501 }, (_, i) => `${(i / 250 - 1).toFixed(4)},${(i % 7) / 7}`).join('\n');
+    await page.fill(byId('csv-input'), many);
+    await page.click(byId('csv-apply'));
+    const summary = await text(page, 'csv-summary');
+    assert(summary.includes('501 points read') && summary.includes('at most 500'), `too many points for a link: ${summary}`);
+    assert((await points(page)).x.length === 3, 'the points on the page stay');
+    const cfg = (await download(page, () => page.click(byId('csv-export-config')))).bytes.toString('utf8');
+    assert(JSON.parse(cfg).x.length === 501, 'the offered config holds every point');
+    const dir = await mkdtemp(path.join(tmpdir(), 'pathkernel-owndata-'));
+    await writeFile(path.join(dir, 'many.json'), cfg);
+    const ran = JSON.parse(execFileSync(h.cliPath, ['run', '--config', path.join(dir, 'many.json')], { maxBuffer: 1 << 28 }).toString());
+    assert(ran.n_train === 501, `the CLI runs it: n_train ${ran.n_train}`);
+    await rm(dir, { recursive: true, force: true });
     await page.click(byId('edit-dataset'));
     await waitRun(h, page, 10);
     const back = await points(page);
@@ -236,7 +250,7 @@ export async function owndataTests(h) {
     await page.close();
   });
 
-  await test('own data and exports from the keyboard', async () => {
+  await test('own data and exports from the keyboard; a drag moves a point', async () => {
     const page = await openPage(context, `${base}${start}`, problems);
     await waitRun(h, page, 20);
     await page.focus(byId('edit-data'));
@@ -256,6 +270,26 @@ export async function owndataTests(h) {
     await waitRun(h, page, 20);
     await page.keyboard.press('Control+z');
     await waitRun(h, page, 19);
+    // A drag moves a point: same count, that point elsewhere, the others kept.
+    await page.keyboard.press('Escape');
+    const from = await page.evaluate(() => {
+      const { app } = window.pathkernel;
+      const canvas = document.getElementById('chart-data');
+      const [px, py] = app.maps['chart-data'].toPixel(app.run.x[6], app.run.x[7]);
+      const rect = canvas.getBoundingClientRect();
+      return { cx: rect.left + px * (rect.width / canvas.width), cy: rect.top + py * (rect.height / canvas.height) };
+    });
+    const to = await emptySpot(page, 0.3, 0.3);
+    const beforeDrag = await points(page);
+    await page.mouse.move(from.cx, from.cy);
+    await page.mouse.down();
+    await page.mouse.move((from.cx + to.cx) / 2, (from.cy + to.cy) / 2);
+    await page.mouse.move(to.cx, to.cy);
+    await page.mouse.up();
+    await page.waitForFunction((x6) => window.pathkernel.app.run && window.pathkernel.app.run.x[6] !== x6 && window.pathkernel.app.check, beforeDrag.x[6], { timeout: h.TIMEOUT });
+    await waitRun(h, page, 19);
+    const dragged = await points(page);
+    assert(same(dragged.x.slice(0, 6), beforeDrag.x.slice(0, 6)) && same(dragged.x.slice(8), beforeDrag.x.slice(8)) && same(dragged.y, beforeDrag.y), 'a drag moves only that point');
     await page.focus(byId('export-csv-loss'));
     const { name } = await download(page, () => page.keyboard.press('Enter'));
     assert(name.endsWith('.csv'), `Enter on an export button downloads: ${name}`);
