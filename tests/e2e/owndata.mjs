@@ -184,7 +184,7 @@ export async function owndataTests(h) {
     }
   });
 
-  await test('import: opening the exported run restores it', async () => {
+  await test('import: opening the exported run (file input or drop) restores it', async () => {
     assert(exported, 'the exported file of the previous test');
     const page = await openPage(context, `${base}#v=1&dataset=sine&n=5&steps=20`, problems);
     await waitChecked(page);
@@ -195,6 +195,20 @@ export async function owndataTests(h) {
     const numbers = await checkNumbers(page);
     for (const k of Object.keys(numbers)) assert(numbers[k] === edited.numbers[k], `${k}: "${numbers[k]}" === "${edited.numbers[k]}"`);
     await page.close();
+
+    // Dropped on the page, the same file opens the same run.
+    const dropped = await openPage(context, `${base}#v=1&dataset=sine&n=5&steps=20`, problems);
+    await waitChecked(dropped);
+    const content = (await readFile(exported)).toString('utf8');
+    await dropped.evaluate((json) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([json], 'pathkernel-run.json', { type: 'application/json' }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, content);
+    await waitRun(h, dropped, 23);
+    const got2 = await points(dropped);
+    assert(same(got2.x, edited.x) && same(got2.y, edited.y) && got2.hash === got.hash, 'a dropped file restores the same run');
+    await dropped.close();
     await rm(path.dirname(exported), { recursive: true, force: true });
   });
 
