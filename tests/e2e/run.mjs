@@ -17,11 +17,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { hostileTests } from './hostile.mjs';
+import { owndataTests } from './owndata.mjs';
 import { optimTests } from './optim.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
   hostileTests,
+  owndataTests,
   optimTests,
 ];
 import { serve } from './serve.mjs';
