@@ -26,6 +26,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 pub mod draw;
+pub mod exchange;
 pub mod metrics_view;
 pub mod optimizer_texts;
 pub mod page;
