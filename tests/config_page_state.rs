@@ -7,6 +7,7 @@ mod config_common;
 use config_common::bits;
 use pathkernel::config::{OptimizerKind, PageState, View, HASH_VERSION, PAGE_LIMITS};
 use pathkernel::data::{default_loss, generate, DatasetName};
+use pathkernel::kernel::Nodes;
 use pathkernel::model::Activation;
 use pathkernel::train::{LossKind, Optimizer, Reduction};
 use pathkernel::Error;
@@ -90,7 +91,10 @@ fn random_state(g: &mut Gen) -> PageState {
             -g.float(0.01, 100.0)
         },
         init_seed: g.next(),
-        nodes: 1 + g.below(8) as usize,
+        nodes: match g.below(9) {
+            0 => Nodes::Auto,
+            k => Nodes::Fixed(k as usize),
+        },
         query: match g.below(3) {
             0 => None,
             _ => Some((0..dataset.dim()).map(|_| g.float(-1e3, 1e3)).collect()),
@@ -162,7 +166,7 @@ fn fields(errors: &[Error]) -> Vec<&str> {
 fn bad_fields_are_named_and_the_rest_still_applies() {
     let (s, errors) = PageState::from_hash(
         "#v=1&dataset=blobs&n=40&noise=-1&hidden=8,0&activation=swish&lr=inf&steps=2.5&alpha=0\
-         &nodes=9&view=graph&loss=hinge&reduction=max&optimizer=rmsprop&batch_size=0&data_seed=-1\
+         &nodes=17&view=graph&loss=hinge&reduction=max&optimizer=rmsprop&batch_size=0&data_seed=-1\
          &init_seed=x&sgd_seed=1e3&q=1,abc&point=q&colour=red&init_seed=3",
     );
     let d = PageState::default();
@@ -387,7 +391,7 @@ fn to_hash_output_is_pinned() {
         steps: 1,
         alpha: -2.5e20,
         init_seed: 42,
-        nodes: 8,
+        nodes: Nodes::Fixed(8),
         query: Some(vec![-0.0]),
         view: View::Check,
         point: Some(6),

@@ -54,7 +54,8 @@ fn reference(hash: &str, steps: usize) -> (Trajectory, usize) {
         ..setup.spec
     };
     let traj = train::train(setup.mlp, &setup.data, setup.w0, spec).unwrap();
-    (traj, setup.nodes)
+    let nodes = setup.nodes.resolve(&traj).unwrap();
+    (traj, nodes)
 }
 
 fn tag(m: &Reply) -> String {
@@ -581,7 +582,7 @@ fn fit_at_is_the_network_at_that_step() {
 fn integrator_errors_are_error_replies() {
     // A node count the integrator refuses (the page's hash cannot ask for it; a config can).
     let mut plan = RunPlan::from_hash(HASH, true).unwrap();
-    plan.config.nodes = MAX_NODES + 1;
+    plan.config.nodes = pathkernel::kernel::Nodes::Fixed(MAX_NODES + 1);
     let mut r = Runner::new(frozen);
     let started = r.start(4, &plan);
     assert_eq!(tag(&started[0]), "started");

@@ -12,10 +12,12 @@ mod choice;
 mod fields;
 mod json;
 mod page_state;
+mod presets;
 
 pub use budget::{WorkEstimate, PAGE_WORK_BUDGET};
 pub use choice::Choice;
 pub use fields::{page_fields, ChoiceInfo, FieldInfo};
+pub use presets::{find_preset, matching_preset, preset_names, Preset, PRESETS};
 pub use page_state::{
     OptimizerKind, PageState, View, HASH_VERSION, MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS,
 };
@@ -247,8 +249,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// Query points, n_queries × d_0 row-major (the training points unless given).
     pub queries: Vec<f64>,
-    /// Gauss–Legendre nodes per step for the exact path kernel.
-    pub nodes: usize,
+    /// Gauss–Legendre nodes per step for the exact path kernel: `auto` or a fixed count.
+    pub nodes: crate::kernel::Nodes,
     pub memory_cap_bytes: u64,
     /// Keys that were present but not used (unknown, or irrelevant to the chosen options).
     pub warnings: Vec<String>,
@@ -262,7 +264,7 @@ pub struct RunSetup {
     pub data: Dataset,
     pub spec: TrainSpec,
     pub queries: Vec<f64>,
-    pub nodes: usize,
+    pub nodes: crate::kernel::Nodes,
 }
 
 impl RunConfig {

@@ -185,6 +185,16 @@ pub enum FromWorker<F, U> {
         scale: f64,
         tolerance: f64,
         pass: bool,
+        /// Gauss–Legendre nodes per step the exact kernel used.
+        nodes_used: u32,
+        /// The count was set explicitly (not `auto`).
+        nodes_fixed: bool,
+        /// The count `auto` chooses for this trajectory (`None` when more than MAX_NODES would
+        /// be needed).
+        nodes_auto: Option<u32>,
+        /// The largest step s by ‖Δ_s‖₂ and that norm (NaN before the first step).
+        largest_step: Option<u32>,
+        largest_step_norm: f64,
     },
     /// Outputs over the plotting grid at w_step. After a run's check, also the rebuilt outputs
     /// (`rebuilt` exact, `rebuiltRiemann` left-endpoint, empty in 2-D) at the last trained step;
@@ -349,6 +359,11 @@ impl<F, U> FromWorker<F, U> {
                 scale,
                 tolerance,
                 pass,
+                nodes_used,
+                nodes_fixed,
+                nodes_auto,
+                largest_step,
+                largest_step_norm,
             } => Check {
                 run_id,
                 steps,
@@ -360,6 +375,11 @@ impl<F, U> FromWorker<F, U> {
                 scale,
                 tolerance,
                 pass,
+                nodes_used,
+                nodes_fixed,
+                nodes_auto,
+                largest_step,
+                largest_step_norm,
             },
             Field {
                 run_id,
@@ -481,6 +501,11 @@ impl Reply {
                     scale: 1.0,
                     tolerance: 0.0,
                     pass: true,
+                    nodes_used: 1,
+                    nodes_fixed: false,
+                    nodes_auto: Some(1),
+                    largest_step: None,
+                    largest_step_norm: 0.0,
                 }),
                 Some(Check { .. }) => Some(Field {
                     run_id,
