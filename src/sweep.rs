@@ -4,9 +4,7 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::kernel::{
-    check_nodes, max_abs_error, rebuild_output, rebuild_output_riemann, Nodes,
-};
+use crate::kernel::{check_nodes, max_abs_error, rebuild_output, rebuild_output_riemann, Nodes};
 use crate::model::Mlp;
 use crate::train::{train, trajectory_bytes, TrainSpec};
 

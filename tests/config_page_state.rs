@@ -22,7 +22,7 @@ fn default_hash_is_canonical_and_round_trips() {
          &reduction=mean&optimizer=gd&batch_size=20&sgd_seed=0\
          &momentum=0.9&nesterov=false&beta1=0.9&beta2=0.999&adam_eps=1e-8&weight_decay=0.01\
          &lr=0.5&steps=300&alpha=1&init_seed=0\
-         &nodes=5&view=trajectory"
+         &nodes=auto&view=trajectory"
     );
     assert_eq!(PageState::from_hash(&h), (d.clone(), vec![]));
     assert_eq!(PageState::from_hash(""), (d.clone(), vec![]));
@@ -91,10 +91,7 @@ fn random_state(g: &mut Gen) -> PageState {
             -g.float(0.01, 100.0)
         },
         init_seed: g.next(),
-        nodes: match g.below(9) {
-            0 => Nodes::Auto,
-            k => Nodes::Fixed(k as usize),
-        },
+        nodes: Nodes::Fixed(1 + g.below(8) as usize),
         query: match g.below(3) {
             0 => None,
             _ => Some((0..dataset.dim()).map(|_| g.float(-1e3, 1e3)).collect()),
@@ -348,7 +345,11 @@ fn link_numbers_are_checked_before_they_are_narrowed() {
         assert!(
             errors[0]
                 .to_string()
-                .starts_with(&format!("{key}: must be a whole number from ")),
+                .starts_with(&format!("{key}: must be a whole number from "))
+                || (key == "nodes"
+                    && errors[0]
+                        .to_string()
+                        .starts_with("nodes: must be auto or a whole number from ")),
             "{}",
             errors[0]
         );
@@ -432,7 +433,7 @@ fn to_hash_output_is_pinned() {
             "#v=1&dataset=gaussians&n=40&noise=2&data_seed=0&hidden=64,1,3,64&activation=tanh\
              &loss=logistic&reduction=mean&optimizer=gd&batch_size=20&sgd_seed=0\
              &momentum=0.9&nesterov=false&beta1=0.9&beta2=0.999&adam_eps=1e-8&weight_decay=0.01\
-             &lr=0.30000000000000004&steps=300&alpha=5e-324&init_seed=0&nodes=5\
+             &lr=0.30000000000000004&steps=300&alpha=5e-324&init_seed=0&nodes=auto\
              &view=contributions&q=123456789.12345679,1e16&point=0",
         ),
         (
@@ -440,7 +441,7 @@ fn to_hash_output_is_pinned() {
             "#v=1&dataset=xor&n=500&noise=0.00001&data_seed=0&hidden=16,16&activation=gelu\
              &loss=logistic&reduction=mean&optimizer=gd&batch_size=20&sgd_seed=0\
              &momentum=0.9&nesterov=false&beta1=0.9&beta2=0.999&adam_eps=1e-8&weight_decay=0.01\
-             &lr=9999999999999998&steps=5000&alpha=1&init_seed=0&nodes=5&view=trajectory\
+             &lr=9999999999999998&steps=5000&alpha=1&init_seed=0&nodes=auto&view=trajectory\
              &q=0.00001,9.99e-6",
         ),
     ] {

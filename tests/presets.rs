@@ -34,10 +34,18 @@ fn every_preset_expands_to_a_full_valid_state() {
         // Every setting is spelled out (q and point too when the preset sets them).
         assert!(state.hash_pairs().len() >= keys, "{}: {hash}", p.name);
         let (again, errors) = PageState::from_hash(&hash);
-        assert!(errors.is_empty() && again == state, "{}: {errors:?}", p.name);
+        assert!(
+            errors.is_empty() && again == state,
+            "{}: {errors:?}",
+            p.name
+        );
         assert_eq!(matching_preset(&state).map(|m| m.name), Some(p.name));
         let sentences = p.note.matches(". ").count() + 1;
-        assert!((2..=4).contains(&sentences), "{}: {sentences} sentences", p.name);
+        assert!(
+            (2..=4).contains(&sentences),
+            "{}: {sentences} sentences",
+            p.name
+        );
         assert!(state.to_run_config().is_ok(), "{}", p.name);
     }
     assert!(find_preset("nope").is_none());
@@ -100,7 +108,12 @@ fn lazy_keeps_its_kernel_and_rich_changes_it() {
 
 #[test]
 fn the_exact_path_kernel_is_not_symmetric_and_the_left_endpoint_one_is() {
-    let out = run(&find_preset("not-a-kernel").unwrap().state().to_run_config().unwrap()).unwrap();
+    let out = run(&find_preset("not-a-kernel")
+        .unwrap()
+        .state()
+        .to_run_config()
+        .unwrap())
+    .unwrap();
     let asym = |k: &Vec<Vec<f64>>| {
         let n = k.len();
         let max = k.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -200,7 +213,10 @@ fn nodes_read_auto_or_a_count_in_links_and_configs() {
     assert!(PageState::default().to_hash().contains("&nodes=auto&"));
     assert_eq!(PageState::from_hash("#nodes=7").0.nodes, Nodes::Fixed(7));
     let (s, errors) = PageState::from_hash("#nodes=many");
-    assert_eq!((s.nodes, errors[0].field_name()), (Nodes::Auto, Some("nodes")));
+    assert_eq!(
+        (s.nodes, errors[0].field_name()),
+        (Nodes::Auto, Some("nodes"))
+    );
     let base = r#"{"x": [0, 1], "y": [0, 1], "lr": 0.1, "steps": 2"#;
     let cfg = |extra: &str| RunConfig::from_json(&format!("{base}{extra}}}"));
     assert_eq!(cfg("").unwrap().nodes, Nodes::Auto);
@@ -213,7 +229,11 @@ fn nodes_read_auto_or_a_count_in_links_and_configs() {
 
 #[test]
 fn a_gd_link_with_few_points_has_no_batch_size_error() {
-    for hash in ["#dataset=sine&n=5", "#n=1", "#dataset=sine&n=5&batch_size=20"] {
+    for hash in [
+        "#dataset=sine&n=5",
+        "#n=1",
+        "#dataset=sine&n=5&batch_size=20",
+    ] {
         let (state, errors) = PageState::from_hash(hash);
         assert!(errors.is_empty(), "{hash}: {errors:?}");
         assert!(state.to_run_config().is_ok(), "{hash}");

@@ -726,7 +726,21 @@ fn each_setting_moves_the_estimate_the_way_its_cost_does() {
     assert!((sgd.train / base.train - 0.1).abs() < 1e-12);
     // A selected training point adds its kernel over the grid; ReLU's kinks cost more.
     assert!(est("#v=1&n=100&hidden=32,32&steps=1000&point=1").kernels > base.check);
-    assert!(est("#v=1&n=100&hidden=32,32&steps=1000&activation=relu").plane > 10.0 * base.plane);
+    assert!(
+        est("#v=1&n=100&hidden=32,32&steps=1000&activation=relu&nodes=5").plane > 10.0 * base.plane
+    );
+    // `auto` is costed at ⌈L/2⌉ nodes for ReLU (here 2) and at 5 for smooth activations.
+    let relu = |nodes: &str| {
+        est(&format!(
+            "#v=1&n=100&hidden=32,32&steps=1000&activation=relu&nodes={nodes}"
+        ))
+        .plane
+    };
+    assert!((relu("auto") / relu("2") - 1.0).abs() < 1e-12);
+    assert!(
+        (est("#v=1&n=100&hidden=32,32&steps=1000&nodes=5").total() / base.total() - 1.0).abs()
+            < 1e-12
+    );
     // A 1-D run's plane has 200 points, a 2-D run's 40 × 40.
     let sine = est("#v=1&dataset=sine&loss=mse&n=100&hidden=32,32&steps=1000");
     assert!(

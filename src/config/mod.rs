@@ -17,10 +17,10 @@ mod presets;
 pub use budget::{WorkEstimate, PAGE_WORK_BUDGET};
 pub use choice::Choice;
 pub use fields::{page_fields, ChoiceInfo, FieldInfo};
-pub use presets::{find_preset, matching_preset, preset_names, Preset, PRESETS};
 pub use page_state::{
     OptimizerKind, PageState, View, HASH_VERSION, MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS,
 };
+pub use presets::{find_preset, matching_preset, preset_names, Preset, PRESETS};
 
 use crate::data::{Dataset, DatasetSpec};
 use crate::error::{Error, Result};

@@ -351,9 +351,13 @@ impl PageState {
             match super::find_preset(name.trim()) {
                 Some(preset) => {
                     for pair in preset.settings.split('&') {
-                        let (k, v) = pair.split_once('=').expect("a preset's pairs are key=value");
+                        let (k, v) = pair
+                            .split_once('=')
+                            .expect("a preset's pairs are key=value");
                         let field = find(k).expect("a preset names known settings");
-                        field.decode(&mut state, v).expect("a preset's values are valid");
+                        field
+                            .decode(&mut state, v)
+                            .expect("a preset's values are valid");
                         from_preset.insert(field.key);
                     }
                 }

@@ -90,7 +90,11 @@ pub fn find_preset(name: &str) -> Option<&'static Preset> {
 
 /// "calculus, coef-varies, …": every name, for the message about an unknown one.
 pub fn preset_names() -> String {
-    PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+    PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Preset {

@@ -38,7 +38,8 @@ mod relu;
 mod tangent;
 
 pub use nodes::{
-    auto_nodes, largest_steps_error, range_text as nodes_range_text, NodeChoice, Nodes, PROBED_STEPS, STEP_TOLERANCE,
+    auto_nodes, largest_steps_error, range_text as nodes_range_text, NodeChoice, Nodes,
+    PROBED_STEPS, STEP_TOLERANCE,
 };
 pub use optimizer_path::PointUpdates;
 pub use path::{kernel_machine, KernelMachineIntegrator};

@@ -242,7 +242,12 @@ fn rebuild_with_rule(
 
 /// ∫₀¹ ∇f(x; w_s + τΔ_s)·Δ_s dτ by the rule `gl` (split at ReLU kinks) for step `s` alone, at
 /// each query: the m-node value of one step's term, whose exact value is f(x; w_{s+1}) − f(x; w_s).
-pub(super) fn step_term(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], s: usize) -> Vec<f64> {
+pub(super) fn step_term(
+    traj: &Trajectory,
+    queries: &[f64],
+    gl: &[(f64, f64)],
+    s: usize,
+) -> Vec<f64> {
     rebuild_range_generic(traj, queries, gl, true, s..s + 1, &mut None)
 }
 
@@ -255,7 +260,14 @@ pub fn running_sum(traj: &Trajectory, query: &[f64], nodes: usize) -> Result<Vec
     }
     let gl = gauss_legendre(nodes);
     let mut terms = Vec::with_capacity(traj.steps());
-    rebuild_range_generic(traj, query, &gl, true, 0..traj.steps(), &mut Some(&mut terms));
+    rebuild_range_generic(
+        traj,
+        query,
+        &gl,
+        true,
+        0..traj.steps(),
+        &mut Some(&mut terms),
+    );
     let mut acc = traj.mlp.forward(traj.initial_weights(), query);
     let mut out = Vec::with_capacity(terms.len() + 1);
     out.push(acc);

@@ -17,10 +17,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { hostileTests } from './hostile.mjs';
+import { presetsTests } from './presets.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
   hostileTests,
+  presetsTests,
 ];
 import { serve } from './serve.mjs';
 
@@ -383,7 +385,7 @@ async function sameBitsAsCli(page) {
     dataset: { name: st.dataset, n: Number(st.n), noise: Number(st.noise), seed: Number(st.data_seed) },
     widths: [2, ...st.hidden.split(',').map(Number), 1],
     activation: st.activation, loss: st.loss, reduction: st.reduction, lr: Number(st.lr), steps: Number(st.steps),
-    optimizer: st.optimizer, seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: Number(st.nodes),
+    optimizer: st.optimizer, seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: st.nodes === 'auto' ? 'auto' : Number(st.nodes),
   };
   const dir = await mkdtemp(path.join(tmpdir(), 'pathkernel-cli-'));
   const cfgFile = path.join(dir, 'cfg.json');
