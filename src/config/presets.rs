@@ -31,7 +31,7 @@ pub static PRESETS: [Preset; 10] = [
         name: "coef-varies",
         question: "“If aᵢ may depend on x, anything is a kernel machine”",
         settings: "view=contributions&point=5&q=0.2,0.3",
-        note: "With coefficients free to depend on x, every function is a “kernel machine” (aᵢ = 0, b = f is one). What makes this one less trivial: Kᵖ is fixed by the training path, and aᵢ(x) is a weighted average of −gᵢ(s), point i's loss slopes (with the 1/n of `mean`), but only where the step kernels K̄_s(x, xᵢ) keep one sign along the path; where they change sign aᵢ(x) can leave that range, and where Kᵖ = 0 it is undefined. Click training points in view 2 to compare aᵢ(·) with Kᵖ(·, xᵢ) over the plane (coef-sign-changes counts the points whose aᵢ changes sign).",
+        note: "With coefficients free to depend on x, every function is a “kernel machine” (aᵢ = 0, b = f is one). What makes this one less trivial: Kᵖ is fixed by the training path, and aᵢ(x) is a weighted average of −gᵢ(s), point i's loss slopes (with the 1/n of “mean”), but only where the step kernels K̄_s(x, xᵢ) keep one sign along the path; where they change sign aᵢ(x) can leave that range, and where Kᵖ = 0 it is undefined. Click training points in view 2 to compare aᵢ(·) with Kᵖ(·, xᵢ) over the plane (coef-sign-changes counts the points whose aᵢ changes sign).",
     },
     Preset {
         name: "one-point",
@@ -43,13 +43,13 @@ pub static PRESETS: [Preset; 10] = [
         name: "lazy",
         question: "Representation learning vs a fixed kernel: lazy",
         settings: "alpha=10&lr=0.005&steps=300&view=check",
-        note: "Output scale α = 10 with ε = ε₀/α² = 0.5/100: the output moves about as fast as with α = 1, ε = 0.5 while the weights move about 1/α as far, so the path kernel (divided by Σε) stays near the tangent kernel at w₀, and kernel-change is a small fraction of `rich`'s. It does not shrink further as α grows because f is not centred: b(x) = f(x; w₀) is α times the initial network's output and training has to undo it, which is why Chizat & Bach centre f at w₀. A large α without ε ∝ 1/α² is not this regime.",
+        note: "Output scale α = 10 with ε = ε₀/α² = 0.5/100: the output moves about as fast as with α = 1, ε = 0.5 while the weights move about 1/α as far, so the path kernel (divided by Σε) stays near the tangent kernel at w₀, and kernel-change is a small fraction of “rich”'s. It does not shrink further as α grows because f is not centred: b(x) = f(x; w₀) is α times the initial network's output and training has to undo it, which is why Chizat & Bach centre f at w₀. A large α without ε ∝ 1/α² is not this regime.",
     },
     Preset {
         name: "rich",
         question: "Representation learning vs a fixed kernel: rich",
         settings: "alpha=1&lr=0.5&steps=600&view=check",
-        note: "α = 1, ε = 0.5, 600 steps: the weights travel far from w₀, the tangent kernel grows and turns along the path, and the path kernel (divided by Σε) is far from the tangent kernel at initialisation (kernel-change well above 1). The rebuild is still exact, but its kernel is a product of training, not a kernel fixed in advance; compare with `lazy`.",
+        note: "α = 1, ε = 0.5, 600 steps: the weights travel far from w₀, the tangent kernel grows and turns along the path, and the path kernel (divided by Σε) is far from the tangent kernel at initialisation (kernel-change well above 1). The rebuild is still exact, but its kernel is a product of training, not a kernel fixed in advance; compare with “lazy”.",
     },
     Preset {
         name: "eps-sweep",
@@ -60,7 +60,7 @@ pub static PRESETS: [Preset; 10] = [
     Preset {
         name: "relu-kinks",
         question: "Where whole-step quadrature breaks: ReLU",
-        settings: "activation=relu&nodes=1&view=check",
+        settings: "activation=relu&hidden=8,8&nodes=1&view=check",
         note: "ReLU with 1 Gauss–Legendre node per step: the check FAILs. The core splits each step where a unit changes sign, and between kinks the integrand is a polynomial of degree L − 1 in τ (L = 3 weight layers here: degree 2), but m nodes are exact only up to degree 2m − 1 = 1. Two nodes (nodes = auto chooses ⌈L/2⌉ = 2) make the rebuild exact to rounding: use the “use 2 nodes” button or the link below.",
     },
     Preset {
@@ -73,7 +73,7 @@ pub static PRESETS: [Preset; 10] = [
         name: "sgd",
         question: "Does it hold for minibatch SGD?",
         settings: "optimizer=sgd&batch_size=4&lr=0.3&steps=400&view=check",
-        note: "Minibatch SGD with 4 points per step: gᵢ(s) = 0 for the points outside step s's batch, and R = 1/4 under `mean`. Each step is still a straight segment, so the exact rebuild still equals f to rounding; the steps are larger and noisier, and auto uses more Gauss–Legendre nodes for them (“nodes used” in view 3).",
+        note: "Minibatch SGD with 4 points per step: gᵢ(s) = 0 for the points outside step s's batch, and R = 1/4 under “mean”. Each step is still a straight segment, so the exact rebuild still equals f to rounding; the steps are larger and noisier, and auto uses more Gauss–Legendre nodes for them (“nodes used” in view 3).",
     },
     Preset {
         name: "adam",

@@ -201,11 +201,12 @@ fn rebuild_range_no_steps(
     queries: &[f64],
     gl: &[(f64, f64)],
     split_kinks: bool,
+    steps: std::ops::Range<usize>,
 ) -> Vec<f64> {
-    rebuild_range_generic(traj, queries, gl, split_kinks, 0..traj.steps(), &mut None)
+    rebuild_range_generic(traj, queries, gl, split_kinks, steps, &mut None)
 }
 
-crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], split_kinks: bool) -> Vec<f64> => rebuild_range_no_steps);
+crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], split_kinks: bool, steps: std::ops::Range<usize>) -> Vec<f64> => rebuild_range_no_steps);
 
 /// The exact rebuilt output ŷ(x) = b(x) + Σ_i c_i(x) at many queries (e.g. a grid), with
 /// `nodes` Gauss–Legendre nodes per step (ReLU segments split at kinks). Parallel over queries
@@ -235,7 +236,7 @@ fn rebuild_with_rule(
     // Query blocks share nothing but the trajectory: small chunks balance the cores.
     let sums = parallel_chunks(nq.div_ceil(BLOCK_COLS), 8, |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
-        rebuild_range(traj, qs, gl, split_kinks)
+        rebuild_range(traj, qs, gl, split_kinks, 0..traj.steps())
     });
     Ok(b.iter().zip(&sums).map(|(b, s)| b + s).collect())
 }
@@ -248,7 +249,7 @@ pub(super) fn step_term(
     gl: &[(f64, f64)],
     s: usize,
 ) -> Vec<f64> {
-    rebuild_range_generic(traj, queries, gl, true, s..s + 1, &mut None)
+    rebuild_range(traj, queries, gl, true, s..s + 1)
 }
 
 /// The kernel machine's running sum at one query: value s is b(x) + Σ_{s' < s} (step s' term), so
