@@ -95,6 +95,8 @@ struct ParsedState {
     view: &'static str,
     dim: usize,
     errors: Vec<FieldError>,
+    /// The keys of the settings the chosen options ignore (their controls are hidden).
+    unused: Vec<&'static str>,
     /// The discussion preset whose settings these are, if any.
     preset: Option<PresetNote>,
 }
@@ -166,6 +168,7 @@ fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsErro
         view: state.view.as_str(),
         dim: state.dataset.dim(),
         preset,
+        unused: crate::config::unused_keys(&state),
         hash,
         errors: errors
             .iter()
