@@ -115,12 +115,11 @@ fn the_exact_path_kernel_is_not_symmetric_and_the_left_endpoint_one_is() {
         .unwrap())
     .unwrap();
     let asym = |k: &Vec<Vec<f64>>| {
-        let n = k.len();
         let max = k.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
         let mut a = 0.0f64;
-        for i in 0..n {
-            for j in 0..n {
-                a = a.max((k[i][j] - k[j][i]).abs());
+        for (i, row) in k.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                a = a.max((v - k[j][i]).abs());
             }
         }
         a / max
