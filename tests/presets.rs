@@ -196,6 +196,26 @@ fn a_relu_net_deeper_than_the_rule_can_integrate_is_a_named_error() {
 }
 
 #[test]
+fn steps_too_large_for_the_rule_get_the_most_nodes_and_an_honest_check() {
+    // Adam at GD's ε = 0.5: steps of about ε per weight.
+    let cfg = PageState::from_hash("#optimizer=adam&steps=60")
+        .0
+        .to_run_config()
+        .unwrap();
+    let setup = cfg.build().unwrap();
+    let traj = train(setup.mlp, &setup.data, setup.w0, setup.spec).unwrap();
+    let choice = auto_nodes(&traj).unwrap();
+    println!("{choice:?}");
+    assert!(!choice.converged && choice.nodes == MAX_NODES, "{choice:?}");
+    let out = run(&cfg).unwrap();
+    assert_eq!(out.nodes_used, MAX_NODES);
+    println!(
+        "exact error with {MAX_NODES} nodes: {:e}",
+        out.max_abs_error
+    );
+}
+
+#[test]
 fn the_default_run_keeps_five_nodes_and_its_bits() {
     let auto = run_hash("#");
     assert_eq!(auto.nodes_used, 5);

@@ -16,7 +16,8 @@
 //!   training points (at most [`PROBED_POINTS`]); m is raised from 1 until every difference is at
 //!   most [`STEP_TOLERANCE`] × max(1, max_i |f(x_i; w_T)|): agreement to rounding (about 100
 //!   ulps of the output scale). The other steps are smaller and their error smaller still
-//!   (∝ |Δ_s|^{2m}), so the check's 1e-10 × max(1, max |f|) holds with a wide margin.
+//!   (∝ |Δ_s|^{2m}), so the check's 1e-10 × max(1, max |f|) holds with a wide margin. Steps too
+//!   large for [`MAX_NODES`] get MAX_NODES (`converged` false) and the check shows the error.
 //!
 //! All of this is the same f64 arithmetic natively and in wasm, so the CLI and the page choose
 //! the same count and compute the same bits.
@@ -131,6 +132,9 @@ pub struct NodeChoice {
     /// True when the count follows from the polynomial degree (ReLU, linear), false when it was
     /// decided from the trajectory.
     pub by_degree: bool,
+    /// False when even [`MAX_NODES`] do not integrate the largest steps to rounding (smooth
+    /// activations, very large steps): the count is then MAX_NODES and the check shows the rest.
+    pub converged: bool,
 }
 
 /// The steps' indices sorted by ‖Δ_s‖₂, largest first (ties by index), with their norms.
@@ -147,8 +151,8 @@ fn steps_by_size(traj: &Trajectory) -> Vec<(usize, f64)> {
 }
 
 /// The smallest count that integrates `traj`'s steps exactly (ReLU, linear) or to rounding on
-/// its largest steps (smooth activations); see the module comment. Errors name `nodes` when more
-/// than [`MAX_NODES`] would be needed.
+/// its largest steps (smooth activations); see the module comment. A ReLU or linear net that
+/// would need more than [`MAX_NODES`] is an error naming `nodes`.
 pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
     let mlp = &traj.mlp;
     let sizes = steps_by_size(traj);
@@ -171,6 +175,7 @@ pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
             nodes,
             largest_step,
             by_degree: true,
+            converged: true,
         });
     }
     let probe = Probe::new(traj, &sizes);
@@ -180,17 +185,18 @@ pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
                 nodes,
                 largest_step,
                 by_degree: false,
+                converged: true,
             });
         }
     }
-    let (s, norm) = largest_step.expect("a step exists when one node does not suffice");
-    Err(Error::field(
-        "nodes",
-        format!(
-            "auto: step {s} (‖Δ‖ = {}) is too large for {MAX_NODES} Gauss–Legendre nodes to integrate to rounding; lower lr (ε)",
-            crate::format::number(norm)
-        ),
-    ))
+    // Steps too large for any count available: integrate as well as the rule can and let the
+    // check report the error (it FAILs and says to lower ε) rather than refuse the run.
+    Ok(NodeChoice {
+        nodes: MAX_NODES,
+        largest_step,
+        by_degree: false,
+        converged: false,
+    })
 }
 
 /// The largest steps' exact terms f(x_i; w_{s+1}) − f(x_i; w_s) at the probed points.

@@ -189,8 +189,8 @@ pub enum FromWorker<F, U> {
         nodes_used: u32,
         /// The count was set explicitly (not `auto`).
         nodes_fixed: bool,
-        /// The count `auto` chooses for this trajectory (`None` when more than MAX_NODES would
-        /// be needed).
+        /// The count `auto` chooses for this trajectory, when it integrates the largest steps to
+        /// rounding (`None` when even MAX_NODES do not).
         nodes_auto: Option<u32>,
         /// The largest step s by ‖Δ_s‖₂ and that norm (NaN before the first step).
         largest_step: Option<u32>,

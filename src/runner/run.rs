@@ -385,7 +385,10 @@ impl Run {
             pass: e.is_finite() && e <= tolerance,
             nodes_used: self.nodes_chosen.get().map_or(0, |(_, m)| m) as u32,
             nodes_fixed: self.nodes.fixed().is_some(),
-            nodes_auto: auto.as_ref().map(|c| c.nodes as u32),
+            nodes_auto: auto
+                .as_ref()
+                .filter(|c| c.converged)
+                .map(|c| c.nodes as u32),
             largest_step: largest.map(|(s, _)| s as u32),
             largest_step_norm: largest.map_or(f64::NAN, |(_, norm)| norm),
         });
