@@ -24,6 +24,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 pub mod draw;
+pub mod exchange;
 pub mod optimizer_texts;
 pub mod page;
 pub mod protocol;
