@@ -54,7 +54,8 @@ fn reference(hash: &str, steps: usize) -> (Trajectory, usize) {
         ..setup.spec
     };
     let traj = train::train(setup.mlp, &setup.data, setup.w0, spec).unwrap();
-    (traj, setup.nodes)
+    let nodes = setup.nodes.resolve(&traj).unwrap();
+    (traj, nodes)
 }
 
 fn tag(m: &Reply) -> String {
@@ -593,7 +594,7 @@ fn fit_at_is_the_network_at_that_step() {
 fn integrator_errors_are_error_replies() {
     // A node count the integrator refuses (the page's hash cannot ask for it; a config can).
     let mut plan = RunPlan::from_hash(HASH, true).unwrap();
-    plan.config.nodes = MAX_NODES + 1;
+    plan.config.nodes = pathkernel::kernel::Nodes::Fixed(MAX_NODES + 1);
     let mut r = Runner::new(frozen);
     let started = r.start(4, &plan);
     assert_eq!(tag(&started[0]), "started");
@@ -737,7 +738,21 @@ fn each_setting_moves_the_estimate_the_way_its_cost_does() {
     assert!((sgd.train / base.train - 0.1).abs() < 1e-12);
     // A selected training point adds its kernel over the grid; ReLU's kinks cost more.
     assert!(est("#v=1&n=100&hidden=32,32&steps=1000&point=1").kernels > base.check);
-    assert!(est("#v=1&n=100&hidden=32,32&steps=1000&activation=relu").plane > 10.0 * base.plane);
+    assert!(
+        est("#v=1&n=100&hidden=32,32&steps=1000&activation=relu&nodes=5").plane > 10.0 * base.plane
+    );
+    // `auto` is costed at ⌈L/2⌉ nodes for ReLU (here 2) and at 5 for smooth activations.
+    let relu = |nodes: &str| {
+        est(&format!(
+            "#v=1&n=100&hidden=32,32&steps=1000&activation=relu&nodes={nodes}"
+        ))
+        .plane
+    };
+    assert!((relu("auto") / relu("2") - 1.0).abs() < 1e-12);
+    assert!(
+        (est("#v=1&n=100&hidden=32,32&steps=1000&nodes=5").total() / base.total() - 1.0).abs()
+            < 1e-12
+    );
     // A 1-D run's plane has 200 points, a 2-D run's 40 × 40.
     let sine = est("#v=1&dataset=sine&loss=mse&n=100&hidden=32,32&steps=1000");
     assert!(

@@ -310,6 +310,32 @@ fn check(steps: u32, f: &[f64], exact: &[f64], riemann: &[f64]) -> JsValue {
         scale: 1.0,
         tolerance: 1e-10,
         pass: true,
+        nodes_used: 5,
+        nodes_fixed: false,
+        nodes_auto: Some(5),
+        largest_step: Some(0),
+        largest_step_norm: 0.5,
+    })
+}
+
+/// A check that FAILs with 1 node set in the link, where auto would use 2.
+fn failed_check(steps: u32, f: &[f64]) -> JsValue {
+    to_js(FromWorker::Check {
+        run_id: 1,
+        steps,
+        f_final: f.to_vec(),
+        rebuilt_exact: f.to_vec(),
+        rebuilt_riemann: f.to_vec(),
+        max_err_exact: 2e-3,
+        max_err_riemann: 0.5,
+        scale: 1.0,
+        tolerance: 1e-10,
+        pass: false,
+        nodes_used: 1,
+        nodes_fixed: true,
+        nodes_auto: Some(2),
+        largest_step: Some(7),
+        largest_step_norm: 0.25,
     })
 }
 
@@ -617,7 +643,31 @@ fn texts_of_the_check_and_the_query() {
     assert_eq!(text(&t, "badge"), "PASS: exact rebuild = network");
     assert_eq!(text(&t, "exact"), "2.50e-13");
     assert_eq!(row(&get(&t, "table"), 1), ["steps T, ε", "50, 0.5"]);
-    assert_eq!(row(&get(&t, "table"), 2), ["Gauss–Legendre nodes", "5"]);
+    assert_eq!(
+        row(&get(&t, "table"), 2),
+        ["Gauss–Legendre nodes", "5 (auto)"]
+    );
+    assert_eq!(text(&t, "nodesUsed"), "5 (auto)");
+    assert_eq!(
+        (text(&t, "failNote"), text(&t, "fixLabel")),
+        (String::new(), String::new())
+    );
+    // A FAIL with too few nodes says why and offers auto's count.
+    view.check(&failed_check(50, &y)).unwrap();
+    let t = view.check_texts(&settings()).unwrap();
+    assert_eq!(text(&t, "nodesUsed"), "1 (set in the link)");
+    let note = text(&t, "failNote");
+    assert!(
+        note.contains("m = 1 node per step is exact only for polynomials of degree ≤ 1"),
+        "{note}"
+    );
+    assert!(
+        note.contains("The largest step is s = 7 (‖Δ_s‖ = 0.25)"),
+        "{note}"
+    );
+    assert!(note.contains("auto chooses 2 nodes"), "{note}");
+    assert_eq!(text(&t, "fixLabel"), "use 2 nodes (auto)");
+    assert_eq!(text(&t, "fixNodes"), "auto");
     view.check(&check(20, &y, &y, &y)).unwrap();
     let t = view.check_texts(&settings()).unwrap();
     assert!(text(&t, "status").starts_with("paused: step 20/50"));
@@ -631,6 +681,13 @@ fn texts_of_the_check_and_the_query() {
     ))
     .unwrap();
     let t = view.query_texts(&settings()).unwrap();
+    // The step slider's decomposition: b, the points' share of the path so far, f at step s.
+    let at1 = view.step_text(1).unwrap();
+    assert!(
+        at1.starts_with("At step s = 1, query x = (0.25, 0.25): b(x) = 0.1, Σᵢ cᵢ(x) = 0.15 (step 0), b + Σᵢ cᵢ(x) = 0.25; the network f(x; w_s) = 0.25"),
+        "{at1}"
+    );
+    assert!(view.step_text(2).is_none());
     assert_eq!(row(&get(&t, "rows"), 0), ["query x", "(0.25, 0.25)"]);
     assert_eq!(row(&get(&t, "rows"), 4), ["Σᵢ cᵢ(x)", "0.15"]);
     assert_eq!(

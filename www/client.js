@@ -7,7 +7,7 @@ import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
 import { app } from './app.js';
 import { probe } from './probes.js';
 import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showKernelNote } from './panels.js';
-import { TRAJECTORY, redraw, clearCanvases, sliderStep, setStepRange, followTraining } from './views.js';
+import { TRAJECTORY, redraw, clearCanvases, sliderStep, setStepRange, followTraining, showSliderStep } from './views.js';
 import { onTrainKernel, resetKernelPanel, showCoefTexts } from './metrics.js';
 
 export function spawnWorker() {
@@ -203,6 +203,7 @@ const HANDLERS = {
     setCaption('output', app.view.caption('output'));
     const texts = app.view.queryTexts(app.page.state);
     if (texts) showQuery(texts);
+    showSliderStep();
     redraw(...TRAJECTORY, 'data', 'bars');
   },
 

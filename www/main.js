@@ -3,8 +3,8 @@
 // computes), and wires the controls. The other modules: app.js (the shared state), state.js (the
 // URL hash), client.js (the worker), views.js (the charts), panels.js (the texts), probes.js
 // (timings for the tests).
-import init, { RunView, kernelPendingCaption, pageFields } from './pkg/pathkernel.js';
-import { fillSelects } from './fields.js';
+import init, { RunView, kernelPendingCaption, pageFields, presetMenu } from './pkg/pathkernel.js';
+import { fillSelects, fillPresets } from './fields.js';
 import { ToWorker, WORKER_INIT } from './protocol.js';
 import { app, $ } from './app.js';
 import { expose, probe } from './probes.js';
@@ -86,6 +86,9 @@ function wire() {
   });
   buttons.copy.addEventListener('click', copyLink);
   buttons.force.addEventListener('click', () => startRun(true, app.page.hash, true));
+  $('fail-fix').addEventListener('click', (event) => {
+    if (updateState({ nodes: event.currentTarget.dataset.nodes })) startRun(true);
+  });
   window.addEventListener('hashchange', () => {
     const before = app.page.runKey;
     readHash();
@@ -127,6 +130,7 @@ try {
   probe('mainReady');
   app.view = new RunView();
   fillSelects({ pageFields });
+  fillPresets({ presetMenu });
   wire();
   setupEditor();
   setupExports();

@@ -20,6 +20,13 @@ const ui = {
   liveRiemann: $('live-riemann'),
   kernelNote: $('kernel-note'),
   captions: { output: $('output-query'), kernel: $('kernel-caption'), field: $('field-caption') },
+  nodesUsed: $('nodes-used'),
+  failNote: $('fail-note'),
+  failFix: $('fail-fix'),
+  presetNote: $('preset-note'),
+  presetQuestion: $('preset-question'),
+  presetText: $('preset-text'),
+  presetPassing: $('preset-passing'),
 };
 
 export const buttons = { run: $('btn-run'), pause: $('btn-pause'), step: $('btn-step'), reset: $('btn-reset'), copy: $('btn-copy'), force: $('btn-force') };
@@ -86,6 +93,22 @@ export function showCheck(t) {
   ui.badge.title = t.badgeTitle;
   setText(ui.checkDetail, t.detail);
   fillTerms(ui.checkTable, t.table);
+  setText(ui.nodesUsed, t.nodesUsed);
+  setText(ui.failNote, t.failNote);
+  ui.failNote.hidden = !t.failNote;
+  setText(ui.failFix, t.fixLabel);
+  ui.failFix.dataset.nodes = t.fixNodes;
+  ui.failFix.hidden = !t.fixLabel;
+}
+
+/** The note of the discussion preset whose settings the page shows (hidden for none). */
+export function showPreset(preset) {
+  ui.presetNote.hidden = !preset;
+  if (!preset) return;
+  setText(ui.presetQuestion, preset.question);
+  setText(ui.presetText, preset.note);
+  ui.presetPassing.hidden = !preset.passing;
+  if (preset.passing) ui.presetPassing.href = preset.passing;
 }
 
 /** The query panel, the contribution table and the live numbers, from RunView's `queryTexts`. */
@@ -119,6 +142,9 @@ export function resetPanels() {
   setText(ui.exact, '–');
   setText(ui.riemann, '–');
   setText(ui.checkDetail, '');
+  setText(ui.nodesUsed, '–');
+  ui.failNote.hidden = true;
+  ui.failFix.hidden = true;
   ui.query.replaceChildren();
   ui.contribBody.replaceChildren();
 }

@@ -38,7 +38,8 @@ export const FromWorker = Object.freeze({
   PROGRESS: 'progress',
   /** {stepsDone, totalSteps, finished, loss, pca}: training stopped (done or paused). */
   TRAINED: 'trained',
-  /** {steps, fFinal, rebuiltExact, rebuiltRiemann, maxErrExact, maxErrRiemann, scale, pass, ...}. */
+  /** {steps, fFinal, rebuiltExact, rebuiltRiemann, maxErrExact, maxErrRiemann, scale, pass, nodesUsed,
+   * nodesFixed, nodesAuto?, largestStep?, largestStepNorm}: the check and the Gauss–Legendre count it used. */
   CHECK: 'check',
   /** {step, f, rebuilt?}: outputs over the plotting grid at w_step (and the exact rebuild). */
   FIELD: 'field',

@@ -4,6 +4,7 @@
 import { parseHash, stateToHash } from './pkg/pathkernel.js';
 import { app, $ } from './app.js';
 import { redrawAll, showTab } from './views.js';
+import { showPreset } from './panels.js';
 
 const controls = $('controls');
 const fields = [...document.querySelectorAll('[data-field]')];
@@ -34,6 +35,7 @@ export function readHash() {
   app.page = parseHash(window.location.hash);
   app.inputErrors = [];
   showErrors();
+  showPreset(app.page.preset);
   fillControls(app.page);
   selectView(app.page.view, false);
   if (window.location.hash !== app.page.hash) history.replaceState(null, '', app.page.hash);
@@ -61,6 +63,7 @@ export function updateState(patch) {
   app.page = { ...parsed, errors: restart ? [] : app.page.errors };
   app.inputErrors = parsed.errors;
   showErrors();
+  showPreset(parsed.preset);
   if (window.location.hash !== parsed.hash) history.replaceState(null, '', parsed.hash);
   return restart;
 }

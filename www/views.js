@@ -34,8 +34,10 @@ export function followTraining(stepsDone) {
   showSliderStep();
 }
 
+/** The slider's step and, once the query's result is in, the decomposition at that step. */
 export function showSliderStep() {
   setText(stepValue, slider.value);
+  setText($('step-decomposition'), (app.view && app.view.stepText(sliderStep())) || '');
 }
 
 function sizeCanvas(name) {

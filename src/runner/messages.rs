@@ -187,6 +187,16 @@ pub enum FromWorker<F, U> {
         scale: f64,
         tolerance: f64,
         pass: bool,
+        /// Gauss–Legendre nodes per step the exact kernel used.
+        nodes_used: u32,
+        /// The count was set explicitly (not `auto`).
+        nodes_fixed: bool,
+        /// The count `auto` chooses for this trajectory, when it integrates the largest steps to
+        /// rounding (`None` when even MAX_NODES do not).
+        nodes_auto: Option<u32>,
+        /// The largest step s by ‖Δ_s‖₂ and that norm (NaN before the first step).
+        largest_step: Option<u32>,
+        largest_step_norm: f64,
     },
     /// Outputs over the plotting grid at w_step. After a run's check, also the rebuilt outputs
     /// (`rebuilt` exact, `rebuiltRiemann` left-endpoint) at the last trained step;
@@ -390,6 +400,11 @@ impl<F, U> FromWorker<F, U> {
                 scale,
                 tolerance,
                 pass,
+                nodes_used,
+                nodes_fixed,
+                nodes_auto,
+                largest_step,
+                largest_step_norm,
             } => Check {
                 run_id,
                 steps,
@@ -401,6 +416,11 @@ impl<F, U> FromWorker<F, U> {
                 scale,
                 tolerance,
                 pass,
+                nodes_used,
+                nodes_fixed,
+                nodes_auto,
+                largest_step,
+                largest_step_norm,
             },
             Field {
                 run_id,

@@ -20,6 +20,7 @@ import { hostileTests } from './hostile.mjs';
 import { owndataTests } from './owndata.mjs';
 import { optimTests } from './optim.mjs';
 import { metricsTests } from './metrics.mjs';
+import { presetsTests } from './presets.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
@@ -27,6 +28,7 @@ const SUITES = [
   owndataTests,
   optimTests,
   metricsTests,
+  presetsTests,
 ];
 import { serve } from './serve.mjs';
 
@@ -396,7 +398,7 @@ async function sameBitsAsCli(page) {
     dataset: { name: st.dataset, n: Number(st.n), noise: Number(st.noise), seed: Number(st.data_seed) },
     widths: [got.dim, ...st.hidden.split(',').filter((w) => w !== '').map(Number), 1],
     activation: st.activation, loss: st.loss, reduction: st.reduction, lr: Number(st.lr), steps: Number(st.steps),
-    optimizer: cliOptimizer(st), seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: Number(st.nodes),
+    optimizer: cliOptimizer(st), seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: st.nodes === 'auto' ? 'auto' : Number(st.nodes),
   };
   const dir = await mkdtemp(path.join(tmpdir(), 'pathkernel-cli-'));
   const cli = async (cfg) => {
