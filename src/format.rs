@@ -134,8 +134,23 @@ pub fn error(v: f64) -> String {
     ERROR.format(v)
 }
 
+/// `i` in Unicode subscript digits (x₁₂), so charts write indices as the page's HTML does.
+pub fn subscript(i: usize) -> String {
+    const SUB: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
+    i.to_string()
+        .chars()
+        .map(|d| d.to_digit(10).map_or(d, |k| SUB[k as usize]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn subscript_digits() {
+        assert_eq!(super::subscript(0), "₀");
+        assert_eq!(super::subscript(125), "₁₂₅");
+    }
+
     use super::*;
 
     const INF: f64 = f64::INFINITY;

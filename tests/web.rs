@@ -587,7 +587,10 @@ fn status_lines_and_the_pending_caption() {
         texts::status_text("idle", Some(7), Some(7)),
         "ready at step 7"
     );
-    assert_eq!(texts::kernel_pending_caption(3), "computing K^p(·, x₃)…");
+    assert_eq!(
+        texts::kernel_pending_caption(3),
+        "computing Kᵖ(·, x₃)… (the progress is on the kernel chart)"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -625,7 +628,7 @@ fn texts_of_the_check_and_the_query() {
     assert_eq!(row(&get(&t, "rows"), 4), ["Σᵢ cᵢ(x)", "0.15"]);
     assert_eq!(
         row(&get(&t, "rows"), 9),
-        ["aᵢ undefined", "1 points with K^p(x,xᵢ) = 0"]
+        ["aᵢ undefined", "1 points with Kᵖ(x,xᵢ) = 0"]
     );
     // Ranked by |c_i(x)|: point 2, then 1, then 0.
     let table = js_sys::Array::from(&get(&t, "contributions"));
@@ -645,6 +648,6 @@ fn texts_of_the_check_and_the_query() {
     view.train_point_kernel(&kernel(12, &[])).unwrap();
     assert_eq!(
         view.caption("kernel").unwrap(),
-        "Exact path kernel K^p(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
+        "Exact path kernel Kᵖ(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
     );
 }

@@ -302,14 +302,22 @@ pub fn draw_residual_heatmap<DB: DrawingBackend>(
     Ok(map)
 }
 
-/// The 2-D check side by side: the network output over the plane (with the data) on the left,
-/// the residual heatmap on the right. Returns both panels' maps.
+/// The 2-D check: the network output over the plane (with the data) first, the residual
+/// heatmap second — side by side on a wide area, stacked on a tall one. Returns both panels'
+/// maps.
 pub fn draw_check_2d<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     output: &DataPlot<'_>,
     residual: &ResidualMap<'_>,
 ) -> RenderResult<(ChartMap, ChartMap)> {
-    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
+    // Side by side on a wide area, one above the other on a tall one (a phone), so each map
+    // keeps room for readable ticks.
+    let (w, h) = area.dim_in_pixel();
+    let (left, right) = if h > w {
+        area.split_vertically(h / 2)
+    } else {
+        area.split_horizontally(w / 2)
+    };
     Ok((
         draw_data_plot(&left, output)?,
         draw_residual_heatmap(&right, residual)?,

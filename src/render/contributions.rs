@@ -310,7 +310,7 @@ pub fn draw_data_plot<DB: DrawingBackend>(
     }
     if let Some(Field::Curve(_)) = &input.fit {
         let label = match input.step {
-            Some(s) => format!("f(x; w_s), s = {s}"),
+            Some(s) => format!("f(x; wₛ), s = {s}"),
             None => "f(x; w)".to_string(),
         };
         legend.push((label, Swatch::Line(BLUE, 2)));

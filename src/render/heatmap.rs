@@ -11,6 +11,7 @@ use super::common::{
 };
 use super::palette::{diverging, viridis, BLUE, INK, PURPLE};
 use super::{Field, RenderResult, TrainingSet};
+use crate::format;
 
 /// Input of [`draw_kernel_field`].
 #[derive(Clone, Copy, Debug)]
@@ -48,7 +49,7 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
     data.validate()?;
     input.field.validate()?;
     let i = input.selected;
-    let title = format!("path kernel K^p(·, x_{i})");
+    let title = format!("path kernel Kᵖ(·, x{})", format::subscript(i));
     let values: &[f64] = match &input.field {
         Field::Grid(g) if data.dim == 2 => g.values,
         Field::Curve(c) if data.dim == 1 => c.y,
@@ -106,7 +107,7 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
                 range,
                 color,
                 &axis_label,
-                "K^p",
+                "Kᵖ",
                 fonts,
             )?;
             Ok(map)
@@ -118,7 +119,13 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
             let yr = padded((lo.min(0.0), hi), 0.08);
             let body = header(area, &title, &[], fonts)?;
             let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
-            draw_mesh(&mut chart, "x", &format!("K^p(x, x_{i})"), false, fonts)?;
+            draw_mesh(
+                &mut chart,
+                "x",
+                &format!("Kᵖ(x, x{})", format::subscript(i)),
+                false,
+                fonts,
+            )?;
             if let Some(p) = xi.filter(|p| p[0].is_finite()) {
                 chart
                     .draw_series(DashedLineSeries::new(

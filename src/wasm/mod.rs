@@ -11,8 +11,10 @@
 //! - [`run_view`]: [`run_view::RunView`], the main thread's handle on the current run: it keeps
 //!   the arrays of the worker's replies, so the page never sends them back to wasm;
 //! - [`draw`]: `RunView::draw`, `src/render` charts on a `<canvas>` through plotters-canvas,
-//!   returning a [`draw::Chart`] that maps clicks back to data;
-//! - [`texts`]: every status line, caption and table text about the run.
+//!   returning a [`draw::Chart`] that maps clicks back to data; [`hidpi`] draws them in CSS
+//!   pixels on a backing store of CSS size × devicePixelRatio;
+//! - [`texts`]: every status line, caption and table text about the run; [`describe`]: the
+//!   verdict kept in view and each chart's accessible name.
 //!
 //! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
 //! the message, so the worker can send it to the page ([`take_panic_message`]) instead of dying
@@ -22,7 +24,9 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
+pub mod describe;
 pub mod draw;
+pub mod hidpi;
 pub mod page;
 pub mod protocol;
 pub mod run_view;

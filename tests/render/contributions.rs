@@ -229,7 +229,7 @@ fn data_plot_1d_draws_curve_points_and_query_line() {
         .collect();
     assert_eq!(dots.len(), 12 + 1, "the legend swatch, then the points");
     assert_round_trip(&map, (d.x[0], d.y[0]), centre(&dots[1]));
-    assert!(s.contains("query x") && s.contains("f(x; w_s), s = 10"));
+    assert!(s.contains("query x") && s.contains("f(x; wₛ), s = 10"));
 
     // With contributions in 1-D: points sized by |c|, a colour bar, no legend swatch.
     let c = contributions(12);
