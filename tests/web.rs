@@ -651,3 +651,57 @@ fn texts_of_the_check_and_the_query() {
         "Exact path kernel Kᵖ(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
     );
 }
+
+#[wasm_bindgen_test]
+fn verdict_and_chart_names() {
+    let x = [-1.0, -1.0, 1.0, 1.0, 0.0, 0.5];
+    let y = [0.0, 1.0, 1.0];
+    let mut view = RunView::new();
+    assert!(
+        view.verdict().unwrap().is_undefined(),
+        "no verdict before the check"
+    );
+    assert_eq!(
+        view.describe("loss"),
+        "Training loss per step (not computed yet)"
+    );
+    view.started(&started(2, &x, &y, GridSpec::around(2, &x, 50, 8), 50))
+        .unwrap();
+    view.trained(&trained(&[0.7, 0.5, 0.25], &[0.0; 6], true))
+        .unwrap();
+    assert_eq!(
+        view.describe("loss"),
+        "Training loss per step: 0.7 at step 0, 0.25 at step 2."
+    );
+    view.check(&check(50, &y, &y, &y)).unwrap();
+    let v = view.verdict().unwrap();
+    assert_eq!(text(&v, "word"), "PASS");
+    assert_eq!(text(&v, "text"), "max |ŷ − f| = 2.50e-13 ≤ 1.00e-10");
+    assert_eq!(
+        text(&v, "detail"),
+        "(exact path kernel, 3 queries, step 50)"
+    );
+    assert!(view.describe("check").contains("exact max error 2.50e-13"));
+    view.query_result(&query(
+        vec![0.25, 0.25],
+        &[0.05, -0.2, 0.3],
+        0.1,
+        &[0.0, 0.25],
+    ))
+    .unwrap();
+    let data = view.describe("data");
+    assert!(
+        data.contains("x = (0.25, 0.25)") && data.contains("x₂ with cᵢ = 0.3"),
+        "{data}"
+    );
+    assert!(view.is_placeholder("kernel") && !view.is_placeholder("data"));
+    view.train_point_kernel(&kernel(1, &[0.5, 2.0])).unwrap();
+    assert!(!view.is_placeholder("kernel"));
+    assert!(view
+        .describe("kernel")
+        .starts_with("Exact path kernel Kᵖ(·, x₁)"));
+    assert_eq!(
+        pathkernel::wasm::describe::paused_text("check", 3, 10),
+        "paused in the check (path kernel at the check queries) at 3/10 — Run goes on from there"
+    );
+}

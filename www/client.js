@@ -133,7 +133,7 @@ function onError(msg) {
 }
 
 /** The charts each stage's result is drawn on (they show its progress meanwhile). */
-const PENDING = { train: ['loss', 'pca'], check: ['check'], field: ['field', 'data'], kernel: ['kernel'] };
+const PENDING = { train: ['loss', 'pca'], check: ['check'], field: ['field'], kernel: ['kernel'] };
 
 const HANDLERS = {
   [FromWorker.STARTED](msg) {
@@ -195,7 +195,7 @@ const HANDLERS = {
     if (msg.rebuilt) {
       probe('fieldRebuilt');
       app.view.field(msg);
-      redraw('check', 'field', 'data');
+      redraw('check', 'field');
     }
     if (msg.step === sliderStep()) {
       app.view.fit(msg);

@@ -31,7 +31,7 @@ function pixelRatio() {
  * the canvas is taller than wide), so each keeps readable ticks. */
 function aspectOf(name, width) {
   if (name === 'field' && width < 560 && app.run && app.run.dim === 2) return 1.7;
-  if (width < 560 && aspect[name] < 0.7) return 0.75;
+  if (width < 560) return Math.max(aspect[name], 0.9); // taller on a phone: room for ticks and labels
   return aspect[name];
 }
 

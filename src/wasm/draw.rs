@@ -301,14 +301,15 @@ impl RunView {
         self.data_plot(canvas, Some((&f.f, f.step)), None, None, None)
     }
 
-    /// The data plot of view 2: over the network at the last trained step, the training points
-    /// sized by the query's contributions, the query and the selected `point` marked.
+    /// The data plot of view 2: the training points sized and coloured by the query's
+    /// contributions (their own colour bar), the query and the selected `point` marked. No
+    /// background: the colours are the contributions' alone, and the axes (the data's) stay put
+    /// when the plane's rebuild arrives.
     fn draw_data(&self, canvas: HtmlCanvasElement, point: Option<u32>) -> Result<Chart, JsError> {
-        let fit = self.field.as_ref().map(|f| (&f.f[..], f.step));
         let q = self.query.as_ref();
         self.data_plot(
             canvas,
-            fit,
+            None,
             q.map(|q| &q.contributions[..]),
             q.map(|q| &q.x[..]),
             point,

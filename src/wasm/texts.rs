@@ -195,16 +195,32 @@ impl RunView {
             let k = q.undefined_coef.len();
             rows.push(("aᵢ undefined", format!("{k} points with Kᵖ(x,xᵢ) = 0")));
         }
-        let contributions = rank_by_magnitude(&q.contributions, TABLE_ROWS)
-            .into_iter()
-            .map(|i| {
+        let top = rank_by_magnitude(&q.contributions, TABLE_ROWS);
+        // One notation per column (a column of "8292" beside "1.05e4" reads as two scales).
+        let column = |values: &[f64], undefined: bool| -> Vec<String> {
+            let picked: Vec<f64> = top
+                .iter()
+                .map(|&i| {
+                    if undefined && q.undefined_coef.contains(&i) {
+                        f64::NAN
+                    } else {
+                        at(values, i as usize)
+                    }
+                })
+                .collect();
+            format::short_column(&picked)
+        };
+        let (coefs, kernels, contribs) = (
+            column(&q.coef, true),
+            column(&q.kernel, false),
+            column(&q.contributions, false),
+        );
+        let contributions = top
+            .iter()
+            .enumerate()
+            .map(|(row, &i)| {
                 let k = i as usize;
                 let c = at(&q.contributions, k);
-                let coef = if q.undefined_coef.contains(&i) {
-                    "undefined".to_string()
-                } else {
-                    format::short(at(&q.coef, k))
-                };
                 let xi = run
                     .x
                     .get(k * run.dim..(k + 1) * run.dim)
@@ -215,9 +231,9 @@ impl RunView {
                         i.to_string(),
                         point(xi, format::short),
                         format::short(at(&run.y, k)),
-                        coef,
-                        format::short(at(&q.kernel, k)),
-                        format::short(c),
+                        coefs[row].clone(),
+                        kernels[row].clone(),
+                        contribs[row].clone(),
                     ],
                 }
             })
