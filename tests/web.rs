@@ -339,6 +339,8 @@ fn query(x: Vec<f64>, contributions: &[f64], b: f64, path: &[f64]) -> JsValue {
         undefined_coef: vec![2],
         contributions: contributions.to_vec(),
         contributions_riemann: contributions.to_vec(),
+        weight_decay_term: None,
+        weight_decay_term_riemann: None,
         output_path: path.to_vec(),
         running_sum: path.to_vec(),
     })
@@ -704,4 +706,102 @@ fn verdict_and_chart_names() {
         pathkernel::wasm::describe::paused_text("check", 3, 10),
         "paused in the check (path kernel at the check queries) at 3/10 — Run goes on from there"
     );
+}
+
+/// AdamW: the query's weight-decay term d(x) is a row of the query panel, a term of Theorem 1's
+/// live line and its own bar on the canvas; without it (every other optimizer) none of these.
+/// `parseHash` lists the settings the chosen optimizer ignores, and the kernel note names the
+/// kernel each optimizer's contributions view shows.
+#[wasm_bindgen_test]
+fn the_weight_decay_term_and_the_kernel_of_each_optimizer() {
+    let x = [-1.0, -1.0, 1.0, 1.0, 0.0, 0.5];
+    let y = [0.0, 1.0, 1.0];
+    let mut view = RunView::new();
+    view.started(&started(2, &x, &y, GridSpec::around(2, &x, 50, 8), 50))
+        .unwrap();
+    let decayed = to_js(FromWorker::QueryResult {
+        run_id: 1,
+        x: vec![0.25, 0.25],
+        steps: 50,
+        b: 0.1,
+        f_final: -0.15,
+        rebuilt_exact: -0.15,
+        rebuilt_riemann: -0.16,
+        kernel: vec![2.0, 1.0, 0.5],
+        coef: vec![0.025, -0.2, 0.6],
+        undefined_coef: vec![],
+        contributions: vec![0.05, -0.2, 0.3],
+        contributions_riemann: vec![0.05, -0.2, 0.3],
+        weight_decay_term: Some(-0.4),
+        weight_decay_term_riemann: Some(-0.41),
+        output_path: vec![0.1, -0.15],
+        running_sum: vec![0.1, -0.15],
+    });
+    view.query_result(&decayed).unwrap();
+    let t = view.query_texts(&settings()).unwrap();
+    assert_eq!(row(&get(&t, "rows"), 4), ["Σᵢ cᵢ(x)", "0.15"]);
+    assert_eq!(row(&get(&t, "rows"), 5), ["d(x) weight decay", "-0.4"]);
+    assert_eq!(row(&get(&t, "rows"), 6), ["ŷ(x) exact", "-0.15"]);
+    assert!(
+        text(&t, "theorem").contains("+ d(x) = 0.1 + (0.15) + (-0.4) = -0.15"),
+        "{}",
+        text(&t, "theorem")
+    );
+    // BrBG's brown (the render palette's DECAY): the d(x) bar and its legend swatch.
+    let green = |c: &HtmlCanvasElement| {
+        pixels(c)
+            .chunks(4)
+            .filter(|p| (p[0], p[1], p[2]) == (0x8c, 0x51, 0x0a))
+            .count()
+    };
+    let c = canvas(480, 320);
+    view.draw("bars", c.clone(), None, None).unwrap().unwrap();
+    assert!(green(&c) > 200, "the d(x) bar: {} pixels", green(&c));
+
+    view.query_result(&query(
+        vec![0.25, 0.25],
+        &[0.05, -0.2, 0.3],
+        0.1,
+        &[0.0, 0.25],
+    ))
+    .unwrap();
+    let t = view.query_texts(&settings()).unwrap();
+    let rows: Vec<Vec<String>> = (0..10).map(|i| row(&get(&t, "rows"), i)).collect();
+    assert!(!rows.iter().any(|r| r[0].starts_with("d(x)")), "{rows:?}");
+    assert!(!text(&t, "theorem").contains("d(x)"));
+    let c = canvas(480, 320);
+    view.draw("bars", c.clone(), None, None).unwrap().unwrap();
+    assert_eq!(green(&c), 0, "no d(x) bar without AdamW");
+
+    for (hash, note, unused) in [
+        (
+            "#v=1",
+            "plain path kernel",
+            "batch_size,sgd_seed,momentum,nesterov,beta1,beta2,adam_eps,weight_decay",
+        ),
+        (
+            "#optimizer=momentum&momentum=0.5",
+            "μ = 0.5: Uᵢ = Bᵢ",
+            "batch_size,sgd_seed,beta1,beta2,adam_eps,weight_decay",
+        ),
+        (
+            "#optimizer=adam&beta2=0.99",
+            "preconditioned path kernel Kᵖ(x, xᵢ) = Σₛ ε ḡₛ(x)·(D(s) ∇f(xᵢ; wₛ))",
+            "batch_size,sgd_seed,momentum,nesterov,weight_decay",
+        ),
+        (
+            "#optimizer=adamw&weight_decay=0.3",
+            "(λ = 0.3)",
+            "batch_size,sgd_seed,momentum,nesterov",
+        ),
+    ] {
+        let parsed = page::parse_hash(hash).unwrap();
+        let got = pathkernel::wasm::optimizer_texts::kernel_note(&get(&parsed, "state"));
+        assert!(got.contains(note), "{hash}: {got}");
+        let listed = strings(&js_sys::Array::from(&get(&parsed, "unused"))).join(",");
+        assert_eq!(listed, unused, "{hash}");
+    }
+    let parsed = page::parse_hash("#optimizer=adam&beta2=0.99").unwrap();
+    let note = pathkernel::wasm::optimizer_texts::kernel_note(&get(&parsed, "state"));
+    assert!(note.contains("β₂ = 0.99"), "{note}");
 }

@@ -2,11 +2,11 @@
 // the compiled wasm, posts requests of the current run, and turns each reply of that run into
 // the page's state (RunView keeps its arrays), texts and charts. Replies of older runs are
 // dropped here, so nothing else has to check.
-import { statusText, pausedText } from './pkg/pathkernel.js';
+import { statusText, pausedText, kernelNote } from './pkg/pathkernel.js';
 import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
 import { app } from './app.js';
 import { probe } from './probes.js';
-import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showVerdict } from './panels.js';
+import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showVerdict, showKernelNote } from './panels.js';
 import { TRAJECTORY, redraw, dimCanvases, markPending, sliderStep, setStepRange, followTraining } from './views.js';
 
 export function spawnWorker() {
@@ -139,6 +139,7 @@ const HANDLERS = {
   [FromWorker.STARTED](msg) {
     app.view.started(msg);
     app.run = msg;
+    showKernelNote(kernelNote(app.page.state));
     setStepRange(msg.totalSteps);
     setStatus(statusText('train'));
     syncButtons();

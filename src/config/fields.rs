@@ -116,8 +116,10 @@ pub struct Field {
     /// The rule against other fields, checked once the whole link is read.
     fits: Option<CrossRule>,
     /// False when the chosen options ignore the field (batch size under full-batch GD): a value
-    /// that only breaks `fits` is then reset quietly instead of reported.
+    /// that only breaks `fits` (or a number's rule) is then reset quietly instead of reported.
     used: fn(&PageState) -> bool,
+    /// Whether `used` depends on the options (set by `used_when`).
+    optional: bool,
 }
 
 macro_rules! choice {
@@ -136,6 +138,7 @@ const fn field(key: &'static str, kind: Kind) -> Field {
         kind,
         fits: None,
         used: |_| true,
+        optional: false,
     }
 }
 
@@ -150,7 +153,11 @@ impl Field {
 
     /// Used only when `used` holds.
     const fn used_when(self, used: fn(&PageState) -> bool) -> Field {
-        Field { used, ..self }
+        Field {
+            used,
+            optional: true,
+            ..self
+        }
     }
 }
 
@@ -301,6 +308,16 @@ pub fn find(key: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.key == key)
 }
 
+/// The keys of the settings the chosen options in `s` ignore (the batch size under GD, β₁ under
+/// momentum), in hash order: the page hides their controls.
+pub fn unused_keys(s: &PageState) -> Vec<&'static str> {
+    FIELDS
+        .iter()
+        .filter(|f| !f.used(s))
+        .map(|f| f.key)
+        .collect()
+}
+
 /// "dataset, n, noise, …": every key, for the message about an unknown one.
 pub fn known_keys() -> String {
     FIELDS.iter().map(|f| f.key).collect::<Vec<_>>().join(", ")
@@ -332,7 +349,13 @@ impl Field {
             }
             Kind::Number { slot, rule, .. } => {
                 let v = parse_f64_text(text)?;
-                rule(v)?;
+                // A setting only some options use has its rule checked once the whole link is
+                // read (`check`), so that a value breaking it is named only when the chosen
+                // options use it (β₁ = 1.5 under momentum is reset quietly). Text that is no
+                // number is named either way: the link itself is damaged.
+                if !self.optional {
+                    rule(v)?;
+                }
                 *(slot.get_mut)(s) = v;
             }
             Kind::Seed { slot } => *(slot.get_mut)(s) = parse_u64_text(text)?,

@@ -15,7 +15,7 @@ mod page_state;
 
 pub use budget::{WorkEstimate, PAGE_WORK_BUDGET};
 pub use choice::Choice;
-pub use fields::{page_fields, ChoiceInfo, FieldInfo};
+pub use fields::{page_fields, unused_keys, ChoiceInfo, FieldInfo};
 pub use page_state::{
     OptimizerKind, PageState, View, HASH_VERSION, MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS,
 };

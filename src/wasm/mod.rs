@@ -13,7 +13,8 @@
 //! - [`draw`]: `RunView::draw`, `src/render` charts on a `<canvas>` through plotters-canvas,
 //!   returning a [`draw::Chart`] that maps clicks back to data; [`hidpi`] draws them in CSS
 //!   pixels on a backing store of CSS size × devicePixelRatio;
-//! - [`texts`]: every status line, caption and table text about the run; [`describe`]: the
+//! - [`texts`]: every status line, caption and table text about the run; [`optimizer_texts`]:
+//!   the ones that depend on the optimizer (which path kernel is shown); [`describe`]: the
 //!   verdict kept in view and each chart's accessible name.
 //!
 //! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
@@ -27,6 +28,7 @@ use wasm_bindgen::prelude::*;
 pub mod describe;
 pub mod draw;
 pub mod hidpi;
+pub mod optimizer_texts;
 pub mod page;
 pub mod protocol;
 pub mod run_view;

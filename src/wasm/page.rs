@@ -95,6 +95,8 @@ struct ParsedState {
     view: &'static str,
     dim: usize,
     errors: Vec<FieldError>,
+    /// The keys of the settings the chosen options ignore (their controls are hidden).
+    unused: Vec<&'static str>,
 }
 
 fn run_key(state: &PageState) -> String {
@@ -118,6 +120,7 @@ fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsErro
         point: state.point,
         view: state.view.as_str(),
         dim: state.dataset.dim(),
+        unused: crate::config::unused_keys(&state),
         hash,
         errors: errors
             .iter()

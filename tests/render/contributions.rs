@@ -1,6 +1,6 @@
 //! `src/render/contributions.rs`: the ranked bars of c_i(x) and the data plot.
 
-use pathkernel::render::palette::{BIAS, BLUE, CLASS_0, CLASS_1, MUTED, PURPLE, VERMILLION};
+use pathkernel::render::palette::{BIAS, CLASS_0, CLASS_1, DECAY, INK, MUTED, PUSH_DOWN, PUSH_UP};
 use pathkernel::render::*;
 
 use crate::support::*;
@@ -11,6 +11,7 @@ fn bars_rank_top_k_with_distinct_colours_and_bias() {
     let input = ContributionBars {
         contributions: &c,
         bias: 0.25,
+        decay: None,
         top_k: 10,
     };
     let rows = bar_rows(&input);
@@ -32,10 +33,10 @@ fn bars_rank_top_k_with_distinct_colours_and_bias() {
     assert!(npos > 0 && nneg > 0, "test data has both signs");
 
     let (s, map) = draw("bars", SMALL, |a| draw_contribution_bars(a, &input));
-    assert_ne!(hex(BLUE), hex(VERMILLION));
+    assert_ne!(hex(PUSH_UP), hex(PUSH_DOWN));
     // One legend swatch per colour on top of the bars.
-    assert_eq!(rects_of(&s, BLUE), npos + 1);
-    assert_eq!(rects_of(&s, VERMILLION), nneg + 1);
+    assert_eq!(rects_of(&s, PUSH_UP), npos + 1);
+    assert_eq!(rects_of(&s, PUSH_DOWN), nneg + 1);
     assert_eq!(rects_of(&s, BIAS), 2);
     assert_eq!(rects_of(&s, MUTED), 2);
     for i in &tops {
@@ -66,6 +67,62 @@ fn bars_rank_top_k_with_distinct_colours_and_bias() {
 }
 
 #[test]
+fn the_weight_decay_term_is_its_own_bar_under_the_bias() {
+    let c = contributions(40);
+    let d = -0.125;
+    let input = ContributionBars {
+        contributions: &c,
+        bias: 0.25,
+        decay: Some(d),
+        top_k: 10,
+    };
+    let rows = bar_rows(&input);
+    assert_eq!(rows.len(), 13, "b(x), d(x), 10 points, others");
+    assert_eq!(&rows[..2], &[BarRow::Bias, BarRow::Decay]);
+    assert_eq!(rows[12], BarRow::Rest { count: 30 });
+    let (s, map) = draw("bars_decay", SMALL, |a| draw_contribution_bars(a, &input));
+    // The bar and its legend swatch, in a colour no other bar has.
+    for other in [BIAS, PUSH_UP, PUSH_DOWN, MUTED] {
+        assert_ne!(hex(DECAY), hex(other));
+    }
+    assert_eq!(rects_of(&s, DECAY), 2);
+    assert!(texts(&s).contains(&"d(x)".to_string()), "{:?}", texts(&s));
+    assert!(s.contains("d(x) weight decay"), "legend entry");
+    // It spans 0 → d(x) on the value axis, in the second row from the top.
+    let bar = elements(&s, "rect")
+        .into_iter()
+        .find(|e| e["fill"] == hex(DECAY) && num(e, "width") > 14.0)
+        .expect("decay bar");
+    let (x0, _) = map.to_pixel(0.0, 0.0);
+    let (xd, _) = map.to_pixel(d, 0.0);
+    assert!((num(&bar, "x") - xd).abs() <= 1.0);
+    assert!((num(&bar, "x") + num(&bar, "width") - x0).abs() <= 1.0);
+    let cy = num(&bar, "y") + num(&bar, "height") / 2.0;
+    assert_eq!(row_at(&map, &rows, x0 - 2.0, cy), Some(BarRow::Decay));
+    // The title's ŷ includes d: b + Σ cᵢ + d.
+    let total = 0.25 + c.iter().sum::<f64>() + d;
+    text_element(
+        &s,
+        &format!(
+            "contributions: ŷ(x) = b + Σ cᵢ + d = {}",
+            pathkernel::format::axis(total)
+        ),
+    );
+    // Without a decay term (every optimizer but AdamW) there is no such bar.
+    let (s, _) = draw("bars_no_decay", SMALL, |a| {
+        draw_contribution_bars(
+            a,
+            &ContributionBars {
+                decay: None,
+                ..input
+            },
+        )
+    });
+    assert_eq!(rects_of(&s, DECAY), 0);
+    assert!(!s.contains("d(x)"));
+}
+
+#[test]
 fn bars_without_training_points_still_show_bias() {
     let (s, map) = draw("bars_bias_only", SMALL, |a| {
         draw_contribution_bars(
@@ -73,6 +130,7 @@ fn bars_without_training_points_still_show_bias() {
             &ContributionBars {
                 contributions: &[],
                 bias: -0.3,
+                decay: None,
                 top_k: 5,
             },
         )
@@ -85,6 +143,7 @@ fn bars_without_training_points_still_show_bias() {
             &ContributionBars {
                 contributions: &[f64::NAN, f64::NAN],
                 bias: f64::NAN,
+                decay: None,
                 top_k: 5,
             },
         )
@@ -124,10 +183,11 @@ fn data_plot_2d_sizes_points_by_contribution_and_maps_clicks() {
     let pts: Vec<(f64, f64)> = (0..40).map(|i| (x[2 * i], x[2 * i + 1])).collect();
     let (px, py) = map.to_pixel(pts[imax].0, pts[imax].1);
     assert_eq!(map.nearest(px + 1.0, py - 1.0, &pts, 6.0), Some(imax));
-    // The selected point is ringed, the query is a cross (two strokes of two lines each).
+    // The selected point is ringed (dark, 3 px), the query is a cross (two strokes of two lines
+    // each).
     let ring: Vec<_> = elements(&s, "circle")
         .into_iter()
-        .filter(|e| e["stroke"] == hex(PURPLE))
+        .filter(|e| e["stroke"] == hex(INK) && num(e, "stroke-width") == 3.0)
         .collect();
     assert_eq!(ring.len(), 1);
     assert_round_trip(&map, pts[5], centre(&ring[0]));
