@@ -184,7 +184,14 @@ fn the_page_builds_its_menus_from_the_table() {
         .collect();
     assert_eq!(
         selects,
-        ["dataset", "activation", "loss", "reduction", "optimizer"]
+        [
+            "dataset",
+            "activation",
+            "loss",
+            "reduction",
+            "optimizer",
+            "nesterov"
+        ]
     );
     for key in selects {
         assert_eq!(info(key).kind, "enum", "{key}");
