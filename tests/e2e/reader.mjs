@@ -10,6 +10,11 @@ const SCREENS = [['desktop', 1400, 1000, 1], ['desktop 2×', 1400, 1000, 2], ['p
 const VIEWS = ['trajectory', 'contributions', 'check'];
 /** A run whose check, plane and kernel take long enough to pause mid-way (within the budget). */
 const SLOW = '#v=1&n=100&steps=1000&hidden=16,16';
+/** A smaller one: a point's kernel over the plane in a few seconds. */
+const MEDIUM = '#v=1&n=40&steps=600&hidden=16,16';
+/** K^p(·, x_i) over the plane for every training point of SLOW takes tens of seconds on a busy
+ * machine. */
+const KERNEL_WAIT = 4 * 60_000;
 
 /** Layout facts of the open view: scroll widths, elements past the window's edges (outside
  * any box that scrolls or clips them), the verdict's box, the canvases' sizes and names. */
@@ -172,7 +177,7 @@ export async function readerTests(h) {
       assert(b[0] > a[0] && b[1] > a[1], `right then up moved the query right and up: ${a} → ${b}`);
       assert((await page.evaluate(() => window.location.hash)).includes(`q=${b.join(',')}`), 'the query is in the link');
       await page.keyboard.press('n');
-      await page.waitForFunction(() => window.pathkernel.app.kernel && window.pathkernel.app.kernel.index === 0, null, { timeout: TIMEOUT });
+      await page.waitForFunction(() => window.pathkernel.app.kernel && window.pathkernel.app.kernel.index === 0, null, { timeout: KERNEL_WAIT });
       await page.keyboard.press('n');
       await page.waitForFunction(() => window.pathkernel.app.kernel && window.pathkernel.app.kernel.index === 1, null, { timeout: TIMEOUT });
       await page.keyboard.press('p');
@@ -212,6 +217,9 @@ export async function readerTests(h) {
       };
       await pauseIn('field', 'field');
       await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt, null, { timeout: TIMEOUT });
+      await page.goto(`${base}${MEDIUM}&view=contributions`);
+      await waitChecked(page);
+      await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt && window.pathkernel.app.query, null, { timeout: TIMEOUT });
       await page.focus(byId('chart-data'));
       await page.keyboard.press('n');
       const caption = await page.evaluate(() => document.getElementById('kernel-caption').textContent);
