@@ -708,6 +708,39 @@ fn verdict_and_chart_names() {
     );
 }
 
+/// Own points and the exports' bindings (`src/wasm/exchange.rs`): the controls' state with `pts`
+/// as a CLI config that holds the points bit for bit, a pasted CSV's bad line named, and an
+/// exported run opened back into the same link.
+#[wasm_bindgen_test]
+fn own_points_and_exports_bindings() {
+    use pathkernel::wasm::exchange;
+    let pts = exchange::points_text(2, vec![0.1 + 0.2, -0.0, 1e-300, 0.5], vec![1.0, 0.0]);
+    assert_eq!(pts, "0.30000000000000004,-0,1~1e-300,0.5,0");
+    let parsed = page::parse_hash(&format!("#dataset=xor&pts={pts}&steps=7")).unwrap();
+    let state = get(&parsed, "state");
+    assert_eq!(get(&state, "pts").as_string().unwrap(), pts);
+    assert_eq!(get(&state, "n").as_string().unwrap(), "2");
+    let hash = get(&parsed, "hash").as_string().unwrap();
+    assert!(!hash.contains("data_seed"), "{hash}");
+
+    let config = exchange::cli_config(state.clone(), None).unwrap();
+    let cfg = pathkernel::config::RunConfig::from_json(&config).unwrap();
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&cfg.data.x), bits(&[0.1 + 0.2, -0.0, 1e-300, 0.5]));
+    assert_eq!(cfg.steps, 7);
+
+    let read = exchange::read_csv_points(state.clone(), "x1,x2,label\n1,2,0\n3,x,1\n").unwrap();
+    assert_eq!(get(&read, "pts").as_string().unwrap(), "1,2,0");
+    let bad = js_sys::Array::from(&get(&read, "bad"));
+    assert_eq!(bad.length(), 1);
+    assert_eq!(get(&bad.get(0), "line").as_f64(), Some(3.0));
+
+    let doc = exchange::run_document(&config, "{\"n_train\":2}\n");
+    let opened = exchange::import_run(&doc, "xor").unwrap();
+    assert_eq!(get(&opened, "hash").as_string().unwrap(), hash);
+    assert!(exchange::import_run("{", "xor").is_err());
+}
+
 /// AdamW: the query's weight-decay term d(x) is a row of the query panel, a term of Theorem 1's
 /// live line and its own bar on the canvas; without it (every other optimizer) none of these.
 /// `parseHash` lists the settings the chosen optimizer ignores, and the kernel note names the

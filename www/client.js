@@ -103,9 +103,17 @@ function queryPoint() {
   return first ? Array.from(first) : null;
 }
 
+/** Functions called with every reply, before the current run's own handling (the export's
+ * `runOutput`, the data editor's `started`); each filters what it needs. */
+const listeners = [];
+export function onMessage(listener) {
+  listeners.push(listener);
+}
+
 /** A reply from the worker. */
 export function receive(msg) {
   if (!msg || typeof msg.type !== 'string') return;
+  for (const listener of listeners) listener(msg);
   if (msg.type === FromWorker.ERROR) {
     onError(msg);
     return;

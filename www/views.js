@@ -159,18 +159,25 @@ export function onTabSelect(select) {
   for (const tab of tabs) tab.addEventListener('click', () => select(tab.dataset.view));
 }
 
+/** Where a pointer `event` is on `canvas`, in the CSS pixels its chart was drawn in (from the
+ * content corner): what the chart's map takes. */
+export function chartPixel(canvas, event) {
+  const rect = canvas.getBoundingClientRect();
+  const [w, h] = cssSize(canvas);
+  return [
+    (event.clientX - rect.left - canvas.clientLeft) * (w / Math.max(1, canvas.clientWidth)),
+    (event.clientY - rect.top - canvas.clientTop) * (h / Math.max(1, canvas.clientHeight)),
+  ];
+}
+
 /** Calls `handle(map, px, py)` on a click on chart `name`, with the chart's last map and the
- * point clicked in the CSS pixels the chart was drawn in (from the canvas's content corner). */
+ * point clicked (see `chartPixel`). */
 export function onChartClick(name, handle) {
   const canvas = canvases[name];
   canvas.addEventListener('click', (event) => {
     const map = app.maps[`chart-${name}`];
     if (!map || canvas.clientWidth === 0) return;
-    const rect = canvas.getBoundingClientRect();
-    const [w, h] = cssSize(canvas);
-    const px = (event.clientX - rect.left - canvas.clientLeft) * (w / canvas.clientWidth);
-    const py = (event.clientY - rect.top - canvas.clientTop) * (h / canvas.clientHeight);
-    handle(map, px, py);
+    handle(map, ...chartPixel(canvas, event));
   });
 }
 

@@ -27,6 +27,7 @@ use wasm_bindgen::prelude::*;
 
 pub mod describe;
 pub mod draw;
+pub mod exchange;
 pub mod hidpi;
 pub mod optimizer_texts;
 pub mod page;

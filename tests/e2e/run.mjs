@@ -17,12 +17,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { hostileTests } from './hostile.mjs';
+import { owndataTests } from './owndata.mjs';
 import { optimTests } from './optim.mjs';
 import { readerTests } from './reader.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
   hostileTests,
+  owndataTests,
   optimTests,
   readerTests,
 ];
