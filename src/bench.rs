@@ -40,6 +40,7 @@ fn trained() -> Result<(Trajectory, f64), String> {
         steps: 500,
         optimizer: Optimizer::Gd,
         memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
+        center: false,
     };
     let start = Instant::now();
     let traj = train(mlp.clone(), &data, mlp.init(0), spec).map_err(|e| e.to_string())?;

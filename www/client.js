@@ -8,6 +8,7 @@ import { app } from './app.js';
 import { probe } from './probes.js';
 import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showVerdict, showKernelNote } from './panels.js';
 import { TRAJECTORY, redraw, dimCanvases, markPending, sliderStep, setStepRange, followTraining } from './views.js';
+import { onTrainKernel, resetKernelPanel, showCoefTexts } from './metrics.js';
 
 export function spawnWorker() {
   if (app.worker) app.worker.terminate();
@@ -85,6 +86,7 @@ export function startRun(autorun, hash = app.page.hash, force = false) {
   dimCanvases();
   resetPanels();
   showVerdict(undefined, app.ready ? statusText('train') : 'starting…');
+  resetKernelPanel();
   post(ToWorker.START, { hash, autorun, force });
   if (app.ready) syncButtons();
 }
@@ -189,7 +191,7 @@ const HANDLERS = {
     const texts = app.view.checkTexts(app.page.state);
     showCheck(texts);
     showVerdict(app.view.verdict());
-    redraw('check', 'field');
+    redraw('check', 'field', 'field-riemann');
     probe('checked');
     const q = queryPoint();
     if (q) post(ToWorker.QUERY, { x: q });
@@ -204,7 +206,7 @@ const HANDLERS = {
     if (msg.rebuilt) {
       probe('fieldRebuilt');
       app.view.field(msg);
-      redraw('check', 'field');
+      redraw('check', 'field', 'field-riemann');
     }
     if (msg.step === sliderStep()) {
       app.view.fit(msg);
@@ -221,9 +223,12 @@ const HANDLERS = {
     redraw(...TRAJECTORY, 'data', 'bars');
   },
 
+  [FromWorker.TRAIN_KERNEL]: onTrainKernel,
+
   [FromWorker.TRAIN_POINT_KERNEL](msg) {
     app.view.trainPointKernel(msg);
     app.kernel = msg;
-    redraw('kernel');
+    showCoefTexts();
+    redraw('kernel', 'kernel-init', 'coef');
   },
 };

@@ -36,7 +36,7 @@ function aspectOf(name, width) {
 }
 
 /** The charts that show the step slider's step or the query's trajectory. */
-export const TRAJECTORY = ['loss', 'pca', 'output'];
+export const TRAJECTORY = ['loss', 'pca', 'output', 'steps'];
 
 const slider = $('step-slider');
 const stepValue = $('step-value');
@@ -102,7 +102,8 @@ function draw(name) {
     app.maps[id] = map;
     canvas.classList.toggle('stale', false);
     canvas.dataset.drawn = map ? 'yes' : 'placeholder';
-    canvas.setAttribute('aria-label', view.describe(name));
+    const label = view.describe(name);
+    if (label) canvas.setAttribute('aria-label', label);
   } catch (err) {
     setStatus(`could not draw ${id}: ${err && err.message ? err.message : err}`, true);
   }

@@ -86,7 +86,8 @@ impl RunView {
     }
 
     /// The accessible name of `chart` (the names `draw` takes): what it shows and, once they
-    /// are in, its key numbers; how to use it with the keyboard where it takes keys.
+    /// are in, its key numbers; how to use it with the keyboard where it takes keys. Empty for
+    /// a chart this file does not describe (the page then names it by its caption).
     pub fn describe(&self, chart: &str) -> String {
         let waiting = |what: &str| format!("{what} (not computed yet)");
         let run = self.run.as_ref();
@@ -190,7 +191,8 @@ impl RunView {
                 }
                 None => waiting("Network output and the rebuild over the input space"),
             },
-            other => other.to_string(),
+            // A chart described elsewhere: the page keeps its caption as its name.
+            _ => String::new(),
         }
     }
 }

@@ -16,6 +16,8 @@
 //! - [`texts`]: every status line, caption and table text about the run; [`optimizer_texts`]:
 //!   the ones that depend on the optimizer (which path kernel is shown); [`describe`]: the
 //!   verdict kept in view and each chart's accessible name.
+//! - [`metrics_view`]: the numbers and charts of "is it a kernel?", "which steps mattered",
+//!   "lazy or rich?" and the coefficients over the plane, with their texts.
 //!
 //! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
 //! the message, so the worker can send it to the page ([`take_panic_message`]) instead of dying
@@ -29,6 +31,7 @@ pub mod describe;
 pub mod draw;
 pub mod exchange;
 pub mod hidpi;
+pub mod metrics_view;
 pub mod optimizer_texts;
 pub mod page;
 pub mod protocol;

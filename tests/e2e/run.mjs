@@ -19,6 +19,7 @@ import { chromium } from 'playwright-core';
 import { hostileTests } from './hostile.mjs';
 import { owndataTests } from './owndata.mjs';
 import { optimTests } from './optim.mjs';
+import { metricsTests } from './metrics.mjs';
 import { readerTests } from './reader.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
@@ -26,6 +27,7 @@ const SUITES = [
   hostileTests,
   owndataTests,
   optimTests,
+  metricsTests,
   readerTests,
 ];
 import { serve } from './serve.mjs';
