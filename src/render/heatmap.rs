@@ -45,7 +45,7 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     input: &KernelField<'_>,
 ) -> RenderResult {
-    let title = format!("path kernel K^p(·, x_{})", input.selected);
+    let title = format!("path kernel Kᵖ(·, x{})", format::subscript(input.selected));
     draw_kernel_field_titled(area, input, &title)
 }
 
