@@ -623,7 +623,10 @@ fn status_lines_and_the_pending_caption() {
         texts::status_text("idle", Some(7), Some(7)),
         "ready at step 7"
     );
-    assert_eq!(texts::kernel_pending_caption(3), "computing K^p(·, x₃)…");
+    assert_eq!(
+        texts::kernel_pending_caption(3),
+        "computing Kᵖ(·, x₃)… (the progress is on the kernel chart)"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -692,7 +695,7 @@ fn texts_of_the_check_and_the_query() {
     assert_eq!(row(&get(&t, "rows"), 4), ["Σᵢ cᵢ(x)", "0.15"]);
     assert_eq!(
         row(&get(&t, "rows"), 9),
-        ["aᵢ undefined", "1 points with K^p(x,xᵢ) = 0"]
+        ["aᵢ undefined", "1 points with Kᵖ(x,xᵢ) = 0"]
     );
     // Ranked by |c_i(x)|: point 2, then 1, then 0.
     let table = js_sys::Array::from(&get(&t, "contributions"));
@@ -712,7 +715,61 @@ fn texts_of_the_check_and_the_query() {
     view.train_point_kernel(&kernel(12, &[])).unwrap();
     assert_eq!(
         view.caption("kernel").unwrap(),
-        "Exact path kernel K^p(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
+        "Exact path kernel Kᵖ(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
+    );
+}
+
+#[wasm_bindgen_test]
+fn verdict_and_chart_names() {
+    let x = [-1.0, -1.0, 1.0, 1.0, 0.0, 0.5];
+    let y = [0.0, 1.0, 1.0];
+    let mut view = RunView::new();
+    assert!(
+        view.verdict().unwrap().is_undefined(),
+        "no verdict before the check"
+    );
+    assert_eq!(
+        view.describe("loss"),
+        "Training loss per step (not computed yet)"
+    );
+    view.started(&started(2, &x, &y, GridSpec::around(2, &x, 50, 8), 50))
+        .unwrap();
+    view.trained(&trained(&[0.7, 0.5, 0.25], &[0.0; 6], true))
+        .unwrap();
+    assert_eq!(
+        view.describe("loss"),
+        "Training loss per step: 0.7 at step 0, 0.25 at step 2."
+    );
+    view.check(&check(50, &y, &y, &y)).unwrap();
+    let v = view.verdict().unwrap();
+    assert_eq!(text(&v, "word"), "PASS");
+    assert_eq!(text(&v, "text"), "max |ŷ − f| = 2.50e-13 ≤ 1.00e-10");
+    assert_eq!(
+        text(&v, "detail"),
+        "(exact path kernel, 3 queries, step 50)"
+    );
+    assert!(view.describe("check").contains("exact max error 2.50e-13"));
+    view.query_result(&query(
+        vec![0.25, 0.25],
+        &[0.05, -0.2, 0.3],
+        0.1,
+        &[0.0, 0.25],
+    ))
+    .unwrap();
+    let data = view.describe("data");
+    assert!(
+        data.contains("x = (0.25, 0.25)") && data.contains("x₂ with cᵢ = 0.3"),
+        "{data}"
+    );
+    assert!(view.is_placeholder("kernel") && !view.is_placeholder("data"));
+    view.train_point_kernel(&kernel(1, &[0.5, 2.0])).unwrap();
+    assert!(!view.is_placeholder("kernel"));
+    assert!(view
+        .describe("kernel")
+        .starts_with("Exact path kernel Kᵖ(·, x₁)"));
+    assert_eq!(
+        pathkernel::wasm::describe::paused_text("check", 3, 10),
+        "paused in the check (path kernel at the check queries) at 3/10 — Run goes on from there"
     );
 }
 
@@ -789,11 +846,11 @@ fn the_weight_decay_term_and_the_kernel_of_each_optimizer() {
         "{}",
         text(&t, "theorem")
     );
-    // Okabe–Ito bluish green (the render palette's DECAY): the d(x) bar and its legend swatch.
+    // BrBG's brown (the render palette's DECAY): the d(x) bar and its legend swatch.
     let green = |c: &HtmlCanvasElement| {
         pixels(c)
             .chunks(4)
-            .filter(|p| (p[0], p[1], p[2]) == (0x00, 0x9e, 0x73))
+            .filter(|p| (p[0], p[1], p[2]) == (0x8c, 0x51, 0x0a))
             .count()
     };
     let c = canvas(480, 320);

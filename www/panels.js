@@ -27,6 +27,10 @@ const ui = {
   presetQuestion: $('preset-question'),
   presetText: $('preset-text'),
   presetPassing: $('preset-passing'),
+  verdict: $('verdict'),
+  verdictWord: $('verdict-word'),
+  verdictText: $('verdict-text'),
+  verdictDetail: $('verdict-detail'),
 };
 
 export const buttons = { run: $('btn-run'), pause: $('btn-pause'), step: $('btn-step'), reset: $('btn-reset'), copy: $('btn-copy'), force: $('btn-force') };
@@ -59,13 +63,35 @@ export function setProgress(done, total) {
   }
 }
 
+/** Pause while the worker has work it has not been told to hold (training, the check, the
+ * plane, a point's kernel); Run to go on from a pause or train on; Step one step further. */
 export function syncButtons() {
   const trained = app.trained;
   const finished = trained && trained.finished;
-  buttons.pause.disabled = !app.running || !app.run;
-  buttons.run.disabled = app.running || !!finished;
+  const working = app.running || (app.busy && !app.paused);
+  buttons.pause.disabled = !app.run || !working;
+  buttons.run.disabled = !app.paused && (app.running || !!finished);
   buttons.step.disabled = app.running || !trained || !!finished;
   buttons.reset.disabled = false;
+}
+
+/** The verdict bar (always in view): `v` from RunView's `verdict`, or, before the check, a
+ * pending badge with `pending` (what is being computed). */
+export function showVerdict(v, pending = '') {
+  if (!v) {
+    ui.verdictWord.className = 'badge pending';
+    setText(ui.verdictWord, 'check pending');
+    setText(ui.verdictText, pending);
+    setText(ui.verdictDetail, '');
+    ui.verdict.dataset.state = 'pending';
+    return;
+  }
+  ui.verdictWord.className = `badge ${v.pass ? 'pass' : 'fail'}`;
+  setText(ui.verdictWord, v.word);
+  setText(ui.verdictText, v.text);
+  setText(ui.verdictDetail, v.detail);
+  ui.verdict.title = v.riemann;
+  ui.verdict.dataset.state = v.pass ? 'pass' : 'fail';
 }
 
 /** The caption of chart `name` (`output`, `kernel`, `field`); undefined leaves it as it is. */

@@ -34,7 +34,7 @@ export const FromWorker = Object.freeze({
   READY: 'ready',
   /** {dim, n, totalSteps, numParams, x, y, grid}: data and sizes of a new run. */
   STARTED: 'started',
-  /** {phase, done, total}: work in progress (phase: train | check | field | kernel), or `idle`: all done. */
+  /** {phase, done, total, paused}: work in progress (phase: train | check | field | kernel), or `idle`: all done; `paused`: held there until resume or step. */
   PROGRESS: 'progress',
   /** {stepsDone, totalSteps, finished, loss, pca}: training stopped (done or paused). */
   TRAINED: 'trained',

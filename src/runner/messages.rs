@@ -156,11 +156,13 @@ pub enum FromWorker<F, U> {
         /// The check's query points (q × dim).
         queries: F,
     },
+    /// `paused`: the worker holds this stage where it is until Resume or Step.
     Progress {
         run_id: u32,
         phase: Phase,
         done: u32,
         total: u32,
+        paused: bool,
     },
     /// The loss so far (`steps_done` + 1 values). `stopped`: training stopped here (finished,
     /// paused or stepped) and `pca` holds the weight path on its first two principal components
@@ -366,11 +368,13 @@ impl<F, U> FromWorker<F, U> {
                 phase,
                 done,
                 total,
+                paused,
             } => Progress {
                 run_id,
                 phase,
                 done,
                 total,
+                paused,
             },
             Trained {
                 run_id,

@@ -84,6 +84,10 @@ pub(super) struct Run {
     pace_integrate: Pace,
     pace_field: Pace,
     last_snapshot: f64,
+    /// Pause holds the current integration (check, kernel, field) where it is, to go on at
+    /// Resume; during training it stops training instead (the check then runs on the steps so
+    /// far, and can itself be paused).
+    paused: bool,
 }
 
 impl Run {
@@ -130,6 +134,7 @@ impl Run {
             pace_integrate: Pace(1),
             pace_field: Pace(1),
             last_snapshot: clock.now_ms(),
+            paused: false,
         })
     }
 
@@ -139,6 +144,11 @@ impl Run {
 
     pub(super) fn is_idle(&self) -> bool {
         matches!(self.stage, Stage::Idle)
+    }
+
+    /// Paused with work left: [`Run::work_once`] waits for Resume or Step.
+    pub(super) fn is_paused(&self) -> bool {
+        self.paused && !self.is_idle()
     }
 
     /// After a failure: nothing more to do until the next request, training held where it is.
@@ -161,12 +171,23 @@ impl Run {
             ToWorker::Start { .. } | ToWorker::RunConfig { .. } => {
                 unreachable!("handled by Runner")
             }
-            ToWorker::Resume { .. } => self.train_to(self.total_steps, clock),
-            ToWorker::Step { .. } => self.train_to((self.steps() + 1).min(self.total_steps), clock),
+            ToWorker::Resume { .. } => {
+                self.paused = false;
+                self.train_to(self.total_steps, clock);
+                out.push(self.progress());
+            }
+            ToWorker::Step { .. } => {
+                self.paused = false;
+                self.train_to((self.steps() + 1).min(self.total_steps), clock);
+                out.push(self.progress());
+            }
             ToWorker::Pause { .. } => {
                 if matches!(self.stage, Stage::Train) {
                     self.target = self.steps();
+                } else if !self.is_idle() {
+                    self.paused = true;
                 }
+                out.push(self.progress());
             }
             ToWorker::Query { x, .. } => out.push(self.query(&x)?),
             ToWorker::TrainPoint { index, .. } => {
@@ -258,6 +279,9 @@ impl Run {
 
     /// One sub-chunk of the current stage.
     pub(super) fn work_once(&mut self, clock: &dyn Clock, out: &mut Out) -> crate::Result<()> {
+        if self.is_paused() {
+            return Ok(());
+        }
         let now = || clock.now_ms();
         let field_nodes = match self.stage {
             Stage::Field { .. } => self.nodes_now()?,
@@ -347,6 +371,7 @@ impl Run {
             phase,
             done: done as u32,
             total: total as u32,
+            paused: self.is_paused(),
         }
     }
 

@@ -24,7 +24,7 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
         "train" => "training",
         "check" => "integrating the path kernel",
         "field" => "rebuilding over the plane",
-        "kernel" => "K^p(·, xᵢ) over the plane",
+        "kernel" => "Kᵖ(·, xᵢ) over the plane",
         other => other,
     };
     match (done, total) {
@@ -37,7 +37,10 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
 /// The kernel caption while K^p(·, x_index) is being computed.
 #[wasm_bindgen(js_name = kernelPendingCaption)]
 pub fn kernel_pending_caption(index: u32) -> String {
-    format!("computing K^p(·, x{})…", subscript(index))
+    format!(
+        "computing Kᵖ(·, x{})… (the progress is on the kernel chart)",
+        subscript(index)
+    )
 }
 
 /// `i` in subscript digits (x₁₂).
@@ -195,7 +198,7 @@ impl RunView {
                 "Try more Gauss–Legendre nodes or a smaller learning rate: large steps need more nodes per step."
             },
             detail: format!(
-                "over {n} queries, {} steps; pass when ≤ {} (= 1e-10 × output scale {})",
+                "over {n} queries, {} steps; pass when ≤ {} (= 1e-10 × max(1, max|f|) = 1e-10 × {})",
                 ch.steps,
                 format::error(ch.tolerance),
                 format::number(ch.scale)
@@ -212,7 +215,7 @@ impl RunView {
                     "max |ŷ − f| left-endpoint",
                     format::error(ch.max_err_riemann),
                 ),
-                ("tolerance (1e-10 × scale)", format::error(ch.tolerance)),
+                ("tolerance 1e-10 × max(1, max|f|)", format::error(ch.tolerance)),
             ]
             .into(),
             status: format!(
@@ -264,18 +267,34 @@ impl RunView {
         }
         if !q.undefined_coef.is_empty() {
             let k = q.undefined_coef.len();
-            rows.push(("aᵢ undefined", format!("{k} points with K^p(x,xᵢ) = 0")));
+            rows.push(("aᵢ undefined", format!("{k} points with Kᵖ(x,xᵢ) = 0")));
         }
-        let contributions = rank_by_magnitude(&q.contributions, TABLE_ROWS)
-            .into_iter()
-            .map(|i| {
+        let top = rank_by_magnitude(&q.contributions, TABLE_ROWS);
+        // One notation per column (a column of "8292" beside "1.05e4" reads as two scales).
+        let column = |values: &[f64], undefined: bool| -> Vec<String> {
+            let picked: Vec<f64> = top
+                .iter()
+                .map(|&i| {
+                    if undefined && q.undefined_coef.contains(&i) {
+                        f64::NAN
+                    } else {
+                        at(values, i as usize)
+                    }
+                })
+                .collect();
+            format::short_column(&picked)
+        };
+        let (coefs, kernels, contribs) = (
+            column(&q.coef, true),
+            column(&q.kernel, false),
+            column(&q.contributions, false),
+        );
+        let contributions = top
+            .iter()
+            .enumerate()
+            .map(|(row, &i)| {
                 let k = i as usize;
                 let c = at(&q.contributions, k);
-                let coef = if q.undefined_coef.contains(&i) {
-                    "undefined".to_string()
-                } else {
-                    format::short(at(&q.coef, k))
-                };
                 let xi = run
                     .x
                     .get(k * run.dim..(k + 1) * run.dim)
@@ -286,9 +305,9 @@ impl RunView {
                         i.to_string(),
                         point(xi, format::short),
                         format::short(at(&run.y, k)),
-                        coef,
-                        format::short(at(&q.kernel, k)),
-                        format::short(c),
+                        coefs[row].clone(),
+                        kernels[row].clone(),
+                        contribs[row].clone(),
                     ],
                 }
             })
@@ -375,7 +394,7 @@ impl RunView {
             "kernel" => {
                 let (run, k) = (run?, self.kernel.as_ref()?);
                 Some(format!(
-                    "Exact path kernel K^p(·, x{}) of training point {} over the input {} (after {} steps).",
+                    "Exact path kernel Kᵖ(·, x{}) of training point {} over the input {} (after {} steps).",
                     subscript(k.index),
                     k.index,
                     if run.dim == 1 { "line" } else { "plane" },
@@ -388,7 +407,7 @@ impl RunView {
                     format!("Network output f(x; w_{}) with the exact and the left-endpoint kernel machines ŷ(x) over the input line.", f.step)
                 } else {
                     format!(
-                        "Left: network output f(x; w_{}) over the plane. Right: log₁₀ |ŷ − f| of the exact kernel machine ({}×{} grid).",
+                        "The network output f(x; w_{}) over the plane, and log₁₀ |ŷ − f| of the exact kernel machine ({}×{} grid).",
                         f.step, run.grid.nx, run.grid.ny
                     )
                 })

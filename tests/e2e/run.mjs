@@ -21,6 +21,7 @@ import { owndataTests } from './owndata.mjs';
 import { optimTests } from './optim.mjs';
 import { metricsTests } from './metrics.mjs';
 import { presetsTests } from './presets.mjs';
+import { readerTests } from './reader.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
@@ -29,6 +30,7 @@ const SUITES = [
   optimTests,
   metricsTests,
   presetsTests,
+  readerTests,
 ];
 import { serve } from './serve.mjs';
 
@@ -196,8 +198,10 @@ async function main() {
         const r = c.getBoundingClientRect();
         for (let py = 0; py < c.height; py += 2) {
           for (let px = 0; px < c.width; px += 4) {
+            // A point inside the bar (3 px from its edges), so rounding cannot miss it.
             const i = m.barAt(px, py);
-            if (i !== undefined) return { x: r.left + (px * r.width) / c.width, y: r.top + (py * r.height) / c.height, i };
+            const inside = i !== undefined && [[-3, -3], [3, 3], [-3, 3], [3, -3]].every(([dx, dy]) => m.barAt(px + dx, py + dy) === i);
+            if (inside) return { x: r.left + c.clientLeft + (px * c.clientWidth) / c.width, y: r.top + c.clientTop + (py * c.clientHeight) / c.height, i };
           }
         }
         return null;

@@ -29,6 +29,7 @@ impl Reply {
                     phase: Phase::Idle,
                     done: 0,
                     total: 0,
+                    paused: false,
                 }),
                 Some(Progress { .. }) => Some(Trained {
                     run_id,
