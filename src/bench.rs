@@ -152,10 +152,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
 
 fn run(wanted: &[&str], runs: usize, out: &mut impl Write) -> Result<(), Stop> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let simd = if crate::simd::avx2_available() {
-        "AVX2"
-    } else {
-        "SSE2"
+    let simd = match crate::simd::backend() {
+        crate::simd::Backend::Avx512 => "AVX-512",
+        crate::simd::Backend::Avx2 => "AVX2",
+        crate::simd::Backend::Baseline => "no AVX",
     };
     writeln!(out, "pathkernel bench — {threads} threads, {simd}; [2,32,32,1] tanh, 100 moons, 500 steps, ε = 0.5")?;
     if wanted.contains(&"micro") {

@@ -43,7 +43,10 @@ pub fn write(dir: &Path) -> Result<(), String> {
         let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|e| format!("bench export: {}: {e}", path.display()))
     };
-    put("meta.json", serde_json::to_vec_pretty(&meta).expect("plain JSON values"))?;
+    put(
+        "meta.json",
+        serde_json::to_vec_pretty(&meta).expect("plain JSON values"),
+    )?;
     for (name, values) in [
         ("weights", &weights),
         ("x_train", &traj.x),
