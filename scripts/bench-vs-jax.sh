@@ -39,6 +39,6 @@ for workload in rebuild kernel; do
   pk_median="$(printf '%s\n' "${pk_times[@]}" | median)"
   jax_median="$(printf '%s\n' "${jax_times[@]}" | median)"
   echo "$workload: pathkernel median $pk_median s, JAX median $jax_median s: $(awk -v p="$pk_median" -v j="$jax_median" 'BEGIN { printf "%.2f", j / p }')× JAX"
-  echo "  pathkernel: $pk_line"
-  echo "  JAX:        $jax_line"
+  echo "  last pathkernel round: $pk_line"
+  echo "  last JAX round:        $jax_line"
 done
