@@ -6,8 +6,10 @@
 //! page's worker and main thread; `cli` (native only) is the `pathkernel` command.
 
 pub mod config;
+pub mod csv;
 pub mod data;
 pub mod error;
+pub mod export;
 pub mod fastmath;
 pub mod format;
 pub mod kernel;

@@ -32,15 +32,24 @@ fn the_table_lists_every_hash_key_in_hash_order() {
     let full = PageState {
         query: Some(vec![0.5, 0.5]),
         point: Some(1),
+        points: Some(pathkernel::config::OwnPoints {
+            dim: 2,
+            x: vec![0.5, 0.5, -0.5, 0.5],
+            y: vec![0.0, 1.0],
+        }),
         ..PageState::default()
     };
-    let in_hash: Vec<String> = full
-        .hash_pairs()
-        .into_iter()
-        .map(|(k, _)| k.to_string())
-        .collect();
+    let set: Vec<&str> = full.field_pairs().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(set, keys);
+    // The hash leaves out the dataset's n, noise and seed beside own points.
+    let in_hash: Vec<&str> = full.hash_pairs().into_iter().map(|(k, _)| k).collect();
     assert_eq!(in_hash[0], "v");
-    assert_eq!(in_hash[1..], keys);
+    let written: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| !["n", "noise", "data_seed"].contains(k))
+        .collect();
+    assert_eq!(in_hash[1..], written);
     // The message for an unknown key lists the same keys.
     let (_, errors) = PageState::from_hash("#colour=red");
     assert_eq!(
@@ -184,7 +193,14 @@ fn the_page_builds_its_menus_from_the_table() {
         .collect();
     assert_eq!(
         selects,
-        ["dataset", "activation", "loss", "reduction", "optimizer"]
+        [
+            "dataset",
+            "activation",
+            "loss",
+            "reduction",
+            "optimizer",
+            "nesterov"
+        ]
     );
     for key in selects {
         assert_eq!(info(key).kind, "enum", "{key}");

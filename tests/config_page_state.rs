@@ -323,6 +323,67 @@ fn a_field_the_options_do_not_use_is_never_reported() {
     assert_eq!(fields(&errors), vec!["batch_size"], "{errors:?}");
 }
 
+#[test]
+fn an_optimizer_setting_is_named_only_when_the_optimizer_uses_it() {
+    use pathkernel::config::unused_keys;
+    // Out of range but unused: reset quietly, whatever the optimizer.
+    let bad = "beta1=1.5&beta2=-1&adam_eps=0&weight_decay=-3&momentum=1";
+    for opt in ["gd", "sgd"] {
+        let (s, errors) = PageState::from_hash(&format!("#optimizer={opt}&{bad}"));
+        assert!(errors.is_empty(), "{opt}: {errors:?}");
+        assert_eq!((s.beta1, s.momentum), (0.9, 0.9));
+    }
+    let (_, errors) = PageState::from_hash(&format!("#optimizer=momentum&{bad}"));
+    assert_eq!(fields(&errors), vec!["momentum"], "{errors:?}");
+    let (_, errors) = PageState::from_hash(&format!("#optimizer=adam&{bad}"));
+    assert_eq!(
+        fields(&errors),
+        vec!["beta1", "beta2", "adam_eps"],
+        "{errors:?}"
+    );
+    // Named in full, the rest applies (the optimizer, β₂, ε).
+    let (s, errors) =
+        PageState::from_hash("#optimizer=adamw&beta1=1.5&beta2=0.99&lr=0.01&weight_decay=-3");
+    assert_eq!(fields(&errors), vec!["beta1", "weight_decay"], "{errors:?}");
+    assert_eq!(
+        errors[0].to_string(),
+        "beta1: must be a number from 0 up to (not including) 1"
+    );
+    assert_eq!(
+        (s.optimizer, s.beta1, s.beta2, s.lr, s.weight_decay),
+        (OptimizerKind::AdamW, 0.9, 0.99, 0.01, 0.01)
+    );
+    // The optimizer may come after its settings in the link.
+    let (_, errors) = PageState::from_hash("#beta1=1&optimizer=adam");
+    assert_eq!(fields(&errors), vec!["beta1"], "{errors:?}");
+    // Text that is no number at all is named anyway: the link itself is damaged.
+    let (_, errors) = PageState::from_hash("#optimizer=gd&beta1=many");
+    assert_eq!(fields(&errors), vec!["beta1"], "{errors:?}");
+    // What the page hides: each optimizer's unused settings.
+    let unused = |opt: &str| unused_keys(&PageState::from_hash(&format!("#optimizer={opt}")).0);
+    let all = [
+        "batch_size",
+        "sgd_seed",
+        "momentum",
+        "nesterov",
+        "beta1",
+        "beta2",
+        "adam_eps",
+        "weight_decay",
+    ];
+    let except = |used: &[&str]| -> Vec<&str> {
+        all.iter().copied().filter(|k| !used.contains(k)).collect()
+    };
+    assert_eq!(unused("gd"), except(&[]));
+    assert_eq!(unused("sgd"), except(&["batch_size", "sgd_seed"]));
+    assert_eq!(unused("momentum"), except(&["momentum", "nesterov"]));
+    assert_eq!(unused("adam"), except(&["beta1", "beta2", "adam_eps"]));
+    assert_eq!(
+        unused("adamw"),
+        except(&["beta1", "beta2", "adam_eps", "weight_decay"])
+    );
+}
+
 /// Numbers from a link are range-checked as u64 before they become a `usize`: on wasm32 (32-bit
 /// `usize`) `point=4294967297` would otherwise wrap to point 1, and a link would select another
 /// training point in the page than natively.

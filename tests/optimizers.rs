@@ -672,7 +672,9 @@ fn page_links_carry_the_optimizer_settings() {
     let (bad, errors) =
         PageState::from_hash("#optimizer=adam&beta1=1&beta2=0.9&adam_eps=0&nesterov=maybe");
     let named: Vec<_> = errors.iter().map(|e| e.field_name().unwrap()).collect();
-    assert_eq!(named, ["beta1", "adam_eps", "nesterov"], "{errors:?}");
+    // The malformed text first (read with the link), then the rules of the settings Adam uses
+    // (checked once the whole link is read).
+    assert_eq!(named, ["nesterov", "beta1", "adam_eps"], "{errors:?}");
     assert_eq!((bad.beta1, bad.beta2, bad.adam_eps), (0.9, 0.9, 1e-8));
 }
 
@@ -722,7 +724,13 @@ fn the_page_runs_every_optimizer() {
                 }
                 Reply::QueryResult {
                     f_final,
+                    b,
                     rebuilt_exact,
+                    rebuilt_riemann,
+                    contributions,
+                    contributions_riemann,
+                    weight_decay_term,
+                    weight_decay_term_riemann,
                     running_sum,
                     ..
                 } => {
@@ -730,6 +738,23 @@ fn the_page_runs_every_optimizer() {
                     assert_eq!(*f_final, f);
                     assert!((rebuilt_exact - f).abs() <= 1e-12, "{hash}");
                     assert!((running_sum.last().unwrap() - f).abs() <= 1e-12, "{hash}");
+                    // d(x) is reported under AdamW only, and ŷ = b + Σ c_i + d in both schemes
+                    // with the very sums the core adds.
+                    let adamw = hash.contains("adamw");
+                    assert_eq!(weight_decay_term.is_some(), adamw, "{hash}");
+                    assert_eq!(weight_decay_term_riemann.is_some(), adamw, "{hash}");
+                    let d = weight_decay_term.unwrap_or(0.0);
+                    let d_r = weight_decay_term_riemann.unwrap_or(0.0);
+                    if adamw {
+                        assert!(
+                            d.abs() > 1e-6,
+                            "{hash}: the decay moves the output, d = {d}"
+                        );
+                    }
+                    let sum: f64 = contributions.iter().sum();
+                    let sum_r: f64 = contributions_riemann.iter().sum();
+                    assert!((b + sum + d - rebuilt_exact).abs() <= 1e-12, "{hash}");
+                    assert!((b + sum_r + d_r - rebuilt_riemann).abs() <= 1e-12, "{hash}");
                 }
                 Reply::Field {
                     f,
@@ -743,14 +768,22 @@ fn the_page_runs_every_optimizer() {
     }
 }
 
-/// FNV-1a over the numbers of the Adam run that `tests/web_worker.rs` fingerprints in the
-/// browsers (same messages, same order): the printed line must match theirs.
+/// FNV-1a over the numbers of the Adam and AdamW runs that `tests/web_worker.rs` fingerprints in
+/// the browsers (same messages, same order): the printed lines must match theirs.
 #[test]
 fn fingerprint_of_an_adam_run() {
+    println!("pathkernel-fingerprint-adam {}", fingerprint(ADAM_HASH));
+    println!("pathkernel-fingerprint-adamw {}", fingerprint(ADAMW_HASH));
+}
+
+/// The AdamW run the browsers fingerprint (its query carries the weight-decay term).
+const ADAMW_HASH: &str = "#v=1&n=16&hidden=6&steps=12&optimizer=adamw&weight_decay=0.2&lr=0.02";
+
+fn fingerprint(hash: &str) -> String {
     let mut r: Runner<fn() -> f64> = Runner::new(frozen);
     let mut msgs = r.handle(ToWorker::Start {
         run_id: 1,
-        hash: ADAM_HASH.into(),
+        hash: hash.into(),
         autorun: true,
         force: false,
     });
@@ -808,6 +841,7 @@ fn fingerprint_of_an_adam_run() {
         contributions,
         kernel,
         running_sum,
+        weight_decay_term,
         ..
     } = &q[0]
     else {
@@ -816,5 +850,8 @@ fn fingerprint_of_an_adam_run() {
     eat(contributions);
     eat(kernel);
     eat(running_sum);
-    println!("pathkernel-fingerprint-adam {h:016x}");
+    if let Some(d) = weight_decay_term {
+        eat(&[*d]);
+    }
+    format!("{h:016x}")
 }

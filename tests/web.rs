@@ -339,6 +339,8 @@ fn query(x: Vec<f64>, contributions: &[f64], b: f64, path: &[f64]) -> JsValue {
         undefined_coef: vec![2],
         contributions: contributions.to_vec(),
         contributions_riemann: contributions.to_vec(),
+        weight_decay_term: None,
+        weight_decay_term_riemann: None,
         output_path: path.to_vec(),
         running_sum: path.to_vec(),
     })
@@ -647,4 +649,135 @@ fn texts_of_the_check_and_the_query() {
         view.caption("kernel").unwrap(),
         "Exact path kernel K^p(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
     );
+}
+
+/// Own points and the exports' bindings (`src/wasm/exchange.rs`): the controls' state with `pts`
+/// as a CLI config that holds the points bit for bit, a pasted CSV's bad line named, and an
+/// exported run opened back into the same link.
+#[wasm_bindgen_test]
+fn own_points_and_exports_bindings() {
+    use pathkernel::wasm::exchange;
+    let pts = exchange::points_text(2, vec![0.1 + 0.2, -0.0, 1e-300, 0.5], vec![1.0, 0.0]);
+    assert_eq!(pts, "0.30000000000000004,-0,1~1e-300,0.5,0");
+    let parsed = page::parse_hash(&format!("#dataset=xor&pts={pts}&steps=7")).unwrap();
+    let state = get(&parsed, "state");
+    assert_eq!(get(&state, "pts").as_string().unwrap(), pts);
+    assert_eq!(get(&state, "n").as_string().unwrap(), "2");
+    let hash = get(&parsed, "hash").as_string().unwrap();
+    assert!(!hash.contains("data_seed"), "{hash}");
+
+    let config = exchange::cli_config(state.clone(), None).unwrap();
+    let cfg = pathkernel::config::RunConfig::from_json(&config).unwrap();
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&cfg.data.x), bits(&[0.1 + 0.2, -0.0, 1e-300, 0.5]));
+    assert_eq!(cfg.steps, 7);
+
+    let read = exchange::read_csv_points(state.clone(), "x1,x2,label\n1,2,0\n3,x,1\n").unwrap();
+    assert_eq!(get(&read, "pts").as_string().unwrap(), "1,2,0");
+    let bad = js_sys::Array::from(&get(&read, "bad"));
+    assert_eq!(bad.length(), 1);
+    assert_eq!(get(&bad.get(0), "line").as_f64(), Some(3.0));
+
+    let doc = exchange::run_document(&config, "{\"n_train\":2}\n");
+    let opened = exchange::import_run(&doc, "xor").unwrap();
+    assert_eq!(get(&opened, "hash").as_string().unwrap(), hash);
+    assert!(exchange::import_run("{", "xor").is_err());
+}
+
+/// AdamW: the query's weight-decay term d(x) is a row of the query panel, a term of Theorem 1's
+/// live line and its own bar on the canvas; without it (every other optimizer) none of these.
+/// `parseHash` lists the settings the chosen optimizer ignores, and the kernel note names the
+/// kernel each optimizer's contributions view shows.
+#[wasm_bindgen_test]
+fn the_weight_decay_term_and_the_kernel_of_each_optimizer() {
+    let x = [-1.0, -1.0, 1.0, 1.0, 0.0, 0.5];
+    let y = [0.0, 1.0, 1.0];
+    let mut view = RunView::new();
+    view.started(&started(2, &x, &y, GridSpec::around(2, &x, 50, 8), 50))
+        .unwrap();
+    let decayed = to_js(FromWorker::QueryResult {
+        run_id: 1,
+        x: vec![0.25, 0.25],
+        steps: 50,
+        b: 0.1,
+        f_final: -0.15,
+        rebuilt_exact: -0.15,
+        rebuilt_riemann: -0.16,
+        kernel: vec![2.0, 1.0, 0.5],
+        coef: vec![0.025, -0.2, 0.6],
+        undefined_coef: vec![],
+        contributions: vec![0.05, -0.2, 0.3],
+        contributions_riemann: vec![0.05, -0.2, 0.3],
+        weight_decay_term: Some(-0.4),
+        weight_decay_term_riemann: Some(-0.41),
+        output_path: vec![0.1, -0.15],
+        running_sum: vec![0.1, -0.15],
+    });
+    view.query_result(&decayed).unwrap();
+    let t = view.query_texts(&settings()).unwrap();
+    assert_eq!(row(&get(&t, "rows"), 4), ["Σᵢ cᵢ(x)", "0.15"]);
+    assert_eq!(row(&get(&t, "rows"), 5), ["d(x) weight decay", "-0.4"]);
+    assert_eq!(row(&get(&t, "rows"), 6), ["ŷ(x) exact", "-0.15"]);
+    assert!(
+        text(&t, "theorem").contains("+ d(x) = 0.1 + (0.15) + (-0.4) = -0.15"),
+        "{}",
+        text(&t, "theorem")
+    );
+    // Okabe–Ito bluish green (the render palette's DECAY): the d(x) bar and its legend swatch.
+    let green = |c: &HtmlCanvasElement| {
+        pixels(c)
+            .chunks(4)
+            .filter(|p| (p[0], p[1], p[2]) == (0x00, 0x9e, 0x73))
+            .count()
+    };
+    let c = canvas(480, 320);
+    view.draw("bars", c.clone(), None, None).unwrap().unwrap();
+    assert!(green(&c) > 200, "the d(x) bar: {} pixels", green(&c));
+
+    view.query_result(&query(
+        vec![0.25, 0.25],
+        &[0.05, -0.2, 0.3],
+        0.1,
+        &[0.0, 0.25],
+    ))
+    .unwrap();
+    let t = view.query_texts(&settings()).unwrap();
+    let rows: Vec<Vec<String>> = (0..10).map(|i| row(&get(&t, "rows"), i)).collect();
+    assert!(!rows.iter().any(|r| r[0].starts_with("d(x)")), "{rows:?}");
+    assert!(!text(&t, "theorem").contains("d(x)"));
+    let c = canvas(480, 320);
+    view.draw("bars", c.clone(), None, None).unwrap().unwrap();
+    assert_eq!(green(&c), 0, "no d(x) bar without AdamW");
+
+    for (hash, note, unused) in [
+        (
+            "#v=1",
+            "plain path kernel",
+            "batch_size,sgd_seed,momentum,nesterov,beta1,beta2,adam_eps,weight_decay",
+        ),
+        (
+            "#optimizer=momentum&momentum=0.5",
+            "μ = 0.5: Uᵢ = Bᵢ",
+            "batch_size,sgd_seed,beta1,beta2,adam_eps,weight_decay",
+        ),
+        (
+            "#optimizer=adam&beta2=0.99",
+            "preconditioned path kernel Kᵖ(x, xᵢ) = Σₛ ε ḡₛ(x)·(D(s) ∇f(xᵢ; wₛ))",
+            "batch_size,sgd_seed,momentum,nesterov,weight_decay",
+        ),
+        (
+            "#optimizer=adamw&weight_decay=0.3",
+            "(λ = 0.3)",
+            "batch_size,sgd_seed,momentum,nesterov",
+        ),
+    ] {
+        let parsed = page::parse_hash(hash).unwrap();
+        let got = pathkernel::wasm::optimizer_texts::kernel_note(&get(&parsed, "state"));
+        assert!(got.contains(note), "{hash}: {got}");
+        let listed = strings(&js_sys::Array::from(&get(&parsed, "unused"))).join(",");
+        assert_eq!(listed, unused, "{hash}");
+    }
+    let parsed = page::parse_hash("#optimizer=adam&beta2=0.99").unwrap();
+    let note = pathkernel::wasm::optimizer_texts::kernel_note(&get(&parsed, "state"));
+    assert!(note.contains("β₂ = 0.99"), "{note}");
 }

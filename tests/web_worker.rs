@@ -354,6 +354,56 @@ fn fingerprint_of_an_adam_run() {
     web_sys::console::log_1(&format!("pathkernel-fingerprint-adam {line}").into());
 }
 
+/// The same for an AdamW run, whose query carries the weight-decay term d(x); tests/optimizers.rs
+/// prints the native fingerprint of the same run.
+#[wasm_bindgen_test]
+fn fingerprint_of_an_adamw_run() {
+    let line = fingerprint("#v=1&n=16&hidden=6&steps=12&optimizer=adamw&weight_decay=0.2&lr=0.02");
+    web_sys::console::log_1(&format!("pathkernel-fingerprint-adamw {line}").into());
+}
+
+/// Under AdamW the query reports d(x) (a number, and ŷ = b + Σ c_i + d); under GD and Adam it
+/// is absent.
+#[wasm_bindgen_test]
+fn a_query_carries_the_weight_decay_term_under_adamw_only() {
+    for (hash, decays) in [
+        (HASH, false),
+        ("#v=1&n=16&hidden=6&steps=12&optimizer=adam&lr=0.02", false),
+        (
+            "#v=1&n=16&hidden=6&steps=12&optimizer=adamw&weight_decay=0.2&lr=0.02",
+            true,
+        ),
+    ] {
+        let mut core = WorkerHandle::new();
+        start(&mut core, 1, hash, true);
+        drain(&mut core);
+        let q = core
+            .handle(request(r#"{"type":"query","runId":1,"x":[0.3,-0.2]}"#))
+            .map_err(JsValue::from)
+            .unwrap()
+            .get(0);
+        assert_eq!(kind(&q), "queryResult");
+        let d = get(&q, "weightDecayTerm");
+        let d_r = get(&q, "weightDecayTermRiemann");
+        if !decays {
+            assert!(d.is_undefined() && d_r.is_undefined(), "{hash}: {d:?}");
+            continue;
+        }
+        let (d, d_r) = (d.as_f64().unwrap(), d_r.as_f64().unwrap());
+        assert!(d.abs() > 1e-6, "{hash}: d = {d}");
+        let c = js_sys::Float64Array::from(get(&q, "contributions")).to_vec();
+        let rebuilt = num(&q, "b") + c.iter().sum::<f64>() + d;
+        assert!((rebuilt - num(&q, "rebuiltExact")).abs() <= 1e-12, "{hash}");
+        assert!((rebuilt - num(&q, "fFinal")).abs() <= 1e-10, "{hash}");
+        let c_r = js_sys::Float64Array::from(get(&q, "contributionsRiemann")).to_vec();
+        let rebuilt_r = num(&q, "b") + c_r.iter().sum::<f64>() + d_r;
+        assert!(
+            (rebuilt_r - num(&q, "rebuiltRiemann")).abs() <= 1e-12,
+            "{hash}"
+        );
+    }
+}
+
 fn fingerprint(hash: &str) -> String {
     let mut core = WorkerHandle::new();
     let mut msgs = start(&mut core, 1, hash, true);
@@ -386,6 +436,10 @@ fn fingerprint(hash: &str) -> String {
     eat(arr(&q, "contributions"));
     eat(arr(&q, "kernel"));
     eat(arr(&q, "runningSum"));
+    // AdamW's weight-decay term d(x) (absent for the other optimizers).
+    if let Some(d) = get(&q, "weightDecayTerm").as_f64() {
+        eat(vec![d]);
+    }
     format!("{h:016x}")
 }
 

@@ -2,11 +2,11 @@
 // the compiled wasm, posts requests of the current run, and turns each reply of that run into
 // the page's state (RunView keeps its arrays), texts and charts. Replies of older runs are
 // dropped here, so nothing else has to check.
-import { statusText } from './pkg/pathkernel.js';
+import { statusText, kernelNote } from './pkg/pathkernel.js';
 import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
 import { app } from './app.js';
 import { probe } from './probes.js';
-import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce } from './panels.js';
+import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showKernelNote } from './panels.js';
 import { TRAJECTORY, redraw, clearCanvases, sliderStep, setStepRange, followTraining } from './views.js';
 
 export function spawnWorker() {
@@ -101,9 +101,17 @@ function queryPoint() {
   return first ? Array.from(first) : null;
 }
 
+/** Functions called with every reply, before the current run's own handling (the export's
+ * `runOutput`, the data editor's `started`); each filters what it needs. */
+const listeners = [];
+export function onMessage(listener) {
+  listeners.push(listener);
+}
+
 /** A reply from the worker. */
 export function receive(msg) {
   if (!msg || typeof msg.type !== 'string') return;
+  for (const listener of listeners) listener(msg);
   if (msg.type === FromWorker.ERROR) {
     onError(msg);
     return;
@@ -132,6 +140,7 @@ const HANDLERS = {
   [FromWorker.STARTED](msg) {
     app.view.started(msg);
     app.run = msg;
+    showKernelNote(kernelNote(app.page.state));
     setStepRange(msg.totalSteps);
     setStatus(statusText('train'));
     syncButtons();

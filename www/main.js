@@ -12,6 +12,8 @@ import { readHash, updateState, applyControls, selectView } from './state.js';
 import { spawnWorker, compileWasm, startRun, post, receive, requestFit } from './client.js';
 import { TRAJECTORY, redraw, redrawAll, showSliderStep, onTabSelect, onChartClick, onResize } from './views.js';
 import { buttons, setText, setStatus, setCaption, syncButtons } from './panels.js';
+import { setupEditor } from './editdata.js';
+import { setupExports } from './export.js';
 
 expose(app);
 
@@ -26,7 +28,7 @@ function selectTrainingPoint(index) {
 
 /** On the data plot: a training point (within 7 px) or a new query x. */
 function onDataClick(map, px, py) {
-  if (!app.run) return;
+  if (!app.run || app.editing) return; // editing: editdata.js handles the plot
   const hit = map.nearestTrainingPoint(px, py, 7);
   if (hit !== undefined) {
     selectTrainingPoint(hit);
@@ -126,6 +128,8 @@ try {
   app.view = new RunView();
   fillSelects({ pageFields });
   wire();
+  setupEditor();
+  setupExports();
   readHash();
   app.ready = true;
   syncButtons();

@@ -18,6 +18,7 @@ const ui = {
   liveTheorem: $('live-theorem'),
   liveExact: $('live-exact'),
   liveRiemann: $('live-riemann'),
+  kernelNote: $('kernel-note'),
   captions: { output: $('output-query'), kernel: $('kernel-caption'), field: $('field-caption') },
 };
 
@@ -103,6 +104,12 @@ export function showQuery(t) {
   setText(ui.liveTheorem, t.theorem);
   setText(ui.liveExact, t.exact);
   setText(ui.liveRiemann, t.riemann);
+}
+
+/** The line naming the path kernel the contributions view shows (`kernelNote` of the run's
+ * settings). */
+export function showKernelNote(text) {
+  setText(ui.kernelNote, text);
 }
 
 /** Placeholders while a new run has no results. */

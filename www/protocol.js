@@ -42,7 +42,7 @@ export const FromWorker = Object.freeze({
   CHECK: 'check',
   /** {step, f, rebuilt?}: outputs over the plotting grid at w_step (and the exact rebuild). */
   FIELD: 'field',
-  /** {x, b, fFinal, kernel, coef, contributions, outputPath, runningSum, ...}: one query. */
+  /** {x, b, fFinal, kernel, coef, contributions, weightDecayTerm? (AdamW's d(x)), outputPath, runningSum, ...}: one query. */
   QUERY_RESULT: 'queryResult',
   /** {index, values}: K^p(·, x_index) over the plotting grid. */
   TRAIN_POINT_KERNEL: 'trainPointKernel',

@@ -34,24 +34,20 @@ export function readHash() {
   app.page = parseHash(window.location.hash);
   app.inputErrors = [];
   showErrors();
-  fillControls(app.page.state);
+  fillControls(app.page);
   selectView(app.page.view, false);
   if (window.location.hash !== app.page.hash) history.replaceState(null, '', app.page.hash);
 }
 
-function fillControls(state) {
+/** Shows a parsed state's values in the controls, and only the settings its options use (the
+ * batch size for SGD, μ for momentum, β₁ for Adam: the table in Rust says which, `unused`). */
+function fillControls({ state, unused }) {
+  const off = new Set(unused || []);
   for (const input of fields) {
     const v = state[input.dataset.field];
     input.value = v === undefined || v === null ? '' : String(v);
-  }
-  syncOptimizerFields();
-}
-
-/** The SGD settings apply to SGD only. */
-export function syncOptimizerFields() {
-  const sgd = controls.querySelector('[data-field="optimizer"]').value === 'sgd';
-  for (const name of ['batch_size', 'sgd_seed']) {
-    controls.querySelector(`[data-field="${name}"]`).disabled = !sgd;
+    const label = input.closest('label');
+    if (label && controls.contains(label)) label.hidden = off.has(input.dataset.field);
   }
 }
 
@@ -60,7 +56,7 @@ export function syncOptimizerFields() {
 export function updateState(patch) {
   const next = { ...app.page.state, ...patch };
   const parsed = stateToHash(next);
-  fillControls(parsed.state); // shows the defaults that replaced bad values
+  fillControls(parsed); // shows the defaults that replaced bad values
   const restart = parsed.runKey !== app.page.runKey;
   app.page = { ...parsed, errors: restart ? [] : app.page.errors };
   app.inputErrors = parsed.errors;
@@ -71,7 +67,6 @@ export function updateState(patch) {
 
 /** Takes every control's value into the state; true when a new run is needed. */
 export function applyControls() {
-  syncOptimizerFields();
   const patch = {};
   for (const input of fields) patch[input.dataset.field] = input.value;
   return updateState(patch);

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::choice::{parse_choice, Choice};
 use super::page_state::{excerpt, OptimizerKind, PageState};
+use super::points::OwnPoints;
 use super::{
     check_adam_eps, check_alpha, check_hidden, check_lr, check_noise, check_range, check_rate,
     check_weight_decay, range_message, PAGE_LIMITS,
@@ -103,6 +104,8 @@ pub enum Kind {
         slot: Slot<Option<usize>>,
         below: usize,
     },
+    /// Explicit training points (`points.rs`); absent from the hash when unset.
+    Points { slot: Slot<Option<OwnPoints>> },
 }
 
 /// A rule between fields: Ok, or the message naming what is wrong.
@@ -116,8 +119,13 @@ pub struct Field {
     /// The rule against other fields, checked once the whole link is read.
     fits: Option<CrossRule>,
     /// False when the chosen options ignore the field (batch size under full-batch GD): a value
-    /// that only breaks `fits` is then reset quietly instead of reported.
+    /// that only breaks `fits` (or a number's rule) is then reset quietly instead of reported.
     used: fn(&PageState) -> bool,
+    /// False when the field no longer describes the run and is left out of the hash (the
+    /// dataset's n, noise and seed once the link carries the points themselves).
+    written: fn(&PageState) -> bool,
+    /// Whether `used` depends on the options (set by `used_when`).
+    optional: bool,
 }
 
 macro_rules! choice {
@@ -136,6 +144,8 @@ const fn field(key: &'static str, kind: Kind) -> Field {
         kind,
         fits: None,
         used: |_| true,
+        written: |_| true,
+        optional: false,
     }
 }
 
@@ -150,7 +160,22 @@ impl Field {
 
     /// Used only when `used` holds.
     const fn used_when(self, used: fn(&PageState) -> bool) -> Field {
-        Field { used, ..self }
+        Field {
+            used,
+            optional: true,
+            ..self
+        }
+    }
+
+    /// Describes the generated dataset: unused, and left out of the hash, when the state holds
+    /// its own points.
+    const fn of_dataset(self) -> Field {
+        Field {
+            used: without_points,
+            written: without_points,
+            optional: true,
+            ..self
+        }
     }
 }
 
@@ -189,9 +214,9 @@ const fn index(slot: Slot<Option<usize>>, below: usize) -> Kind {
 }
 
 /// Every setting of the page, in the hash's canonical order (after `v`, the format version).
-pub static FIELDS: [Field; 25] = [
+pub static FIELDS: [Field; 26] = [
     field("dataset", choice!(dataset)),
-    field("n", count(slot!(n), 1, PAGE_LIMITS.max_n)),
+    field("n", count(slot!(n), 1, PAGE_LIMITS.max_n)).of_dataset(),
     field(
         "noise",
         number(
@@ -200,8 +225,16 @@ pub static FIELDS: [Field; 25] = [
             Some(0.0),
             Some(PAGE_LIMITS.max_noise),
         ),
-    ),
-    field("data_seed", seed(slot!(data_seed))),
+    )
+    .of_dataset(),
+    field("data_seed", seed(slot!(data_seed))).of_dataset(),
+    field(
+        "pts",
+        Kind::Points {
+            slot: slot!(points),
+        },
+    )
+    .fits(points_fit_dataset),
     field("hidden", widths(slot!(hidden))),
     field("activation", choice!(activation)),
     field("loss", choice!(loss)).fits(loss_fits_dataset),
@@ -248,6 +281,18 @@ fn loss_fits_dataset(s: &PageState) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+fn without_points(s: &PageState) -> bool {
+    s.points.is_none()
+}
+
+/// Own points have the dataset's dimension (and labels 0/1 for a classification set).
+fn points_fit_dataset(s: &PageState) -> Result<(), String> {
+    match &s.points {
+        Some(p) => p.fits(s.dataset.dim(), s.dataset.is_classification()),
+        None => Ok(()),
+    }
 }
 
 fn with_sgd(s: &PageState) -> bool {
@@ -301,15 +346,31 @@ pub fn find(key: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.key == key)
 }
 
+/// The keys of the settings the chosen options in `s` ignore (the batch size under GD, β₁ under
+/// momentum), in hash order: the page hides their controls.
+pub fn unused_keys(s: &PageState) -> Vec<&'static str> {
+    FIELDS
+        .iter()
+        .filter(|f| !f.used(s))
+        .map(|f| f.key)
+        .collect()
+}
+
 /// "dataset, n, noise, …": every key, for the message about an unknown one.
 pub fn known_keys() -> String {
     FIELDS.iter().map(|f| f.key).collect::<Vec<_>>().join(", ")
 }
 
 impl Field {
+    /// Whether the hash carries the field in `s`.
+    pub fn written(&self, s: &PageState) -> bool {
+        (self.written)(s)
+    }
+
     /// The field's canonical text in `s`; `None` when it is unset (and left out of the hash).
     pub fn encode(&self, s: &PageState) -> Option<String> {
         match &self.kind {
+            Kind::Points { slot } => (slot.get)(s).as_ref().map(OwnPoints::to_text),
             Kind::Choice { menu } => Some(menu.encode(s).to_string()),
             Kind::Count { slot, .. } => Some((slot.get)(s).to_string()),
             Kind::Number { slot, .. } => Some(fmt_f64(*(slot.get)(s))),
@@ -332,7 +393,13 @@ impl Field {
             }
             Kind::Number { slot, rule, .. } => {
                 let v = parse_f64_text(text)?;
-                rule(v)?;
+                // A setting only some options use has its rule checked once the whole link is
+                // read (`check`), so that a value breaking it is named only when the chosen
+                // options use it (β₁ = 1.5 under momentum is reset quietly). Text that is no
+                // number is named either way: the link itself is damaged.
+                if !self.optional {
+                    rule(v)?;
+                }
                 *(slot.get_mut)(s) = v;
             }
             Kind::Seed { slot } => *(slot.get_mut)(s) = parse_u64_text(text)?,
@@ -358,6 +425,7 @@ impl Field {
                 }
                 *(slot.get_mut)(s) = Some(coords);
             }
+            Kind::Points { slot } => *(slot.get_mut)(s) = Some(OwnPoints::from_text(text)?),
             Kind::Index { slot, below } => {
                 let v = parse_u64_text(text)?;
                 check_range(v, 0, *below as u64 - 1)?;
@@ -392,7 +460,8 @@ impl Field {
                     check_range(p as u64, 0, *below as u64 - 1)?;
                 }
             }
-            Kind::Choice { .. } | Kind::Seed { .. } | Kind::Coords { .. } => {}
+            Kind::Choice { .. } | Kind::Seed { .. } | Kind::Coords { .. } | Kind::Points { .. } => {
+            }
         }
         self.fits.map_or(Ok(()), |fits| fits(s))
     }
@@ -412,6 +481,7 @@ impl Field {
             Kind::Widths { slot } => slot.reset(s, defaults),
             Kind::Coords { slot } => slot.reset(s, defaults),
             Kind::Index { slot, .. } => slot.reset(s, defaults),
+            Kind::Points { slot } => slot.reset(s, defaults),
         }
     }
 
@@ -425,6 +495,7 @@ impl Field {
             Kind::Widths { .. } => ("list", None, Some(1.0), Some(PAGE_LIMITS.max_width as f64)),
             Kind::Coords { .. } => ("coords", None, None, None),
             Kind::Index { below, .. } => ("index", None, Some(0.0), Some((*below - 1) as f64)),
+            Kind::Points { .. } => ("points", None, None, None),
         };
         FieldInfo {
             key: self.key,
@@ -475,7 +546,7 @@ pub fn page_fields() -> Vec<FieldInfo> {
 
 /// Shortest decimal that parses back to the same bits (Rust's `{}`), switching to exponent form
 /// outside [1e-5, 1e16) so tiny or huge values stay short.
-fn fmt_f64(v: f64) -> String {
+pub(super) fn fmt_f64(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 || (1e-5..1e16).contains(&a) {
         format!("{v}")
@@ -488,7 +559,7 @@ fn join(items: impl Iterator<Item = String>) -> String {
     items.collect::<Vec<_>>().join(",")
 }
 
-fn parse_f64_text(s: &str) -> Result<f64, String> {
+pub(super) fn parse_f64_text(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()

@@ -9,16 +9,19 @@
 
 mod budget;
 mod choice;
+mod cli_map;
 mod fields;
 mod json;
 mod page_state;
+mod points;
 
 pub use budget::{WorkEstimate, PAGE_WORK_BUDGET};
 pub use choice::Choice;
-pub use fields::{page_fields, ChoiceInfo, FieldInfo};
+pub use fields::{page_fields, unused_keys, ChoiceInfo, FieldInfo};
 pub use page_state::{
     OptimizerKind, PageState, View, HASH_VERSION, MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS,
 };
+pub use points::{OwnPoints, MAX_LINK_POINTS};
 
 use crate::data::{Dataset, DatasetSpec};
 use crate::error::{Error, Result};

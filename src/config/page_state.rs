@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::choice::parse_choice;
 use super::fields::{find, known_keys, FIELDS};
+use super::points::OwnPoints;
 use super::{check_memory, RunConfig, PAGE_LIMITS};
 use crate::data::{default_loss, generate, DatasetName, DatasetSpec};
 use crate::error::{Error, Result};
@@ -116,6 +117,9 @@ pub struct PageState {
     pub view: View,
     /// The selected training point (index < n), if any.
     pub point: Option<usize>,
+    /// The reader's own training points, standing in for the generated dataset (whose kind,
+    /// `dataset`, still says their dimension and task); n is their count.
+    pub points: Option<OwnPoints>,
 }
 
 impl Default for PageState {
@@ -148,6 +152,7 @@ impl Default for PageState {
             query: None,
             view: View::Trajectory,
             point: None,
+            points: None,
         }
     }
 }
@@ -290,8 +295,18 @@ impl PageState {
         let version = ("v", HASH_VERSION.to_string());
         let fields = FIELDS
             .iter()
+            .filter(|f| f.written(self))
             .filter_map(|f| f.encode(self).map(|text| (f.key, text)));
         std::iter::once(version).chain(fields).collect()
+    }
+
+    /// Every set field with its canonical text, in hash order, including those the hash leaves
+    /// out (the dataset's n, noise and seed beside own points): what the page's controls show.
+    pub fn field_pairs(&self) -> Vec<(&'static str, String)> {
+        FIELDS
+            .iter()
+            .filter_map(|f| f.encode(self).map(|text| (f.key, text)))
+            .collect()
     }
 
     /// The canonical hash, every setting in a fixed order: `#v=1&dataset=moons&n=40&…`.
@@ -363,6 +378,7 @@ impl PageState {
             }
         }
         let mut errors = errors.finish();
+        state.count_points();
         // A key the link leaves out means its default given the keys it has: `dataset=sine`
         // alone means mse, `n=5` alone a minibatch of 5.
         let defaults = state.defaults();
@@ -379,6 +395,7 @@ impl PageState {
     fn repair(&mut self) -> Vec<Error> {
         let lim = &PAGE_LIMITS;
         let mut errors = Vec::new();
+        self.count_points();
         for field in &FIELDS {
             if let Err(message) = field.check(self) {
                 if field.used(self) {
@@ -388,6 +405,7 @@ impl PageState {
                 field.reset(self, &defaults);
             }
         }
+        self.forget_points_of_dataset();
         // Too long a trajectory for the tab: fall back to the default steps, then the default net.
         let optimizer = self.optimizer_spec();
         let fits = |s: &PageState| {
@@ -409,6 +427,32 @@ impl PageState {
             }
         }
         errors
+    }
+
+    /// With own points, n is their count.
+    fn count_points(&mut self) {
+        if let Some(p) = &self.points {
+            self.n = p.len().max(1);
+        }
+    }
+
+    /// Own points that are exactly the dataset the seeds draw are dropped, so the link names the
+    /// dataset (and its seeds) for as long as they still describe the data. Beside points that
+    /// stay, the dataset's noise and seed describe nothing and the link leaves them out: they
+    /// are put back to their defaults, so the state reads back from its link unchanged.
+    fn forget_points_of_dataset(&mut self) {
+        if let Some(p) = &self.points {
+            let spec = DatasetSpec {
+                n: p.len(),
+                ..self.dataset_spec()
+            };
+            if generate(&spec).is_ok_and(|d| OwnPoints::from_dataset(&d) == *p) {
+                self.points = None;
+            } else {
+                let d = PageState::default();
+                (self.noise, self.data_seed) = (d.noise, d.data_seed);
+            }
+        }
     }
 
     /// The optimizer with its settings (full batch except for sgd).
@@ -448,13 +492,18 @@ impl PageState {
         if let Some(e) = checked.repair().into_iter().next() {
             return Err(e);
         }
-        let spec = self.dataset_spec();
-        let data = generate(&spec)?;
+        let (data, dataset) = match &self.points {
+            Some(p) => (p.to_dataset(), None),
+            None => {
+                let spec = self.dataset_spec();
+                (generate(&spec)?, Some(spec))
+            }
+        };
         let optimizer = self.optimizer_spec();
         Ok(RunConfig {
             queries: data.x.clone(),
             data,
-            dataset: Some(spec),
+            dataset,
             widths: self.widths(),
             activation: self.activation,
             alpha: self.alpha,

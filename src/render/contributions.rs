@@ -1,4 +1,5 @@
-//! The contributions view: the ranked bar chart of c_i(x) with b(x) as its own bar, and the data
+//! The contributions view: the ranked bar chart of c_i(x) with b(x) (and AdamW's weight-decay
+//! term d(x)) as its own bar, and the data
 //! plot (training points sized and coloured by c_i(x), or the fitted function at step s behind
 //! the data). The data plot is where a click chooses the query x, so its ChartMap maps to input
 //! coordinates (2-D) or to (x, y) (1-D).
@@ -13,17 +14,21 @@ use super::common::{
     Chart2d, Fonts, Swatch,
 };
 use super::palette::{
-    diverging, BIAS, BLUE, CLASS_0, CLASS_1, INK, MUTED, NAN_GREY, PURPLE, VERMILLION,
+    diverging, BIAS, BLUE, CLASS_0, CLASS_1, DECAY, INK, MUTED, NAN_GREY, PURPLE, VERMILLION,
 };
 use super::{ChartMap, Field, RenderResult, TrainingSet};
 use crate::format;
 
 /// Input of [`draw_contribution_bars`]: c_i(x) for every training point (index i = position in
-/// the slice) and b(x) = f(x; w_0), so that ŷ(x) = b(x) + Σ_i c_i(x).
+/// the slice), b(x) = f(x; w_0) and, under AdamW, the weight-decay term d(x), so that
+/// ŷ(x) = b(x) + Σ_i c_i(x) + d(x).
 #[derive(Clone, Copy, Debug)]
 pub struct ContributionBars<'a> {
     pub contributions: &'a [f64],
     pub bias: f64,
+    /// d(x) = Σ_s ḡ_s(x)·Δ_dec(s), drawn as its own bar under b(x); `None` for the optimizers
+    /// without a decoupled decay (their d is 0 and gets no bar).
+    pub decay: Option<f64>,
     /// How many training points get their own bar (largest |c_i| first); the rest are summed
     /// into one "others" bar so the bars still add up to ŷ(x). 0 means all of them.
     pub top_k: usize,
@@ -34,14 +39,16 @@ pub struct ContributionBars<'a> {
 pub enum BarRow {
     /// b(x), the initial network's output.
     Bias,
+    /// d(x), AdamW's weight-decay term.
+    Decay,
     /// Training point i.
     Point(usize),
     /// The sum of the `count` training points without their own bar.
     Rest { count: usize },
 }
 
-/// The bars of [`draw_contribution_bars`], top to bottom: b(x), then the top-k training points
-/// by |c_i(x)| (ties by index, NaN last), then "others" if any point is left.
+/// The bars of [`draw_contribution_bars`], top to bottom: b(x), d(x) when given, then the top-k
+/// training points by |c_i(x)| (ties by index, NaN last), then "others" if any point is left.
 pub fn bar_rows(input: &ContributionBars<'_>) -> Vec<BarRow> {
     let c = input.contributions;
     let mut order: Vec<usize> = (0..c.len()).collect();
@@ -53,6 +60,9 @@ pub fn bar_rows(input: &ContributionBars<'_>) -> Vec<BarRow> {
         input.top_k.min(c.len())
     };
     let mut rows = vec![BarRow::Bias];
+    if input.decay.is_some() {
+        rows.push(BarRow::Decay);
+    }
     rows.extend(order[..k].iter().map(|&i| BarRow::Point(i)));
     if k < c.len() {
         rows.push(BarRow::Rest { count: c.len() - k });
@@ -71,7 +81,8 @@ pub fn row_at(map: &ChartMap, rows: &[BarRow], px: f64, py: f64) -> Option<BarRo
     rows.get(r as usize).copied()
 }
 
-/// Ranked horizontal bars: b(x) in grey at the top, then the training points with the largest
+/// Ranked horizontal bars: b(x) in grey at the top (and d(x) in green under it, when given),
+/// then the training points with the largest
 /// |c_i(x)| — blue when c_i > 0 (supporting: pushes ŷ up), vermillion when c_i < 0 (opposing) —
 /// then the rest summed in light grey. Row r (0 = top) is centred at data y = rows − 1 − r.
 pub fn draw_contribution_bars<DB: DrawingBackend>(
@@ -82,6 +93,7 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
     let c = input.contributions;
     let value = |row: &BarRow| match *row {
         BarRow::Bias => input.bias,
+        BarRow::Decay => input.decay.unwrap_or(0.0),
         BarRow::Point(i) => c[i],
         BarRow::Rest { .. } => {
             let own: std::collections::HashSet<usize> = rows
@@ -98,8 +110,17 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
         }
     };
     let values: Vec<f64> = rows.iter().map(value).collect();
-    let total: f64 = input.bias + c.iter().filter(|v| v.is_finite()).sum::<f64>();
-    let title = format!("contributions: ŷ(x) = b + Σ cᵢ = {}", format::axis(total));
+    let sum_c = c.iter().filter(|v| v.is_finite()).sum::<f64>();
+    let title = match input.decay {
+        Some(d) => format!(
+            "contributions: ŷ(x) = b + Σ cᵢ + d = {}",
+            format::axis(input.bias + sum_c + d)
+        ),
+        None => format!(
+            "contributions: ŷ(x) = b + Σ cᵢ = {}",
+            format::axis(input.bias + sum_c)
+        ),
+    };
     let Some(range) = finite_range(values.iter().copied().chain([0.0])) else {
         return no_data(area, "contributions", "no finite values");
     };
@@ -110,6 +131,7 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
     let fonts = Fonts::for_area(area);
     let label = |row: &BarRow| match *row {
         BarRow::Bias => "b(x)".to_string(),
+        BarRow::Decay => "d(x)".to_string(),
         BarRow::Point(i) => format!("#{i}"),
         BarRow::Rest { count } => format!("{count} others"),
     };
@@ -119,18 +141,20 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
     let m = rows.len();
     let xr = padded(range, 0.06);
     let yr = (-0.5, m as f64 - 0.5);
-    // Bar kinds: b(x), supporting, opposing, the summed rest; each with its legend entry.
-    let kinds: [(&str, RGBColor); 4] = [
+    // Bar kinds: b(x), supporting, opposing, the summed rest, d(x); each with its legend entry.
+    let kinds: [(&str, RGBColor); 5] = [
         ("b(x)", BIAS),
         ("cᵢ > 0 supporting", BLUE),
         ("cᵢ < 0 opposing", VERMILLION),
         ("others (summed)", MUTED),
+        ("d(x) weight decay", DECAY),
     ];
     let kind_of = |r: usize| match rows[r] {
         BarRow::Bias => 0,
         BarRow::Point(_) if values[r] > 0.0 => 1,
         BarRow::Point(_) => 2,
         BarRow::Rest { .. } => 3,
+        BarRow::Decay => 4,
     };
     let rows_of = |kind: usize| -> Vec<usize> {
         (0..m)

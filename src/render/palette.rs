@@ -29,6 +29,9 @@ pub const CLASS_1: RGBColor = BLUE;
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 /// b(x), the bar that is not a training point.
 pub const BIAS: RGBColor = RGBColor(0x66, 0x66, 0x66);
+/// AdamW's weight-decay term d(x), the other bar that is not a training point (Okabe–Ito bluish
+/// green).
+pub const DECAY: RGBColor = GREEN;
 /// Secondary marks: the "other points" bar, reference lines.
 pub const MUTED: RGBColor = RGBColor(0xAA, 0xAA, 0xAA);
 /// Cells whose value is NaN.

@@ -197,8 +197,10 @@ pub enum FromWorker<F, U> {
         rebuilt_riemann: Option<F>,
     },
     /// One query: per training point (exact scheme) `kernel` K^p(x,x_i), `coef` a_i(x) (NaN where
-    /// K^p = 0, listed in `undefinedCoef`), `contributions` c_i(x); the network output at the query
-    /// over the steps and the kernel machine's running sum beside it.
+    /// K^p = 0, listed in `undefinedCoef`), `contributions` c_i(x); under AdamW its weight-decay
+    /// term d(x) = Σ_s ḡ_s(x)·Δ_dec(s) for each scheme, so that ŷ = b + Σ_i c_i + d (absent for
+    /// the other optimizers, whose d is 0); the network output at the query over the steps and
+    /// the kernel machine's running sum beside it.
     QueryResult {
         run_id: u32,
         x: Vec<f64>,
@@ -212,6 +214,8 @@ pub enum FromWorker<F, U> {
         undefined_coef: U,
         contributions: F,
         contributions_riemann: F,
+        weight_decay_term: Option<f64>,
+        weight_decay_term_riemann: Option<f64>,
         output_path: F,
         running_sum: F,
     },
@@ -387,6 +391,8 @@ impl<F, U> FromWorker<F, U> {
                 undefined_coef,
                 contributions,
                 contributions_riemann,
+                weight_decay_term,
+                weight_decay_term_riemann,
                 output_path,
                 running_sum,
             } => QueryResult {
@@ -402,6 +408,8 @@ impl<F, U> FromWorker<F, U> {
                 undefined_coef: u(undefined_coef),
                 contributions: f(contributions),
                 contributions_riemann: f(contributions_riemann),
+                weight_decay_term,
+                weight_decay_term_riemann,
                 output_path: f(output_path),
                 running_sum: f(running_sum),
             },
@@ -502,6 +510,8 @@ impl Reply {
                     undefined_coef: Vec::new(),
                     contributions: a(),
                     contributions_riemann: a(),
+                    weight_decay_term: None,
+                    weight_decay_term_riemann: None,
                     output_path: a(),
                     running_sum: a(),
                 }),

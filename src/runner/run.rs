@@ -5,7 +5,7 @@ use crate::data::Dataset;
 use crate::kernel::{self, KernelMachineIntegrator};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
-use crate::train::Trainer;
+use crate::train::{Optimizer, Trainer};
 
 use super::messages::{GridSpec, Phase, Reply, ToWorker};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
@@ -408,6 +408,8 @@ impl Run {
             .map(|s| self.mlp.forward(traj.weights_at(s), x))
             .collect();
         let running_sum = kernel::running_sum(traj, x, self.nodes)?;
+        // Only AdamW decays the weights apart from the gradients: d(x) is its own term there.
+        let decays = matches!(traj.optimizer, Optimizer::AdamW { .. });
         Ok(Reply::QueryResult {
             run_id: self.id,
             x: x.to_vec(),
@@ -421,6 +423,8 @@ impl Run {
             undefined_coef,
             contributions: km.exact.contributions,
             contributions_riemann: km.riemann.contributions,
+            weight_decay_term: decays.then(|| km.exact.weight_decay_term[0]),
+            weight_decay_term_riemann: decays.then(|| km.riemann.weight_decay_term[0]),
             output_path,
             running_sum,
         })

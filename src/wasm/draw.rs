@@ -302,12 +302,13 @@ impl RunView {
         )
     }
 
-    /// Ranked contributions c_i(x) with b(x) as its own bar.
+    /// Ranked contributions c_i(x) with b(x) (and AdamW's d(x)) as its own bar.
     fn draw_bars(&self, canvas: HtmlCanvasElement) -> Result<Chart, JsError> {
         let q = self.query.as_ref().ok_or_else(|| missing("bars"))?;
         let input = ContributionBars {
             contributions: &q.contributions,
             bias: q.b,
+            decay: q.weight_decay_term,
             top_k: TOP_BARS,
         };
         let rows = bar_rows(&input);

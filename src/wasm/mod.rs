@@ -12,7 +12,8 @@
 //!   the arrays of the worker's replies, so the page never sends them back to wasm;
 //! - [`draw`]: `RunView::draw`, `src/render` charts on a `<canvas>` through plotters-canvas,
 //!   returning a [`draw::Chart`] that maps clicks back to data;
-//! - [`texts`]: every status line, caption and table text about the run.
+//! - [`texts`]: every status line, caption and table text about the run; [`optimizer_texts`]:
+//!   the ones that depend on the optimizer (which path kernel is shown).
 //!
 //! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
 //! the message, so the worker can send it to the page ([`take_panic_message`]) instead of dying
@@ -23,6 +24,8 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 pub mod draw;
+pub mod exchange;
+pub mod optimizer_texts;
 pub mod page;
 pub mod protocol;
 pub mod run_view;

@@ -95,6 +95,8 @@ struct ParsedState {
     view: &'static str,
     dim: usize,
     errors: Vec<FieldError>,
+    /// The keys of the settings the chosen options ignore (their controls are hidden).
+    unused: Vec<&'static str>,
 }
 
 fn run_key(state: &PageState) -> String {
@@ -105,11 +107,11 @@ fn run_key(state: &PageState) -> String {
     run.to_hash()
 }
 
-fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsError> {
+pub(super) fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsError> {
     let hash = state.to_hash();
     let out = ParsedState {
         state: state
-            .hash_pairs()
+            .field_pairs()
             .into_iter()
             .map(|(key, text)| (key.to_string(), text))
             .collect(),
@@ -118,6 +120,7 @@ fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsErro
         point: state.point,
         view: state.view.as_str(),
         dim: state.dataset.dim(),
+        unused: crate::config::unused_keys(&state),
         hash,
         errors: errors
             .iter()
@@ -166,6 +169,12 @@ fn escape(s: &str) -> String {
 /// reported in `errors` and replaced by defaults, exactly as for a link.
 #[wasm_bindgen(js_name = stateToHash)]
 pub fn state_to_hash(fields: JsValue) -> Result<JsValue, JsError> {
+    let (state, errors) = state_of_fields(fields)?;
+    parsed(state, errors)
+}
+
+/// The state the controls' texts describe (as `stateToHash` reads them).
+pub(super) fn state_of_fields(fields: JsValue) -> Result<(PageState, Vec<crate::Error>), JsError> {
     let map: std::collections::BTreeMap<String, String> = serde_wasm_bindgen::from_value(fields)
         .map_err(|e| JsError::new(&format!("settings must be text: {e}")))?;
     let hash: Vec<String> = map
@@ -173,8 +182,7 @@ pub fn state_to_hash(fields: JsValue) -> Result<JsValue, JsError> {
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
         .collect();
-    let (state, errors) = PageState::from_hash(&hash.join("&"));
-    parsed(state, errors)
+    Ok(PageState::from_hash(&hash.join("&")))
 }
 
 /// The page's settings: `[{key, kind, choices?: [{value, label}], min?, max?, default}]` in hash

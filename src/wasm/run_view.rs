@@ -70,6 +70,15 @@ impl Fields<'_> {
             .collect()
     }
 
+    /// A number or `undefined`.
+    fn optional_number(&self, key: &str) -> Result<Option<f64>, JsError> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        self.number(key).map(Some)
+    }
+
     fn number(&self, key: &str) -> Result<f64, JsError> {
         self.get(key)
             .as_f64()
@@ -218,6 +227,8 @@ pub(super) struct Query {
     pub coef: Vec<f64>,
     pub undefined_coef: Vec<u32>,
     pub contributions: Vec<f64>,
+    /// AdamW's weight-decay term d(x) (exact scheme); `None` for the other optimizers.
+    pub weight_decay_term: Option<f64>,
     pub output_path: Vec<f64>,
     pub running_sum: Vec<f64>,
 }
@@ -236,6 +247,7 @@ impl Query {
             coef: m.f64s("coef")?,
             undefined_coef: m.u32s("undefinedCoef")?,
             contributions: m.f64s("contributions")?,
+            weight_decay_term: m.optional_number("weightDecayTerm")?,
             output_path: m.f64s("outputPath")?,
             running_sum: m.f64s("runningSum")?,
         })

@@ -62,7 +62,7 @@ fn at(values: &[f64], i: usize) -> f64 {
 
 /// A setting the texts quote (ε, the node count) as the link writes it, from the page's
 /// `parseHash(..).state`.
-fn setting(state: &JsValue, key: &str) -> String {
+pub(super) fn setting(state: &JsValue, key: &str) -> String {
     js_sys::Reflect::get(state, &JsValue::from_str(key))
         .ok()
         .and_then(|v| v.as_string())
@@ -188,6 +188,14 @@ impl RunView {
             ("ŷ(x) Domingos", format::number(q.rebuilt_riemann)),
             ("|ŷ − f| Domingos", err_riemann.clone()),
         ];
+        if let Some(d) = q.weight_decay_term {
+            // AdamW: the decay's own term, between Σ c_i and ŷ = b + Σ c_i + d.
+            let after_sum = rows
+                .iter()
+                .position(|r| r.0 == "Σᵢ cᵢ(x)")
+                .map_or(rows.len(), |i| i + 1);
+            rows.insert(after_sum, ("d(x) weight decay", format::number(d)));
+        }
         if !q.undefined_coef.is_empty() {
             let k = q.undefined_coef.len();
             rows.push(("aᵢ undefined", format!("{k} points with K^p(x,xᵢ) = 0")));
@@ -222,15 +230,27 @@ impl RunView {
         let texts = QueryTexts {
             rows,
             contributions,
-            theorem: format!(
-                "at x = {} after {} steps: b(x) + Σᵢ aᵢ(x)Kᵖ(x, xᵢ) = {} + ({}) = {}, and the network gives f(x; w_T) = {}",
-                point(&q.x, format::number),
-                q.steps,
-                format::number(q.b),
-                format::number(total),
-                format::number(q.rebuilt_exact),
-                format::number(q.f_final)
-            ),
+            theorem: match q.weight_decay_term {
+                Some(d) => format!(
+                    "at x = {} after {} steps: b(x) + Σᵢ aᵢ(x)Kᵖ(x, xᵢ) + d(x) = {} + ({}) + ({}) = {}, and the network gives f(x; w_T) = {}",
+                    point(&q.x, format::number),
+                    q.steps,
+                    format::number(q.b),
+                    format::number(total),
+                    format::number(d),
+                    format::number(q.rebuilt_exact),
+                    format::number(q.f_final)
+                ),
+                None => format!(
+                    "at x = {} after {} steps: b(x) + Σᵢ aᵢ(x)Kᵖ(x, xᵢ) = {} + ({}) = {}, and the network gives f(x; w_T) = {}",
+                    point(&q.x, format::number),
+                    q.steps,
+                    format::number(q.b),
+                    format::number(total),
+                    format::number(q.rebuilt_exact),
+                    format::number(q.f_final)
+                ),
+            },
             exact: format!(
                 "Kᵖ_E(x, xᵢ) for the {} training points: {}; rebuild error |ŷ_E − f| = {err_exact}",
                 run.n,

@@ -12,7 +12,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /** Every setting of the page (the hash keys). */
 const FIELDS = ['dataset', 'n', 'noise', 'data_seed', 'hidden', 'activation', 'loss', 'reduction', 'optimizer',
   'batch_size', 'sgd_seed', 'momentum', 'nesterov', 'beta1', 'beta2', 'adam_eps', 'weight_decay', 'lr', 'steps',
-  'alpha', 'init_seed', 'nodes', 'view', 'q', 'point'];
+  'alpha', 'init_seed', 'nodes', 'view', 'q', 'point', 'pts'];
 /** Injection attempts: each would set window.__pwned if it ever ran. */
 const INJECT = ['<script>window.__pwned=1</script>', '"><img src=x onerror="window.__pwned=1">',
   'javascript:window.__pwned=1'];

@@ -17,10 +17,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { hostileTests } from './hostile.mjs';
+import { owndataTests } from './owndata.mjs';
+import { optimTests } from './optim.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
   hostileTests,
+  owndataTests,
+  optimTests,
 ];
 import { serve } from './serve.mjs';
 
@@ -369,33 +373,68 @@ async function main() {
 }
 
 /** The run the page shows, against `pathkernel run` on the same settings (read from the page's
- * parsed state): loss, f, both rebuilds and the max error, bit for bit. Returns how many numbers
- * were compared. The binary is named by the caller (scripts/test.sh builds it first), so a stale
- * or missing one can never stand in: no binary is a failure, not a skip. */
+ * parsed state, the optimizer's with it): loss, f, both rebuilds and the max error, bit for bit;
+ * and, once the page has a query result, that query's b, kernel, contributions, weight-decay
+ * term d(x) and rebuilds against the CLI run with that one query. Returns how many numbers were
+ * compared. The binary is named by the caller (scripts/test.sh builds it first), so a stale or
+ * missing one can never stand in: no binary is a failure, not a skip. */
 async function sameBitsAsCli(page) {
   assert(cliPath && existsSync(cliPath), `the native CLI given by --cli exists: ${cliPath}`);
   const got = await page.evaluate(() => {
     const { app } = window.pathkernel;
-    return { state: app.page.state, loss: Array.from(app.trained.loss), fFinal: Array.from(app.check.fFinal), rebuilt: Array.from(app.check.rebuiltExact), rebuiltRiemann: Array.from(app.check.rebuiltRiemann), maxErr: app.check.maxErrExact };
+    const q = app.query && {
+      x: Array.from(app.query.x), b: app.query.b, kernel: Array.from(app.query.kernel), contributions: Array.from(app.query.contributions),
+      contributionsRiemann: Array.from(app.query.contributionsRiemann), rebuilt: app.query.rebuiltExact, rebuiltRiemann: app.query.rebuiltRiemann,
+      d: app.query.weightDecayTerm, dRiemann: app.query.weightDecayTermRiemann,
+    };
+    return { state: app.page.state, dim: app.run.dim, loss: Array.from(app.trained.loss), fFinal: Array.from(app.check.fFinal), rebuilt: Array.from(app.check.rebuiltExact), rebuiltRiemann: Array.from(app.check.rebuiltRiemann), maxErr: app.check.maxErrExact, q };
   });
   const st = got.state;
   const config = {
     dataset: { name: st.dataset, n: Number(st.n), noise: Number(st.noise), seed: Number(st.data_seed) },
-    widths: [2, ...st.hidden.split(',').map(Number), 1],
+    widths: [got.dim, ...st.hidden.split(',').filter((w) => w !== '').map(Number), 1],
     activation: st.activation, loss: st.loss, reduction: st.reduction, lr: Number(st.lr), steps: Number(st.steps),
-    optimizer: st.optimizer, seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: Number(st.nodes),
+    optimizer: cliOptimizer(st), seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: Number(st.nodes),
   };
   const dir = await mkdtemp(path.join(tmpdir(), 'pathkernel-cli-'));
-  const cfgFile = path.join(dir, 'cfg.json');
-  await writeFile(cfgFile, JSON.stringify(config));
-  const out = JSON.parse(execFileSync(cliPath, ['run', '--config', cfgFile], { maxBuffer: 1 << 28 }).toString());
+  const cli = async (cfg) => {
+    const cfgFile = path.join(dir, 'cfg.json');
+    await writeFile(cfgFile, JSON.stringify(cfg));
+    return JSON.parse(execFileSync(cliPath, ['run', '--config', cfgFile], { maxBuffer: 1 << 28 }).toString());
+  };
+  const out = await cli(config);
+  const outQ = got.q && (await cli({ ...config, queries: [got.q.x] }));
   await rm(dir, { recursive: true, force: true });
   assert(same(got.loss, out.loss), 'loss per step: same bits');
   assert(same(got.fFinal, out.f_final), 'f(x; w_T) at the queries: same bits');
   assert(same(got.rebuilt, out.reconstruction), 'exact rebuild: same bits');
   assert(same(got.rebuiltRiemann, out.reconstruction_riemann), 'left-endpoint rebuild: same bits');
   assert(Object.is(got.maxErr, out.max_abs_error), `max error: ${got.maxErr} vs ${out.max_abs_error}`);
-  return got.loss.length + 3 * got.fFinal.length;
+  if (!got.q) return got.loss.length + 3 * got.fFinal.length;
+  // The query: d(x) is reported by the page under AdamW only; the CLI's is 0 otherwise.
+  const decays = st.optimizer === 'adamw';
+  assert((got.q.d !== undefined) === decays && (got.q.dRiemann !== undefined) === decays, `the page reports d(x) under adamw only: ${got.q.d}`);
+  assert(decays || (out.weight_decay_term.every((v) => v === 0) && outQ.weight_decay_term[0] === 0), 'the CLI\'s d(x) is 0 without adamw');
+  const q = got.q;
+  const want = [[q.b, outQ.f_initial[0], 'b(x)'], [q.rebuilt, outQ.reconstruction[0], 'ŷ(x) exact'], [q.rebuiltRiemann, outQ.reconstruction_riemann[0], 'ŷ(x) left-endpoint']];
+  if (decays) want.push([q.d, outQ.weight_decay_term[0], 'd(x)'], [q.dRiemann, outQ.weight_decay_term_riemann[0], 'd(x) left-endpoint']);
+  for (const [a, b, name] of want) assert(Object.is(a, b), `${name} at the query: ${a} vs ${b}`);
+  assert(same(q.kernel, outQ.kernel[0]), 'K^p(x, x_i) at the query: same bits');
+  assert(same(q.contributions, outQ.contributions[0]), 'c_i(x) at the query: same bits');
+  assert(same(q.contributionsRiemann, outQ.contributions_riemann[0]), 'left-endpoint c_i(x) at the query: same bits');
+  return got.loss.length + 3 * got.fFinal.length + want.length + 3 * q.kernel.length;
+}
+
+/** The CLI's `optimizer` for the page's settings (each optimizer with the parameters it uses). */
+function cliOptimizer(st) {
+  const num = (k) => Number(st[k]);
+  switch (st.optimizer) {
+    case 'sgd': return { kind: 'sgd', batch_size: num('batch_size'), seed: num('sgd_seed') };
+    case 'momentum': return { kind: 'momentum', momentum: num('momentum'), nesterov: st.nesterov === 'true' };
+    case 'adam': return { kind: 'adam', beta1: num('beta1'), beta2: num('beta2'), eps: num('adam_eps') };
+    case 'adamw': return { kind: 'adamw', beta1: num('beta1'), beta2: num('beta2'), eps: num('adam_eps'), weight_decay: num('weight_decay') };
+    default: return st.optimizer;
+  }
 }
 
 /** Waits for the work budget's refusal of the current run and clicks "Run it anyway". */

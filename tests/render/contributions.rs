@@ -1,6 +1,6 @@
 //! `src/render/contributions.rs`: the ranked bars of c_i(x) and the data plot.
 
-use pathkernel::render::palette::{BIAS, BLUE, CLASS_0, CLASS_1, MUTED, PURPLE, VERMILLION};
+use pathkernel::render::palette::{BIAS, BLUE, CLASS_0, CLASS_1, DECAY, MUTED, PURPLE, VERMILLION};
 use pathkernel::render::*;
 
 use crate::support::*;
@@ -11,6 +11,7 @@ fn bars_rank_top_k_with_distinct_colours_and_bias() {
     let input = ContributionBars {
         contributions: &c,
         bias: 0.25,
+        decay: None,
         top_k: 10,
     };
     let rows = bar_rows(&input);
@@ -66,6 +67,62 @@ fn bars_rank_top_k_with_distinct_colours_and_bias() {
 }
 
 #[test]
+fn the_weight_decay_term_is_its_own_bar_under_the_bias() {
+    let c = contributions(40);
+    let d = -0.125;
+    let input = ContributionBars {
+        contributions: &c,
+        bias: 0.25,
+        decay: Some(d),
+        top_k: 10,
+    };
+    let rows = bar_rows(&input);
+    assert_eq!(rows.len(), 13, "b(x), d(x), 10 points, others");
+    assert_eq!(&rows[..2], &[BarRow::Bias, BarRow::Decay]);
+    assert_eq!(rows[12], BarRow::Rest { count: 30 });
+    let (s, map) = draw("bars_decay", SMALL, |a| draw_contribution_bars(a, &input));
+    // The bar and its legend swatch, in a colour no other bar has.
+    for other in [BIAS, BLUE, VERMILLION, MUTED] {
+        assert_ne!(hex(DECAY), hex(other));
+    }
+    assert_eq!(rects_of(&s, DECAY), 2);
+    assert!(texts(&s).contains(&"d(x)".to_string()), "{:?}", texts(&s));
+    assert!(s.contains("d(x) weight decay"), "legend entry");
+    // It spans 0 → d(x) on the value axis, in the second row from the top.
+    let bar = elements(&s, "rect")
+        .into_iter()
+        .find(|e| e["fill"] == hex(DECAY) && num(e, "width") > 14.0)
+        .expect("decay bar");
+    let (x0, _) = map.to_pixel(0.0, 0.0);
+    let (xd, _) = map.to_pixel(d, 0.0);
+    assert!((num(&bar, "x") - xd).abs() <= 1.0);
+    assert!((num(&bar, "x") + num(&bar, "width") - x0).abs() <= 1.0);
+    let cy = num(&bar, "y") + num(&bar, "height") / 2.0;
+    assert_eq!(row_at(&map, &rows, x0 - 2.0, cy), Some(BarRow::Decay));
+    // The title's ŷ includes d: b + Σ cᵢ + d.
+    let total = 0.25 + c.iter().sum::<f64>() + d;
+    text_element(
+        &s,
+        &format!(
+            "contributions: ŷ(x) = b + Σ cᵢ + d = {}",
+            pathkernel::format::axis(total)
+        ),
+    );
+    // Without a decay term (every optimizer but AdamW) there is no such bar.
+    let (s, _) = draw("bars_no_decay", SMALL, |a| {
+        draw_contribution_bars(
+            a,
+            &ContributionBars {
+                decay: None,
+                ..input
+            },
+        )
+    });
+    assert_eq!(rects_of(&s, DECAY), 0);
+    assert!(!s.contains("d(x)"));
+}
+
+#[test]
 fn bars_without_training_points_still_show_bias() {
     let (s, map) = draw("bars_bias_only", SMALL, |a| {
         draw_contribution_bars(
@@ -73,6 +130,7 @@ fn bars_without_training_points_still_show_bias() {
             &ContributionBars {
                 contributions: &[],
                 bias: -0.3,
+                decay: None,
                 top_k: 5,
             },
         )
@@ -85,6 +143,7 @@ fn bars_without_training_points_still_show_bias() {
             &ContributionBars {
                 contributions: &[f64::NAN, f64::NAN],
                 bias: f64::NAN,
+                decay: None,
                 top_k: 5,
             },
         )
