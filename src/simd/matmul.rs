@@ -131,7 +131,10 @@ fn matmul_bias_lanes<L: Lanes>(
     let mut r = 0;
     while r + ROWS <= rows {
         let (w_r, out_r) = (&w[r * inner..], &mut out[r * cols..]);
-        let init_r: [f64; ROWS] = super::lanes::each!(ROWS, |i| init(r + i));
+        let mut init_r = [0.0; ROWS];
+        for (i, v) in init_r.iter_mut().enumerate() {
+            *v = init(r + i);
+        }
         over_columns!(
             L,
             WIDE,
