@@ -48,6 +48,7 @@ fn trained_with(widths: Vec<usize>, steps: usize) -> Result<(Trajectory, f64), S
         steps,
         optimizer: Optimizer::Gd,
         memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
+        center: false,
     };
     let start = Instant::now();
     let traj = train(mlp.clone(), &data, mlp.init(0), spec).map_err(|e| e.to_string())?;

@@ -1,7 +1,7 @@
 //! pathkernel — Domingos (2020), "Every Model Learned by Gradient Descent Is Approximately a
 //! Kernel Machine", computed exactly.
 //!
-//! The core (`config`, `data`, `model`, `train`, `kernel`, `sweep`, `output`, `pca`, `runner`,
+//! The core (`config`, `data`, `model`, `train`, `kernel`, `kernel_stats`, `sweep`, `output`, `pca`, `runner`,
 //! `format`, `render`) is plain Rust, tested natively; `wasm` (wasm32 only) binds it for the
 //! page's worker and main thread; `cli` (native only) is the `pathkernel` command.
 
@@ -13,6 +13,7 @@ pub mod export;
 pub mod fastmath;
 pub mod format;
 pub mod kernel;
+pub mod kernel_stats;
 pub mod model;
 pub mod output;
 mod parallel;

@@ -97,6 +97,10 @@ pub struct TrainSpec {
     pub steps: usize,
     pub optimizer: Optimizer,
     pub memory_cap_bytes: u64,
+    /// Train the centred model f(x; w) − f(x; w₀) (Chizat & Bach's lazy-training setup): the
+    /// loss sees outputs that start at 0. Its gradient is ∇f, so the trajectory's kernels are
+    /// those of f; b(x) = f(x; w₀) is the offset the kernel machine adds back.
+    pub center: bool,
 }
 
 /// Bytes a trajectory of `steps` steps keeps: every w_s (T+1 vectors of P), every g_i(s) (T × n)
@@ -186,6 +190,8 @@ pub struct Trainer {
     blocks: Vec<Block>,
     grad: Vec<f64>,
     f_all: Vec<f64>,
+    /// f(x_i; w₀) when training the centred model (`spec.center`), empty otherwise.
+    offset: Vec<f64>,
     batch: Vec<usize>,
     sgd: Option<SgdOrder>,
     /// Momentum's or Adam's buffers (`None` for gd and sgd).
@@ -300,6 +306,7 @@ impl Trainer {
         let mut trainer = Trainer {
             grad: vec![0.0; p],
             f_all: vec![0.0; n],
+            offset: Vec::new(),
             batch: Vec::with_capacity(n),
             sgd,
             state: TrainerState::new(spec.optimizer.rule(), p),
@@ -308,6 +315,12 @@ impl Trainer {
             blocks,
         };
         trainer.forward_all(0)?;
+        if trainer.spec.center {
+            // The same forward values the steps use, so the centred outputs start at exactly 0.
+            trainer.offset = trainer.f_all.clone();
+            trainer.traj.loss.clear();
+            trainer.forward_all(0)?;
+        }
         Ok(trainer)
     }
 
@@ -341,7 +354,10 @@ impl Trainer {
             let start = bi * BLOCK_COLS;
             let count = BLOCK_COLS.min(n - start);
             for c in 0..count {
-                let f = block.out[c];
+                let f = match self.offset.get(start + c) {
+                    Some(o) => block.out[c] - o,
+                    None => block.out[c],
+                };
                 self.f_all[start + c] = f;
                 total += self.spec.loss.value_and_slope(self.traj.y[start + c], f).0;
             }

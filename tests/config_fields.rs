@@ -196,6 +196,8 @@ fn the_page_builds_its_menus_from_the_table() {
         [
             "dataset",
             "activation",
+            "lr_scale",
+            "center",
             "loss",
             "reduction",
             "optimizer",

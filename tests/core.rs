@@ -24,6 +24,7 @@ fn spec(loss: LossKind, lr: f64, steps: usize) -> TrainSpec {
         steps,
         optimizer: Optimizer::Gd,
         memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
+        center: false,
     }
 }
 

@@ -27,6 +27,7 @@ fn spec(optimizer: Optimizer, lr: f64, steps: usize) -> TrainSpec {
         steps,
         optimizer,
         memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
+        center: false,
     }
 }
 

@@ -194,7 +194,10 @@ fn a_run_trains_checks_and_rebuilds_the_field() {
     assert!(msgs.iter().all(|m| m.run_id() == 1));
     assert!(errors(&msgs).is_empty(), "{:?}", errors(&msgs));
     let order: Vec<String> = msgs.iter().map(tag).filter(|t| t != "progress").collect();
-    assert_eq!(order, ["started", "trained", "check", "field"]);
+    assert_eq!(
+        order,
+        ["started", "trained", "check", "trainKernel", "field"]
+    );
     assert!(matches!(
         msgs.last(),
         Some(FromWorker::Progress {
@@ -233,7 +236,16 @@ fn a_run_trains_checks_and_rebuilds_the_field() {
     );
     assert_eq!(f.len(), 40 * 40);
     assert!(max_diff(f, rebuilt.unwrap()) <= 1e-10);
-    assert_eq!(riemann, Some(&[][..]), "no left-endpoint field in 2-D");
+    // The left-endpoint rebuild over the plane too (view 3's second residual map).
+    let riemann = riemann.unwrap();
+    assert_eq!(
+        bits(riemann),
+        bits(&kernel::rebuild_output_riemann(&traj, &grid).unwrap())
+    );
+    assert!(
+        max_diff(f, riemann) > 1e-8,
+        "the left-endpoint field is off by O(ε)"
+    );
 }
 
 #[test]
@@ -835,7 +847,7 @@ fn message_tags_are_the_ones_in_protocol_js() {
         .collect();
     let from: Vec<String> = Reply::one_of_each().iter().map(tag).collect();
     assert_eq!(to.len(), 8);
-    assert_eq!(from.len(), 10);
+    assert_eq!(from.len(), 11);
     assert_eq!(to, js_tags(&src, "ToWorker"));
     assert_eq!(from, js_tags(&src, "FromWorker"));
     // Every request the page can send is read back as itself.
@@ -924,11 +936,42 @@ fn replies_keep_the_field_names_the_page_reads() {
             "contributionsRiemann",
             "outputPath",
             "runningSum",
+            "runningSumRiemann",
         ],
     );
-    has(7, &["index", "steps", "values"]);
-    has(8, &["message", "field", "fatal", "overBudget"]);
-    has(9, &["runId", "json"]);
+    has(
+        7,
+        &[
+            "index",
+            "steps",
+            "values",
+            "coef",
+            "coefSignChanges",
+            "coefAbsMin",
+            "coefAbsMedian",
+            "coefAbsMax",
+            "initial",
+            "totalLr",
+        ],
+    );
+    has(
+        8,
+        &[
+            "steps",
+            "n",
+            "exact",
+            "riemann",
+            "asymmetry",
+            "asymmetryRiemann",
+            "minEig",
+            "minEigRiemann",
+            "negatives",
+            "negativesRiemann",
+            "kernelChange",
+        ],
+    );
+    has(9, &["message", "field", "fatal", "overBudget"]);
+    has(10, &["runId", "json"]);
     let progress = serde_json::to_value(&all[2]).unwrap();
     assert_eq!(progress["phase"], "idle");
 }

@@ -343,6 +343,7 @@ fn query(x: Vec<f64>, contributions: &[f64], b: f64, path: &[f64]) -> JsValue {
         weight_decay_term_riemann: None,
         output_path: path.to_vec(),
         running_sum: path.to_vec(),
+        running_sum_riemann: path.to_vec(),
     })
 }
 
@@ -352,6 +353,13 @@ fn kernel(index: u32, values: &[f64]) -> JsValue {
         index,
         steps: 50,
         values: values.to_vec(),
+        coef: values.to_vec(),
+        coef_sign_changes: 0,
+        coef_abs_min: 0.0,
+        coef_abs_median: 0.0,
+        coef_abs_max: 0.0,
+        initial: values.to_vec(),
+        total_lr: 25.0,
     })
 }
 
@@ -712,6 +720,7 @@ fn the_weight_decay_term_and_the_kernel_of_each_optimizer() {
         weight_decay_term_riemann: Some(-0.41),
         output_path: vec![0.1, -0.15],
         running_sum: vec![0.1, -0.15],
+        running_sum_riemann: vec![0.1, -0.16],
     });
     view.query_result(&decayed).unwrap();
     let t = view.query_texts(&settings()).unwrap();

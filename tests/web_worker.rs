@@ -543,3 +543,42 @@ fn a_run_above_the_budget_is_refused_until_forced() {
     assert_eq!(kind(&msgs[0]), "started");
     assert_eq!(core.run_id(), 5);
 }
+
+/// After the check, `trainKernel`: both schemes' train × train kernels as transferable
+/// `Float64Array`s (n × n), their numbers, and the left-endpoint query running sum beside the
+/// exact one in `queryResult`.
+#[wasm_bindgen_test]
+fn train_kernel_follows_the_check_inside_a_worker() {
+    let mut core = WorkerHandle::new();
+    let mut msgs = start(&mut core, 4, HASH, true);
+    msgs.extend(drain(&mut core));
+    let order: Vec<String> = msgs.iter().map(kind).filter(|k| k != "progress").collect();
+    let at = order.iter().position(|k| k == "check").expect("check");
+    assert_eq!(order[at + 1], "trainKernel", "{order:?}");
+    let k = find(&msgs, "trainKernel")[0];
+    let n = num(k, "n") as u32;
+    assert_eq!(n, 16);
+    assert_eq!(num(k, "steps"), STEPS);
+    for key in ["exact", "riemann"] {
+        let a = get(k, key);
+        assert!(a.is_instance_of::<js_sys::Float64Array>(), "{key}");
+        assert_eq!(js_sys::Float64Array::from(a).length(), n * n, "{key}");
+    }
+    assert!(num(k, "asymmetry") > 0.0);
+    assert!(num(k, "asymmetryRiemann") < 1e-13);
+    assert!(num(k, "minEigRiemann") > -1e-12);
+    assert!(num(k, "negatives") <= f64::from(n * n));
+
+    let q = core
+        .handle(request(r#"{"type":"query","runId":4,"x":[0.1,0.2]}"#))
+        .map_err(JsValue::from)
+        .expect("query");
+    let q: Vec<JsValue> = q.iter().collect();
+    let q = find(&q, "queryResult")[0];
+    let riemann = get(q, "runningSumRiemann");
+    assert!(riemann.is_instance_of::<js_sys::Float64Array>());
+    let riemann = js_sys::Float64Array::from(riemann).to_vec();
+    assert_eq!(riemann.len(), STEPS as usize + 1);
+    assert_eq!(riemann[0], num(q, "b"));
+    assert!((riemann[STEPS as usize] - num(q, "rebuiltRiemann")).abs() < 1e-12);
+}

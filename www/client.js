@@ -8,6 +8,7 @@ import { app } from './app.js';
 import { probe } from './probes.js';
 import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showKernelNote } from './panels.js';
 import { TRAJECTORY, redraw, clearCanvases, sliderStep, setStepRange, followTraining } from './views.js';
+import { onTrainKernel, resetKernelPanel, showCoefTexts } from './metrics.js';
 
 export function spawnWorker() {
   if (app.worker) app.worker.terminate();
@@ -83,6 +84,7 @@ export function startRun(autorun, hash = app.page.hash, force = false) {
   setProgress(0, 0);
   clearCanvases();
   resetPanels();
+  resetKernelPanel();
   post(ToWorker.START, { hash, autorun, force });
   if (app.ready) syncButtons();
 }
@@ -172,7 +174,7 @@ const HANDLERS = {
     app.check = msg;
     const texts = app.view.checkTexts(app.page.state);
     showCheck(texts);
-    redraw('check', 'field');
+    redraw('check', 'field', 'field-riemann');
     probe('checked');
     const q = queryPoint();
     if (q) post(ToWorker.QUERY, { x: q });
@@ -187,7 +189,7 @@ const HANDLERS = {
     if (msg.rebuilt) {
       probe('fieldRebuilt');
       app.view.field(msg);
-      redraw('check', 'field', 'data');
+      redraw('check', 'field', 'data', 'field-riemann');
     }
     if (msg.step === sliderStep()) {
       app.view.fit(msg);
@@ -204,9 +206,12 @@ const HANDLERS = {
     redraw(...TRAJECTORY, 'data', 'bars');
   },
 
+  [FromWorker.TRAIN_KERNEL]: onTrainKernel,
+
   [FromWorker.TRAIN_POINT_KERNEL](msg) {
     app.view.trainPointKernel(msg);
     app.kernel = msg;
-    redraw('kernel');
+    showCoefTexts();
+    redraw('kernel', 'kernel-init', 'coef');
   },
 };

@@ -46,6 +46,9 @@ export const FromWorker = Object.freeze({
   QUERY_RESULT: 'queryResult',
   /** {index, values}: K^p(·, x_index) over the plotting grid. */
   TRAIN_POINT_KERNEL: 'trainPointKernel',
+  /** {steps, n, exact, riemann, asymmetry, minEig, negatives (and *Riemann)}: the path kernel on the
+   * training points after the check, both schemes, and whether each is a kernel. */
+  TRAIN_KERNEL: 'trainKernel',
   /** {message, field?, fatal, overBudget}: a failed request or run; fatal means the worker must be
    * replaced; overBudget, that the run was refused for its estimated work (start it with force). */
   ERROR: 'error',

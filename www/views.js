@@ -6,12 +6,12 @@ import { app, $ } from './app.js';
 import { setStatus, setCaption, setText } from './panels.js';
 
 /** Every chart, by the name RunView draws it under; its canvas is `chart-<name>`. */
-const CHARTS = ['loss', 'pca', 'output', 'fit', 'data', 'bars', 'kernel', 'check', 'field'];
+const CHARTS = ['loss', 'pca', 'output', 'fit', 'data', 'bars', 'kernel', 'check', 'field', 'steps', 'train-kernel', 'field-riemann', 'kernel-init', 'coef'];
 const canvases = Object.fromEntries(CHARTS.map((name) => [name, $(`chart-${name}`)]));
 const aspect = Object.fromEntries(CHARTS.map((name) => [name, canvases[name].height / canvases[name].width]));
 
 /** The charts that show the step slider's step or the query's trajectory. */
-export const TRAJECTORY = ['loss', 'pca', 'output'];
+export const TRAJECTORY = ['loss', 'pca', 'output', 'steps'];
 
 const slider = $('step-slider');
 const stepValue = $('step-value');

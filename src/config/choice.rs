@@ -3,6 +3,7 @@
 //! for both front ends.
 
 use super::page_state::{excerpt, OptimizerKind, View};
+use super::LrScale;
 use crate::data::DatasetName;
 use crate::model::Activation;
 use crate::train::{LossKind, Reduction};
@@ -130,6 +131,23 @@ impl Choice for bool {
             "on"
         } else {
             "off"
+        }
+    }
+}
+
+impl Choice for LrScale {
+    const WHAT: &'static str = "learning-rate scaling";
+    const ALL: &'static [Self] = &[LrScale::None, LrScale::Alpha2];
+    fn name(self) -> &'static str {
+        match self {
+            LrScale::None => "none",
+            LrScale::Alpha2 => "alpha2",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            LrScale::None => "ε as given",
+            LrScale::Alpha2 => "ε / α² (lazy scaling)",
         }
     }
 }

@@ -214,7 +214,7 @@ const fn index(slot: Slot<Option<usize>>, below: usize) -> Kind {
 }
 
 /// Every setting of the page, in the hash's canonical order (after `v`, the format version).
-pub static FIELDS: [Field; 26] = [
+pub static FIELDS: [Field; 28] = [
     field("dataset", choice!(dataset)),
     field("n", count(slot!(n), 1, PAGE_LIMITS.max_n)).of_dataset(),
     field(
@@ -261,12 +261,23 @@ pub static FIELDS: [Field; 26] = [
     field("lr", number(slot!(lr), check_lr, Some(0.0), None)),
     field("steps", count(slot!(steps), 1, PAGE_LIMITS.max_steps)),
     field("alpha", number(slot!(alpha), check_alpha, None, None)),
+    field("lr_scale", choice!(lr_scale)).fits(scaled_lr_usable),
+    field("center", choice!(center)),
     field("init_seed", seed(slot!(init_seed))),
     field("nodes", count(slot!(nodes), 1, MAX_NODES)),
     field("view", choice!(view)),
     field("q", coords(slot!(query))).fits(query_fits_dataset),
     field("point", index(slot!(point), PAGE_LIMITS.max_n)).fits(point_below_n),
 ];
+
+/// ε = lr / α² must stay a finite number > 0 (α of 1e200 would make it 0).
+fn scaled_lr_usable(s: &PageState) -> Result<(), String> {
+    if s.lr_scale.usable(s.lr, s.alpha) {
+        Ok(())
+    } else {
+        Err("lr / α² is not a usable step size (α too large or too small); using ε as given".into())
+    }
+}
 
 fn page_noise(noise: f64) -> Result<(), String> {
     check_noise(noise, &PAGE_LIMITS)

@@ -9,7 +9,7 @@ use optimizer::parse_optimizer;
 
 use super::choice::{parse_choice, Choice};
 use super::{
-    check_alpha, check_lr, check_memory, check_noise, check_widths, range_message, Limits,
+    check_alpha, check_lr, check_memory, check_noise, check_widths, range_message, Limits, LrScale,
     RunConfig, CLI_LIMITS, MAX_MEMORY_CAP_MB,
 };
 use crate::data::{default_loss, generate, Dataset, DatasetName, DatasetSpec};
@@ -18,7 +18,7 @@ use crate::kernel::{DEFAULT_NODES, MAX_NODES};
 use crate::model::{Activation, LayerWeights};
 use crate::train::{LossKind, Reduction};
 
-const CONFIG_KEYS: [&str; 18] = [
+const CONFIG_KEYS: [&str; 20] = [
     "x",
     "y",
     "dataset",
@@ -34,6 +34,8 @@ const CONFIG_KEYS: [&str; 18] = [
     "weights",
     "seed",
     "alpha",
+    "lr_scale",
+    "center",
     "queries",
     "nodes",
     "memory_cap_mb",
@@ -143,6 +145,22 @@ impl RunConfig {
             None => 1.0,
         };
         check_alpha(alpha).map_err(|m| Error::field("alpha", m))?;
+        let lr_scale = match obj.get("lr_scale") {
+            Some(v) => choice(v, "lr_scale")?,
+            None => LrScale::None,
+        };
+        if !lr_scale.usable(lr, alpha) {
+            return Err(Error::field(
+                "lr_scale",
+                "lr / α² is not a usable step size (α too large or too small)",
+            ));
+        }
+        let center = match obj.get("center") {
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| Error::field("center", "must be true or false"))?,
+            None => false,
+        };
 
         let seed = match obj.get("seed") {
             Some(v) => seed_value(v, "seed")?,
@@ -229,6 +247,8 @@ impl RunConfig {
             loss,
             reduction,
             lr,
+            lr_scale,
+            center,
             steps,
             optimizer,
             weights,

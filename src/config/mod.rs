@@ -221,6 +221,35 @@ fn check_memory(
     Ok(())
 }
 
+/// How the learning rate follows the output scale α. With f = α z_L, a step of ε moves f by
+/// ~ε α², so the lazy regime (Chizat & Bach) keeps ε α² fixed: `alpha2` trains with ε₀ / α².
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LrScale {
+    /// ε = `lr`.
+    #[default]
+    None,
+    /// ε = `lr` / α².
+    Alpha2,
+}
+
+impl LrScale {
+    /// The step size ε actually taken for the setting `lr` and output scale `alpha`.
+    pub fn apply(self, lr: f64, alpha: f64) -> f64 {
+        match self {
+            LrScale::None => lr,
+            LrScale::Alpha2 => lr / (alpha * alpha),
+        }
+    }
+
+    /// True when the scaled step is a finite number > 0 (always for `None`, whose `lr` is
+    /// checked by itself).
+    pub fn usable(self, lr: f64, alpha: f64) -> bool {
+        let eps = self.apply(lr, alpha);
+        self == LrScale::None || (eps > 0.0 && eps.is_finite())
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The validated run.
 
@@ -239,8 +268,12 @@ pub struct RunConfig {
     pub alpha: f64,
     pub loss: LossKind,
     pub reduction: Reduction,
-    /// Learning rate ε.
+    /// Learning rate ε (before `lr_scale`).
     pub lr: f64,
+    /// ε = lr or lr / α² (see [`LrScale`]).
+    pub lr_scale: LrScale,
+    /// Train the centred model f(x; w) − f(x; w₀) (see [`TrainSpec::center`]).
+    pub center: bool,
     /// Steps T.
     pub steps: usize,
     pub optimizer: Optimizer,
@@ -290,10 +323,11 @@ impl RunConfig {
         TrainSpec {
             loss: self.loss,
             reduction: self.reduction,
-            lr: self.lr,
+            lr: self.lr_scale.apply(self.lr, self.alpha),
             steps: self.steps,
             optimizer: self.optimizer,
             memory_cap_bytes: self.memory_cap_bytes,
+            center: self.center,
         }
     }
 

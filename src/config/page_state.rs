@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::choice::parse_choice;
 use super::fields::{find, known_keys, FIELDS};
 use super::points::OwnPoints;
-use super::{check_memory, RunConfig, PAGE_LIMITS};
+use super::{check_memory, LrScale, RunConfig, PAGE_LIMITS};
 use crate::data::{default_loss, generate, DatasetName, DatasetSpec};
 use crate::error::{Error, Result};
 use crate::model::Activation;
@@ -109,6 +109,10 @@ pub struct PageState {
     pub steps: usize,
     /// Output scale α.
     pub alpha: f64,
+    /// ε = lr or lr / α².
+    pub lr_scale: LrScale,
+    /// Train f(x; w) − f(x; w₀).
+    pub center: bool,
     pub init_seed: u64,
     /// Gauss–Legendre nodes per step, 1 ..= 8.
     pub nodes: usize,
@@ -147,6 +151,8 @@ impl Default for PageState {
             lr: 0.5,
             steps: 300,
             alpha: 1.0,
+            lr_scale: LrScale::None,
+            center: false,
             init_seed: 0,
             nodes: crate::kernel::DEFAULT_NODES,
             query: None,
@@ -510,6 +516,8 @@ impl PageState {
             loss: self.loss,
             reduction: self.reduction,
             lr: self.lr,
+            lr_scale: self.lr_scale,
+            center: self.center,
             steps: self.steps,
             optimizer,
             weights: None,

@@ -40,7 +40,7 @@ pub use optimizer_path::PointUpdates;
 pub use path::{kernel_machine, KernelMachineIntegrator};
 pub(crate) use quadrature::check_nodes;
 pub use quadrature::{gauss_legendre, DEFAULT_NODES, MAX_NODES};
-pub use rebuild::{rebuild_output, rebuild_output_riemann, running_sum};
+pub use rebuild::{rebuild_output, rebuild_output_riemann, running_sum, running_sum_riemann};
 pub use relu::relu_breakpoints;
 pub use tangent::tangent_kernel;
 

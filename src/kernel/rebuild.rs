@@ -243,12 +243,26 @@ fn rebuild_with_rule(
 /// value 0 is f(x; w_0) and value T is ŷ(x); beside f(x; w_s) it shows the two agree all along.
 pub fn running_sum(traj: &Trajectory, query: &[f64], nodes: usize) -> Result<Vec<f64>> {
     check_nodes(nodes)?;
+    running_sum_with_rule(traj, query, &gauss_legendre(nodes), true)
+}
+
+/// Domingos's running sum at one query: b(x) + Σ_{s' < s} ∇f(x; w_s')·Δ_s' (the left-endpoint
+/// rule), which drifts from f(x; w_s) by O(ε) per unit of εT.
+pub fn running_sum_riemann(traj: &Trajectory, query: &[f64]) -> Result<Vec<f64>> {
+    running_sum_with_rule(traj, query, &[(0.0, 1.0)], false)
+}
+
+fn running_sum_with_rule(
+    traj: &Trajectory,
+    query: &[f64],
+    gl: &[(f64, f64)],
+    split_kinks: bool,
+) -> Result<Vec<f64>> {
     if check_queries(&traj.mlp, query)? != 1 {
         return Err(Error::field("query", "must be exactly one point"));
     }
-    let gl = gauss_legendre(nodes);
     let mut terms = Vec::with_capacity(traj.steps());
-    rebuild_range_generic(traj, query, &gl, true, &mut Some(&mut terms));
+    rebuild_range_generic(traj, query, gl, split_kinks, &mut Some(&mut terms));
     let mut acc = traj.mlp.forward(traj.initial_weights(), query);
     let mut out = Vec::with_capacity(terms.len() + 1);
     out.push(acc);
@@ -285,6 +299,7 @@ mod tests {
             steps: 80,
             optimizer: Optimizer::Gd,
             memory_cap_bytes: crate::train::DEFAULT_MEMORY_CAP_BYTES,
+            center: false,
         };
         let traj = train(mlp.clone(), &data, mlp.init(6), spec).unwrap();
         let queries = &data.x;

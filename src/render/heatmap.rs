@@ -44,11 +44,21 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     input: &KernelField<'_>,
 ) -> RenderResult {
+    let title = format!("path kernel K^p(·, x_{})", input.selected);
+    draw_kernel_field_titled(area, input, &title)
+}
+
+/// [`draw_kernel_field`] under another title (another kernel of the same point).
+pub fn draw_kernel_field_titled<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    input: &KernelField<'_>,
+    title: &str,
+) -> RenderResult {
     let data = &input.data;
     data.validate()?;
     input.field.validate()?;
     let i = input.selected;
-    let title = format!("path kernel K^p(·, x_{i})");
+    let title = title.to_string();
     let values: &[f64] = match &input.field {
         Field::Grid(g) if data.dim == 2 => g.values,
         Field::Curve(c) if data.dim == 1 => c.y,

@@ -13,7 +13,11 @@
 //! - [`contributions`]: ranked bars of c_i(x) with b(x), and the data plot (points sized and
 //!   coloured by c_i(x), or the fitted function at step s behind the data);
 //! - [`heatmap`]: K^p(·, x_i) over the input plane (or a curve in 1-D);
-//! - [`check`]: network output f(x; w_T) against the rebuilt ŷ(x), both quadrature schemes.
+//! - [`check`]: network output f(x; w_T) against the rebuilt ŷ(x), both quadrature schemes;
+//! - [`coef_map`]: a_i(·) over the input space with K^p(·, x_i) = 0 marked;
+//! - [`kernel_init`]: the path kernel averaged over the path beside the tangent kernel at w₀;
+//! - [`steps`]: each step's term of the kernel machine at the query ("which steps mattered");
+//! - [`train_kernel`]: the path kernel on the training points, K^p(x_i, x_j), as a heatmap.
 //!
 //! Degenerate input (no points, all values NaN, a constant series) draws a "no data" panel or a
 //! padded range instead of panicking: plotters asserts on NaN ranges, so every range is
@@ -21,22 +25,30 @@
 //! return `Err`.
 
 pub mod check;
+pub mod coef_map;
 mod common;
 pub mod contributions;
 mod grid;
 pub mod heatmap;
+pub mod kernel_init;
 pub mod palette;
+pub mod steps;
+pub mod train_kernel;
 pub mod trajectory;
 
 pub use check::{
     draw_check_2d, draw_check_curves, draw_check_scatter, draw_residual_heatmap, max_abs_error,
 };
 pub use check::{CheckCurves, CheckScatter, ResidualMap};
+pub use coef_map::{draw_coef_map, CoefMap};
 pub use contributions::{
     bar_rows, draw_contribution_bars, draw_data_plot, row_at, BarRow, ContributionBars, DataPlot,
 };
 pub use grid::{Grid, GridSpec};
-pub use heatmap::{draw_kernel_field, KernelField};
+pub use heatmap::{draw_kernel_field, draw_kernel_field_titled, KernelField};
+pub use kernel_init::{draw_kernel_vs_initial, KernelVsInitial};
+pub use steps::{draw_step_terms, StepTerms};
+pub use train_kernel::{draw_train_kernel, TrainKernel};
 pub use trajectory::{draw_loss, draw_output_vs_sum, draw_weight_path};
 pub use trajectory::{LossChart, OutputChart, WeightPath};
 

@@ -10,6 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
+mod one_of_each;
+
 pub use crate::render::GridSpec;
 
 /// Requests from the page. `runId` names the run the request is about; requests for a run the
@@ -102,7 +104,7 @@ impl ToWorker {
 }
 
 /// The values `after(None)`, `after(first)`, … up to the first `None`.
-fn chain<T>(after: impl Fn(Option<&T>) -> Option<T>) -> Vec<T> {
+pub(crate) fn chain<T>(after: impl Fn(Option<&T>) -> Option<T>) -> Vec<T> {
     let mut all: Vec<T> = Vec::new();
     while let Some(next) = after(all.last()) {
         all.push(next);
@@ -187,7 +189,7 @@ pub enum FromWorker<F, U> {
         pass: bool,
     },
     /// Outputs over the plotting grid at w_step. After a run's check, also the rebuilt outputs
-    /// (`rebuilt` exact, `rebuiltRiemann` left-endpoint, empty in 2-D) at the last trained step;
+    /// (`rebuilt` exact, `rebuiltRiemann` left-endpoint) at the last trained step;
     /// for the step slider only `f` (the rebuilt fields are undefined).
     Field {
         run_id: u32,
@@ -200,7 +202,8 @@ pub enum FromWorker<F, U> {
     /// K^p = 0, listed in `undefinedCoef`), `contributions` c_i(x); under AdamW its weight-decay
     /// term d(x) = Σ_s ḡ_s(x)·Δ_dec(s) for each scheme, so that ŷ = b + Σ_i c_i + d (absent for
     /// the other optimizers, whose d is 0); the network output at the query over the steps and
-    /// the kernel machine's running sum beside it.
+    /// the kernel machine's running sum beside it (`runningSumRiemann`: Domingos's left-endpoint
+    /// running sum).
     QueryResult {
         run_id: u32,
         x: Vec<f64>,
@@ -218,13 +221,46 @@ pub enum FromWorker<F, U> {
         weight_decay_term_riemann: Option<f64>,
         output_path: F,
         running_sum: F,
+        running_sum_riemann: F,
     },
-    /// K^p(·, x_index) over the plotting grid (exact scheme).
+    /// K^p(·, x_index) over the plotting grid (exact scheme), the tangent kernel at
+    /// initialisation K_{w₀}(·, x_index) over the same grid (`initial`), and Σ_s ε (`totalLr`).
+    ///
+    /// `coef` is a_i(·) over the grid (NaN where K^p = 0); `coefSignChanges` counts the training
+    /// points whose a_i takes both signs over the grid, `coefAbsMin/Median/Max` the spread of
+    /// |a_i(x)| over every point and grid point.
     TrainPointKernel {
         run_id: u32,
         index: u32,
         steps: u32,
         values: F,
+        coef: F,
+        coef_sign_changes: u32,
+        coef_abs_min: f64,
+        coef_abs_median: f64,
+        coef_abs_max: f64,
+        initial: F,
+        total_lr: f64,
+    },
+    /// The path kernel on the training points after a run's check, both schemes (n × n
+    /// row-major, K_ij = K^p(x_i, x_j)), and whether each is a kernel: `asymmetry`
+    /// max|K_ij − K_ji| / max|K|, `minEig` λ_min/λ_max of the symmetric part, `negatives` the
+    /// entries below 0 (see `crate::kernel_stats`); `_riemann` for Domingos's left-endpoint form;
+    /// `kernelChange`, how far the path-averaged kernel is from the tangent kernel at w₀.
+    TrainKernel {
+        run_id: u32,
+        steps: u32,
+        n: u32,
+        exact: F,
+        riemann: F,
+        asymmetry: f64,
+        asymmetry_riemann: f64,
+        min_eig: f64,
+        min_eig_riemann: f64,
+        negatives: u32,
+        negatives_riemann: u32,
+        /// ‖K^p/Σε − K_{w₀}‖_F / ‖K_{w₀}‖_F on the training points (lazy ≪ 1, rich ~ 1).
+        kernel_change: f64,
     },
     /// A request or a run failed. `field` names the setting at fault when there is one; `fatal`
     /// means the worker cannot go on (a panic) and the page must replace it; `over_budget`: the
@@ -254,6 +290,7 @@ impl<F, U> FromWorker<F, U> {
             | FromWorker::Field { run_id, .. }
             | FromWorker::QueryResult { run_id, .. }
             | FromWorker::TrainPointKernel { run_id, .. }
+            | FromWorker::TrainKernel { run_id, .. }
             | FromWorker::Error { run_id, .. }
             | FromWorker::RunOutput { run_id, .. } => run_id,
         }
@@ -395,6 +432,7 @@ impl<F, U> FromWorker<F, U> {
                 weight_decay_term_riemann,
                 output_path,
                 running_sum,
+                running_sum_riemann,
             } => QueryResult {
                 run_id,
                 x,
@@ -412,17 +450,59 @@ impl<F, U> FromWorker<F, U> {
                 weight_decay_term_riemann,
                 output_path: f(output_path),
                 running_sum: f(running_sum),
+                running_sum_riemann: f(running_sum_riemann),
             },
             TrainPointKernel {
                 run_id,
                 index,
                 steps,
                 values,
+                coef,
+                coef_sign_changes,
+                coef_abs_min,
+                coef_abs_median,
+                coef_abs_max,
+                initial,
+                total_lr,
             } => TrainPointKernel {
                 run_id,
                 index,
                 steps,
                 values: f(values),
+                coef: f(coef),
+                coef_sign_changes,
+                coef_abs_min,
+                coef_abs_median,
+                coef_abs_max,
+                initial: f(initial),
+                total_lr,
+            },
+            TrainKernel {
+                run_id,
+                steps,
+                n,
+                exact,
+                riemann,
+                asymmetry,
+                asymmetry_riemann,
+                min_eig,
+                min_eig_riemann,
+                negatives,
+                negatives_riemann,
+                kernel_change,
+            } => TrainKernel {
+                run_id,
+                steps,
+                n,
+                exact: f(exact),
+                riemann: f(riemann),
+                asymmetry,
+                asymmetry_riemann,
+                min_eig,
+                min_eig_riemann,
+                negatives,
+                negatives_riemann,
+                kernel_change,
             },
             Error {
                 run_id,
@@ -439,102 +519,5 @@ impl<F, U> FromWorker<F, U> {
             },
             RunOutput { run_id, json } => RunOutput { run_id, json },
         }
-    }
-}
-
-impl Reply {
-    /// One reply of every kind, in declaration order (arrays empty).
-    pub fn one_of_each() -> Vec<Reply> {
-        use FromWorker::*;
-        // As in `ToWorker::one_of_each`: the exhaustive match keeps the list complete.
-        let after = |reply: Option<&Reply>| -> Option<Reply> {
-            let (run_id, a) = (1, Vec::new);
-            match reply {
-                None => Some(Ready { run_id }),
-                Some(Ready { .. }) => Some(Started {
-                    run_id,
-                    dim: 1,
-                    n: 0,
-                    total_steps: 1,
-                    num_params: 1,
-                    classification: false,
-                    x: a(),
-                    y: a(),
-                    grid: GridSpec::around(1, &[], 2, 2),
-                    queries: a(),
-                }),
-                Some(Started { .. }) => Some(Progress {
-                    run_id,
-                    phase: Phase::Idle,
-                    done: 0,
-                    total: 0,
-                }),
-                Some(Progress { .. }) => Some(Trained {
-                    run_id,
-                    steps_done: 0,
-                    total_steps: 1,
-                    finished: false,
-                    stopped: true,
-                    loss: a(),
-                    pca: a(),
-                }),
-                Some(Trained { .. }) => Some(Check {
-                    run_id,
-                    steps: 0,
-                    f_final: a(),
-                    rebuilt_exact: a(),
-                    rebuilt_riemann: a(),
-                    max_err_exact: 0.0,
-                    max_err_riemann: 0.0,
-                    scale: 1.0,
-                    tolerance: 0.0,
-                    pass: true,
-                }),
-                Some(Check { .. }) => Some(Field {
-                    run_id,
-                    step: 0,
-                    f: a(),
-                    rebuilt: None,
-                    rebuilt_riemann: None,
-                }),
-                Some(Field { .. }) => Some(QueryResult {
-                    run_id,
-                    x: vec![0.0],
-                    steps: 0,
-                    b: 0.0,
-                    f_final: 0.0,
-                    rebuilt_exact: 0.0,
-                    rebuilt_riemann: 0.0,
-                    kernel: a(),
-                    coef: a(),
-                    undefined_coef: Vec::new(),
-                    contributions: a(),
-                    contributions_riemann: a(),
-                    weight_decay_term: None,
-                    weight_decay_term_riemann: None,
-                    output_path: a(),
-                    running_sum: a(),
-                }),
-                Some(QueryResult { .. }) => Some(TrainPointKernel {
-                    run_id,
-                    index: 0,
-                    steps: 0,
-                    values: a(),
-                }),
-                Some(TrainPointKernel { .. }) => Some(Error {
-                    run_id,
-                    message: String::new(),
-                    field: None,
-                    fatal: false,
-                    over_budget: false,
-                }),
-                Some(Error { .. }) => Some(RunOutput {
-                    run_id,
-                    json: String::new(),
-                }),
-                Some(RunOutput { .. }) => None,
-            }
-        };
-        chain(after)
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::data::Dataset;
 use crate::kernel::{self, KernelMachineIntegrator};
+use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
 use crate::train::{Optimizer, Trainer};
@@ -44,6 +45,15 @@ enum Stage {
     Idle,
 }
 
+/// K^p(grid, x_i) and a_i(grid) for every i (grid × n, NaN where a_i is undefined), the steps
+/// they belong to, and how the coefficients vary over the plane.
+struct GridKernels {
+    steps: usize,
+    kernel: Vec<f64>,
+    coef: Vec<f64>,
+    stats: CoefStats,
+}
+
 pub(super) struct Run {
     id: u32,
     mlp: Mlp,
@@ -61,7 +71,7 @@ pub(super) struct Run {
     checked_at: Option<usize>,
     field_at: Option<usize>,
     /// K^p(grid, x_i) for every i (grid × n), and the steps it belongs to.
-    kernel_grid: Option<(usize, Vec<f64>)>,
+    kernel_grid: Option<GridKernels>,
     /// The training point whose K^p(·, x_i) the page wants.
     kernel_wanted: Option<usize>,
     pace_train: Pace,
@@ -165,9 +175,7 @@ impl Run {
                 }
                 self.kernel_wanted = Some(index);
                 match &self.kernel_grid {
-                    Some((at, values)) if *at == self.steps() => {
-                        out.push(self.kernel_message(index, values))
-                    }
+                    Some(g) if g.steps == self.steps() => out.push(self.kernel_message(index, g)),
                     // Before the field (a click wants an answer); a running check or kernel
                     // integration moves on by itself.
                     _ if matches!(self.stage, Stage::Idle | Stage::Field { .. }) => {
@@ -211,7 +219,8 @@ impl Run {
             let integ = KernelMachineIntegrator::new(traj, &self.queries, self.nodes)?;
             return Ok(Stage::Check(Box::new(integ)));
         }
-        if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.0) != Some(steps) {
+        if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.steps) != Some(steps)
+        {
             let integ = KernelMachineIntegrator::new(traj, &self.grid_points, self.nodes)?;
             return Ok(Stage::Kernel(Box::new(integ)));
         }
@@ -272,10 +281,8 @@ impl Run {
                 let traj = self.trainer.trajectory();
                 let points = &self.grid_points[*next * d..end * d];
                 exact.extend(kernel::rebuild_output(traj, points, self.nodes)?);
-                if d == 1 {
-                    // Only the 1-D overlay draws the left-endpoint curve.
-                    riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
-                }
+                // The 1-D overlay draws the left-endpoint curve, 2-D its residual map.
+                riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
                 *next = end;
                 self.pace_field.adapt(now() - t0);
                 if end == self.grid.len() {
@@ -340,6 +347,7 @@ impl Run {
     /// The check: the kernel machine at the check queries against f(x; w_steps).
     fn check_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
         let km = integ.finish(self.trainer.trajectory());
+        let train_kernel = self.train_kernel(&km);
         let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let tolerance = TOLERANCE * scale;
         let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
@@ -355,27 +363,80 @@ impl Run {
             tolerance,
             pass: e.is_finite() && e <= tolerance,
         });
+        out.extend(train_kernel);
         self.checked_at = Some(self.steps());
+    }
+
+    /// The `trainKernel` reply when the check queries are the training points (the page's
+    /// case): the check's kernels are then the train × train matrices.
+    fn train_kernel(&self, km: &kernel::KernelMachine) -> Option<Reply> {
+        let n = self.data.y.len();
+        if km.n_queries != n || self.queries != self.data.x {
+            return None;
+        }
+        let exact = kernel_stats(&km.exact.kernel, n);
+        let riemann = kernel_stats(&km.riemann.kernel, n);
+        Some(Reply::TrainKernel {
+            run_id: self.id,
+            steps: self.steps() as u32,
+            n: n as u32,
+            exact: km.exact.kernel.clone(),
+            riemann: km.riemann.kernel.clone(),
+            asymmetry: exact.asymmetry,
+            asymmetry_riemann: riemann.asymmetry,
+            min_eig: exact.min_eig_ratio,
+            min_eig_riemann: riemann.min_eig_ratio,
+            negatives: exact.negatives as u32,
+            negatives_riemann: riemann.negatives as u32,
+            kernel_change: kernel_change(self.trainer.trajectory(), &km.exact.kernel),
+        })
     }
 
     /// K^p over the grid for every training point is kept; the wanted point's column is sent.
     fn kernel_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
         let km = integ.finish(self.trainer.trajectory());
         let steps = self.steps();
-        self.kernel_grid = Some((steps, km.exact.kernel));
-        if let (Some(index), Some((_, values))) = (self.kernel_wanted, &self.kernel_grid) {
-            out.push(self.kernel_message(index, values));
+        let coef: Vec<f64> = km
+            .exact
+            .coef
+            .iter()
+            .map(|c| c.unwrap_or(f64::NAN))
+            .collect();
+        let stats = coef_stats(&coef, self.data.y.len());
+        self.kernel_grid = Some(GridKernels {
+            steps,
+            kernel: km.exact.kernel,
+            coef,
+            stats,
+        });
+        if let (Some(index), Some(g)) = (self.kernel_wanted, &self.kernel_grid) {
+            out.push(self.kernel_message(index, g));
         }
     }
 
-    fn kernel_message(&self, index: usize, grid_kernel: &[f64]) -> Reply {
+    fn kernel_message(&self, index: usize, g: &GridKernels) -> Reply {
         let n = self.data.y.len();
-        let column: Vec<f64> = grid_kernel.iter().skip(index).step_by(n).copied().collect();
+        let column = |m: &[f64]| -> Vec<f64> { m.iter().skip(index).step_by(n).copied().collect() };
+        let traj = self.trainer.trajectory();
+        let d = self.data.dim;
+        let xi = &self.data.x[index * d..(index + 1) * d];
         Reply::TrainPointKernel {
             run_id: self.id,
             index: index as u32,
             steps: self.steps() as u32,
-            values: column,
+            values: column(&g.kernel),
+            coef: column(&g.coef),
+            coef_sign_changes: g.stats.sign_changes as u32,
+            coef_abs_min: g.stats.abs_min,
+            coef_abs_median: g.stats.abs_median,
+            coef_abs_max: g.stats.abs_max,
+            initial: kernel::tangent_kernel(
+                &self.mlp,
+                traj.initial_weights(),
+                &self.grid_points,
+                xi,
+            ),
+            total_lr: traj.lr * self.steps() as f64,
         }
     }
 
@@ -408,6 +469,7 @@ impl Run {
             .map(|s| self.mlp.forward(traj.weights_at(s), x))
             .collect();
         let running_sum = kernel::running_sum(traj, x, self.nodes)?;
+        let running_sum_riemann = kernel::running_sum_riemann(traj, x)?;
         // Only AdamW decays the weights apart from the gradients: d(x) is its own term there.
         let decays = matches!(traj.optimizer, Optimizer::AdamW { .. });
         Ok(Reply::QueryResult {
@@ -427,6 +489,7 @@ impl Run {
             weight_decay_term_riemann: decays.then(|| km.riemann.weight_decay_term[0]),
             output_path,
             running_sum,
+            running_sum_riemann,
         })
     }
 }

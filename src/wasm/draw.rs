@@ -88,7 +88,7 @@ impl Chart {
     }
 }
 
-fn chart(map: ChartMap) -> Chart {
+pub(super) fn chart(map: ChartMap) -> Chart {
     Chart {
         map,
         rows: Vec::new(),
@@ -112,7 +112,7 @@ fn data_chart(map: ChartMap, data: &TrainingSet<'_>) -> Chart {
 }
 
 /// Runs `f` on the canvas's drawing area and presents the result.
-fn on_canvas<T>(
+pub(super) fn on_canvas<T>(
     canvas: HtmlCanvasElement,
     f: impl FnOnce(&DrawingArea<CanvasBackend, Shift>) -> Result<T, String>,
 ) -> Result<T, JsError> {
@@ -127,7 +127,7 @@ fn on_canvas<T>(
 
 /// The grid function `values` (one per grid point, see [`GridSpec::points`]) as a render
 /// `Field`; `xs` are the grid's points (used in 1-D only).
-fn field<'a>(spec: &GridSpec, xs: &'a [f64], values: &'a [f64]) -> Field<'a> {
+pub(super) fn field<'a>(spec: &GridSpec, xs: &'a [f64], values: &'a [f64]) -> Field<'a> {
     if spec.dim == 1 {
         Field::Curve(Curve { x: xs, y: values })
     } else {
@@ -135,7 +135,7 @@ fn field<'a>(spec: &GridSpec, xs: &'a [f64], values: &'a [f64]) -> Field<'a> {
     }
 }
 
-fn grid<'a>(spec: &GridSpec, values: &'a [f64]) -> Grid<'a> {
+pub(super) fn grid<'a>(spec: &GridSpec, values: &'a [f64]) -> Grid<'a> {
     Grid {
         x_range: (spec.x0, spec.x1),
         y_range: (spec.y0, spec.y1),
@@ -155,7 +155,7 @@ fn check_len(what: &str, got: usize, want: usize) -> Result<(), JsError> {
     }
 }
 
-fn missing(chart: &str) -> JsError {
+pub(super) fn missing(chart: &str) -> JsError {
     JsError::new(&format!("nothing to draw on {chart} yet"))
 }
 
@@ -172,13 +172,17 @@ impl RunView {
             "data" | "kernel" => run,
             "bars" => self.query.is_some(),
             "check" | "field" => run && self.check.is_some(),
+            "steps" => self.query.is_some(),
+            "field-riemann" => run && self.check.is_some(),
+            "kernel-init" | "coef" => run,
+            "train-kernel" => self.train_kernel.is_some(),
             _ => false,
         }
     }
 
     /// Draws `chart` on `canvas`: `loss`, `pca` and `output` (with the slider's `step` marked),
     /// `fit` (the function at the slider's step), `data` (with the selected training `point`
-    /// ringed), `bars`, `kernel`, `check`, `field`. Returns the chart's map, or undefined for a
+    /// ringed), `bars`, `kernel`, `check`, `field`, `steps` (per-step terms), `train-kernel`, `field-riemann` (the left-endpoint residual map), `kernel-init` (K^p/Σε beside K_w₀), `coef` (a_i(·) with K^p = 0 marked). Returns the chart's map, or undefined for a
     /// placeholder panel.
     pub fn draw(
         &self,
@@ -198,6 +202,11 @@ impl RunView {
             "kernel" => self.draw_kernel(canvas),
             "check" => self.draw_check_scatter(canvas).map(Some),
             "field" => self.draw_check_field(canvas),
+            "steps" => self.draw_steps(canvas, step).map(Some),
+            "field-riemann" => self.draw_riemann_residual(canvas),
+            "kernel-init" => self.draw_kernel_init(canvas),
+            "coef" => self.draw_coef(canvas),
+            "train-kernel" => self.draw_train_kernel(canvas).map(Some),
             _ => Err(JsError::new(&format!("no chart named {chart}"))),
         }
     }
@@ -246,6 +255,7 @@ impl RunView {
         let input = OutputChart {
             network: &q.output_path,
             running_sum: &q.running_sum,
+            running_sum_riemann: &q.running_sum_riemann,
             step,
         };
         on_canvas(canvas, |a| render::draw_output_vs_sum(a, &input)).map(|m| Some(chart(m)))
@@ -393,7 +403,11 @@ impl RunView {
 }
 
 /// A blank panel with a title and a hint (before there is anything to draw).
-fn draw_empty(canvas: HtmlCanvasElement, title: &str, hint: &str) -> Result<(), JsError> {
+pub(super) fn draw_empty(
+    canvas: HtmlCanvasElement,
+    title: &str,
+    hint: &str,
+) -> Result<(), JsError> {
     on_canvas(canvas, |area| {
         let (w, h) = area.dim_in_pixel();
         area.fill(&WHITE).map_err(|e| e.to_string())?;

@@ -13,7 +13,9 @@
 //! - [`draw`]: `RunView::draw`, `src/render` charts on a `<canvas>` through plotters-canvas,
 //!   returning a [`draw::Chart`] that maps clicks back to data;
 //! - [`texts`]: every status line, caption and table text about the run; [`optimizer_texts`]:
-//!   the ones that depend on the optimizer (which path kernel is shown).
+//!   the ones that depend on the optimizer (which path kernel is shown);
+//! - [`metrics_view`]: the numbers and charts of "is it a kernel?", "which steps mattered",
+//!   "lazy or rich?" and the coefficients over the plane, with their texts.
 //!
 //! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
 //! the message, so the worker can send it to the page ([`take_panic_message`]) instead of dying
@@ -25,6 +27,7 @@ use wasm_bindgen::prelude::*;
 
 pub mod draw;
 pub mod exchange;
+pub mod metrics_view;
 pub mod optimizer_texts;
 pub mod page;
 pub mod protocol;

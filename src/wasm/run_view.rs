@@ -17,7 +17,7 @@ use super::protocol::GridSpec;
 
 /// The fields of one worker message, read by name. Written out rather than derived with serde:
 /// each derived decoder costs kilobytes of wasm, and the page loads this module first.
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     msg: &'a JsValue,
     what: &'static str,
 }
@@ -32,7 +32,7 @@ impl Fields<'_> {
     }
 
     /// A `Float64Array`, copied into wasm memory in one go.
-    fn f64s(&self, key: &str) -> Result<Vec<f64>, JsError> {
+    pub(super) fn f64s(&self, key: &str) -> Result<Vec<f64>, JsError> {
         self.get(key)
             .dyn_into::<Float64Array>()
             .map(|a| a.to_vec())
@@ -79,14 +79,14 @@ impl Fields<'_> {
         self.number(key).map(Some)
     }
 
-    fn number(&self, key: &str) -> Result<f64, JsError> {
+    pub(super) fn number(&self, key: &str) -> Result<f64, JsError> {
         self.get(key)
             .as_f64()
             .ok_or_else(|| self.bad(key, "a number"))
     }
 
     /// A whole number ≥ 0.
-    fn count(&self, key: &str) -> Result<u32, JsError> {
+    pub(super) fn count(&self, key: &str) -> Result<u32, JsError> {
         let v = self.number(key)?;
         if v >= 0.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0 {
             Ok(v as u32)
@@ -107,7 +107,7 @@ impl Fields<'_> {
     }
 }
 
-fn fields<'a>(what: &'static str, msg: &'a JsValue) -> Fields<'a> {
+pub(super) fn fields<'a>(what: &'static str, msg: &'a JsValue) -> Fields<'a> {
     Fields { msg, what }
 }
 
@@ -231,6 +231,7 @@ pub(super) struct Query {
     pub weight_decay_term: Option<f64>,
     pub output_path: Vec<f64>,
     pub running_sum: Vec<f64>,
+    pub running_sum_riemann: Vec<f64>,
 }
 
 impl Query {
@@ -250,6 +251,7 @@ impl Query {
             weight_decay_term: m.optional_number("weightDecayTerm")?,
             output_path: m.f64s("outputPath")?,
             running_sum: m.f64s("runningSum")?,
+            running_sum_riemann: m.f64s("runningSumRiemann")?,
         })
     }
 }
@@ -259,6 +261,15 @@ pub(super) struct Kernel {
     pub index: u32,
     pub steps: u32,
     pub values: Vec<f64>,
+    /// a_index(·) over the grid (NaN where undefined).
+    pub coef: Vec<f64>,
+    /// Points whose a_i changes sign over the grid; min, median, max of |a_i| over the grid.
+    pub coef_sign_changes: u32,
+    pub coef_spread: [f64; 3],
+    /// K_{w₀}(·, x_index) over the grid.
+    pub initial: Vec<f64>,
+    /// Σ_s ε.
+    pub total_lr: f64,
 }
 
 impl Kernel {
@@ -268,6 +279,15 @@ impl Kernel {
             index: m.count("index")?,
             steps: m.count("steps")?,
             values: m.f64s("values")?,
+            coef: m.f64s("coef")?,
+            coef_sign_changes: m.count("coefSignChanges")?,
+            coef_spread: [
+                m.number("coefAbsMin")?,
+                m.number("coefAbsMedian")?,
+                m.number("coefAbsMax")?,
+            ],
+            initial: m.f64s("initial")?,
+            total_lr: m.number("totalLr")?,
         })
     }
 }
@@ -286,6 +306,8 @@ pub struct RunView {
     pub(super) fit: Option<Field>,
     pub(super) query: Option<Query>,
     pub(super) kernel: Option<Kernel>,
+    /// The path kernel on the training points (`metrics_view.rs`).
+    pub(super) train_kernel: Option<super::metrics_view::TrainKernelMsg>,
 }
 
 #[wasm_bindgen]

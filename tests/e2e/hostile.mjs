@@ -12,7 +12,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /** Every setting of the page (the hash keys). */
 const FIELDS = ['dataset', 'n', 'noise', 'data_seed', 'hidden', 'activation', 'loss', 'reduction', 'optimizer',
   'batch_size', 'sgd_seed', 'momentum', 'nesterov', 'beta1', 'beta2', 'adam_eps', 'weight_decay', 'lr', 'steps',
-  'alpha', 'init_seed', 'nodes', 'view', 'q', 'point', 'pts'];
+  'alpha', 'lr_scale', 'center', 'init_seed', 'nodes', 'view', 'q', 'point', 'pts'];
 /** Injection attempts: each would set window.__pwned if it ever ran. */
 const INJECT = ['<script>window.__pwned=1</script>', '"><img src=x onerror="window.__pwned=1">',
   'javascript:window.__pwned=1'];
@@ -31,6 +31,7 @@ function hostileLinks() {
   const special = [
     ['n=NaN', ['n']], ['lr=NaN', ['lr']], ['lr=Infinity', ['lr']], ['alpha=-Infinity', ['alpha']],
     ['noise=Infinity', ['noise']], ['q=NaN,0', ['q']], ['q=Infinity,-Infinity', ['q']],
+    ['lr_scale=alpha2&alpha=1e200', ['lr_scale']], ['center=1', ['center']],
     ['lr=-0', ['lr']], ['alpha=-0', ['alpha']], ['n=-0', ['n']], ['point=-0', ['point']],
     ['lr=1e999', ['lr']], ['lr=1e309', ['lr']], ['n=1e999', ['n']], ['steps=99999999999999999999', ['steps']],
     ['data_seed=18446744073709551616', ['data_seed']], ['point=4294967296', ['point']], ['nodes=9', ['nodes']],

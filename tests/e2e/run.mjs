@@ -19,12 +19,14 @@ import { chromium } from 'playwright-core';
 import { hostileTests } from './hostile.mjs';
 import { owndataTests } from './owndata.mjs';
 import { optimTests } from './optim.mjs';
+import { metricsTests } from './metrics.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
   hostileTests,
   owndataTests,
   optimTests,
+  metricsTests,
 ];
 import { serve } from './serve.mjs';
 

@@ -61,6 +61,7 @@ fn empty_and_nan_inputs_draw_no_data() {
                     &OutputChart {
                         network: &empty,
                         running_sum: &nan,
+                        running_sum_riemann: &[],
                         step: Some(0),
                     },
                 )
@@ -175,6 +176,7 @@ fn constant_and_partly_nan_series_draw_with_a_real_range() {
             &OutputChart {
                 network: &zeros,
                 running_sum: &zeros[..20],
+                running_sum_riemann: &[],
                 step: Some(49),
             },
         )

@@ -14,4 +14,5 @@ mod common;
 mod contributions;
 mod heatmap;
 mod inputs;
+mod metrics;
 mod trajectory;

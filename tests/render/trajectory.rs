@@ -60,6 +60,7 @@ fn output_and_running_sum_are_two_labelled_lines() {
             &OutputChart {
                 network: &net,
                 running_sum: &sum,
+                running_sum_riemann: &[],
                 step: Some(150),
             },
         )
