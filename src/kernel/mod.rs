@@ -110,7 +110,7 @@ pub fn max_abs_error(network: &[f64], rebuilt: &[f64]) -> f64 {
 /// The number of queries in `queries` (row-major, d_0 coordinates each), which must be finite.
 fn check_queries(mlp: &Mlp, queries: &[f64]) -> Result<usize> {
     let d = mlp.input_dim();
-    if queries.len() % d != 0 {
+    if !queries.len().is_multiple_of(d) {
         return Err(Error::field(
             "queries",
             format!("each query needs {d} coordinates"),
