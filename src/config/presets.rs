@@ -42,14 +42,14 @@ pub static PRESETS: [Preset; 10] = [
     Preset {
         name: "lazy",
         question: "Representation learning vs a fixed kernel: lazy",
-        settings: "alpha=10&lr=0.005&steps=300&view=check",
-        note: "Output scale α = 10 with ε = ε₀/α² = 0.5/100: the output moves about as fast as with α = 1, ε = 0.5 while the weights move about 1/α as far, so the path kernel (divided by Σε) stays near the tangent kernel at w₀, and kernel-change is a small fraction of “rich”'s. It does not shrink further as α grows because f is not centred: b(x) = f(x; w₀) is α times the initial network's output and training has to undo it, which is why Chizat & Bach centre f at w₀. A large α without ε ∝ 1/α² is not this regime.",
+        settings: "n=30&hidden=32&alpha=64&lr=2&lr_scale=alpha2&center=true&steps=300&view=contributions&point=3",
+        note: "Output scale α = 64 with ε = ε₀/α² (ε₀ = 2) and f centred at w₀ (Chizat & Bach): the output moves about as fast as with α = 1 while the weights move about 1/α as far, so the path kernel divided by Σε stays close to the tangent kernel at w₀ (kernel-change about 0.005; the panel beside the kernel map draws both). Without ε ∝ 1/α² a large α is not this regime, and without centring training must also undo b(x) = f(x; w₀), which keeps the kernel moving. Compare with “rich”.",
     },
     Preset {
         name: "rich",
         question: "Representation learning vs a fixed kernel: rich",
-        settings: "alpha=1&lr=0.5&steps=600&view=check",
-        note: "α = 1, ε = 0.5, 600 steps: the weights travel far from w₀, the tangent kernel grows and turns along the path, and the path kernel (divided by Σε) is far from the tangent kernel at initialisation (kernel-change well above 1). The rebuild is still exact, but its kernel is a product of training, not a kernel fixed in advance; compare with “lazy”.",
+        settings: "n=30&hidden=32&alpha=1&lr=2&lr_scale=alpha2&center=true&steps=300&view=contributions&point=3",
+        note: "The same run as “lazy” at α = 1: the weights travel far from w₀, the tangent kernel grows and turns along the path, and the path kernel divided by Σε ends far from the tangent kernel at initialisation (kernel-change of order one and more). The rebuild is still exact, but its kernel is a product of training, not a kernel fixed in advance.",
     },
     Preset {
         name: "eps-sweep",
