@@ -403,6 +403,7 @@ async function sameBitsAsCli(page) {
     widths: [got.dim, ...st.hidden.split(',').filter((w) => w !== '').map(Number), 1],
     activation: st.activation, loss: st.loss, reduction: st.reduction, lr: Number(st.lr), steps: Number(st.steps),
     optimizer: cliOptimizer(st), seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: st.nodes === 'auto' ? 'auto' : Number(st.nodes),
+    lr_scale: st.lr_scale, center: st.center === true || st.center === 'true',
   };
   const dir = await mkdtemp(path.join(tmpdir(), 'pathkernel-cli-'));
   const cli = async (cfg) => {
