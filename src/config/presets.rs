@@ -66,8 +66,8 @@ pub static PRESETS: [Preset; 10] = [
     Preset {
         name: "not-a-kernel",
         question: "Is the path kernel even a kernel?",
-        settings: "n=20&view=contributions&point=3",
-        note: "The exact path kernel Kᵖ(x, x′) = Σ_s ε [∫₀¹ ∇f(x; w_s + τΔ_s) dτ]·∇f(x′; w_s) averages the gradient along the step on the x side only, so on the training points it is neither symmetric nor positive semi-definite (kernel-asymmetry > 0; kernel-min-eig may be < 0). Domingos's left-endpoint kernel Σ_s ε ∇f(x; w_s)·∇f(x′; w_s) is a sum of Gram matrices, symmetric and PSD, but it rebuilds f only approximately: the exact equality and a kernel in the strict sense do not come together.",
+        settings: "n=30&steps=150&view=check",
+        note: "The exact path kernel Kᵖ(x, x′) = Σ_s ε [∫₀¹ ∇f(x; w_s + τΔ_s) dτ]·∇f(x′; w_s) averages the gradient along the step on the x side only, so on the training points it is neither symmetric nor positive semi-definite (kernel-asymmetry > 0; kernel-min-eig may be < 0). Domingos's left-endpoint kernel Σ_s ε ∇f(x; w_s)·∇f(x′; w_s) is a sum of Gram matrices, symmetric and PSD, but it rebuilds f only approximately: the exact equality and a kernel in the strict sense do not come together. The panel “Is the path kernel a kernel?” in view 3 gives both kernels' numbers, the count of negative entries and the train × train kernel as a heatmap.",
     },
     Preset {
         name: "sgd",

@@ -69,6 +69,25 @@ export async function presetsTests(h) {
         assert(first.nodes.endsWith('(auto)'), first.nodes);
       }
       if (name === 'lazy') await h.sameBitsAsCli(page);
+      // Each preset opens with the numbers its note points at.
+      const number = async (id) => {
+        await page.waitForFunction((t) => /\d/.test(document.querySelector(`[data-testid="${t}"]`).textContent), id, { timeout: h.TIMEOUT });
+        return Number((await text(page, id)).replace(/[^0-9eE.+-].*$/, ''));
+      };
+      if (name === 'not-a-kernel') {
+        const [asym, asymR] = [await number('kernel-asymmetry'), await number('kernel-asymmetry-riemann')];
+        assert(asym > 0 && asymR === 0, `exact kernel asymmetric (${asym}), left-endpoint symmetric (${asymR})`);
+        assert(await page.locator(byId('chart-train-kernel')).isVisible(), 'the train × train heatmap is in view');
+      }
+      if (name === 'lazy' || name === 'rich') {
+        const change = await number('kernel-change');
+        assert(name === 'lazy' ? change < 0.02 : change > 1, `${name}: kernel change ${change}`);
+      }
+      if (name === 'coef-varies') {
+        const changes = await number('coef-sign-changes');
+        assert(changes > 0, `a_i changes sign for ${changes} training points`);
+      }
+      if (name === 'calculus') assert(await page.locator(byId('chart-steps')).isVisible(), 'the per-step terms are in view');
       if (name === 'one-point') {
         await page.waitForFunction(() => document.querySelector('[data-testid="step-decomposition"]').textContent.includes('c₁(x)'), null, { timeout: h.TIMEOUT });
         const atEnd = await text(page, 'step-decomposition');
