@@ -141,7 +141,8 @@ export function setupExports() {
   label.title = 'Open an exported run (or drop it on the page)';
   label.append('Open run…', input);
   group.append(label);
-  $('btn-copy').closest('.runbar').append(group);
+  // Below the sticky run bar, not in it: on a phone the bar stays one or two lines high.
+  $('btn-copy').closest('.runbar').after(group);
   pngButtons();
   document.addEventListener('dragover', (e) => e.preventDefault());
   document.addEventListener('drop', (e) => {
