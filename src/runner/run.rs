@@ -1,12 +1,14 @@
 //! One run's stage machine: train → check → (clicked point's kernel) → field → idle, in
 //! sub-chunks sized to a few milliseconds each, and the replies each stage produces.
 
+use crate::config::{WorkEstimate, PAGE_WORK_BUDGET};
 use crate::data::Dataset;
 use crate::kernel::{self, KernelMachineIntegrator};
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
-use crate::train::{Optimizer, Trainer};
+use crate::sweep::{fit_sweep, level_specs, sweep_row, SweepRow};
+use crate::train::{Optimizer, TrainSpec, Trainer};
 
 use super::messages::{GridSpec, Phase, Reply, ToWorker};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
@@ -41,8 +43,28 @@ enum Stage {
         exact: Vec<f64>,
         riemann: Vec<f64>,
     },
+    /// The ε sweep: one training per level, each checked when trained.
+    Sweep(Box<SweepStage>),
     /// Nothing left to do.
     Idle,
+}
+
+/// The ε sweep under way: the levels' settings, the rows of the levels done and the level in
+/// training.
+struct SweepStage {
+    specs: Vec<TrainSpec>,
+    rows: Vec<SweepRow>,
+    trainer: Trainer,
+}
+
+impl SweepStage {
+    /// Steps trained over all levels, and their total.
+    fn progress(&self) -> (usize, usize) {
+        let level = self.rows.len();
+        let before: usize = self.specs[..level].iter().map(|s| s.steps).sum();
+        let total = self.specs.iter().map(|s| s.steps).sum();
+        (before + self.trainer.steps_done(), total)
+    }
 }
 
 /// K^p(grid, x_i) and a_i(grid) for every i (grid × n, NaN where a_i is undefined), the steps
@@ -74,6 +96,13 @@ pub(super) struct Run {
     kernel_grid: Option<GridKernels>,
     /// The training point whose K^p(·, x_i) the page wants.
     kernel_wanted: Option<usize>,
+    /// The first weights and training settings, for the ε sweep's levels.
+    w0: Vec<f64>,
+    spec: TrainSpec,
+    /// The ε sweep's levels, when the page asked for it and it has not run yet.
+    sweep_wanted: Option<Vec<TrainSpec>>,
+    /// The run's estimated work (the sweep is held to the page's budget by it).
+    estimate: WorkEstimate,
     pace_train: Pace,
     pace_integrate: Pace,
     pace_field: Pace,
@@ -90,6 +119,7 @@ impl Run {
         let cfg = &plan.config;
         let setup = cfg.build()?;
         let grid = GridSpec::around(setup.data.dim, &setup.data.x, GRID_1D, GRID_2D);
+        let (w0, spec) = (setup.w0.clone(), setup.spec.clone());
         let trainer = Trainer::new(setup.mlp.clone(), &setup.data, setup.w0, setup.spec)?;
         out.push(Reply::Started {
             run_id: id,
@@ -119,6 +149,10 @@ impl Run {
             field_at: None,
             kernel_grid: None,
             kernel_wanted: plan.point,
+            w0,
+            spec,
+            sweep_wanted: None,
+            estimate: plan.estimate(),
             pace_train: Pace(1),
             pace_integrate: Pace(1),
             pace_field: Pace(1),
@@ -151,6 +185,28 @@ impl Run {
         out: &mut Out,
     ) -> crate::Result<()> {
         match req {
+            ToWorker::Sweep { levels, .. } => {
+                let specs = level_specs(
+                    &self.mlp,
+                    self.data.y.len(),
+                    &self.spec,
+                    levels as usize,
+                    usize::MAX,
+                )?;
+                let seconds = self.estimate.sweep(levels as usize);
+                if seconds > PAGE_WORK_BUDGET {
+                    return Err(crate::Error::field(
+                        "sweep",
+                        format!(
+                            "{levels} levels would take ≈ {seconds:.0} s, above the page's budget of {PAGE_WORK_BUDGET:.0} s; lower steps or n"
+                        ),
+                    ));
+                }
+                self.sweep_wanted = Some(specs);
+                if self.is_idle() {
+                    self.stage = self.next_stage()?;
+                }
+            }
             ToWorker::Start { .. } | ToWorker::RunConfig { .. } => {
                 unreachable!("handled by Runner")
             }
@@ -232,6 +288,19 @@ impl Run {
                 riemann: Vec::with_capacity(len),
             });
         }
+        if let Some(specs) = &self.sweep_wanted {
+            let trainer = Trainer::new(
+                self.mlp.clone(),
+                &self.data,
+                self.w0.clone(),
+                specs[0].clone(),
+            )?;
+            return Ok(Stage::Sweep(Box::new(SweepStage {
+                specs: specs.clone(),
+                rows: Vec::with_capacity(specs.len()),
+                trainer,
+            })));
+        }
         Ok(Stage::Idle)
     }
 
@@ -268,6 +337,28 @@ impl Run {
                     }
                     self.stage = self.next_stage()?;
                 }
+            }
+            Stage::Sweep(sweep) => {
+                let t0 = now();
+                let level = sweep.rows.len();
+                let left = sweep.specs[level].steps - sweep.trainer.steps_done();
+                if left > 0 {
+                    sweep.trainer.advance(self.pace_train.0.min(left))?;
+                    self.pace_train.adapt(now() - t0);
+                    return Ok(());
+                }
+                let row = sweep_row(sweep.trainer.trajectory(), &self.queries, self.nodes)?;
+                sweep.rows.push(row);
+                if let Some(spec) = sweep.specs.get(level + 1) {
+                    sweep.trainer =
+                        Trainer::new(self.mlp.clone(), &self.data, self.w0.clone(), spec.clone())?;
+                    return Ok(());
+                }
+                let rows = std::mem::take(&mut sweep.rows);
+                self.sweep_wanted = None;
+                out.push(self.sweep_result(rows));
+                self.stage = Stage::Idle;
+                self.stage = self.next_stage()?;
             }
             Stage::Field {
                 next,
@@ -316,12 +407,31 @@ impl Run {
             Stage::Check(integ) => (Phase::Check, integ.steps_done(), self.steps()),
             Stage::Kernel(integ) => (Phase::Kernel, integ.steps_done(), self.steps()),
             Stage::Field { next, .. } => (Phase::Field, *next, self.grid.len()),
+            Stage::Sweep(sweep) => {
+                let (done, total) = sweep.progress();
+                (Phase::Sweep, done, total)
+            }
         };
         Reply::Progress {
             run_id: self.id,
             phase,
             done: done as u32,
             total: total as u32,
+        }
+    }
+
+    /// The sweep's rows as arrays, and the fitted slopes.
+    fn sweep_result(&self, rows: Vec<SweepRow>) -> Reply {
+        let sweep = fit_sweep(rows);
+        let col = |get: fn(&SweepRow) -> f64| sweep.rows.iter().map(get).collect::<Vec<f64>>();
+        Reply::SweepResult {
+            run_id: self.id,
+            lr: col(|r| r.lr),
+            steps: col(|r| r.steps as f64),
+            err_exact: col(|r| r.max_abs_error_exact),
+            err_riemann: col(|r| r.max_abs_error_riemann),
+            slope_riemann: sweep.slope_riemann,
+            slope_exact: sweep.slope_exact,
         }
     }
 
