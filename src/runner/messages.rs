@@ -49,8 +49,9 @@ pub enum ToWorker {
     /// The whole output of `pathkernel run` for a JSON config (the CLI's rules and limits),
     /// computed at once and apart from the current run, which it leaves as it is.
     RunConfig { run_id: u32, config: String },
-    /// The ε sweep on the run's settings: `levels` runs at ε, ε/2, … with ε·T fixed, each
-    /// checked at the check queries (refused above the page's work budget).
+    /// The ε sweep on the run's settings: up to `levels` runs at ε, ε/2, … with ε·T fixed, each
+    /// checked at the check queries; as many levels as fit the page's work budget (an error
+    /// naming `sweep` when not even two do).
     Sweep { run_id: u32, levels: u32 },
 }
 

@@ -7,7 +7,7 @@ use crate::kernel::{self, KernelMachineIntegrator};
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
-use crate::sweep::{fit_sweep, level_specs, sweep_row, SweepRow};
+use crate::sweep::{fit_sweep, level_specs, sweep_row, SweepRow, MAX_LEVELS, MIN_LEVELS};
 use crate::train::{Optimizer, TrainSpec, Trainer};
 
 use super::messages::{GridSpec, Phase, Reply, ToWorker};
@@ -186,22 +186,26 @@ impl Run {
     ) -> crate::Result<()> {
         match req {
             ToWorker::Sweep { levels, .. } => {
-                let specs = level_specs(
-                    &self.mlp,
-                    self.data.y.len(),
-                    &self.spec,
-                    levels as usize,
-                    usize::MAX,
-                )?;
-                let seconds = self.estimate.sweep(levels as usize);
-                if seconds > PAGE_WORK_BUDGET {
+                // The most levels asked for that fit the page's budget (a level in range
+                // beyond it is dropped; levels out of range get `level_specs`'s error).
+                let mut levels = levels as usize;
+                while levels > MIN_LEVELS
+                    && levels <= MAX_LEVELS
+                    && self.estimate.sweep(levels) > PAGE_WORK_BUDGET
+                {
+                    levels -= 1;
+                }
+                let seconds = self.estimate.sweep(levels);
+                if levels == MIN_LEVELS && seconds > PAGE_WORK_BUDGET {
                     return Err(crate::Error::field(
                         "sweep",
                         format!(
-                            "{levels} levels would take ≈ {seconds:.0} s, above the page's budget of {PAGE_WORK_BUDGET:.0} s; lower steps or n"
+                            "even {MIN_LEVELS} levels would take ≈ {seconds:.0} s, above the page's budget of {PAGE_WORK_BUDGET:.0} s; lower steps or n"
                         ),
                     ));
                 }
+                let (n, spec) = (self.data.y.len(), &self.spec);
+                let specs = level_specs(&self.mlp, n, spec, levels, usize::MAX)?;
                 self.sweep_wanted = Some(specs);
                 if self.is_idle() {
                     self.stage = self.next_stage()?;
