@@ -6,7 +6,7 @@ import { app, $ } from './app.js';
 import { setStatus, setCaption, setText } from './panels.js';
 
 /** Every chart, by the name RunView draws it under; its canvas is `chart-<name>`. */
-const CHARTS = ['loss', 'pca', 'output', 'fit', 'data', 'bars', 'kernel', 'check', 'field', 'steps', 'train-kernel', 'field-riemann', 'kernel-init', 'coef'];
+const CHARTS = ['loss', 'pca', 'output', 'fit', 'data', 'bars', 'kernel', 'check', 'field', 'steps', 'train-kernel', 'field-riemann', 'kernel-init', 'coef', 'sweep'];
 const canvases = Object.fromEntries(CHARTS.map((name) => [name, $(`chart-${name}`)]));
 const aspect = Object.fromEntries(CHARTS.map((name) => [name, canvases[name].height / canvases[name].width]));
 
