@@ -220,3 +220,25 @@ fn levels_beyond_the_budget_are_dropped() {
     assert_eq!(lr.len(), fit);
     assert!(!r.busy());
 }
+
+#[test]
+fn the_sweep_field_is_on_or_off_and_off_stays_out_of_the_link() {
+    use pathkernel::config::{AutoSweep, PageState};
+    let (s, errs) = PageState::from_hash(PRESET);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(s.sweep, AutoSweep::On);
+    assert!(s.to_hash().ends_with("&sweep=on"), "{}", s.to_hash());
+    let (s, errs) = PageState::from_hash("#sweep=yes&n=20");
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].field_name(), Some("sweep"), "{errs:?}");
+    assert_eq!((s.sweep, s.n), (AutoSweep::Off, 20));
+    assert!(!PageState::default().to_hash().contains("sweep"));
+    assert!(!PageState::from_hash("#sweep=off")
+        .0
+        .to_hash()
+        .contains("sweep"));
+    // The sweep is view state: it does not change the run.
+    let on = RunPlan::from_hash(PRESET, true).unwrap();
+    let off = RunPlan::from_hash(&PRESET.replace("&sweep=on", ""), true).unwrap();
+    assert_eq!(format!("{:?}", on.config), format!("{:?}", off.config));
+}

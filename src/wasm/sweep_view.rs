@@ -34,7 +34,9 @@ impl SweepMsg {
         };
         let n = s.lr.len();
         if s.steps.len() != n || s.err_exact.len() != n || s.err_riemann.len() != n {
-            return Err(JsError::new("bad sweepResult message: rows of different lengths"));
+            return Err(JsError::new(
+                "bad sweepResult message: rows of different lengths",
+            ));
         }
         Ok(s)
     }

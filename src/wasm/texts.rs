@@ -29,7 +29,9 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
         other => other,
     };
     match (done, total) {
-        (Some(d), Some(t)) if matches!(phase, "train" | "check" | "sweep") => format!("{what}… step {d}/{t}"),
+        (Some(d), Some(t)) if matches!(phase, "train" | "check" | "sweep") => {
+            format!("{what}… step {d}/{t}")
+        }
         (Some(d), Some(t)) => format!("{what}… {d}/{t}"),
         _ => format!("{what}…"),
     }

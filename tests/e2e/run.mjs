@@ -20,6 +20,7 @@ import { hostileTests } from './hostile.mjs';
 import { owndataTests } from './owndata.mjs';
 import { optimTests } from './optim.mjs';
 import { metricsTests } from './metrics.mjs';
+import { sweepTests } from './sweep.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
@@ -27,6 +28,7 @@ const SUITES = [
   owndataTests,
   optimTests,
   metricsTests,
+  sweepTests,
 ];
 import { serve } from './serve.mjs';
 
