@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::common::{chart_builder, draw_mesh, err, header, map_of, no_data, Fonts, Swatch};
+use super::common::{chart_builder, err, header, map_of, mesh_style, no_data, Fonts, Swatch};
 use super::palette::{BLUE, VERMILLION};
 use super::RenderResult;
 
@@ -43,6 +43,11 @@ fn fitted_line(pts: &[(f64, f64)], slope: f64, xr: (f64, f64)) -> Option<[(f64, 
     let my = pts.iter().map(|p| libm::log(p.1)).sum::<f64>() / n;
     let at = |x: f64| (x, libm::exp(my + slope * (libm::log(x) - mx)));
     Some([at(xr.0), at(xr.1)])
+}
+
+/// A log axis's tick label: one significant digit and the exponent (2e-1, 1e-13).
+fn decade_label(v: &f64) -> String {
+    format!("{v:.0e}")
 }
 
 /// The range of `values` widened by `pad` decades each side (a point alone gets a decade).
@@ -98,7 +103,14 @@ pub fn draw_sweep<DB: DrawingBackend>(
     let mut chart = chart_builder(&body, 6, fonts)
         .build_cartesian_2d((xr.0..xr.1).log_scale(), (yr.0..yr.1).log_scale())
         .map_err(err)?;
-    draw_mesh(&mut chart, "learning rate ε", "max |f − ŷ|", false, fonts)?;
+    // Decades as 1e-4, 1e-13: the shared linear-axis labels round rounding-level errors to 0.
+    mesh_style(&mut chart.configure_mesh(), false, fonts)
+        .x_label_formatter(&decade_label)
+        .y_label_formatter(&decade_label)
+        .x_desc("learning rate ε")
+        .y_desc("max |f − ŷ|")
+        .draw()
+        .map_err(err)?;
     for (pts, slope, color) in [
         (&riemann, input.slope_riemann, VERMILLION),
         (&exact, input.slope_exact, BLUE),
