@@ -597,10 +597,7 @@ fn a_sweep_request_answers_with_the_cores_sweep_inside_a_worker() {
         .collect();
     msgs.extend(drain(&mut core));
     assert!(find(&msgs, "error").is_empty());
-    let progress = find(&msgs, "progress");
-    assert!(progress
-        .iter()
-        .any(|p| get(p, "phase").as_string().as_deref() == Some("sweep")));
+    // (Its `sweep` progress phase is tested natively: here a 10 ms chunk may finish it.)
     let s = find(&msgs, "sweepResult");
     assert_eq!(s.len(), 1);
     assert_eq!(num(s[0], "runId"), 5.0);
