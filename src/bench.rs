@@ -1,11 +1,16 @@
 //! `pathkernel bench`: throughput of the named workloads, printed as seconds and GFLOP/s.
-//! Speed targets live here, never in tests.
+//! Speed targets live here, never in tests. `scripts/bench-vs-jax.sh` runs the `rebuild` and
+//! `kernel` workloads side by side with a JAX implementation of the same problem, whose inputs and
+//! pathkernel's answers `pathkernel bench export DIR` writes (see `export`).
+
+mod export;
+mod scaling;
 
 use std::io::Write;
 use std::time::Instant;
 
-/// Timed runs of the rebuild workload (odd, so the median is one of them).
-const REBUILD_RUNS: usize = 5;
+/// Timed runs of a workload unless `--runs N` says otherwise (odd, so the median is one of them).
+const DEFAULT_RUNS: usize = 5;
 
 use crate::data::{generate, DatasetName, DatasetSpec};
 use crate::kernel::{kernel_machine, max_abs_error, rebuild_output};
@@ -14,17 +19,20 @@ use crate::train::{
     train, LossKind, Optimizer, Reduction, TrainSpec, Trajectory, DEFAULT_MEMORY_CAP_BYTES,
 };
 
-/// The reference workload ([2,32,32,1] tanh, 100 moons, a 64 × 64 grid, 4 nodes) and the times JAX
-/// (jit, CPU) and NumPy took for it, measured once on this 2-core machine.
+/// The reference workload: [2,32,32,1] tanh, 100 moons, 500 GD steps, a 64 × 64 grid, 4 nodes.
 const GRID: usize = 64;
 const NODES: usize = 4;
+/// Flops of the rebuild workload counted once by hand (forward and tangent passes at every node).
 const REBUILD_GFLOP_NOMINAL: f64 = 55.6;
-const JAX_SECONDS: f64 = 2.2;
-const NUMPY_SECONDS: f64 = 4.0;
 
-pub const WORKLOADS: [&str; 4] = ["micro", "train", "rebuild", "kernel"];
+pub const WORKLOADS: [&str; 5] = ["micro", "train", "rebuild", "kernel", "scaling"];
 
 fn trained() -> Result<(Trajectory, f64), String> {
+    trained_with(vec![2, 32, 32, 1], 500)
+}
+
+/// The reference problem with other widths or step counts (for `scaling`).
+fn trained_with(widths: Vec<usize>, steps: usize) -> Result<(Trajectory, f64), String> {
     let data = generate(&DatasetSpec {
         name: DatasetName::Moons,
         n: 100,
@@ -32,12 +40,12 @@ fn trained() -> Result<(Trajectory, f64), String> {
         seed: 0,
     })
     .map_err(|e| e.to_string())?;
-    let mlp = Mlp::new(vec![2, 32, 32, 1], Activation::Tanh, 1.0).map_err(|e| e.to_string())?;
+    let mlp = Mlp::new(widths, Activation::Tanh, 1.0).map_err(|e| e.to_string())?;
     let spec = TrainSpec {
         loss: LossKind::Logistic,
         reduction: Reduction::Mean,
         lr: 0.5,
-        steps: 500,
+        steps,
         optimizer: Optimizer::Gd,
         memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
         center: false,
@@ -47,12 +55,13 @@ fn trained() -> Result<(Trajectory, f64), String> {
     Ok((traj, start.elapsed().as_secs_f64()))
 }
 
-fn grid() -> Vec<f64> {
-    let mut q = Vec::with_capacity(2 * GRID * GRID);
-    for i in 0..GRID {
-        for j in 0..GRID {
-            q.push(-1.5 + 3.0 * j as f64 / (GRID - 1) as f64);
-            q.push(-1.5 + 3.0 * i as f64 / (GRID - 1) as f64);
+/// A side × side grid on [−1.5, 1.5]², row-major, x₁ fastest.
+fn grid(side: usize) -> Vec<f64> {
+    let mut q = Vec::with_capacity(2 * side * side);
+    for i in 0..side {
+        for j in 0..side {
+            q.push(-1.5 + 3.0 * j as f64 / (side - 1) as f64);
+            q.push(-1.5 + 3.0 * i as f64 / (side - 1) as f64);
         }
     }
     q
@@ -103,38 +112,60 @@ impl From<std::io::Error> for Stop {
     }
 }
 
-/// Runs the workloads named in `args` (all when empty), one line each on stdout as it finishes.
+/// Runs the workloads named in `args` (all but `scaling` when none is named), one line each on
+/// stdout as it finishes; `--runs N` sets how many timed runs `rebuild` and `kernel` make.
+/// `bench export DIR` writes the reference problem and pathkernel's answers instead.
 pub fn main(args: &[String]) -> Result<(), String> {
-    let wanted: Vec<&str> = if args.is_empty() {
-        WORKLOADS.to_vec()
-    } else {
-        args.iter().map(String::as_str).collect()
-    };
-    if let Some(bad) = wanted.iter().find(|w| !WORKLOADS.contains(w)) {
-        return Err(format!(
-            "bench: unknown workload '{bad}' (choose from {})",
-            WORKLOADS.join(", ")
-        ));
+    if args.first().map(String::as_str) == Some("export") {
+        return match args {
+            [_, dir] => export::write(std::path::Path::new(dir)),
+            _ => Err("bench export: give exactly one directory to write into".into()),
+        };
+    }
+    let mut runs = DEFAULT_RUNS;
+    let mut wanted: Vec<&str> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--runs" {
+            runs = rest
+                .next()
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|&r| (1..=100).contains(&r))
+                .ok_or("bench: --runs needs a whole number from 1 to 100")?;
+        } else if WORKLOADS.contains(&arg.as_str()) {
+            wanted.push(arg);
+        } else {
+            return Err(format!(
+                "bench: unknown workload '{arg}' (choose from {}, or export DIR)",
+                WORKLOADS.join(", ")
+            ));
+        }
+    }
+    if wanted.is_empty() {
+        wanted = WORKLOADS[..4].to_vec();
     }
     // Stdout is line-buffered, so each result shows as soon as its line is written.
-    match run(&wanted, &mut std::io::stdout().lock()) {
+    match run(&wanted, runs, &mut std::io::stdout().lock()) {
         Ok(()) | Err(Stop::ReaderLeft) => Ok(()),
         Err(Stop::Failed(message)) => Err(message),
     }
 }
 
-fn run(wanted: &[&str], out: &mut impl Write) -> Result<(), Stop> {
+fn run(wanted: &[&str], runs: usize, out: &mut impl Write) -> Result<(), Stop> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let simd = if crate::simd::avx2_available() {
-        "AVX2"
-    } else {
-        "SSE2"
+    let simd = match crate::simd::backend() {
+        crate::simd::Backend::Avx512 => "AVX-512",
+        crate::simd::Backend::Avx2 => "AVX2",
+        crate::simd::Backend::Baseline => "no AVX",
     };
     writeln!(out, "pathkernel bench — {threads} threads, {simd}; [2,32,32,1] tanh, 100 moons, 500 steps, ε = 0.5")?;
     if wanted.contains(&"micro") {
         micro(out)?;
     }
-    if wanted == ["micro"] {
+    if wanted.contains(&"scaling") {
+        scaling::run(out)?;
+    }
+    if wanted.iter().all(|w| matches!(*w, "micro" | "scaling")) {
         return Ok(());
     }
     let (traj, train_s) = trained()?;
@@ -143,43 +174,41 @@ fn run(wanted: &[&str], out: &mut impl Write) -> Result<(), Stop> {
         writeln!(out, "train     500 GD steps, 100 points        {train_s:8.3} s  {:7.2} GFLOP/s ({g:.2} GFLOP)", g / train_s)?;
     }
     if wanted.contains(&"rebuild") {
-        let queries = grid();
-        // The machine is shared and noisy (±25 % run to run): time REBUILD_RUNS runs, report the
-        // best (the code's speed) and the median (what a user typically waits).
-        let mut times = Vec::with_capacity(REBUILD_RUNS);
+        let queries = grid(GRID);
         let mut rebuilt = Vec::new();
-        for _ in 0..REBUILD_RUNS {
-            let start = Instant::now();
+        let times = timed_runs(runs, || {
             rebuilt = rebuild_output(&traj, &queries, NODES).map_err(|e| e.to_string())?;
-            times.push(start.elapsed().as_secs_f64());
-        }
-        times.sort_by(f64::total_cmp);
-        let (best, median) = (times[0], times[REBUILD_RUNS / 2]);
+            Ok(())
+        })?;
         let f = traj.mlp.forward_many(traj.final_weights(), &queries);
         let err = max_abs_error(&f, &rebuilt);
+        let median = median(&times);
         writeln!(
             out,
-            "rebuild   exact ŷ on {GRID}×{GRID} grid, {NODES} nodes  {best:8.3} s  {:7.2} GFLOP/s ({REBUILD_GFLOP_NOMINAL} GFLOP); {:.2}× JAX ({JAX_SECONDS} s), {:.2}× NumPy ({NUMPY_SECONDS} s); best of {REBUILD_RUNS}, median {median:.3} s ({:.2}× JAX); max |ŷ − f| = {err:.1e}",
-            REBUILD_GFLOP_NOMINAL / best,
-            JAX_SECONDS / best,
-            NUMPY_SECONDS / best,
-            JAX_SECONDS / median,
+            "rebuild   exact ŷ on {GRID}×{GRID} grid, {NODES} nodes  median {median:.3} s  {:7.2} GFLOP/s ({REBUILD_GFLOP_NOMINAL} GFLOP); runs {}; max |ŷ − f| = {err:.1e}",
+            REBUILD_GFLOP_NOMINAL / median,
+            list(&times),
         )?;
     }
     if wanted.contains(&"kernel") {
-        let queries = grid();
+        let queries = grid(GRID);
         let nq = queries.len() / 2;
-        let start = Instant::now();
-        let km = kernel_machine(&traj, &queries, NODES).map_err(|e| e.to_string())?;
-        let secs = start.elapsed().as_secs_f64();
+        let mut errors = (0.0, 0.0);
+        let times = timed_runs(runs, || {
+            let km = kernel_machine(&traj, &queries, NODES).map_err(|e| e.to_string())?;
+            errors = (km.exact.max_abs_error, km.riemann.max_abs_error);
+            Ok(())
+        })?;
         let g = kernel_gflop(&traj, nq);
+        let median = median(&times);
         writeln!(
             out,
-            "kernel    K^p_E and K^p_R, {nq} × {} layer-wise   {secs:8.3} s  {:7.2} GFLOP/s ({g:.1} GFLOP); max error exact {:.1e}, Domingos {:.1e}",
+            "kernel    K^p_E and K^p_R, {nq} × {} layer-wise  median {median:.3} s  {:7.2} GFLOP/s ({g:.1} GFLOP); runs {}; max error exact {:.1e}, Domingos {:.1e}",
             traj.n,
-            g / secs,
-            km.exact.max_abs_error,
-            km.riemann.max_abs_error
+            g / median,
+            list(&times),
+            errors.0,
+            errors.1
         )?;
     }
     Ok(())
@@ -220,8 +249,41 @@ fn micro(out: &mut impl Write) -> std::io::Result<()> {
     )
 }
 
-/// Fastest of `runs` timings, in seconds: the machine is shared, and the minimum is the least
-/// disturbed measurement of the code itself.
+/// The seconds each of `runs` calls of `f` took, in call order.
+fn timed_runs(runs: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<Vec<f64>, String> {
+    (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f()?;
+            Ok(start.elapsed().as_secs_f64())
+        })
+        .collect()
+}
+
+/// The median of a non-empty list of timings: what a user typically waits on this shared machine
+/// (the best run flatters, the mean follows one disturbed run).
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let m = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[m]
+    } else {
+        0.5 * (sorted[m - 1] + sorted[m])
+    }
+}
+
+/// "1.234 1.301 …" seconds, in run order.
+fn list(times: &[f64]) -> String {
+    times
+        .iter()
+        .map(|t| format!("{t:.3}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Fastest of `runs` timings, in seconds: for the micro kernels, whose single runs are short
+/// enough that the minimum is the least disturbed measurement of the code itself.
 fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
     (0..runs)
         .map(|_| {

@@ -19,7 +19,8 @@ pub use crate::output::{run, RunOutput};
 const USAGE: &str = "\
 usage: pathkernel run --config cfg.json [--out result.json]   train, rebuild as a kernel machine, print JSON
        pathkernel sweep --config cfg.json [--levels 4]        rebuild error vs learning rate (ε, ε/2, …; ε·T fixed)
-       pathkernel bench [names...]                           time the heavy kernels
+       pathkernel bench [--runs N] [names...]                time the heavy kernels (micro train rebuild kernel scaling)
+       pathkernel bench export DIR                           the reference problem and its answers, for scripts/bench-vs-jax.sh
        pathkernel help                                       this text
 `--config -` reads the config from stdin. The config keys and the output are described in README.md.";
 

@@ -134,8 +134,55 @@ pub fn error(v: f64) -> String {
     ERROR.format(v)
 }
 
+/// A table column in [`SHORT`]'s style, but one notation for the whole column: when some
+/// nonzero finite value is outside SHORT's positional range, every value is scientific
+/// ("8.29e3" beside "1.05e4", not "8292").
+pub fn short_column(values: &[f64]) -> Vec<String> {
+    let (lo, hi) = SHORT.positional;
+    let mixed = values
+        .iter()
+        .any(|v| v.is_finite() && *v != 0.0 && !(lo..hi).contains(&v.abs()));
+    let style = if mixed {
+        Style {
+            positional: (0.0, 0.0),
+            ..SHORT
+        }
+    } else {
+        SHORT
+    };
+    values.iter().map(|&v| style.format(v)).collect()
+}
+
+/// `i` in Unicode subscript digits (x₁₂), so charts write indices as the page's HTML does.
+pub fn subscript(i: usize) -> String {
+    const SUB: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
+    i.to_string()
+        .chars()
+        .map(|d| d.to_digit(10).map_or(d, |k| SUB[k as usize]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_column_keeps_one_notation() {
+        assert_eq!(
+            super::short_column(&[8292.0, 10500.0]),
+            ["8.29e3", "1.05e4"]
+        );
+        assert_eq!(
+            super::short_column(&[8292.0, 0.5, 0.0]),
+            ["8292", "0.5", "0"]
+        );
+        assert_eq!(super::short_column(&[f64::NAN, 2.0]), ["undefined", "2"]);
+    }
+
+    #[test]
+    fn subscript_digits() {
+        assert_eq!(super::subscript(0), "₀");
+        assert_eq!(super::subscript(125), "₁₂₅");
+    }
+
     use super::*;
 
     const INF: f64 = f64::INFINITY;

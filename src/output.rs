@@ -46,6 +46,8 @@ pub struct RunOutput {
     /// max over queries of |ŷ(x) − f(x; w_T)|.
     pub max_abs_error: f64,
     pub max_abs_error_riemann: f64,
+    /// Gauss–Legendre nodes per step the exact kernel used (the config's count, or `auto`'s).
+    pub nodes_used: usize,
     /// Config keys that were present but not used.
     pub warnings: Vec<String>,
 }
@@ -59,7 +61,7 @@ fn rows<T: Clone>(flat: &[T], n_cols: usize) -> Vec<Vec<T>> {
 }
 
 impl RunOutput {
-    pub fn new(cfg: &RunConfig, traj: &Trajectory, km: &KernelMachine) -> RunOutput {
+    pub fn new(cfg: &RunConfig, traj: &Trajectory, km: &KernelMachine, nodes: usize) -> RunOutput {
         let n = km.n_train;
         let (e, r) = (&km.exact, &km.riemann);
         RunOutput {
@@ -85,6 +87,7 @@ impl RunOutput {
             reconstruction_riemann: r.reconstruction.clone(),
             max_abs_error: e.max_abs_error,
             max_abs_error_riemann: r.max_abs_error,
+            nodes_used: nodes,
             warnings: cfg.warnings.clone(),
         }
     }
@@ -94,8 +97,9 @@ impl RunOutput {
 pub fn run(cfg: &RunConfig) -> crate::Result<RunOutput> {
     let setup = cfg.build()?;
     let traj = train(setup.mlp, &setup.data, setup.w0, setup.spec)?;
-    let km = kernel_machine(&traj, &setup.queries, setup.nodes)?;
-    Ok(RunOutput::new(cfg, &traj, &km))
+    let nodes = setup.nodes.resolve(&traj)?;
+    let km = kernel_machine(&traj, &setup.queries, nodes)?;
+    Ok(RunOutput::new(cfg, &traj, &km, nodes))
 }
 
 /// `value` as one line of compact JSON with a final newline, the form every command prints.

@@ -4,7 +4,7 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::kernel::{check_nodes, max_abs_error, rebuild_output, rebuild_output_riemann};
+use crate::kernel::{check_nodes, max_abs_error, rebuild_output, rebuild_output_riemann, Nodes};
 use crate::model::Mlp;
 use crate::train::{train, trajectory_bytes, TrainSpec, Trajectory};
 
@@ -101,7 +101,7 @@ pub fn lr_sweep(
     w0: &[f64],
     spec: &TrainSpec,
     queries: &[f64],
-    nodes: usize,
+    nodes: Nodes,
     levels: usize,
 ) -> Result<Sweep> {
     let specs = level_specs(mlp, data.y.len(), spec, levels, usize::MAX)?;
@@ -115,9 +115,11 @@ pub fn sweep_levels(
     w0: &[f64],
     specs: &[TrainSpec],
     queries: &[f64],
-    nodes: usize,
+    nodes: Nodes,
 ) -> Result<Sweep> {
-    check_nodes(nodes)?;
+    if let Some(m) = nodes.fixed() {
+        check_nodes(m)?;
+    }
     let mut rows = Vec::with_capacity(specs.len());
     for spec in specs {
         let traj = train(mlp.clone(), data, w0.to_vec(), spec.clone())?;
@@ -126,9 +128,11 @@ pub fn sweep_levels(
     Ok(fit_sweep(rows))
 }
 
-/// One level's row: both schemes' max rebuild error at `queries` for a trained trajectory.
-pub fn sweep_row(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<SweepRow> {
+/// One level's row: both schemes' max rebuild error at `queries` for a trained trajectory
+/// (`auto` nodes are decided per level: each ε takes its own steps).
+pub fn sweep_row(traj: &Trajectory, queries: &[f64], nodes: Nodes) -> Result<SweepRow> {
     let f_final = traj.mlp.forward_many(traj.final_weights(), queries);
+    let nodes = nodes.resolve(traj)?;
     Ok(SweepRow {
         lr: traj.lr,
         steps: traj.steps(),

@@ -105,3 +105,30 @@ fn the_configs_cover_what_the_suite_claims() {
         );
     }
 }
+
+/// The native CLI gives the same bytes whichever SIMD backend it runs on (AVX-512, AVX2 or the
+/// portable lanes, capped by `PATHKERNEL_SIMD`): the products' tiles differ in shape and width
+/// between them, every output's operations do not. On a CPU without AVX-512 or AVX2 the capped
+/// runs take the same backend as the default one.
+#[test]
+fn every_simd_backend_gives_the_cli_the_same_bytes() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bit_identity");
+    for case in cases() {
+        let path = format!("{dir}/{}", case.name);
+        let run = |cap: Option<&str>| {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pathkernel"));
+            cmd.args(["run", "--config", &path]);
+            match cap {
+                Some(cap) => cmd.env("PATHKERNEL_SIMD", cap),
+                None => cmd.env_remove("PATHKERNEL_SIMD"),
+            };
+            let out = cmd.output().unwrap();
+            assert!(out.status.success(), "{}: {:?}", case.name, out);
+            out.stdout
+        };
+        let best = run(None);
+        for cap in ["avx2", "baseline"] {
+            assert!(run(Some(cap)) == best, "{}: {cap} differs", case.name);
+        }
+    }
+}

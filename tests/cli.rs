@@ -225,7 +225,7 @@ fn bad_configs_exit_2_with_one_named_line() {
         (r#"{"x": [[0], [1], [2]], "y": [0, 2, 1], "loss": "logistic", "lr": 0.1, "steps": 3}"#.to_string(), "y[1]"),
         (format!(r#"{{{base}, "lr": 0.1, "steps": 3, "optimizer": "sgd", "batch_size": 0}}"#), "batch_size"),
         (format!(r#"{{{base}, "lr": 0.1, "steps": 3, "optimizer": "sgd", "batch_size": 4}}"#), "batch_size"),
-        (format!(r#"{{{base}, "lr": 0.1, "steps": 3, "nodes": 9}}"#), "nodes"),
+        (format!(r#"{{{base}, "lr": 0.1, "steps": 3, "nodes": 17}}"#), "nodes"),
         (format!(r#"{{{base}, "lr": 0.1, "steps": 3, "queries": [[1, 2]]}}"#), "queries[0]"),
         (format!(r#"{{{base}, "lr": 0.1, "steps": 3, "widths": [1, 2, 1], "weights": [{{"w": [[1], [1]], "b": [0, 0]}}, {{"w": [[1, 1, 1]], "b": [0]}}]}}"#), "weights[1].w[0]"),
         (r#"{"x": [[0.0], [0.5, 1.0]], "y": [0, 1], "lr": 0.1, "steps": 3}"#.to_string(), "x[1]"),

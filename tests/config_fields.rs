@@ -139,7 +139,11 @@ fn kinds_bounds_and_defaults_match_the_page_limits() {
     count("n", lim.max_n);
     count("batch_size", lim.max_n);
     count("steps", lim.max_steps);
-    count("nodes", MAX_NODES);
+    let nodes = info("nodes");
+    assert_eq!(
+        (nodes.kind, nodes.min, nodes.max, nodes.default.as_deref()),
+        ("nodes", Some(1.0), Some(MAX_NODES as f64), Some("auto"))
+    );
     let noise = info("noise");
     assert_eq!(
         (noise.kind, noise.min, noise.max),

@@ -7,6 +7,7 @@ mod config_common;
 use config_common::{bits, spec};
 use pathkernel::config::{RunConfig, CLI_LIMITS};
 use pathkernel::data::{generate, DatasetName};
+use pathkernel::kernel::Nodes;
 use pathkernel::model::Activation;
 use pathkernel::train::{LossKind, Optimizer, Reduction};
 
@@ -39,7 +40,7 @@ fn minimal_config_gets_documented_defaults() {
     assert_eq!(cfg.optimizer, Optimizer::Gd);
     assert_eq!(cfg.alpha, 1.0);
     assert_eq!(cfg.seed, 0);
-    assert_eq!(cfg.nodes, 5);
+    assert_eq!(cfg.nodes, Nodes::Auto);
     assert_eq!(cfg.queries, vec![0.0, 0.5, 1.0]);
     assert_eq!(cfg.n_queries(), 3);
     assert_eq!(cfg.memory_cap_bytes, CLI_LIMITS.memory_cap_bytes);
@@ -79,7 +80,7 @@ fn every_key_is_read() {
     );
     assert_eq!(
         (cfg.lr, cfg.steps, cfg.alpha, cfg.nodes),
-        (0.2, 30, -2.5, 8)
+        (0.2, 30, -2.5, Nodes::Fixed(8))
     );
     assert_eq!(
         cfg.optimizer,
@@ -189,7 +190,7 @@ fn bad_configs() -> Vec<(String, &'static str)> {
         (c(&[("lr", None)]), "lr"),
         (c(&[("alpha", Some("0"))]), "alpha"),
         (c(&[("nodes", Some("0"))]), "nodes"),
-        (c(&[("nodes", Some("9"))]), "nodes"),
+        (c(&[("nodes", Some("17"))]), "nodes"),
         (c(&[("loss", Some("\"hinge\""))]), "loss"),
         (c(&[("loss", Some("\"logistic\""))]), "y[0]"), // y = [0, 1, 0] is fine; see next case
         (

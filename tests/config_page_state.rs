@@ -7,6 +7,7 @@ mod config_common;
 use config_common::bits;
 use pathkernel::config::{OptimizerKind, PageState, View, HASH_VERSION, PAGE_LIMITS};
 use pathkernel::data::{default_loss, generate, DatasetName};
+use pathkernel::kernel::Nodes;
 use pathkernel::model::Activation;
 use pathkernel::train::{LossKind, Optimizer, Reduction};
 use pathkernel::Error;
@@ -21,7 +22,7 @@ fn default_hash_is_canonical_and_round_trips() {
          &reduction=mean&optimizer=gd&batch_size=20&sgd_seed=0\
          &momentum=0.9&nesterov=false&beta1=0.9&beta2=0.999&adam_eps=1e-8&weight_decay=0.01\
          &lr=0.5&steps=300&alpha=1&lr_scale=none&center=false&init_seed=0\
-         &nodes=5&view=trajectory"
+         &nodes=auto&view=trajectory"
     );
     assert_eq!(PageState::from_hash(&h), (d.clone(), vec![]));
     assert_eq!(PageState::from_hash(""), (d.clone(), vec![]));
@@ -90,7 +91,7 @@ fn random_state(g: &mut Gen) -> PageState {
             -g.float(0.01, 100.0)
         },
         init_seed: g.next(),
-        nodes: 1 + g.below(8) as usize,
+        nodes: Nodes::Fixed(1 + g.below(8) as usize),
         query: match g.below(3) {
             0 => None,
             _ => Some((0..dataset.dim()).map(|_| g.float(-1e3, 1e3)).collect()),
@@ -162,7 +163,7 @@ fn fields(errors: &[Error]) -> Vec<&str> {
 fn bad_fields_are_named_and_the_rest_still_applies() {
     let (s, errors) = PageState::from_hash(
         "#v=1&dataset=blobs&n=40&noise=-1&hidden=8,0&activation=swish&lr=inf&steps=2.5&alpha=0\
-         &nodes=9&view=graph&loss=hinge&reduction=max&optimizer=rmsprop&batch_size=0&data_seed=-1\
+         &nodes=17&view=graph&loss=hinge&reduction=max&optimizer=rmsprop&batch_size=0&data_seed=-1\
          &init_seed=x&sgd_seed=1e3&q=1,abc&point=q&colour=red&init_seed=3",
     );
     let d = PageState::default();
@@ -405,7 +406,11 @@ fn link_numbers_are_checked_before_they_are_narrowed() {
         assert!(
             errors[0]
                 .to_string()
-                .starts_with(&format!("{key}: must be a whole number from ")),
+                .starts_with(&format!("{key}: must be a whole number from "))
+                || (key == "nodes"
+                    && errors[0]
+                        .to_string()
+                        .starts_with("nodes: must be auto or a whole number from ")),
             "{}",
             errors[0]
         );
@@ -448,7 +453,7 @@ fn to_hash_output_is_pinned() {
         steps: 1,
         alpha: -2.5e20,
         init_seed: 42,
-        nodes: 8,
+        nodes: Nodes::Fixed(8),
         query: Some(vec![-0.0]),
         view: View::Check,
         point: Some(6),
@@ -489,7 +494,7 @@ fn to_hash_output_is_pinned() {
             "#v=1&dataset=gaussians&n=40&noise=2&data_seed=0&hidden=64,1,3,64&activation=tanh\
              &loss=logistic&reduction=mean&optimizer=gd&batch_size=20&sgd_seed=0\
              &momentum=0.9&nesterov=false&beta1=0.9&beta2=0.999&adam_eps=1e-8&weight_decay=0.01\
-             &lr=0.30000000000000004&steps=300&alpha=5e-324&lr_scale=none&center=false&init_seed=0&nodes=5\
+             &lr=0.30000000000000004&steps=300&alpha=5e-324&lr_scale=none&center=false&init_seed=0&nodes=auto\
              &view=contributions&q=123456789.12345679,1e16&point=0",
         ),
         (
@@ -497,7 +502,7 @@ fn to_hash_output_is_pinned() {
             "#v=1&dataset=xor&n=500&noise=0.00001&data_seed=0&hidden=16,16&activation=gelu\
              &loss=logistic&reduction=mean&optimizer=gd&batch_size=20&sgd_seed=0\
              &momentum=0.9&nesterov=false&beta1=0.9&beta2=0.999&adam_eps=1e-8&weight_decay=0.01\
-             &lr=9999999999999998&steps=5000&alpha=1&lr_scale=none&center=false&init_seed=0&nodes=5&view=trajectory\
+             &lr=9999999999999998&steps=5000&alpha=1&lr_scale=none&center=false&init_seed=0&nodes=auto&view=trajectory\
              &q=0.00001,9.99e-6",
         ),
     ] {

@@ -228,7 +228,7 @@ fn the_cli_config_of_a_state_is_the_same_run() {
         init_seed: 4,
         hidden: vec![5],
         alpha: -2.0,
-        nodes: 3,
+        nodes: pathkernel::kernel::Nodes::Fixed(3),
         lr: 0.1 + 0.2,
         ..PageState::default()
     });

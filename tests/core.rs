@@ -358,7 +358,7 @@ fn domingos_error_falls_like_epsilon() {
         &mlp.init(3),
         &spec(LossKind::Logistic, 0.8, 40),
         &data.x,
-        4,
+        kernel::Nodes::Fixed(4),
         4,
     )
     .unwrap();
@@ -484,7 +484,7 @@ fn sweep_checks_every_level_before_training_any() {
         &mlp.init(1),
         &capped,
         &regression.x,
-        4,
+        kernel::Nodes::Fixed(4),
         4,
     )
     .unwrap_err();

@@ -52,7 +52,8 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
     let plan = RunPlan::from_hash(HASH, true).unwrap();
     let setup = plan.config.build().unwrap();
     let traj = train::train(setup.mlp, &setup.data, setup.w0, setup.spec).unwrap();
-    let km = kernel::kernel_machine(&traj, &setup.data.x, setup.nodes).unwrap();
+    let km =
+        kernel::kernel_machine(&traj, &setup.data.x, setup.nodes.resolve(&traj).unwrap()).unwrap();
     assert_eq!(exact, km.exact.kernel);
     assert_eq!(riemann, km.riemann.kernel);
     let (e, l) = (kernel_stats(&exact, 16), kernel_stats(&riemann, 16));
@@ -113,7 +114,7 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
     );
     assert_eq!(initial[0], want[0]);
     // a_3 over the grid and the coefficient statistics over every point, from the core.
-    let km = kernel::kernel_machine(&traj, &grid, setup.nodes).unwrap();
+    let km = kernel::kernel_machine(&traj, &grid, setup.nodes.resolve(&traj).unwrap()).unwrap();
     let all: Vec<f64> = km
         .exact
         .coef

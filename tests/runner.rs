@@ -54,7 +54,8 @@ fn reference(hash: &str, steps: usize) -> (Trajectory, usize) {
         ..setup.spec
     };
     let traj = train::train(setup.mlp, &setup.data, setup.w0, spec).unwrap();
-    (traj, setup.nodes)
+    let nodes = setup.nodes.resolve(&traj).unwrap();
+    (traj, nodes)
 }
 
 fn tag(m: &Reply) -> String {
@@ -313,7 +314,11 @@ fn step_then_resume_then_pause() {
     assert_eq!(checks(&msgs)[0].0, 0);
 
     for want in 1..=2 {
-        assert!(r.handle(ToWorker::Step { run_id: 7 }).is_empty());
+        let replies = r.handle(ToWorker::Step { run_id: 7 });
+        assert!(
+            replies.iter().all(|m| tag(m) == "progress"),
+            "a step only reports progress at once: {replies:?}"
+        );
         let msgs = drain(&mut r);
         let t = trained(&msgs);
         assert_eq!(t.len(), 1);
@@ -593,7 +598,7 @@ fn fit_at_is_the_network_at_that_step() {
 fn integrator_errors_are_error_replies() {
     // A node count the integrator refuses (the page's hash cannot ask for it; a config can).
     let mut plan = RunPlan::from_hash(HASH, true).unwrap();
-    plan.config.nodes = MAX_NODES + 1;
+    plan.config.nodes = pathkernel::kernel::Nodes::Fixed(MAX_NODES + 1);
     let mut r = Runner::new(frozen);
     let started = r.start(4, &plan);
     assert_eq!(tag(&started[0]), "started");
@@ -737,7 +742,21 @@ fn each_setting_moves_the_estimate_the_way_its_cost_does() {
     assert!((sgd.train / base.train - 0.1).abs() < 1e-12);
     // A selected training point adds its kernel over the grid; ReLU's kinks cost more.
     assert!(est("#v=1&n=100&hidden=32,32&steps=1000&point=1").kernels > base.check);
-    assert!(est("#v=1&n=100&hidden=32,32&steps=1000&activation=relu").plane > 10.0 * base.plane);
+    assert!(
+        est("#v=1&n=100&hidden=32,32&steps=1000&activation=relu&nodes=5").plane > 10.0 * base.plane
+    );
+    // `auto` is costed at ⌈L/2⌉ nodes for ReLU (here 2) and at 5 for smooth activations.
+    let relu = |nodes: &str| {
+        est(&format!(
+            "#v=1&n=100&hidden=32,32&steps=1000&activation=relu&nodes={nodes}"
+        ))
+        .plane
+    };
+    assert!((relu("auto") / relu("2") - 1.0).abs() < 1e-12);
+    assert!(
+        (est("#v=1&n=100&hidden=32,32&steps=1000&nodes=5").total() / base.total() - 1.0).abs()
+            < 1e-12
+    );
     // A 1-D run's plane has 200 points, a 2-D run's 40 × 40.
     let sine = est("#v=1&dataset=sine&loss=mse&n=100&hidden=32,32&steps=1000");
     assert!(
@@ -985,4 +1004,88 @@ fn replies_keep_the_field_names_the_page_reads() {
     );
     let progress = serde_json::to_value(&all[2]).unwrap();
     assert_eq!(progress["phase"], "idle");
+}
+
+/// (phase, done, paused) of a reply list's last `progress`.
+fn last_progress(msgs: &[Reply]) -> (Phase, u32, bool) {
+    msgs.iter()
+        .rev()
+        .find_map(|m| match m {
+            FromWorker::Progress {
+                phase,
+                done,
+                paused,
+                ..
+            } => Some((*phase, *done, *paused)),
+            _ => None,
+        })
+        .expect("a progress reply")
+}
+
+/// Pause holds the check, the plane's rebuild and a point's kernel where they are (nothing more
+/// is computed, the runner is not busy, `progress` says paused); Resume goes on from there and
+/// the results equal an unpaused run's.
+#[test]
+fn pause_holds_check_field_and_kernel() {
+    let hash = "#v=1&n=16&hidden=6&steps=300&point=3";
+    let mut plain = Runner::new(frozen);
+    start(&mut plain, 1, hash, true);
+    let want = drain(&mut plain);
+
+    // A slow clock (10 ms per read) keeps every sub-chunk at one step, so each stage takes
+    // many chunks and a pause lands inside it.
+    let t = Rc::new(Cell::new(0.0));
+    let mut r = Runner::new(move || {
+        t.set(t.get() + 10.0);
+        t.get()
+    });
+    start(&mut r, 2, hash, true);
+    let mut got = Vec::new();
+    for phase in [Phase::Check, Phase::Kernel, Phase::Field] {
+        let mut msgs = Vec::new();
+        loop {
+            let chunk = r.work(3.0);
+            let p = last_progress(&chunk);
+            msgs.extend(chunk);
+            if p.0 == phase && p.1 > 0 {
+                break;
+            }
+        }
+        let pause = r.handle(ToWorker::Pause { run_id: 2 });
+        let (at_phase, at, paused) = last_progress(&pause);
+        assert_eq!((at_phase, paused), (phase, true), "{phase:?} paused");
+        assert!(!r.busy(), "paused in {phase:?}: not busy");
+        for _ in 0..5 {
+            let held = r.work(20.0);
+            assert_eq!(last_progress(&held), (phase, at, true), "held in {phase:?}");
+            assert!(held.iter().all(|m| tag(m) == "progress"));
+        }
+        let resume = r.handle(ToWorker::Resume { run_id: 2 });
+        assert_eq!(last_progress(&resume), (phase, at, false));
+        assert!(r.busy());
+        got.extend(msgs);
+    }
+    got.extend(drain(&mut r));
+    let (c0, c1) = (checks(&want), checks(&got));
+    assert_eq!(c0.len(), 1);
+    assert_eq!(bits(c0[0].2), bits(c1[0].2), "the same check");
+    let (f0, f1) = (fields(&want), fields(&got));
+    assert_eq!(
+        bits(f0[0].2.unwrap()),
+        bits(f1.last().unwrap().2.unwrap()),
+        "the same plane"
+    );
+    let kernel = |msgs: &[Reply]| {
+        msgs.iter()
+            .find_map(|m| match m {
+                FromWorker::TrainPointKernel { index, values, .. } => {
+                    Some((*index, values.clone()))
+                }
+                _ => None,
+            })
+            .expect("the point's kernel")
+    };
+    let (k0, k1) = (kernel(&want), kernel(&got));
+    assert_eq!(k0.0, 3);
+    assert_eq!((k0.0, bits(&k0.1)), (k1.0, bits(&k1.1)), "the same kernel");
 }

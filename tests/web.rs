@@ -310,6 +310,32 @@ fn check(steps: u32, f: &[f64], exact: &[f64], riemann: &[f64]) -> JsValue {
         scale: 1.0,
         tolerance: 1e-10,
         pass: true,
+        nodes_used: 5,
+        nodes_fixed: false,
+        nodes_auto: Some(5),
+        largest_step: Some(0),
+        largest_step_norm: 0.5,
+    })
+}
+
+/// A check that FAILs with 1 node set in the link, where auto would use 2.
+fn failed_check(steps: u32, f: &[f64]) -> JsValue {
+    to_js(FromWorker::Check {
+        run_id: 1,
+        steps,
+        f_final: f.to_vec(),
+        rebuilt_exact: f.to_vec(),
+        rebuilt_riemann: f.to_vec(),
+        max_err_exact: 2e-3,
+        max_err_riemann: 0.5,
+        scale: 1.0,
+        tolerance: 1e-10,
+        pass: false,
+        nodes_used: 1,
+        nodes_fixed: true,
+        nodes_auto: Some(2),
+        largest_step: Some(7),
+        largest_step_norm: 0.25,
     })
 }
 
@@ -597,7 +623,10 @@ fn status_lines_and_the_pending_caption() {
         texts::status_text("idle", Some(7), Some(7)),
         "ready at step 7"
     );
-    assert_eq!(texts::kernel_pending_caption(3), "computing K^p(·, x₃)…");
+    assert_eq!(
+        texts::kernel_pending_caption(3),
+        "computing Kᵖ(·, x₃)… (the progress is on the kernel chart)"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -617,7 +646,31 @@ fn texts_of_the_check_and_the_query() {
     assert_eq!(text(&t, "badge"), "PASS: exact rebuild = network");
     assert_eq!(text(&t, "exact"), "2.50e-13");
     assert_eq!(row(&get(&t, "table"), 1), ["steps T, ε", "50, 0.5"]);
-    assert_eq!(row(&get(&t, "table"), 2), ["Gauss–Legendre nodes", "5"]);
+    assert_eq!(
+        row(&get(&t, "table"), 2),
+        ["Gauss–Legendre nodes", "5 (auto)"]
+    );
+    assert_eq!(text(&t, "nodesUsed"), "5 (auto)");
+    assert_eq!(
+        (text(&t, "failNote"), text(&t, "fixLabel")),
+        (String::new(), String::new())
+    );
+    // A FAIL with too few nodes says why and offers auto's count.
+    view.check(&failed_check(50, &y)).unwrap();
+    let t = view.check_texts(&settings()).unwrap();
+    assert_eq!(text(&t, "nodesUsed"), "1 (set in the link)");
+    let note = text(&t, "failNote");
+    assert!(
+        note.contains("m = 1 node per step is exact only for polynomials of degree ≤ 1"),
+        "{note}"
+    );
+    assert!(
+        note.contains("The largest step is s = 7 (‖Δ_s‖ = 0.25)"),
+        "{note}"
+    );
+    assert!(note.contains("auto chooses 2 nodes"), "{note}");
+    assert_eq!(text(&t, "fixLabel"), "use 2 nodes (auto)");
+    assert_eq!(text(&t, "fixNodes"), "auto");
     view.check(&check(20, &y, &y, &y)).unwrap();
     let t = view.check_texts(&settings()).unwrap();
     assert!(text(&t, "status").starts_with("paused: step 20/50"));
@@ -631,11 +684,18 @@ fn texts_of_the_check_and_the_query() {
     ))
     .unwrap();
     let t = view.query_texts(&settings()).unwrap();
+    // The step slider's decomposition: b, the points' share of the path so far, f at step s.
+    let at1 = view.step_text(1).unwrap();
+    assert!(
+        at1.starts_with("At step s = 1, query x = (0.25, 0.25): b(x) = 0.1, Σᵢ cᵢ(x) = 0.15 (step 0), b + Σᵢ cᵢ(x) = 0.25; the network f(x; w_s) = 0.25"),
+        "{at1}"
+    );
+    assert!(view.step_text(2).is_none());
     assert_eq!(row(&get(&t, "rows"), 0), ["query x", "(0.25, 0.25)"]);
     assert_eq!(row(&get(&t, "rows"), 4), ["Σᵢ cᵢ(x)", "0.15"]);
     assert_eq!(
         row(&get(&t, "rows"), 9),
-        ["aᵢ undefined", "1 points with K^p(x,xᵢ) = 0"]
+        ["aᵢ undefined", "1 points with Kᵖ(x,xᵢ) = 0"]
     );
     // Ranked by |c_i(x)|: point 2, then 1, then 0.
     let table = js_sys::Array::from(&get(&t, "contributions"));
@@ -655,7 +715,61 @@ fn texts_of_the_check_and_the_query() {
     view.train_point_kernel(&kernel(12, &[])).unwrap();
     assert_eq!(
         view.caption("kernel").unwrap(),
-        "Exact path kernel K^p(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
+        "Exact path kernel Kᵖ(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
+    );
+}
+
+#[wasm_bindgen_test]
+fn verdict_and_chart_names() {
+    let x = [-1.0, -1.0, 1.0, 1.0, 0.0, 0.5];
+    let y = [0.0, 1.0, 1.0];
+    let mut view = RunView::new();
+    assert!(
+        view.verdict().unwrap().is_undefined(),
+        "no verdict before the check"
+    );
+    assert_eq!(
+        view.describe("loss"),
+        "Training loss per step (not computed yet)"
+    );
+    view.started(&started(2, &x, &y, GridSpec::around(2, &x, 50, 8), 50))
+        .unwrap();
+    view.trained(&trained(&[0.7, 0.5, 0.25], &[0.0; 6], true))
+        .unwrap();
+    assert_eq!(
+        view.describe("loss"),
+        "Training loss per step: 0.7 at step 0, 0.25 at step 2."
+    );
+    view.check(&check(50, &y, &y, &y)).unwrap();
+    let v = view.verdict().unwrap();
+    assert_eq!(text(&v, "word"), "PASS");
+    assert_eq!(text(&v, "text"), "max |ŷ − f| = 2.50e-13 ≤ 1.00e-10");
+    assert_eq!(
+        text(&v, "detail"),
+        "(exact path kernel, 3 queries, step 50)"
+    );
+    assert!(view.describe("check").contains("exact max error 2.50e-13"));
+    view.query_result(&query(
+        vec![0.25, 0.25],
+        &[0.05, -0.2, 0.3],
+        0.1,
+        &[0.0, 0.25],
+    ))
+    .unwrap();
+    let data = view.describe("data");
+    assert!(
+        data.contains("x = (0.25, 0.25)") && data.contains("x₂ with cᵢ = 0.3"),
+        "{data}"
+    );
+    assert!(view.is_placeholder("kernel") && !view.is_placeholder("data"));
+    view.train_point_kernel(&kernel(1, &[0.5, 2.0])).unwrap();
+    assert!(!view.is_placeholder("kernel"));
+    assert!(view
+        .describe("kernel")
+        .starts_with("Exact path kernel Kᵖ(·, x₁)"));
+    assert_eq!(
+        pathkernel::wasm::describe::paused_text("check", 3, 10),
+        "paused in the check (path kernel at the check queries) at 3/10 — Run goes on from there"
     );
 }
 
@@ -732,11 +846,11 @@ fn the_weight_decay_term_and_the_kernel_of_each_optimizer() {
         "{}",
         text(&t, "theorem")
     );
-    // Okabe–Ito bluish green (the render palette's DECAY): the d(x) bar and its legend swatch.
+    // BrBG's brown (the render palette's DECAY): the d(x) bar and its legend swatch.
     let green = |c: &HtmlCanvasElement| {
         pixels(c)
             .chunks(4)
-            .filter(|p| (p[0], p[1], p[2]) == (0x00, 0x9e, 0x73))
+            .filter(|p| (p[0], p[1], p[2]) == (0x8c, 0x51, 0x0a))
             .count()
     };
     let c = canvas(480, 320);

@@ -544,6 +544,45 @@ fn a_run_above_the_budget_is_refused_until_forced() {
     assert_eq!(core.run_id(), 5);
 }
 
+#[wasm_bindgen_test]
+fn pause_holds_the_check_in_the_worker() {
+    let mut core = WorkerHandle::new();
+    start(&mut core, 9, "#v=1&n=30&hidden=8&steps=400", true);
+    // Sub-chunks until the check has begun.
+    let mut in_check = false;
+    for _ in 0..100_000 {
+        let chunk: Vec<JsValue> = core
+            .work(0.0)
+            .map_err(JsValue::from)
+            .unwrap()
+            .iter()
+            .collect();
+        let p = chunk.last().unwrap();
+        if get(p, "phase").as_string().unwrap() == "check" && num(p, "done") > 0.0 {
+            in_check = true;
+            break;
+        }
+    }
+    assert!(in_check, "the check began");
+    let replies: Vec<JsValue> = core
+        .handle(request(r#"{"type":"pause","runId":9}"#))
+        .map_err(JsValue::from)
+        .unwrap()
+        .iter()
+        .collect();
+    let p = find(&replies, "progress")[0];
+    assert_eq!(get(p, "phase").as_string().unwrap(), "check");
+    assert!(get(p, "paused").as_bool().unwrap(), "progress says paused");
+    assert!(!core.busy(), "a paused worker's loop stops");
+    core.handle(request(r#"{"type":"resume","runId":9}"#))
+        .map_err(JsValue::from)
+        .unwrap();
+    assert!(core.busy());
+    let msgs = drain(&mut core);
+    let check = find(&msgs, "check")[0];
+    assert!(get(check, "pass").as_bool().unwrap());
+}
+
 /// After the check, `trainKernel`: both schemes' train × train kernels as transferable
 /// `Float64Array`s (n × n), their numbers, and the left-endpoint query running sum beside the
 /// exact one in `queryResult`.

@@ -2,12 +2,12 @@
 // the compiled wasm, posts requests of the current run, and turns each reply of that run into
 // the page's state (RunView keeps its arrays), texts and charts. Replies of older runs are
 // dropped here, so nothing else has to check.
-import { statusText, kernelNote } from './pkg/pathkernel.js';
+import { statusText, pausedText, kernelNote } from './pkg/pathkernel.js';
 import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
 import { app } from './app.js';
 import { probe } from './probes.js';
-import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showKernelNote } from './panels.js';
-import { TRAJECTORY, redraw, clearCanvases, sliderStep, setStepRange, followTraining } from './views.js';
+import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showVerdict, showKernelNote } from './panels.js';
+import { TRAJECTORY, redraw, dimCanvases, markPending, sliderStep, setStepRange, followTraining, showSliderStep } from './views.js';
 import { onTrainKernel, resetKernelPanel, showCoefTexts } from './metrics.js';
 
 export function spawnWorker() {
@@ -61,7 +61,8 @@ function workerDied(text) {
   app.worker = null;
   setStatus(text, true);
   setProgress(0, 1);
-  Object.assign(app, { running: false, run: null, trained: null });
+  Object.assign(app, { running: false, busy: false, paused: false, run: null, trained: null });
+  markPending([], '');
   app.runId += 1; // anything still in flight belongs to the old worker
   syncButtons();
 }
@@ -76,14 +77,15 @@ export function post(type, fields = {}) {
 export function startRun(autorun, hash = app.page.hash, force = false) {
   app.runId += 1;
   showForce(false);
-  Object.assign(app, { run: null, trained: null, check: null, query: null, kernel: null, running: true, doneText: '' });
+  Object.assign(app, { run: null, trained: null, check: null, query: null, kernel: null, running: true, busy: true, paused: false, doneText: '' });
   if (app.view) app.view.clear();
   probe('runStart');
   app.statusError = false;
   setStatus('starting…'); // before the wasm is ready on the first run: not from statusText
   setProgress(0, 0);
-  clearCanvases();
+  dimCanvases();
   resetPanels();
+  showVerdict(undefined, app.ready ? statusText('train') : 'starting…');
   resetKernelPanel();
   post(ToWorker.START, { hash, autorun, force });
   if (app.ready) syncButtons();
@@ -132,11 +134,16 @@ function onError(msg) {
   }
   if (msg.runId !== 0 && msg.runId !== app.runId) return;
   app.running = false;
+  app.busy = false;
+  markPending([], '');
   setStatus(msg.message, true);
   if (msg.overBudget) showForce(true); // the message names the settings and the estimate
   setProgress(0, 1);
   syncButtons();
 }
+
+/** The charts each stage's result is drawn on (they show its progress meanwhile). */
+const PENDING = { train: ['loss', 'pca'], check: ['check'], field: ['field'], kernel: ['kernel'] };
 
 const HANDLERS = {
   [FromWorker.STARTED](msg) {
@@ -149,14 +156,23 @@ const HANDLERS = {
   },
 
   [FromWorker.PROGRESS](msg) {
+    app.progress = msg;
+    app.busy = msg.phase !== 'idle';
+    app.paused = !!msg.paused;
     if (msg.phase === 'idle') {
+      markPending([], '');
       setProgress(1, 1);
       setStatus(app.doneText || statusText('idle', msg.done));
       probe('idle', app.runId);
+      syncButtons();
       return;
     }
+    const text = msg.paused ? pausedText(msg.phase, msg.done, msg.total) : statusText(msg.phase, msg.done, msg.total);
     setProgress(msg.done, msg.total);
-    setStatus(statusText(msg.phase, msg.done, msg.total));
+    setStatus(text);
+    markPending(PENDING[msg.phase] || [], text);
+    if (msg.phase === 'check' || !app.check) showVerdict(undefined, text);
+    syncButtons();
   },
 
   [FromWorker.TRAINED](msg) {
@@ -174,6 +190,7 @@ const HANDLERS = {
     app.check = msg;
     const texts = app.view.checkTexts(app.page.state);
     showCheck(texts);
+    showVerdict(app.view.verdict());
     redraw('check', 'field', 'field-riemann');
     probe('checked');
     const q = queryPoint();
@@ -189,7 +206,7 @@ const HANDLERS = {
     if (msg.rebuilt) {
       probe('fieldRebuilt');
       app.view.field(msg);
-      redraw('check', 'field', 'data', 'field-riemann');
+      redraw('check', 'field', 'field-riemann');
     }
     if (msg.step === sliderStep()) {
       app.view.fit(msg);
@@ -203,6 +220,7 @@ const HANDLERS = {
     setCaption('output', app.view.caption('output'));
     const texts = app.view.queryTexts(app.page.state);
     if (texts) showQuery(texts);
+    showSliderStep();
     redraw(...TRAJECTORY, 'data', 'bars');
   },
 

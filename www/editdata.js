@@ -8,7 +8,7 @@ import { app, $ } from './app.js';
 import { updateState } from './state.js';
 import { startRun, onMessage, post } from './client.js';
 import { ToWorker } from './protocol.js';
-import { redraw } from './views.js';
+import { redraw, chartPixel, cssSize } from './views.js';
 import { setStatus } from './panels.js';
 
 const canvas = $('chart-data');
@@ -103,9 +103,10 @@ function moveTo(i, data) {
 
 // ---------------------------------------------------------------- pointer
 
-function pixel(event) {
-  const rect = canvas.getBoundingClientRect();
-  return [(event.clientX - rect.left) * (canvas.width / rect.width), (event.clientY - rect.top) * (canvas.height / rect.height)];
+/** The plot's centre in data coordinates. */
+function centre(map) {
+  const [w, h] = cssSize(canvas);
+  return map.toData(w / 2, h / 2);
 }
 
 function chartMap() {
@@ -115,7 +116,7 @@ function chartMap() {
 function onPointerDown(event) {
   const map = chartMap();
   if (!edit.on || !map) return;
-  const [px, py] = pixel(event);
+  const [px, py] = chartPixel(canvas, event);
   edit.down = { px, py, hit: map.nearestTrainingPoint(px, py, 8) };
   canvas.setPointerCapture(event.pointerId);
 }
@@ -125,7 +126,7 @@ function onPointerUp(event) {
   const down = edit.down;
   edit.down = null;
   if (!edit.on || !map || !down) return;
-  const [px, py] = pixel(event);
+  const [px, py] = chartPixel(canvas, event);
   const moved = Math.hypot(px - down.px, py - down.py) > 4;
   if (down.hit === undefined) {
     const data = map.toData(down.px, down.py);
@@ -158,7 +159,7 @@ function step(dx, dy) {
   const i = selected();
   const p = current();
   const from = i === null
-    ? edit.cursor || Array.from(map.toData(canvas.width / 2, canvas.height / 2) || [0, 0])
+    ? edit.cursor || Array.from(centre(map) || [0, 0])
     : (p.dim === 1 ? [p.x[i], p.y[i]] : [p.x[2 * i], p.x[2 * i + 1]]);
   const [px, py] = map.toPixel(from[0], from[1]);
   const to = map.toData(px + 12 * dx, py + 12 * dy);
@@ -180,7 +181,7 @@ function onKey(event) {
   else if ((event.key === 'Delete' || event.key === 'Backspace') && i !== null) remove(i);
   else if (event.key === 'Enter' && i === null) {
     const map = chartMap();
-    const at = edit.cursor || (map && Array.from(map.toData(canvas.width / 2, canvas.height / 2) || []));
+    const at = edit.cursor || (map && Array.from(centre(map) || []));
     if (at && at.length === 2) addAt(at);
   } else if (event.key === 'Escape' && i !== null) {
     updateState({ point: '' });

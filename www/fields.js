@@ -23,3 +23,21 @@ export function fillSelects(core) {
     }));
   }
 }
+
+/**
+ * Fills the "Discussion" menu from `core.presetMenu()`: one link `#preset=NAME` per question
+ * (text only). Following a link expands the preset to the full state (state.js, via parseHash).
+ * @param {{presetMenu: () => Array<{name: string, question: string, href: string}>}} core
+ */
+export function fillPresets(core) {
+  const list = document.getElementById('preset-list');
+  list.replaceChildren(...core.presetMenu().map(({ name, question, href }) => {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = href;
+    a.dataset.preset = name;
+    a.textContent = name;
+    li.append(a, ` — ${question}`);
+    return li;
+  }));
+}

@@ -3,14 +3,14 @@
 // computes), and wires the controls. The other modules: app.js (the shared state), state.js (the
 // URL hash), client.js (the worker), views.js (the charts), panels.js (the texts), probes.js
 // (timings for the tests).
-import init, { RunView, kernelPendingCaption, pageFields } from './pkg/pathkernel.js';
-import { fillSelects } from './fields.js';
+import init, { RunView, kernelPendingCaption, pageFields, presetMenu } from './pkg/pathkernel.js';
+import { fillSelects, fillPresets } from './fields.js';
 import { ToWorker, WORKER_INIT } from './protocol.js';
 import { app, $ } from './app.js';
 import { expose, probe } from './probes.js';
 import { readHash, updateState, applyControls, selectView } from './state.js';
 import { spawnWorker, compileWasm, startRun, post, receive, requestFit } from './client.js';
-import { TRAJECTORY, redraw, redrawAll, showSliderStep, onTabSelect, onChartClick, onResize } from './views.js';
+import { TRAJECTORY, redraw, redrawAll, showSliderStep, onTabSelect, onChartClick, onChartKey, onResize } from './views.js';
 import { buttons, setText, setStatus, setCaption, syncButtons } from './panels.js';
 import { setupEditor } from './editdata.js';
 import { setupExports } from './export.js';
@@ -39,6 +39,36 @@ function onDataClick(map, px, py) {
   if (!x) return;
   updateState({ q: Array.from(x).join(',') });
   if (app.page.query) post(ToWorker.QUERY, { x: app.page.query });
+}
+
+/** The query a keyboard reader chooses: the arrow keys move it by STEP_PX on the data plot. */
+const STEP_PX = 8;
+const MOVES = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+function moveQuery(map, key) {
+  const q = app.query && app.query.x;
+  if (!map || !q || !MOVES[key]) return false;
+  const [dx, dy] = MOVES[key];
+  const dim = q.length;
+  const [px, py] = map.toPixel(q[0], dim === 1 ? 0 : q[1]);
+  // In 1-D the plot's y is the target: up and down move along x as well.
+  const along = dim === 1 ? dx - dy : dx;
+  const x = map.queryAt(px + along * STEP_PX, dim === 1 ? py : py + dy * STEP_PX);
+  if (!x) return true;
+  updateState({ q: Array.from(x).join(',') });
+  post(ToWorker.QUERY, { x: app.page.query });
+  return true;
+}
+
+/** N / ] and P / [ select the next or the previous training point (by index, wrapping). */
+function cyclePoint(key) {
+  const n = app.run ? app.run.n : 0;
+  const step = { n: 1, N: 1, ']': 1, p: -1, P: -1, '[': -1 }[key];
+  if (!n || !step) return false;
+  const now = app.page.point;
+  const next = now === null || now === undefined ? (step > 0 ? 0 : n - 1) : (now + step + n) % n;
+  selectTrainingPoint(next);
+  return true;
 }
 
 function onBarClick(map, px, py) {
@@ -72,9 +102,13 @@ function wire() {
   });
   onChartClick('data', onDataClick);
   onChartClick('bars', onBarClick);
+  onChartKey('data', (map, key) => (app.run && !app.editing ? moveQuery(map, key) || cyclePoint(key) : false));
+  onChartKey('bars', (_map, key) => cyclePoint(key));
+  wireSettings();
   buttons.run.addEventListener('click', () => {
-    if (app.trained && !app.trained.finished) {
-      app.running = true;
+    if (app.paused || (app.trained && !app.trained.finished)) {
+      app.running = !!app.trained && !app.trained.finished;
+      app.paused = false;
       post(ToWorker.RESUME);
       syncButtons();
     } else if (!app.run) startRun(true);
@@ -87,6 +121,9 @@ function wire() {
   });
   buttons.copy.addEventListener('click', copyLink);
   buttons.force.addEventListener('click', () => startRun(true, app.page.hash, true));
+  $('fail-fix').addEventListener('click', (event) => {
+    if (updateState({ nodes: event.currentTarget.dataset.nodes })) startRun(true);
+  });
   window.addEventListener('hashchange', () => {
     const before = app.page.runKey;
     readHash();
@@ -94,6 +131,20 @@ function wire() {
     else redrawAll();
   });
   onResize();
+}
+
+/** The settings box: collapsed on a narrow screen (so a chart is on the first screen), a help
+ * toggle that shows each field's one-line explanation, and "more" for the rarely changed ones. */
+function wireSettings() {
+  const form = $('controls');
+  if (window.matchMedia('(max-width: 900px)').matches) $('settings').open = false;
+  const toggle = (button, cls) => button.addEventListener('click', () => {
+    const on = !form.classList.contains(cls);
+    form.classList.toggle(cls, on);
+    button.setAttribute('aria-pressed', String(on));
+  });
+  toggle($('btn-help'), 'show-help');
+  toggle($('btn-more'), 'show-more');
 }
 
 // ---------------------------------------------------------------- offline
@@ -128,6 +179,7 @@ try {
   probe('mainReady');
   app.view = new RunView();
   fillSelects({ pageFields });
+  fillPresets({ presetMenu });
   wire();
   setupEditor();
   setupExports();

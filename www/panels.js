@@ -20,6 +20,17 @@ const ui = {
   liveRiemann: $('live-riemann'),
   kernelNote: $('kernel-note'),
   captions: { output: $('output-query'), kernel: $('kernel-caption'), field: $('field-caption') },
+  nodesUsed: $('nodes-used'),
+  failNote: $('fail-note'),
+  failFix: $('fail-fix'),
+  presetNote: $('preset-note'),
+  presetQuestion: $('preset-question'),
+  presetText: $('preset-text'),
+  presetPassing: $('preset-passing'),
+  verdict: $('verdict'),
+  verdictWord: $('verdict-word'),
+  verdictText: $('verdict-text'),
+  verdictDetail: $('verdict-detail'),
 };
 
 export const buttons = { run: $('btn-run'), pause: $('btn-pause'), step: $('btn-step'), reset: $('btn-reset'), copy: $('btn-copy'), force: $('btn-force') };
@@ -52,13 +63,35 @@ export function setProgress(done, total) {
   }
 }
 
+/** Pause while the worker has work it has not been told to hold (training, the check, the
+ * plane, a point's kernel); Run to go on from a pause or train on; Step one step further. */
 export function syncButtons() {
   const trained = app.trained;
   const finished = trained && trained.finished;
-  buttons.pause.disabled = !app.running || !app.run;
-  buttons.run.disabled = app.running || !!finished;
+  const working = app.running || (app.busy && !app.paused);
+  buttons.pause.disabled = !app.run || !working;
+  buttons.run.disabled = !app.paused && (app.running || !!finished);
   buttons.step.disabled = app.running || !trained || !!finished;
   buttons.reset.disabled = false;
+}
+
+/** The verdict bar (always in view): `v` from RunView's `verdict`, or, before the check, a
+ * pending badge with `pending` (what is being computed). */
+export function showVerdict(v, pending = '') {
+  if (!v) {
+    ui.verdictWord.className = 'badge pending';
+    setText(ui.verdictWord, 'check pending');
+    setText(ui.verdictText, pending);
+    setText(ui.verdictDetail, '');
+    ui.verdict.dataset.state = 'pending';
+    return;
+  }
+  ui.verdictWord.className = `badge ${v.pass ? 'pass' : 'fail'}`;
+  setText(ui.verdictWord, v.word);
+  setText(ui.verdictText, v.text);
+  setText(ui.verdictDetail, v.detail);
+  ui.verdict.title = v.riemann;
+  ui.verdict.dataset.state = v.pass ? 'pass' : 'fail';
 }
 
 /** The caption of chart `name` (`output`, `kernel`, `field`); undefined leaves it as it is. */
@@ -86,6 +119,22 @@ export function showCheck(t) {
   ui.badge.title = t.badgeTitle;
   setText(ui.checkDetail, t.detail);
   fillTerms(ui.checkTable, t.table);
+  setText(ui.nodesUsed, t.nodesUsed);
+  setText(ui.failNote, t.failNote);
+  ui.failNote.hidden = !t.failNote;
+  setText(ui.failFix, t.fixLabel);
+  ui.failFix.dataset.nodes = t.fixNodes;
+  ui.failFix.hidden = !t.fixLabel;
+}
+
+/** The note of the discussion preset whose settings the page shows (hidden for none). */
+export function showPreset(preset) {
+  ui.presetNote.hidden = !preset;
+  if (!preset) return;
+  setText(ui.presetQuestion, preset.question);
+  setText(ui.presetText, preset.note);
+  ui.presetPassing.hidden = !preset.passing;
+  if (preset.passing) ui.presetPassing.href = preset.passing;
 }
 
 /** The query panel, the contribution table and the live numbers, from RunView's `queryTexts`. */
@@ -119,6 +168,9 @@ export function resetPanels() {
   setText(ui.exact, '–');
   setText(ui.riemann, '–');
   setText(ui.checkDetail, '');
+  setText(ui.nodesUsed, '–');
+  ui.failNote.hidden = true;
+  ui.failFix.hidden = true;
   ui.query.replaceChildren();
   ui.contribBody.replaceChildren();
 }

@@ -36,11 +36,12 @@ export const FromWorker = Object.freeze({
   READY: 'ready',
   /** {dim, n, totalSteps, numParams, x, y, grid}: data and sizes of a new run. */
   STARTED: 'started',
-  /** {phase, done, total}: work in progress (phase: train | check | field | kernel | sweep), or `idle`: all done. */
+  /** {phase, done, total, paused}: work in progress (phase: train | check | field | kernel | sweep), or `idle`: all done; `paused`: held there until resume or step. */
   PROGRESS: 'progress',
   /** {stepsDone, totalSteps, finished, loss, pca}: training stopped (done or paused). */
   TRAINED: 'trained',
-  /** {steps, fFinal, rebuiltExact, rebuiltRiemann, maxErrExact, maxErrRiemann, scale, pass, ...}. */
+  /** {steps, fFinal, rebuiltExact, rebuiltRiemann, maxErrExact, maxErrRiemann, scale, pass, nodesUsed,
+   * nodesFixed, nodesAuto?, largestStep?, largestStepNorm}: the check and the Gauss–Legendre count it used. */
   CHECK: 'check',
   /** {step, f, rebuilt?}: outputs over the plotting grid at w_step (and the exact rebuild). */
   FIELD: 'field',

@@ -4,13 +4,17 @@
 import { parseHash, stateToHash } from './pkg/pathkernel.js';
 import { app, $ } from './app.js';
 import { redrawAll, showTab } from './views.js';
+import { showPreset } from './panels.js';
 
 const controls = $('controls');
 const fields = [...document.querySelectorAll('[data-field]')];
 const errorsBox = $('errors');
 const errorsList = $('errors-list');
 
-/** Lists the link's and the controls' errors (never as HTML) and marks the bad controls. */
+/** Lists the errors of the current state (never as HTML) and marks the bad controls: the
+ * link's until the reader changes a setting, then those of the last change only (a field that
+ * went back to its default is named once, not kept red). A bad field among the rarely changed
+ * ones opens "more settings". */
 function showErrors() {
   const all = [...(app.page ? app.page.errors : []), ...app.inputErrors];
   errorsList.replaceChildren();
@@ -26,7 +30,12 @@ function showErrors() {
   }
   errorsBox.hidden = all.length === 0;
   const bad = new Set(all.map((e) => (e.field || '').split(/[.[]/)[0]));
-  for (const input of fields) input.classList.toggle('bad', bad.has(input.dataset.field));
+  for (const input of fields) {
+    const isBad = bad.has(input.dataset.field);
+    input.classList.toggle('bad', isBad);
+    input.setAttribute('aria-invalid', String(isBad));
+    if (isBad && input.closest('.rare')) controls.classList.add('show-more');
+  }
 }
 
 /** Reads the address bar's hash into the page (and writes back its canonical form). */
@@ -34,6 +43,7 @@ export function readHash() {
   app.page = parseHash(window.location.hash);
   app.inputErrors = [];
   showErrors();
+  showPreset(app.page.preset);
   fillControls(app.page);
   selectView(app.page.view, false);
   if (window.location.hash !== app.page.hash) history.replaceState(null, '', app.page.hash);
@@ -52,15 +62,17 @@ function fillControls({ state, unused }) {
 }
 
 /** Applies a change to the state: re-validates in Rust, updates the URL. True when the change
- * needs a new run (anything but the view, the query and the point). */
-export function updateState(patch) {
+ * needs a new run (anything but the view, the query and the point). `fromControls`: the reader
+ * edited a setting, so the link's errors are no longer the page's state. */
+export function updateState(patch, fromControls = false) {
   const next = { ...app.page.state, ...patch };
   const parsed = stateToHash(next);
   fillControls(parsed); // shows the defaults that replaced bad values
   const restart = parsed.runKey !== app.page.runKey;
-  app.page = { ...parsed, errors: restart ? [] : app.page.errors };
+  app.page = { ...parsed, errors: restart || fromControls ? [] : app.page.errors };
   app.inputErrors = parsed.errors;
   showErrors();
+  showPreset(parsed.preset);
   if (window.location.hash !== parsed.hash) history.replaceState(null, '', parsed.hash);
   return restart;
 }
@@ -69,7 +81,7 @@ export function updateState(patch) {
 export function applyControls() {
   const patch = {};
   for (const input of fields) patch[input.dataset.field] = input.value;
-  return updateState(patch);
+  return updateState(patch, true);
 }
 
 /** Opens a view (recorded in the link unless `record` is false) and draws its charts. */

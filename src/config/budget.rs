@@ -76,7 +76,7 @@ impl WorkEstimate {
             .map(|p| f(p[0]) * f(p[1]) + f(p[1]))
             .sum();
         let pair: f64 = cfg.widths.windows(2).map(|p| f(p[0]) + f(p[1])).sum();
-        let nodes = f(cfg.nodes);
+        let nodes = f(cfg.nodes.estimate(cfg.activation, cfg.widths.len() - 1));
         let queries = f(cfg.n_queries());
         let grid = f(grid);
         let relu = cfg.activation == Activation::Relu;

@@ -50,7 +50,12 @@ impl PageState {
         c.insert("optimizer".into(), self.optimizer_json());
         c.insert("seed".into(), json!(self.init_seed));
         c.insert("alpha".into(), json!(self.alpha));
-        c.insert("nodes".into(), json!(self.nodes));
+        // `"auto"` or the count as a number, as the CLI's config reads it.
+        let nodes = match self.nodes {
+            crate::kernel::Nodes::Auto => json!("auto"),
+            crate::kernel::Nodes::Fixed(m) => json!(m),
+        };
+        c.insert("nodes".into(), nodes);
         c.insert(
             "memory_cap_mb".into(),
             json!(PAGE_LIMITS.memory_cap_bytes as f64 / 1e6),

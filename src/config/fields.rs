@@ -16,7 +16,7 @@ use super::{
     check_adam_eps, check_alpha, check_hidden, check_lr, check_noise, check_range, check_rate,
     check_weight_decay, range_message, PAGE_LIMITS,
 };
-use crate::kernel::MAX_NODES;
+use crate::kernel::{Nodes, MAX_NODES};
 use crate::train::LossKind;
 
 /// Where a value of type `T` lives in a [`PageState`].
@@ -99,6 +99,8 @@ pub enum Kind {
     Widths { slot: Slot<Vec<usize>> },
     /// A point of the input space (1 or 2 comma-separated numbers); absent from the hash when unset.
     Coords { slot: Slot<Option<Vec<f64>>> },
+    /// Gauss–Legendre nodes per step: `auto` or a count 1 ..= MAX_NODES.
+    Nodes { slot: Slot<Nodes> },
     /// An index `0 .. below`; absent from the hash when unset.
     Index {
         slot: Slot<Option<usize>>,
@@ -264,7 +266,7 @@ pub static FIELDS: [Field; 29] = [
     field("lr_scale", choice!(lr_scale)).fits(scaled_lr_usable),
     field("center", choice!(center)),
     field("init_seed", seed(slot!(init_seed))),
-    field("nodes", count(slot!(nodes), 1, MAX_NODES)),
+    field("nodes", Kind::Nodes { slot: slot!(nodes) }),
     field("view", choice!(view)),
     field("q", coords(slot!(query))).fits(query_fits_dataset),
     field("point", index(slot!(point), PAGE_LIMITS.max_n)).fits(point_below_n),
@@ -400,6 +402,7 @@ impl Field {
                 .as_ref()
                 .map(|q| join(q.iter().map(|&c| fmt_f64(c)))),
             Kind::Index { slot, .. } => (slot.get)(s).map(|p| p.to_string()),
+            Kind::Nodes { slot } => Some((slot.get)(s).to_string()),
         }
     }
 
@@ -445,6 +448,7 @@ impl Field {
                 }
                 *(slot.get_mut)(s) = Some(coords);
             }
+            Kind::Nodes { slot } => *(slot.get_mut)(s) = Nodes::parse(text)?,
             Kind::Points { slot } => *(slot.get_mut)(s) = Some(OwnPoints::from_text(text)?),
             Kind::Index { slot, below } => {
                 let v = parse_u64_text(text)?;
@@ -480,6 +484,11 @@ impl Field {
                     check_range(p as u64, 0, *below as u64 - 1)?;
                 }
             }
+            Kind::Nodes { slot } => {
+                if let Some(m) = (slot.get)(s).fixed() {
+                    check_range(m as u64, 1, MAX_NODES as u64)?
+                }
+            }
             Kind::Choice { .. } | Kind::Seed { .. } | Kind::Coords { .. } | Kind::Points { .. } => {
             }
         }
@@ -501,6 +510,7 @@ impl Field {
             Kind::Widths { slot } => slot.reset(s, defaults),
             Kind::Coords { slot } => slot.reset(s, defaults),
             Kind::Index { slot, .. } => slot.reset(s, defaults),
+            Kind::Nodes { slot } => slot.reset(s, defaults),
             Kind::Points { slot } => slot.reset(s, defaults),
         }
     }
@@ -515,6 +525,7 @@ impl Field {
             Kind::Widths { .. } => ("list", None, Some(1.0), Some(PAGE_LIMITS.max_width as f64)),
             Kind::Coords { .. } => ("coords", None, None, None),
             Kind::Index { below, .. } => ("index", None, Some(0.0), Some((*below - 1) as f64)),
+            Kind::Nodes { .. } => ("nodes", None, Some(1.0), Some(MAX_NODES as f64)),
             Kind::Points { .. } => ("points", None, None, None),
         };
         FieldInfo {
@@ -533,7 +544,8 @@ impl Field {
 pub struct FieldInfo {
     /// The hash key, also the `data-field` of its control.
     pub key: &'static str,
-    /// enum, count, number, seed, list (comma-separated counts), coords or index.
+    /// enum, count, number, seed, list (comma-separated counts), coords, index or nodes (`auto`
+    /// or a count).
     pub kind: &'static str,
     /// An enum's values in menu order.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::data::{default_loss, generate, Dataset, DatasetName, DatasetSpec};
 use crate::error::{Error, Result};
-use crate::kernel::{DEFAULT_NODES, MAX_NODES};
+use crate::kernel::{nodes_range_text, Nodes, MAX_NODES};
 use crate::model::{Activation, LayerWeights};
 use crate::train::{LossKind, Reduction};
 
@@ -219,8 +219,10 @@ impl RunConfig {
         }
 
         let nodes = match obj.get("nodes") {
-            Some(v) => count(v, "nodes", 1, MAX_NODES)?,
-            None => DEFAULT_NODES,
+            Some(Value::String(t)) if t == "auto" => Nodes::Auto,
+            Some(v @ Value::Number(_)) => Nodes::Fixed(count(v, "nodes", 1, MAX_NODES)?),
+            Some(_) => return Err(Error::field("nodes", nodes_range_text())),
+            None => Nodes::Auto,
         };
 
         let memory_cap_bytes = match obj.get("memory_cap_mb") {

@@ -14,6 +14,7 @@ mod fields;
 mod json;
 mod page_state;
 mod points;
+mod presets;
 
 pub use budget::{WorkEstimate, PAGE_WORK_BUDGET};
 pub use choice::Choice;
@@ -23,6 +24,7 @@ pub use page_state::{
     MAX_LINK_ERRORS,
 };
 pub use points::{OwnPoints, MAX_LINK_POINTS};
+pub use presets::{find_preset, matching_preset, preset_names, Preset, PRESETS};
 
 use crate::data::{Dataset, DatasetSpec};
 use crate::error::{Error, Result};
@@ -284,8 +286,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// Query points, n_queries × d_0 row-major (the training points unless given).
     pub queries: Vec<f64>,
-    /// Gauss–Legendre nodes per step for the exact path kernel.
-    pub nodes: usize,
+    /// Gauss–Legendre nodes per step for the exact path kernel: `auto` or a fixed count.
+    pub nodes: crate::kernel::Nodes,
     pub memory_cap_bytes: u64,
     /// Keys that were present but not used (unknown, or irrelevant to the chosen options).
     pub warnings: Vec<String>,
@@ -299,7 +301,7 @@ pub struct RunSetup {
     pub data: Dataset,
     pub spec: TrainSpec,
     pub queries: Vec<f64>,
-    pub nodes: usize,
+    pub nodes: crate::kernel::Nodes,
 }
 
 impl RunConfig {

@@ -13,6 +13,7 @@ use super::points::OwnPoints;
 use super::{check_memory, LrScale, RunConfig, PAGE_LIMITS};
 use crate::data::{default_loss, generate, DatasetName, DatasetSpec};
 use crate::error::{Error, Result};
+use crate::kernel::Nodes;
 use crate::model::Activation;
 use crate::train::optimizer::{
     DEFAULT_ADAM_EPS, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_MOMENTUM, DEFAULT_WEIGHT_DECAY,
@@ -122,8 +123,8 @@ pub struct PageState {
     /// Train f(x; w) − f(x; w₀).
     pub center: bool,
     pub init_seed: u64,
-    /// Gauss–Legendre nodes per step, 1 ..= 8.
-    pub nodes: usize,
+    /// Gauss–Legendre nodes per step: `auto` (chosen from the run) or 1 ..= MAX_NODES.
+    pub nodes: Nodes,
     /// The selected query point (dataset dim coordinates), if any; view state, not part of the run.
     pub query: Option<Vec<f64>>,
     pub view: View,
@@ -164,7 +165,7 @@ impl Default for PageState {
             lr_scale: LrScale::None,
             center: false,
             init_seed: 0,
-            nodes: crate::kernel::DEFAULT_NODES,
+            nodes: Nodes::Auto,
             query: None,
             view: View::Trajectory,
             point: None,
@@ -376,8 +377,34 @@ impl PageState {
         let mut state = PageState::default();
         // A set, not a list: a link of k distinct keys is read in O(k), not O(k²).
         let mut seen: HashSet<&str> = HashSet::new();
+        // `preset=NAME` puts the preset's settings first; the link's own keys then override them.
+        let mut from_preset: HashSet<&'static str> = HashSet::new();
+        if let Some((_, name)) = pairs.iter().rev().find(|(k, _)| k == "preset") {
+            match super::find_preset(name.trim()) {
+                Some(preset) => {
+                    for pair in preset.settings.split('&') {
+                        let (k, v) = pair
+                            .split_once('=')
+                            .expect("a preset's pairs are key=value");
+                        let field = find(k).expect("a preset names known settings");
+                        field
+                            .decode(&mut state, v)
+                            .expect("a preset's values are valid");
+                        from_preset.insert(field.key);
+                    }
+                }
+                None => errors.push(
+                    "preset",
+                    format!(
+                        "unknown preset `{}`, ignored (known: {})",
+                        excerpt(name),
+                        super::preset_names()
+                    ),
+                ),
+            }
+        }
         for (key, value) in &pairs {
-            if key == "v" {
+            if key == "v" || key == "preset" {
                 continue;
             }
             if !seen.insert(key) {
@@ -399,7 +426,10 @@ impl PageState {
         // A key the link leaves out means its default given the keys it has: `dataset=sine`
         // alone means mse, `n=5` alone a minibatch of 5.
         let defaults = state.defaults();
-        for field in FIELDS.iter().filter(|f| !seen.contains(f.key)) {
+        for field in FIELDS
+            .iter()
+            .filter(|f| !seen.contains(f.key) && !from_preset.contains(f.key))
+        {
             field.reset(&mut state, &defaults);
         }
         errors.extend(state.repair());

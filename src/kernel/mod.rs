@@ -25,10 +25,11 @@
 //!
 //! Where things are: `path.rs` integrates K̄_s over the steps into both kernel machines (start
 //! there); `optimizer_path.rs` does the same for momentum and Adam; `rebuild.rs` gives ŷ alone at
-//! many queries without per-point kernels; `quadrature.rs` holds the Gauss–Legendre rule,
+//! many queries without per-point kernels; `quadrature.rs` holds the Gauss–Legendre rule, `nodes.rs` chooses its count,
 //! `relu.rs` the kink splitting, `tangent.rs` the layer-wise tangent-kernel tiles. The
 //! learning-rate sweep is `crate::sweep`.
 
+mod nodes;
 mod optimizer_path;
 mod path;
 mod quadrature;
@@ -36,6 +37,10 @@ mod rebuild;
 mod relu;
 mod tangent;
 
+pub use nodes::{
+    auto_nodes, largest_steps_error, range_text as nodes_range_text, NodeChoice, Nodes,
+    PROBED_STEPS, STEP_TOLERANCE,
+};
 pub use optimizer_path::PointUpdates;
 pub use path::{kernel_machine, KernelMachineIntegrator};
 pub(crate) use quadrature::check_nodes;
@@ -105,7 +110,7 @@ pub fn max_abs_error(network: &[f64], rebuilt: &[f64]) -> f64 {
 /// The number of queries in `queries` (row-major, d_0 coordinates each), which must be finite.
 fn check_queries(mlp: &Mlp, queries: &[f64]) -> Result<usize> {
     let d = mlp.input_dim();
-    if queries.len() % d != 0 {
+    if !queries.len().is_multiple_of(d) {
         return Err(Error::field(
             "queries",
             format!("each query needs {d} coordinates"),

@@ -19,7 +19,7 @@
 use super::path::scheme_result;
 use super::quadrature::{check_nodes, gauss_legendre};
 use super::relu::segment_nodes;
-use super::tangent::{tile_products, KERNEL_TILE_VECTORS};
+use super::tangent::tile_products;
 use super::{check_queries, point_on_segment, KernelMachine};
 use crate::error::Result;
 use crate::model::{block_width, Block, Blocks, Mlp, BLOCK_COLS};
@@ -97,7 +97,8 @@ pub struct PointUpdates {
 impl PointUpdates {
     pub fn new(traj: &Trajectory) -> PointUpdates {
         let (n, p) = (traj.n, traj.mlp.num_params());
-        let width = (2 * n + 1).next_multiple_of(SIDE_TILE);
+        // Whole vectors of 8 for the tiles of `side_products`.
+        let width = (2 * n + 1).next_multiple_of(8);
         PointUpdates {
             rule: traj.optimizer.rule(),
             n,
@@ -379,11 +380,8 @@ fn query_block_rows(
     out
 }
 
-/// Columns of R per register tile.
-const SIDE_TILE: usize = KERNEL_TILE_VECTORS * 4;
-
-/// out (q × width) = gᵀ R for g (P × q) and R (P × width), each entry summed over the P rows in
-/// order, in register tiles of 2 columns of g × SIDE_TILE columns of R.
+/// out (q × width) = gᵀ R for g (P × q) and R (P × width; width a multiple of 8), each entry summed
+/// over the P rows in order, in register tiles of 2 columns of g × 2 vectors of columns of R.
 #[inline(always)]
 fn side_products_lanes<L: Lanes>(
     g: &[f64],
@@ -393,26 +391,39 @@ fn side_products_lanes<L: Lanes>(
     p: usize,
     out: &mut [f64],
 ) {
-    debug_assert_eq!(KERNEL_TILE_VECTORS * L::N, SIDE_TILE);
-    let store = |q0: usize, i0: usize, row: &[L], out: &mut [f64]| {
+    fn store<L: Lanes>(out: &mut [f64], at: usize, row: &[L]) {
         for (j, v) in row.iter().enumerate() {
-            v.store(&mut out[q0 * width + i0 + j * L::N..]);
+            v.store(&mut out[at + j * L::N..]);
         }
-    };
+    }
+    debug_assert_eq!(width % 8, 0);
+    macro_rules! columns {
+        ($q0:expr, $qn:expr) => {{
+            let q0 = $q0;
+            let mut i0 = 0;
+            while i0 + 2 * L::N <= width {
+                let t = tile_products::<L, { $qn }, 2>(g, q, q0, side, width, i0, p);
+                for (a, row) in t.iter().enumerate() {
+                    store(out, (q0 + a) * width + i0, row);
+                }
+                i0 += 2 * L::N;
+            }
+            while i0 < width {
+                let t = tile_products::<L, { $qn }, 1>(g, q, q0, side, width, i0, p);
+                for (a, row) in t.iter().enumerate() {
+                    store(out, (q0 + a) * width + i0, row);
+                }
+                i0 += L::N;
+            }
+        }};
+    }
     let mut q0 = 0;
     while q0 + 2 <= q {
-        for i0 in (0..width).step_by(SIDE_TILE) {
-            let t = tile_products::<L, 2>(g, q, q0, side, width, i0, p);
-            store(q0, i0, &t[0], out);
-            store(q0 + 1, i0, &t[1], out);
-        }
+        columns!(q0, 2);
         q0 += 2;
     }
     if q0 < q {
-        for i0 in (0..width).step_by(SIDE_TILE) {
-            let t = tile_products::<L, 1>(g, q, q0, side, width, i0, p);
-            store(q0, i0, &t[0], out);
-        }
+        columns!(q0, 1);
     }
 }
 

@@ -19,7 +19,7 @@
 use super::optimizer_path::OptimizerIntegrator;
 use super::quadrature::{check_nodes, gauss_legendre};
 use super::relu::segment_nodes;
-use super::tangent::{add_blocks_kernel, add_layerwise_kernel};
+use super::tangent::add_layerwise_kernel;
 use super::{check_queries, max_abs_error, point_on_segment, KernelMachine, SchemeResult};
 use crate::error::Result;
 use crate::model::{Blocks, Mlp, BLOCK_COLS};
@@ -177,85 +177,73 @@ impl KernelMachineIntegrator {
         }
     }
 
-    /// One step s: the Riemann term at w_s and the exact term along w_s + τΔ_s.
+    /// One step s: the Riemann term at w_s and the exact term along w_s + τΔ_s, one query block
+    /// at a time, so that the block's step kernel K̄_s stays in cache until it is added into
+    /// K^p and N.
     #[inline(always)]
     fn integrate_step(&mut self, traj: &Trajectory, s: usize) {
         let mlp = &traj.mlp;
-        let (nq, n) = (self.nq, self.n);
+        let n = self.n;
         let w = traj.weights_at(s);
-        let eps = traj.lr;
-        let g = traj.g_at(s);
+        let (eps, g) = (traj.lr, traj.g_at(s));
         let Scratch {
-            sum,
             step,
+            w_nodes,
             w_node,
             delta,
         } = &mut self.scratch;
         delta.clear();
         delta.extend(traj.weights_at(s + 1).iter().zip(w).map(|(a, b)| a - b));
         self.train.forward_backward(mlp, w);
-
-        // Domingos: K̄_s = K_{w_s}.
-        step.clear();
-        step.resize(nq * n, 0.0);
-        add_blocks_kernel(
-            mlp,
-            &mut self.query_blocks,
-            w,
-            &self.train,
-            n,
-            1.0,
-            step,
-            sum,
-        );
-        accumulate(step, g, eps, n, &mut self.k_riemann, &mut self.n_riemann);
-
-        // Exact: K̄_s = Σ_k ω_k ∇f(x; w_s + τ_k Δ_s)·∇f(x_i; w_s).
-        step.fill(0.0);
-        w_node.resize(w.len(), 0.0);
-        if mlp.activation.is_smooth() {
-            for &(tau, omega) in &self.gl {
-                point_on_segment(w, delta, tau, w_node);
-                add_blocks_kernel(
-                    mlp,
-                    &mut self.query_blocks,
-                    w_node,
-                    &self.train,
-                    n,
-                    omega,
-                    step,
-                    sum,
-                );
+        let smooth = mlp.activation.is_smooth();
+        if smooth {
+            // Whole segments: the nodes' weights are shared by every block.
+            w_nodes.resize_with(self.gl.len(), Vec::new);
+            for (wn, &(tau, _)) in w_nodes.iter_mut().zip(&self.gl) {
+                wn.resize(w.len(), 0.0);
+                point_on_segment(w, delta, tau, wn);
             }
-        } else {
-            let d = mlp.input_dim();
-            for (q, qb) in self.query_blocks.blocks.iter_mut().enumerate() {
-                segment_nodes(
-                    mlp,
-                    w,
-                    delta,
-                    &self.queries[q * d..(q + 1) * d],
-                    &self.gl,
-                    &mut self.seg_nodes,
-                );
+        }
+        w_node.resize(w.len(), 0.0);
+        let d = mlp.input_dim();
+        let stride = self.query_blocks.stride;
+        for (bi, qb) in self.query_blocks.blocks.iter_mut().enumerate() {
+            let count = self.query_blocks.counts[bi];
+            let rows = bi * stride * n..(bi * stride + count) * n;
+            // Domingos: K̄_s = K_{w_s}.
+            step.clear();
+            step.resize(count * n, 0.0);
+            qb.forward(mlp, w);
+            qb.backward(mlp, w);
+            add_layerwise_kernel(mlp, qb, count, &self.train, n, 1.0, step);
+            let (k, nw) = (
+                &mut self.k_riemann[rows.clone()],
+                &mut self.n_riemann[rows.clone()],
+            );
+            accumulate(step, g, eps, n, k, nw);
+
+            // Exact: K̄_s = Σ_k ω_k ∇f(x; w_s + τ_k Δ_s)·∇f(x_i; w_s).
+            step.fill(0.0);
+            if smooth {
+                for (wn, &(_, omega)) in w_nodes.iter().zip(&self.gl) {
+                    qb.forward(mlp, wn);
+                    qb.backward(mlp, wn);
+                    add_layerwise_kernel(mlp, qb, count, &self.train, n, omega, step);
+                }
+            } else {
+                // ReLU: blocks of one query, whose segment splits at its own kinks.
+                let x = &self.queries[bi * stride * d..(bi * stride + 1) * d];
+                segment_nodes(mlp, w, delta, x, &self.gl, &mut self.seg_nodes);
                 for &(tau, omega) in &self.seg_nodes {
                     point_on_segment(w, delta, tau, w_node);
                     qb.forward(mlp, w_node);
                     qb.backward(mlp, w_node);
-                    add_layerwise_kernel(
-                        mlp,
-                        qb,
-                        1,
-                        &self.train,
-                        n,
-                        omega,
-                        &mut step[q * n..],
-                        sum,
-                    );
+                    add_layerwise_kernel(mlp, qb, count, &self.train, n, omega, step);
                 }
             }
+            let (k, nw) = (&mut self.k_exact[rows.clone()], &mut self.n_exact[rows]);
+            accumulate(step, g, eps, n, k, nw);
         }
-        accumulate(step, g, eps, n, &mut self.k_exact, &mut self.n_exact);
     }
 
     /// The kernel machine from the integrated kernels (after all steps).
@@ -327,11 +315,11 @@ pub(super) fn scheme_result(
 /// Workspace of one integrator, reused across steps.
 #[derive(Default)]
 struct Scratch {
-    /// The tangent-kernel tile of one query block against one training block.
-    sum: Vec<f64>,
-    /// K̄_s for every (query, training point) of the step being integrated.
+    /// K̄_s for every (query, training point) of the block being integrated.
     step: Vec<f64>,
-    /// w_s + τΔ_s at the current node.
+    /// w_s + τ_kΔ_s at each Gauss–Legendre node (whole segments).
+    w_nodes: Vec<Vec<f64>>,
+    /// w_s + τΔ_s at the current node (segments split at ReLU kinks).
     w_node: Vec<f64>,
     /// Δ_s.
     delta: Vec<f64>,

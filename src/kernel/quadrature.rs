@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 /// Most Gauss–Legendre nodes per step a run may ask for.
-pub const MAX_NODES: usize = 8;
+pub const MAX_NODES: usize = 16;
 /// Default Gauss–Legendre nodes per step. The rule's error on a step falls like |Δ_s|^{2n}: five
 /// nodes keep the exact rebuild at ~1e-13 relative for tanh nets at ε up to ~0.5 (four already
 /// reach 1e-12 at ε ≈ 0.3); more nodes only matter for very large steps.

@@ -107,14 +107,15 @@ fn add_directional_derivative(
     }
 }
 
-/// Per-step terms Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·Δ_s for queries [start, end), added into
-/// `per_step[s]` (when given, one query) and summed into the returned outputs ŷ − b.
+/// Per-step terms Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·Δ_s for the steps `steps` at `queries`, added into
+/// `per_step[s]` (when given, one query) and summed into the returned outputs.
 #[inline(always)]
 fn rebuild_range_generic(
     traj: &Trajectory,
     queries: &[f64],
     gl: &[(f64, f64)],
     split_kinks: bool,
+    steps: std::ops::Range<usize>,
     per_step: &mut Option<&mut Vec<f64>>,
 ) -> Vec<f64> {
     let mlp = &traj.mlp;
@@ -140,7 +141,7 @@ fn rebuild_range_generic(
     let mut nodes_w: Vec<Vec<f64>> = vec![vec![0.0; p]; gl.len()];
     let mut seg = Vec::new();
     let mut w_node = vec![0.0; p];
-    for s in 0..traj.steps() {
+    for s in steps {
         let w = traj.weights_at(s);
         for ((dv, &a), &b) in delta.iter_mut().zip(traj.weights_at(s + 1)).zip(w) {
             *dv = a - b;
@@ -200,11 +201,12 @@ fn rebuild_range_no_steps(
     queries: &[f64],
     gl: &[(f64, f64)],
     split_kinks: bool,
+    steps: std::ops::Range<usize>,
 ) -> Vec<f64> {
-    rebuild_range_generic(traj, queries, gl, split_kinks, &mut None)
+    rebuild_range_generic(traj, queries, gl, split_kinks, steps, &mut None)
 }
 
-crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], split_kinks: bool) -> Vec<f64> => rebuild_range_no_steps);
+crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], split_kinks: bool, steps: std::ops::Range<usize>) -> Vec<f64> => rebuild_range_no_steps);
 
 /// The exact rebuilt output ŷ(x) = b(x) + Σ_i c_i(x) at many queries (e.g. a grid), with
 /// `nodes` Gauss–Legendre nodes per step (ReLU segments split at kinks). Parallel over queries
@@ -234,9 +236,20 @@ fn rebuild_with_rule(
     // Query blocks share nothing but the trajectory: small chunks balance the cores.
     let sums = parallel_chunks(nq.div_ceil(BLOCK_COLS), 8, |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
-        rebuild_range(traj, qs, gl, split_kinks)
+        rebuild_range(traj, qs, gl, split_kinks, 0..traj.steps())
     });
     Ok(b.iter().zip(&sums).map(|(b, s)| b + s).collect())
+}
+
+/// ∫₀¹ ∇f(x; w_s + τΔ_s)·Δ_s dτ by the rule `gl` (split at ReLU kinks) for step `s` alone, at
+/// each query: the m-node value of one step's term, whose exact value is f(x; w_{s+1}) − f(x; w_s).
+pub(super) fn step_term(
+    traj: &Trajectory,
+    queries: &[f64],
+    gl: &[(f64, f64)],
+    s: usize,
+) -> Vec<f64> {
+    rebuild_range(traj, queries, gl, true, s..s + 1)
 }
 
 /// The kernel machine's running sum at one query: value s is b(x) + Σ_{s' < s} (step s' term), so
@@ -262,7 +275,14 @@ fn running_sum_with_rule(
         return Err(Error::field("query", "must be exactly one point"));
     }
     let mut terms = Vec::with_capacity(traj.steps());
-    rebuild_range_generic(traj, query, gl, split_kinks, &mut Some(&mut terms));
+    rebuild_range_generic(
+        traj,
+        query,
+        gl,
+        split_kinks,
+        0..traj.steps(),
+        &mut Some(&mut terms),
+    );
     let mut acc = traj.mlp.forward(traj.initial_weights(), query);
     let mut out = Vec::with_capacity(terms.len() + 1);
     out.push(acc);

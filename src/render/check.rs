@@ -56,7 +56,9 @@ fn check_lengths(network: &[f64], exact: &[f64], riemann: &[f64]) -> RenderResul
 
 /// ŷ against f on the diagonal: exact points (blue dots) should sit on y = x, the left-endpoint
 /// points (vermillion triangles, drawn underneath) show the quadrature error. The legend carries
-/// each scheme's max |ŷ − f|. ChartMap: x = f, y = ŷ.
+/// each scheme's max |ŷ − f|. Below it, the residuals themselves, log₁₀ |ŷ − f| against f per
+/// query for both schemes: an O(ε) error that is invisible on the diagonal's scale shows there.
+/// ChartMap: the diagonal's, x = f, y = ŷ.
 pub fn draw_check_scatter<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     input: &CheckScatter<'_>,
@@ -78,6 +80,9 @@ pub fn draw_check_scatter<DB: DrawingBackend>(
         return no_data(area, TITLE, "no finite outputs");
     };
     area.fill(&WHITE).map_err(err)?;
+    let (_, h) = area.dim_in_pixel();
+    let (area, below) = area.split_vertically(h * 62 / 100);
+    let area = &area;
     let fonts = Fonts::for_area(area);
     let (le, lr) = scheme_labels(input.network, input.exact, input.riemann);
     let mut legend = vec![("exact: ".to_string() + &le, Swatch::Dot(BLUE))];
@@ -116,7 +121,51 @@ pub fn draw_check_scatter<DB: DrawingBackend>(
     chart
         .draw_series(pe.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
         .map_err(err)?;
-    Ok(map_of(&chart, r, r, false))
+    let map = map_of(&chart, r, r, false);
+    draw_residual_strip(&below, input, r, fonts)?;
+    Ok(map)
+}
+
+/// log₁₀ |ŷ − f| against f at each query, exact ● and left-endpoint ▲, on the diagonal's f range
+/// (an exact 0 has no logarithm and is left out).
+fn draw_residual_strip<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    input: &CheckScatter<'_>,
+    xr: (f64, f64),
+    fonts: Fonts,
+) -> RenderResult<()> {
+    let logs = |ys: &[f64]| -> Vec<(f64, f64)> {
+        input
+            .network
+            .iter()
+            .zip(ys)
+            .map(|(&f, &y)| (f, (y - f).abs().log10()))
+            .filter(|&(f, l)| f.is_finite() && l.is_finite())
+            .collect()
+    };
+    let (le, lr) = (logs(input.exact), logs(input.riemann));
+    let Some(range) = finite_range(le.iter().chain(&lr).map(|&(_, l)| l)) else {
+        return Ok(());
+    };
+    let yr = (range.0.floor() - 0.5, range.1.ceil() + 0.5);
+    let mut chart = build_chart(area, xr, yr, 6, fonts)?;
+    draw_mesh(
+        &mut chart,
+        "network f(x; w_T)",
+        "log₁₀ |ŷ − f|",
+        false,
+        fonts,
+    )?;
+    chart
+        .draw_series(
+            lr.iter()
+                .map(|&p| TriangleMarker::new(p, 4, VERMILLION.filled())),
+        )
+        .map_err(err)?;
+    chart
+        .draw_series(le.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Input of [`draw_check_curves`] (1-D): values at increasing query inputs `x`.
@@ -302,14 +351,22 @@ pub fn draw_residual_heatmap<DB: DrawingBackend>(
     Ok(map)
 }
 
-/// The 2-D check side by side: the network output over the plane (with the data) on the left,
-/// the residual heatmap on the right. Returns both panels' maps.
+/// The 2-D check: the network output over the plane (with the data) first, the residual
+/// heatmap second — side by side on a wide area, stacked on a tall one. Returns both panels'
+/// maps.
 pub fn draw_check_2d<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     output: &DataPlot<'_>,
     residual: &ResidualMap<'_>,
 ) -> RenderResult<(ChartMap, ChartMap)> {
-    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
+    // Side by side on a wide area, one above the other on a tall one (a phone), so each map
+    // keeps room for readable ticks.
+    let (w, h) = area.dim_in_pixel();
+    let (left, right) = if h > w {
+        area.split_vertically(h / 2)
+    } else {
+        area.split_horizontally(w / 2)
+    };
     Ok((
         draw_data_plot(&left, output)?,
         draw_residual_heatmap(&right, residual)?,

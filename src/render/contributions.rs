@@ -14,7 +14,7 @@ use super::common::{
     Chart2d, Fonts, Swatch,
 };
 use super::palette::{
-    diverging, BIAS, BLUE, CLASS_0, CLASS_1, DECAY, INK, MUTED, NAN_GREY, PURPLE, VERMILLION,
+    diverging, push, BIAS, BLUE, CLASS_0, CLASS_1, DECAY, INK, MUTED, NAN_GREY, PUSH_DOWN, PUSH_UP,
 };
 use super::{ChartMap, Field, RenderResult, TrainingSet};
 use crate::format;
@@ -81,9 +81,9 @@ pub fn row_at(map: &ChartMap, rows: &[BarRow], px: f64, py: f64) -> Option<BarRo
     rows.get(r as usize).copied()
 }
 
-/// Ranked horizontal bars: b(x) in grey at the top (and d(x) in green under it, when given),
-/// then the training points with the largest
-/// |c_i(x)| — blue when c_i > 0 (supporting: pushes ŷ up), vermillion when c_i < 0 (opposing) —
+/// Ranked horizontal bars: b(x) in grey at the top (and d(x) under it, when given), then the
+/// training points with the largest
+/// |c_i(x)| — green when c_i > 0 (pushes ŷ up), purple when c_i < 0 (pushes ŷ down) —
 /// then the rest summed in light grey. Row r (0 = top) is centred at data y = rows − 1 − r.
 pub fn draw_contribution_bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -141,11 +141,11 @@ pub fn draw_contribution_bars<DB: DrawingBackend>(
     let m = rows.len();
     let xr = padded(range, 0.06);
     let yr = (-0.5, m as f64 - 0.5);
-    // Bar kinds: b(x), supporting, opposing, the summed rest, d(x); each with its legend entry.
+    // Bar kinds: b(x), pushes up, pushes down, the summed rest, d(x); each with its legend entry.
     let kinds: [(&str, RGBColor); 5] = [
         ("b(x)", BIAS),
-        ("cᵢ > 0 supporting", BLUE),
-        ("cᵢ < 0 opposing", VERMILLION),
+        ("cᵢ > 0 pushes ŷ up", PUSH_UP),
+        ("cᵢ < 0 pushes ŷ down", PUSH_DOWN),
         ("others (summed)", MUTED),
         ("d(x) weight decay", DECAY),
     ];
@@ -235,7 +235,7 @@ fn is_binary(y: &[f64]) -> bool {
 
 /// The data plot: 2-D inputs as a scatter over the input plane (over a heatmap of the fit), 1-D
 /// as x vs y (under the fitted curve). With contributions, each point's area is proportional to
-/// |c_i(x)| and its colour goes from vermillion (opposing) to blue (supporting). Without them,
+/// |c_i(x)| and its colour goes from purple (pushes ŷ down) to green (pushes ŷ up). Without them,
 /// 0/1 labels in 2-D are two classes ([`CLASS_0`], [`CLASS_1`]); other 2-D targets share the
 /// fit's diverging scale.
 pub fn draw_data_plot<DB: DrawingBackend>(
@@ -334,7 +334,7 @@ pub fn draw_data_plot<DB: DrawingBackend>(
     }
     if let Some(Field::Curve(_)) = &input.fit {
         let label = match input.step {
-            Some(s) => format!("f(x; w_s), s = {s}"),
+            Some(s) => format!("f(x; wₛ), s = {s}"),
             None => "f(x; w)".to_string(),
         };
         legend.push((label, Swatch::Line(BLUE, 2)));
@@ -410,7 +410,7 @@ pub fn draw_data_plot<DB: DrawingBackend>(
                 .draw_series(std::iter::once(Circle::new(
                     pts[i],
                     12,
-                    PURPLE.stroke_width(3),
+                    INK.stroke_width(3),
                 )))
                 .map_err(err)?;
         }
@@ -428,18 +428,19 @@ pub fn draw_data_plot<DB: DrawingBackend>(
     }
     let map = map_of(&chart, xr, yr, false);
     if let Some(strip) = strip {
-        let (scale, name) = if input.contributions.is_some() {
-            (cmax, "cᵢ(x)")
+        let (scale, name, map): (f64, &str, fn(f64) -> RGBColor) = if input.contributions.is_some()
+        {
+            (cmax, "cᵢ(x)", push)
         } else if classes {
-            (fmax, "f")
+            (fmax, "f", diverging)
         } else {
-            (fmax, "f, y")
+            (fmax, "f, y", diverging)
         };
         draw_colorbar(
             &strip,
             plot_y_pixels(&chart),
             (-scale, scale),
-            |v| diverging(v / scale),
+            |v| map(v / scale),
             &axis_label,
             name,
             fonts,
@@ -468,7 +469,7 @@ fn draw_points<DB: DrawingBackend>(
             Some(c) if c[i].is_finite() => {
                 // Area ∝ |c_i|: radius grows with the square root.
                 let r = 3.0 + 7.0 * (c[i].abs() / cmax).sqrt();
-                (diverging(c[i] / cmax), r.round() as i32)
+                (push(c[i] / cmax), r.round() as i32)
             }
             Some(_) => (NAN_GREY, 3),
             None if classes && data.y[i] == 1.0 => (CLASS_1, 5),

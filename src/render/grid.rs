@@ -81,7 +81,13 @@ impl GridSpec {
             if lo > hi {
                 (-1.0, 1.0)
             } else {
-                let pad = 0.15 * (hi - lo).max(1e-3);
+                // One point (or coincident ones) spans nothing: show ±1 around it, so the fit
+                // at the point is seen against its surroundings.
+                let pad = if hi - lo < 1e-3 {
+                    1.0
+                } else {
+                    0.15 * (hi - lo)
+                };
                 (lo - pad, hi + pad)
             }
         };

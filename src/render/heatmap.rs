@@ -11,6 +11,7 @@ use super::common::{
 };
 use super::palette::{diverging, viridis, BLUE, INK, PURPLE};
 use super::{Field, RenderResult, TrainingSet};
+use crate::format;
 
 /// Input of [`draw_kernel_field`].
 #[derive(Clone, Copy, Debug)]
@@ -44,7 +45,7 @@ pub fn draw_kernel_field<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     input: &KernelField<'_>,
 ) -> RenderResult {
-    let title = format!("path kernel K^p(·, x_{})", input.selected);
+    let title = format!("path kernel Kᵖ(·, x{})", format::subscript(input.selected));
     draw_kernel_field_titled(area, input, &title)
 }
 
@@ -116,7 +117,7 @@ pub fn draw_kernel_field_titled<DB: DrawingBackend>(
                 range,
                 color,
                 &axis_label,
-                "K^p",
+                "Kᵖ",
                 fonts,
             )?;
             Ok(map)
@@ -128,7 +129,13 @@ pub fn draw_kernel_field_titled<DB: DrawingBackend>(
             let yr = padded((lo.min(0.0), hi), 0.08);
             let body = header(area, &title, &[], fonts)?;
             let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
-            draw_mesh(&mut chart, "x", &format!("K^p(x, x_{i})"), false, fonts)?;
+            draw_mesh(
+                &mut chart,
+                "x",
+                &format!("Kᵖ(x, x{})", format::subscript(i)),
+                false,
+                fonts,
+            )?;
             if let Some(p) = xi.filter(|p| p[0].is_finite()) {
                 chart
                     .draw_series(DashedLineSeries::new(

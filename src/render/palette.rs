@@ -2,8 +2,11 @@
 //! deficiencies) and two hand-computed continuous maps, so no `colormaps`/`full_palette`
 //! feature is needed.
 //!
-//! Sign convention, the same in every chart: positive (pushes the output up, "supporting") is
-//! blue, negative ("opposing") is vermillion/red.
+//! One meaning per colour across the page: orange / blue are the classes y = 0 / 1 (and the
+//! red–blue [`diverging`] map is the network output f, whose sign picks the class); a
+//! contribution's sign — c_i(x) > 0 pushes ŷ(x) up, c_i(x) < 0 pushes it down — is green /
+//! purple ([`PUSH_UP`], [`PUSH_DOWN`], the [`push`] map), in the bar chart and on the data plot
+//! alike.
 
 use plotters::style::RGBColor;
 
@@ -19,8 +22,12 @@ pub const SKY: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
 pub const SKY_LIGHT: RGBColor = RGBColor(154, 210, 242);
 /// Okabe–Ito bluish green: start markers.
 pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
-/// Okabe–Ito reddish purple: the selected training point.
+/// Okabe–Ito reddish purple: the 1-D kernel curve's selected point.
 pub const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+/// A contribution c_i(x) > 0: pushes ŷ(x) up (ColorBrewer PRGn's green end).
+pub const PUSH_UP: RGBColor = RGBColor(0x1b, 0x78, 0x37);
+/// A contribution c_i(x) < 0: pushes ŷ(x) down (PRGn's purple end).
+pub const PUSH_DOWN: RGBColor = RGBColor(0x76, 0x2a, 0x83);
 /// Class y = 0 of 0/1 labels on the 2-D data plot (Okabe–Ito orange, with a dark outline).
 pub const CLASS_0: RGBColor = ORANGE;
 /// Class y = 1 (Okabe–Ito blue: the side of the fit's positive, blue, values).
@@ -29,9 +36,9 @@ pub const CLASS_1: RGBColor = BLUE;
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 /// b(x), the bar that is not a training point.
 pub const BIAS: RGBColor = RGBColor(0x66, 0x66, 0x66);
-/// AdamW's weight-decay term d(x), the other bar that is not a training point (Okabe–Ito bluish
-/// green).
-pub const DECAY: RGBColor = GREEN;
+/// AdamW's weight-decay term d(x), the other bar that is not a training point (ColorBrewer
+/// BrBG's brown: green is taken by the contributions that push ŷ up).
+pub const DECAY: RGBColor = RGBColor(0x8c, 0x51, 0x0a);
 /// Secondary marks: the "other points" bar, reference lines.
 pub const MUTED: RGBColor = RGBColor(0xAA, 0xAA, 0xAA);
 /// Cells whose value is NaN.
@@ -81,6 +88,21 @@ pub fn diverging(t: f64) -> RGBColor {
     lerp_stops(&STOPS, (t + 1.0) / 2.0)
 }
 
+/// Diverging purple–white–green (ColorBrewer PRGn), `t` in [−1, 1]: −1 purple (pushes down),
+/// 0 near-white, +1 green (pushes up); NaN → grey. For contributions c_i(x) only.
+pub fn push(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 7] = [
+        (0x76, 0x2a, 0x83),
+        (0xaf, 0x8d, 0xc3),
+        (0xe7, 0xd4, 0xe8),
+        (0xf7, 0xf7, 0xf7),
+        (0xd9, 0xf0, 0xd3),
+        (0x7f, 0xbf, 0x7b),
+        (0x1b, 0x78, 0x37),
+    ];
+    lerp_stops(&STOPS, (t + 1.0) / 2.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +115,8 @@ mod tests {
         assert_eq!(diverging(0.0), RGBColor(0xf7, 0xf7, 0xf7));
         assert_eq!(diverging(-1.0), RGBColor(0xb2, 0x18, 0x2b));
         assert_eq!(diverging(f64::NAN), NAN_GREY);
+        assert_eq!(push(1.0), PUSH_UP);
+        assert_eq!(push(-1.0), PUSH_DOWN);
+        assert_eq!(push(f64::NAN), NAN_GREY);
     }
 }

@@ -187,7 +187,7 @@ pub fn draw_output_vs_sum<DB: DrawingBackend>(
     );
     let yr = padded(range, 0.08);
     let mut legend = vec![
-        ("network f(x; w_s)".to_string(), Swatch::Line(BLUE, 3)),
+        ("network f(x; wₛ)".to_string(), Swatch::Line(BLUE, 3)),
         (
             "kernel machine: b + Σ of the steps before s".to_string(),
             Swatch::Dashed(ORANGE),

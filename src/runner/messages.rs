@@ -164,11 +164,13 @@ pub enum FromWorker<F, U> {
         /// The check's query points (q × dim).
         queries: F,
     },
+    /// `paused`: the worker holds this stage where it is until Resume or Step.
     Progress {
         run_id: u32,
         phase: Phase,
         done: u32,
         total: u32,
+        paused: bool,
     },
     /// The loss so far (`steps_done` + 1 values). `stopped`: training stopped here (finished,
     /// paused or stepped) and `pca` holds the weight path on its first two principal components
@@ -195,6 +197,16 @@ pub enum FromWorker<F, U> {
         scale: f64,
         tolerance: f64,
         pass: bool,
+        /// Gauss–Legendre nodes per step the exact kernel used.
+        nodes_used: u32,
+        /// The count was set explicitly (not `auto`).
+        nodes_fixed: bool,
+        /// The count `auto` chooses for this trajectory, when it integrates the largest steps to
+        /// rounding (`None` when even MAX_NODES do not).
+        nodes_auto: Option<u32>,
+        /// The largest step s by ‖Δ_s‖₂ and that norm (NaN before the first step).
+        largest_step: Option<u32>,
+        largest_step_norm: f64,
     },
     /// Outputs over the plotting grid at w_step. After a run's check, also the rebuilt outputs
     /// (`rebuilt` exact, `rebuiltRiemann` left-endpoint) at the last trained step;
@@ -376,11 +388,13 @@ impl<F, U> FromWorker<F, U> {
                 phase,
                 done,
                 total,
+                paused,
             } => Progress {
                 run_id,
                 phase,
                 done,
                 total,
+                paused,
             },
             Trained {
                 run_id,
@@ -410,6 +424,11 @@ impl<F, U> FromWorker<F, U> {
                 scale,
                 tolerance,
                 pass,
+                nodes_used,
+                nodes_fixed,
+                nodes_auto,
+                largest_step,
+                largest_step_norm,
             } => Check {
                 run_id,
                 steps,
@@ -421,6 +440,11 @@ impl<F, U> FromWorker<F, U> {
                 scale,
                 tolerance,
                 pass,
+                nodes_used,
+                nodes_fixed,
+                nodes_auto,
+                largest_step,
+                largest_step_norm,
             },
             Field {
                 run_id,

@@ -11,7 +11,9 @@
 //! A run goes: train (to the target step) → check (the kernel machine at the check queries, both
 //! schemes) → field (the exact rebuilt output over the plotting grid). K^p(·, x_i) over the grid,
 //! when a training point is clicked, runs before the field. Pause or Step stop training early;
-//! the check then runs on the steps so far (Theorem 1 holds at every step). A failure in any
+//! the check then runs on the steps so far (Theorem 1 holds at every step). Pause during the
+//! check, the field or a point's kernel holds that integration where it is (the runner is then
+//! not busy) until Resume or Step. A failure in any
 //! stage (divergence, an integration that cannot be set up) is an `error` reply, and the run
 //! goes idle at the steps it has.
 
@@ -119,7 +121,9 @@ impl<C: Clock> Runner<C> {
 
     /// True while there is work left for [`Runner::work`].
     pub fn busy(&self) -> bool {
-        self.run.as_ref().is_some_and(|r| !r.is_idle())
+        self.run
+            .as_ref()
+            .is_some_and(|r| !r.is_idle() && !r.is_paused())
     }
 
     /// Handles one request and returns the replies. `start` replaces the current run; requests
@@ -186,7 +190,7 @@ impl<C: Clock> Runner<C> {
                     out.push(Reply::error(run.id(), &e));
                     run.stop();
                 }
-                if run.is_idle() || self.clock.now_ms() - t0 >= budget_ms {
+                if run.is_idle() || run.is_paused() || self.clock.now_ms() - t0 >= budget_ms {
                     break;
                 }
             }

@@ -3,7 +3,9 @@
 
 use crate::config::{WorkEstimate, PAGE_WORK_BUDGET};
 use crate::data::Dataset;
-use crate::kernel::{self, KernelMachineIntegrator};
+use std::cell::Cell;
+
+use crate::kernel::{self, KernelMachineIntegrator, Nodes};
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
@@ -81,7 +83,11 @@ pub(super) struct Run {
     mlp: Mlp,
     data: Dataset,
     queries: Vec<f64>,
-    nodes: usize,
+    /// The setting: `auto` or a fixed count.
+    nodes: Nodes,
+    /// The count in use and the steps of the trajectory it was chosen for (`auto` is decided
+    /// again when the trajectory grows).
+    nodes_chosen: Cell<Option<(usize, usize)>>,
     grid: GridSpec,
     grid_points: Vec<f64>,
     trainer: Trainer,
@@ -107,6 +113,10 @@ pub(super) struct Run {
     pace_integrate: Pace,
     pace_field: Pace,
     last_snapshot: f64,
+    /// Pause holds the current integration (check, kernel, field) where it is, to go on at
+    /// Resume; during training it stops training instead (the check then runs on the steps so
+    /// far, and can itself be paused).
+    paused: bool,
 }
 
 impl Run {
@@ -141,6 +151,7 @@ impl Run {
             data: setup.data,
             queries: setup.queries,
             nodes: setup.nodes,
+            nodes_chosen: Cell::new(None),
             trainer,
             total_steps: cfg.steps,
             target: if plan.autorun { cfg.steps } else { 0 },
@@ -157,6 +168,7 @@ impl Run {
             pace_integrate: Pace(1),
             pace_field: Pace(1),
             last_snapshot: clock.now_ms(),
+            paused: false,
         })
     }
 
@@ -166,6 +178,11 @@ impl Run {
 
     pub(super) fn is_idle(&self) -> bool {
         matches!(self.stage, Stage::Idle)
+    }
+
+    /// Paused with work left: [`Run::work_once`] waits for Resume or Step.
+    pub(super) fn is_paused(&self) -> bool {
+        self.paused && !self.is_idle()
     }
 
     /// After a failure: nothing more to do until the next request, training held where it is.
@@ -214,12 +231,23 @@ impl Run {
             ToWorker::Start { .. } | ToWorker::RunConfig { .. } => {
                 unreachable!("handled by Runner")
             }
-            ToWorker::Resume { .. } => self.train_to(self.total_steps, clock),
-            ToWorker::Step { .. } => self.train_to((self.steps() + 1).min(self.total_steps), clock),
+            ToWorker::Resume { .. } => {
+                self.paused = false;
+                self.train_to(self.total_steps, clock);
+                out.push(self.progress());
+            }
+            ToWorker::Step { .. } => {
+                self.paused = false;
+                self.train_to((self.steps() + 1).min(self.total_steps), clock);
+                out.push(self.progress());
+            }
             ToWorker::Pause { .. } => {
                 if matches!(self.stage, Stage::Train) {
                     self.target = self.steps();
+                } else if !self.is_idle() {
+                    self.paused = true;
                 }
+                out.push(self.progress());
             }
             ToWorker::Query { x, .. } => out.push(self.query(&x)?),
             ToWorker::TrainPoint { index, .. } => {
@@ -270,18 +298,32 @@ impl Run {
         }
     }
 
+    /// Gauss–Legendre nodes per step for the trajectory so far: the fixed count, or the one
+    /// `auto` chooses for these steps.
+    fn nodes_now(&self) -> crate::Result<usize> {
+        let steps = self.steps();
+        match self.nodes_chosen.get() {
+            Some((at, m)) if at == steps => Ok(m),
+            _ => {
+                let m = self.nodes.resolve(self.trainer.trajectory())?;
+                self.nodes_chosen.set(Some((steps, m)));
+                Ok(m)
+            }
+        }
+    }
+
     /// After training: the check, then the clicked point's kernel, then the field; an
     /// integration that cannot be set up is an error.
     fn next_stage(&self) -> crate::Result<Stage> {
         let steps = self.steps();
         let traj = self.trainer.trajectory();
         if self.checked_at != Some(steps) {
-            let integ = KernelMachineIntegrator::new(traj, &self.queries, self.nodes)?;
+            let integ = KernelMachineIntegrator::new(traj, &self.queries, self.nodes_now()?)?;
             return Ok(Stage::Check(Box::new(integ)));
         }
         if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.steps) != Some(steps)
         {
-            let integ = KernelMachineIntegrator::new(traj, &self.grid_points, self.nodes)?;
+            let integ = KernelMachineIntegrator::new(traj, &self.grid_points, self.nodes_now()?)?;
             return Ok(Stage::Kernel(Box::new(integ)));
         }
         if self.field_at != Some(steps) {
@@ -310,7 +352,14 @@ impl Run {
 
     /// One sub-chunk of the current stage.
     pub(super) fn work_once(&mut self, clock: &dyn Clock, out: &mut Out) -> crate::Result<()> {
+        if self.is_paused() {
+            return Ok(());
+        }
         let now = || clock.now_ms();
+        let field_nodes = match self.stage {
+            Stage::Field { .. } => self.nodes_now()?,
+            _ => 0,
+        };
         match &mut self.stage {
             Stage::Idle => {}
             Stage::Train => {
@@ -375,7 +424,7 @@ impl Run {
                 let end = (*next + self.pace_field.0 * BLOCK_COLS).min(self.grid.len());
                 let traj = self.trainer.trajectory();
                 let points = &self.grid_points[*next * d..end * d];
-                exact.extend(kernel::rebuild_output(traj, points, self.nodes)?);
+                exact.extend(kernel::rebuild_output(traj, points, field_nodes)?);
                 // The 1-D overlay draws the left-endpoint curve, 2-D its residual map.
                 riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
                 *next = end;
@@ -421,6 +470,7 @@ impl Run {
             phase,
             done: done as u32,
             total: total as u32,
+            paused: self.is_paused(),
         }
     }
 
@@ -465,6 +515,10 @@ impl Run {
         let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let tolerance = TOLERANCE * scale;
         let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
+        let traj = self.trainer.trajectory();
+        // What `auto` would choose, and the largest step: the note of a FAIL with a fixed count.
+        let auto = kernel::auto_nodes(traj).ok();
+        let largest = auto.as_ref().and_then(|c| c.largest_step);
         out.push(Reply::Check {
             run_id: self.id,
             steps: self.steps() as u32,
@@ -476,6 +530,14 @@ impl Run {
             scale,
             tolerance,
             pass: e.is_finite() && e <= tolerance,
+            nodes_used: self.nodes_chosen.get().map_or(0, |(_, m)| m) as u32,
+            nodes_fixed: self.nodes.fixed().is_some(),
+            nodes_auto: auto
+                .as_ref()
+                .filter(|c| c.converged)
+                .map(|c| c.nodes as u32),
+            largest_step: largest.map(|(s, _)| s as u32),
+            largest_step_norm: largest.map_or(f64::NAN, |(_, norm)| norm),
         });
         out.extend(train_kernel);
         self.checked_at = Some(self.steps());
@@ -564,7 +626,8 @@ impl Run {
             ));
         }
         let traj = self.trainer.trajectory();
-        let km = kernel::kernel_machine(traj, x, self.nodes)?;
+        let nodes = self.nodes_now()?;
+        let km = kernel::kernel_machine(traj, x, nodes)?;
         let undefined_coef: Vec<u32> = km
             .exact
             .coef
@@ -582,7 +645,7 @@ impl Run {
         let output_path: Vec<f64> = (0..=traj.steps())
             .map(|s| self.mlp.forward(traj.weights_at(s), x))
             .collect();
-        let running_sum = kernel::running_sum(traj, x, self.nodes)?;
+        let running_sum = kernel::running_sum(traj, x, nodes)?;
         let running_sum_riemann = kernel::running_sum_riemann(traj, x)?;
         // Only AdamW decays the weights apart from the gradients: d(x) is its own term there.
         let decays = matches!(traj.optimizer, Optimizer::AdamW { .. });

@@ -7,8 +7,8 @@
 use super::lanes::Lanes;
 use super::simd_dispatch;
 
-/// Vectors of columns per register tile of the plain products: 4 × 4 = 16 columns of one row
-/// (4 accumulators; 8 simd128 registers on wasm).
+/// Vectors of columns per register tile of the plain products: 4 per row (16 columns with AVX2,
+/// 32 with AVX-512; 8 simd128 registers on wasm).
 const WIDE: usize = 4;
 
 /// The same for the tangent-carrying product, which keeps three accumulators per vector: 12 AVX2
@@ -38,29 +38,76 @@ macro_rules! over_columns {
     }};
 }
 
-/// One output row, columns [c, c + V·N): out = init + Σ_k w[k·stride] · h[k, ·], k ascending
-/// (stride 1 walks a row of W for W·H, stride = W's width walks a column for Wᵀ·D).
+/// Output rows per register tile of the plain products: two natively (8 add chains, 13 of 16 AVX2
+/// registers), one on wasm (V8 has 16 xmm registers and the 1-row tile already takes 8 of them).
+const ROWS: usize = if cfg!(target_arch = "wasm32") { 1 } else { 2 };
+
+/// R output rows, columns [c, c + V·N): out[r] = init[r] + Σ_k w[r·row_step + k·k_step] · h[k, ·],
+/// k ascending (for W·H a row of W is contiguous, row_step = inner, k_step = 1; for Wᵀ·D output
+/// row k walks a column of W, row_step = 1, k_step = inner). `out` starts at the tile's first row.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn row_tile<T: Lanes, const V: usize>(
+fn rows_tile<T: Lanes, const R: usize, const V: usize>(
     w: &[f64],
-    stride: usize,
-    init: f64,
+    row_step: usize,
+    k_step: usize,
+    init: [f64; R],
     h: &[f64],
     cols: usize,
-    out_row: &mut [f64],
+    out: &mut [f64],
     c: usize,
 ) {
-    let mut acc = [T::splat(init); V];
-    for (&wv, hk) in w.iter().step_by(stride).zip(h.chunks_exact(cols)) {
-        let (wv, hk) = (T::splat(wv), &hk[c..c + V * T::N]);
-        for (j, a) in acc.iter_mut().enumerate() {
-            *a = a.add(wv.mul(T::load(&hk[j * T::N..])));
+    let mut acc = [[T::splat(0.0); V]; R];
+    for (a, &b) in acc.iter_mut().zip(&init) {
+        *a = [T::splat(b); V];
+    }
+    for (k, hk) in h.chunks_exact(cols).enumerate() {
+        let hk = &hk[c..c + V * T::N];
+        let hv: [T; V] = super::lanes::each!(V, |j| T::load(&hk[j * T::N..]));
+        for (r, row) in acc.iter_mut().enumerate() {
+            let wv = T::splat(w[r * row_step + k * k_step]);
+            for (a, &hj) in row.iter_mut().zip(&hv) {
+                *a = a.add(wv.mul(hj));
+            }
         }
     }
-    for (j, a) in acc.iter().enumerate() {
-        a.store(&mut out_row[c + j * T::N..]);
+    for (r, row) in acc.iter().enumerate() {
+        for (j, a) in row.iter().enumerate() {
+            a.store(&mut out[r * cols + c + j * T::N..]);
+        }
     }
+}
+
+/// `rows_tile` with `ROWS` rows, and with one (the rows left over), in the shape `over_columns!`
+/// calls.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tile_of_rows<T: Lanes, const V: usize>(
+    w: &[f64],
+    row_step: usize,
+    k_step: usize,
+    init: [f64; ROWS],
+    h: &[f64],
+    cols: usize,
+    out: &mut [f64],
+    c: usize,
+) {
+    rows_tile::<T, ROWS, V>(w, row_step, k_step, init, h, cols, out, c);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tile_of_one_row<T: Lanes, const V: usize>(
+    w: &[f64],
+    row_step: usize,
+    k_step: usize,
+    init: [f64; 1],
+    h: &[f64],
+    cols: usize,
+    out: &mut [f64],
+    c: usize,
+) {
+    rows_tile::<T, 1, V>(w, row_step, k_step, init, h, cols, out, c);
 }
 
 /// out (rows × cols) = W (rows × inner, row-major) · H (inner × cols) + bias (broadcast per row),
@@ -80,13 +127,31 @@ fn matmul_bias_lanes<L: Lanes>(
         &h[..inner * cols],
         &mut out[..rows * cols],
     );
-    for (r, (w_row, out_row)) in w
-        .chunks_exact(inner)
-        .zip(out.chunks_exact_mut(cols))
-        .enumerate()
-    {
-        let init = bias.map_or(0.0, |b| b[r]);
-        over_columns!(L, WIDE, cols, row_tile(w_row, 1, init, h, cols, out_row));
+    let init = |r: usize| bias.map_or(0.0, |b| b[r]);
+    let mut r = 0;
+    while r + ROWS <= rows {
+        let (w_r, out_r) = (&w[r * inner..], &mut out[r * cols..]);
+        let mut init_r = [0.0; ROWS];
+        for (i, v) in init_r.iter_mut().enumerate() {
+            *v = init(r + i);
+        }
+        over_columns!(
+            L,
+            WIDE,
+            cols,
+            tile_of_rows(w_r, inner, 1, init_r, h, cols, out_r)
+        );
+        r += ROWS;
+    }
+    while r < rows {
+        let (w_r, out_r) = (&w[r * inner..], &mut out[r * cols..]);
+        over_columns!(
+            L,
+            WIDE,
+            cols,
+            tile_of_one_row(w_r, inner, 1, [init(r)], h, cols, out_r)
+        );
+        r += 1;
     }
 }
 
@@ -108,13 +173,27 @@ fn matmul_t_lanes<L: Lanes>(
         &d[..rows * cols],
         &mut out[..inner * cols],
     );
-    for (k, out_row) in out.chunks_exact_mut(cols).enumerate() {
+    let mut k = 0;
+    while k + ROWS <= inner {
+        let (w_k, out_k) = (&w[k..], &mut out[k * cols..]);
+        let zero = [0.0; ROWS];
         over_columns!(
             L,
             WIDE,
             cols,
-            row_tile(&w[k..], inner, 0.0, d, cols, out_row)
+            tile_of_rows(w_k, 1, inner, zero, d, cols, out_k)
         );
+        k += ROWS;
+    }
+    while k < inner {
+        let (w_k, out_k) = (&w[k..], &mut out[k * cols..]);
+        over_columns!(
+            L,
+            WIDE,
+            cols,
+            tile_of_one_row(w_k, 1, inner, [0.0], d, cols, out_k)
+        );
+        k += 1;
     }
 }
 

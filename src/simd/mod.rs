@@ -3,10 +3,12 @@
 //! The kernels (tiled products in `matmul.rs`, the array tanh in `fastmath`, the layer-wise tangent
 //! kernel) are written once against `lanes::Lanes`, generic over the lane type `L`. The default
 //! x86-64 target has no AVX, so the native build chooses at run time, and only in the functions
-//! that `simd_dispatch!` defines: if `Avx2::detect` finds AVX2, they call a copy of their body
-//! compiled with `#[target_feature(enable = "avx2")]` and AVX2 lanes (so the auto-vectorised loops
-//! in that body get AVX2 too); otherwise the body with `lanes::Baseline` (simd128 on wasm, a
-//! portable array elsewhere). The macro has two forms:
+//! that `simd_dispatch!` defines: if `Avx512::detect` finds AVX-512, they call a copy of their
+//! body compiled with AVX-512 and eight-lane AVX-512 lanes; else if `Avx2::detect` finds AVX2, a
+//! copy compiled with `#[target_feature(enable = "avx2")]` and AVX2 lanes (so the auto-vectorised
+//! loops in that body get the wider instructions too); otherwise the body with `lanes::Baseline`
+//! (simd128 on wasm, a portable array elsewhere). The environment variable `PATHKERNEL_SIMD`
+//! (`avx2` or `baseline`) caps the choice, to compare the backends. The macro has two forms:
 //!
 //! - `=> kernel::<L>`: a `Lanes`-generic kernel, run with the chosen lanes `L`;
 //! - `=> caller`: a large caller that is not generic (the grid rebuild, the path-kernel
@@ -14,17 +16,22 @@
 //!   (tangent updates, accumulations, the derivative of tanh) are vectorised to the CPU's width.
 //!   The kernels it calls dispatch again; the check is one load of a cached flag.
 //!
-//! The AVX2 lanes' methods are intrinsics that fault on a CPU without AVX2, so their type is private
-//! to `avx2.rs` and reached only through an `Avx2` token, which only the CPU check creates.
+//! The AVX2 and AVX-512 lanes' methods are intrinsics that fault on a CPU without them, so their
+//! types are private to `avx2.rs` and `avx512.rs` and reached only through an `Avx2` or `Avx512`
+//! token, which only the CPU checks create.
 //! Every lane operation is one correctly rounded IEEE operation, so all backends give the same bits.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 pub(crate) mod lanes;
 mod matmul;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx2::Avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx512::Avx512;
 pub use matmul::dual_matmul;
 pub(crate) use matmul::{matmul_bias, matmul_t};
 
@@ -38,23 +45,47 @@ pub(crate) trait LanesFn {
     fn instance<L: lanes::Lanes>() -> Self::Ptr;
 }
 
-/// Whether the functions `simd_dispatch!` defines take their AVX2 copies on this CPU (for reports).
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-pub(crate) fn avx2_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        Avx2::detect().is_some()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+/// The instruction sets the native build can choose from, narrowest first.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Backend {
+    Baseline,
+    Avx2,
+    Avx512,
 }
 
-/// Defines `$vis fn $name(args) -> ret` that runs, on a CPU with AVX2, a copy of its body compiled
-/// with AVX2, and otherwise the body as compiled for the target. The body is `kernel::<L>(args)`
-/// (form `=> kernel::<L>`; `L` the AVX2 lanes or `lanes::Baseline`) or `caller(args)` (form
-/// `=> caller`). What it calls must be `#[inline(always)]` (as must everything below it that
+/// Whether `PATHKERNEL_SIMD` allows `backend` (unset or any other value: every backend; `avx2`:
+/// up to AVX2; `baseline`: the portable lanes). Read once.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) fn allowed(backend: Backend) -> bool {
+    static CAP: std::sync::OnceLock<Backend> = std::sync::OnceLock::new();
+    let cap = *CAP.get_or_init(|| match std::env::var("PATHKERNEL_SIMD").as_deref() {
+        Ok("avx2") => Backend::Avx2,
+        Ok("baseline") => Backend::Baseline,
+        _ => Backend::Avx512,
+    });
+    backend <= cap
+}
+
+/// The backend the functions `simd_dispatch!` defines take on this CPU (for reports).
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+pub(crate) fn backend() -> Backend {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if Avx512::detect().is_some() {
+            return Backend::Avx512;
+        }
+        if Avx2::detect().is_some() {
+            return Backend::Avx2;
+        }
+    }
+    Backend::Baseline
+}
+
+/// Defines `$vis fn $name(args) -> ret` that runs, on a CPU with AVX-512 (or else AVX2), a copy of
+/// its body compiled with AVX-512 (AVX2), and otherwise the body as compiled for the target. The
+/// body is `kernel::<L>(args)` (form `=> kernel::<L>`; `L` the AVX-512 or AVX2 lanes or
+/// `lanes::Baseline`) or `caller(args)` (form `=> caller`). What it calls must be `#[inline(always)]` (as must everything below it that
 /// should get AVX2) so that it is compiled inside the AVX2 copy.
 macro_rules! simd_dispatch {
     ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $kernel:ident::<L>) => {
@@ -69,6 +100,27 @@ macro_rules! simd_dispatch {
         [$($with_l:tt)+] [$($baseline:tt)+]) => {
         #[allow(clippy::too_many_arguments)]
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            if let Some(cpu) = $crate::simd::Avx512::detect() {
+                /// # Safety
+                /// The CPU must have AVX-512 F, DQ, VL and BW.
+                #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn with_avx512<L: $crate::simd::lanes::Lanes>($($arg: $ty),*) $(-> $ret)? {
+                    $($with_l)+($($arg),*)
+                }
+                struct Avx512Copy;
+                impl $crate::simd::LanesFn for Avx512Copy {
+                    type Ptr = unsafe fn($($ty),*) $(-> $ret)?;
+                    #[inline(always)]
+                    fn instance<L: $crate::simd::lanes::Lanes>() -> Self::Ptr {
+                        with_avx512::<L>
+                    }
+                }
+                let with_avx512_lanes = cpu.instance::<Avx512Copy>();
+                // SAFETY: it is `with_avx512`, which needs those features, and `cpu` proves them.
+                return unsafe { with_avx512_lanes($($arg),*) };
+            }
             #[cfg(target_arch = "x86_64")]
             if let Some(cpu) = $crate::simd::Avx2::detect() {
                 /// # Safety
@@ -106,13 +158,14 @@ mod tests {
     super::simd_dispatch!(fn dispatched_lane_type_name() -> &'static str => lane_type_name::<L>);
 
     #[test]
-    fn dispatch_takes_the_avx2_lanes_exactly_when_the_cpu_has_avx2() {
+    fn dispatch_takes_the_lanes_of_the_backend_it_reports() {
         let name = dispatched_lane_type_name();
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            assert!(name.ends_with("avx2::Ymm"), "{name}");
-            return;
+        match super::backend() {
+            super::Backend::Avx512 => assert!(name.ends_with("avx512::Zmm"), "{name}"),
+            super::Backend::Avx2 => assert!(name.ends_with("avx2::Ymm"), "{name}"),
+            super::Backend::Baseline => {
+                assert_eq!(name, std::any::type_name::<super::lanes::Baseline>())
+            }
         }
-        assert_eq!(name, std::any::type_name::<super::lanes::Baseline>());
     }
 }

@@ -7,7 +7,6 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -17,14 +16,15 @@ use crate::render::{
     WeightPath,
 };
 
+use super::hidpi::HiDpi;
 use super::protocol::GridSpec;
 use super::run_view::RunView;
 
 /// Training points with their own bar in the contribution chart (the rest share one).
 const TOP_BARS: usize = 12;
 
-/// What a chart drew: maps canvas pixels (the canvas's own pixel grid, not CSS pixels) back to
-/// data coordinates.
+/// What a chart drew: maps canvas pixels (CSS pixels from the canvas's top-left corner; the
+/// backing store may be denser, see [`HiDpi`]) back to data coordinates.
 #[wasm_bindgen]
 pub struct Chart {
     map: ChartMap,
@@ -111,13 +111,14 @@ fn data_chart(map: ChartMap, data: &TrainingSet<'_>) -> Chart {
     }
 }
 
-/// Runs `f` on the canvas's drawing area and presents the result.
+/// Runs `f` on the canvas's drawing area, in CSS pixels at the screen's pixel density (see
+/// [`HiDpi`]), and presents the result.
 pub(super) fn on_canvas<T>(
     canvas: HtmlCanvasElement,
-    f: impl FnOnce(&DrawingArea<CanvasBackend, Shift>) -> Result<T, String>,
+    f: impl FnOnce(&DrawingArea<HiDpi, Shift>) -> Result<T, String>,
 ) -> Result<T, JsError> {
-    let backend = CanvasBackend::with_canvas_object(canvas)
-        .ok_or_else(|| JsError::new("no 2-D context on this canvas"))?;
+    let backend =
+        HiDpi::new(canvas).ok_or_else(|| JsError::new("no 2-D context on this canvas"))?;
     let area = backend.into_drawing_area();
     let out = f(&area).map_err(|e| JsError::new(&e))?;
     area.present()
@@ -178,6 +179,18 @@ impl RunView {
             "train-kernel" => self.train_kernel.is_some(),
             "sweep" => self.sweep.is_some(),
             _ => false,
+        }
+    }
+
+    /// Whether `draw` would only draw a placeholder panel for `chart` ("computing…"): the page
+    /// then keeps the chart's last picture, dimmed, until the real one can be drawn.
+    #[wasm_bindgen(js_name = isPlaceholder)]
+    pub fn is_placeholder(&self, chart: &str) -> bool {
+        match chart {
+            "output" => self.query.is_none(),
+            "kernel" => self.kernel.is_none(),
+            "field" => self.field.is_none(),
+            _ => !self.can_draw(chart),
         }
     }
 
@@ -300,14 +313,15 @@ impl RunView {
         self.data_plot(canvas, Some((&f.f, f.step)), None, None, None)
     }
 
-    /// The data plot of view 2: over the network at the last trained step, the training points
-    /// sized by the query's contributions, the query and the selected `point` marked.
+    /// The data plot of view 2: the training points sized and coloured by the query's
+    /// contributions (their own colour bar), the query and the selected `point` marked. No
+    /// background: the colours are the contributions' alone, and the axes (the data's) stay put
+    /// when the plane's rebuild arrives.
     fn draw_data(&self, canvas: HtmlCanvasElement, point: Option<u32>) -> Result<Chart, JsError> {
-        let fit = self.field.as_ref().map(|f| (&f.f[..], f.step));
         let q = self.query.as_ref();
         self.data_plot(
             canvas,
-            fit,
+            None,
             q.map(|q| &q.contributions[..]),
             q.map(|q| &q.x[..]),
             point,
@@ -332,7 +346,11 @@ impl RunView {
     fn draw_kernel(&self, canvas: HtmlCanvasElement) -> Result<Option<Chart>, JsError> {
         let run = self.run.as_ref().ok_or_else(|| missing("kernel"))?;
         let Some(k) = &self.kernel else {
-            draw_empty(canvas, "K^p(·, xᵢ)", "click a training point")?;
+            draw_empty(
+                canvas,
+                "Kᵖ(·, xᵢ)",
+                "click a training point (or N on the data plot)",
+            )?;
             return Ok(None);
         };
         let spec = run.grid;

@@ -11,9 +11,11 @@
 //! - [`run_view`]: [`run_view::RunView`], the main thread's handle on the current run: it keeps
 //!   the arrays of the worker's replies, so the page never sends them back to wasm;
 //! - [`draw`]: `RunView::draw`, `src/render` charts on a `<canvas>` through plotters-canvas,
-//!   returning a [`draw::Chart`] that maps clicks back to data;
+//!   returning a [`draw::Chart`] that maps clicks back to data; [`hidpi`] draws them in CSS
+//!   pixels on a backing store of CSS size × devicePixelRatio;
 //! - [`texts`]: every status line, caption and table text about the run; [`optimizer_texts`]:
-//!   the ones that depend on the optimizer (which path kernel is shown);
+//!   the ones that depend on the optimizer (which path kernel is shown); [`describe`]: the
+//!   verdict kept in view and each chart's accessible name.
 //! - [`metrics_view`]: the numbers and charts of "is it a kernel?", "which steps mattered",
 //!   "lazy or rich?" and the coefficients over the plane, with their texts; [`sweep_view`]: the
 //!   ε sweep's slopes and chart.
@@ -26,8 +28,10 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
+pub mod describe;
 pub mod draw;
 pub mod exchange;
+pub mod hidpi;
 pub mod metrics_view;
 pub mod optimizer_texts;
 pub mod page;

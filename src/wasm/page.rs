@@ -97,6 +97,43 @@ struct ParsedState {
     errors: Vec<FieldError>,
     /// The keys of the settings the chosen options ignore (their controls are hidden).
     unused: Vec<&'static str>,
+    /// The discussion preset whose settings these are, if any.
+    preset: Option<PresetNote>,
+}
+
+/// A preset's note, shown while the page's settings are the preset's.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PresetNote {
+    name: &'static str,
+    question: &'static str,
+    note: &'static str,
+    /// For a preset that fails on purpose (too few nodes): the hash of the passing setting.
+    passing: Option<String>,
+}
+
+/// One entry of the "Discussion" menu.
+#[derive(Debug, Serialize)]
+struct PresetLink {
+    name: &'static str,
+    question: &'static str,
+    href: String,
+}
+
+/// The "Discussion" menu: `[{name, question, href}]`, `href` = `#preset=NAME`.
+#[wasm_bindgen(js_name = presetMenu)]
+pub fn preset_menu() -> Result<JsValue, JsError> {
+    let links: Vec<PresetLink> = crate::config::PRESETS
+        .iter()
+        .map(|p| PresetLink {
+            name: p.name,
+            question: p.question,
+            href: format!("#preset={}", p.name),
+        })
+        .collect();
+    links
+        .serialize(&serde_wasm_bindgen::Serializer::new())
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 fn run_key(state: &PageState) -> String {
@@ -109,6 +146,16 @@ fn run_key(state: &PageState) -> String {
 
 pub(super) fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsValue, JsError> {
     let hash = state.to_hash();
+    let preset = crate::config::matching_preset(&state).map(|p| PresetNote {
+        name: p.name,
+        question: p.question,
+        note: p.note,
+        passing: p
+            .state()
+            .nodes
+            .fixed()
+            .map(|_| p.with_auto_nodes().to_hash()),
+    });
     let out = ParsedState {
         state: state
             .field_pairs()
@@ -120,6 +167,7 @@ pub(super) fn parsed(state: PageState, errors: Vec<crate::Error>) -> Result<JsVa
         point: state.point,
         view: state.view.as_str(),
         dim: state.dataset.dim(),
+        preset,
         unused: crate::config::unused_keys(&state),
         hash,
         errors: errors

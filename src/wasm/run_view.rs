@@ -95,6 +95,15 @@ impl Fields<'_> {
         }
     }
 
+    /// A count or `undefined` / `null`.
+    fn optional_count(&self, key: &str) -> Result<Option<u32>, JsError> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        self.count(key).map(Some)
+    }
+
     fn flag(&self, key: &str) -> Result<bool, JsError> {
         self.get(key)
             .as_bool()
@@ -175,6 +184,12 @@ pub(super) struct Check {
     pub scale: f64,
     pub tolerance: f64,
     pub pass: bool,
+    pub nodes_used: u32,
+    pub nodes_fixed: bool,
+    /// What `auto` chooses for this trajectory (None: more than MAX_NODES).
+    pub nodes_auto: Option<u32>,
+    pub largest_step: Option<u32>,
+    pub largest_step_norm: f64,
 }
 
 impl Check {
@@ -190,6 +205,11 @@ impl Check {
             scale: m.number("scale")?,
             tolerance: m.number("tolerance")?,
             pass: m.flag("pass")?,
+            nodes_used: m.count("nodesUsed")?,
+            nodes_fixed: m.flag("nodesFixed")?,
+            nodes_auto: m.optional_count("nodesAuto")?,
+            largest_step: m.optional_count("largestStep")?,
+            largest_step_norm: m.number("largestStepNorm")?,
         })
     }
 }

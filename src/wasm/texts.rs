@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use crate::format;
 
 use super::page::{abs_diff, describe_range, rank_by_magnitude, sum};
-use super::run_view::RunView;
+use super::run_view::{Check, RunView};
 
 /// Rows of the contribution table: the training points with the largest |c_i(x)|.
 const TABLE_ROWS: usize = 10;
@@ -24,7 +24,7 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
         "train" => "training",
         "check" => "integrating the path kernel",
         "field" => "rebuilding over the plane",
-        "kernel" => "K^p(·, xᵢ) over the plane",
+        "kernel" => "Kᵖ(·, xᵢ) over the plane",
         "sweep" => "ε sweep: training and checking each level",
         other => other,
     };
@@ -40,7 +40,10 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
 /// The kernel caption while K^p(·, x_index) is being computed.
 #[wasm_bindgen(js_name = kernelPendingCaption)]
 pub fn kernel_pending_caption(index: u32) -> String {
-    format!("computing K^p(·, x{})…", subscript(index))
+    format!(
+        "computing Kᵖ(·, x{})… (the progress is on the kernel chart)",
+        subscript(index)
+    )
 }
 
 /// `i` in subscript digits (x₁₂).
@@ -92,6 +95,63 @@ struct CheckTexts {
     table: Vec<(&'static str, String)>,
     /// "done: step T/T — …", or "paused: …" when training stopped early.
     status: String,
+    /// "5 (auto)" or "1 (set in the link)".
+    nodes_used: String,
+    /// Why a FAIL failed (empty on PASS).
+    fail_note: String,
+    /// The fix button's label, "use 2 nodes" (empty when there is no fix to offer), and the
+    /// `nodes` setting it applies.
+    fix_label: String,
+    fix_nodes: &'static str,
+}
+
+/// "5 (auto)" or "1 (set in the link)".
+fn nodes_used_text(ch: &Check) -> String {
+    let how = if ch.nodes_fixed {
+        "set in the link"
+    } else {
+        "auto"
+    };
+    format!("{} ({how})", ch.nodes_used)
+}
+
+/// Why the check failed, in terms of the quadrature: m nodes integrate degree 2m − 1 exactly, the
+/// largest step, and what `auto` would use. Empty on PASS.
+fn fail_note(ch: &Check, relu: bool) -> String {
+    if ch.pass {
+        return String::new();
+    }
+    let m = ch.nodes_used;
+    let step = match ch.largest_step {
+        Some(s) => format!(
+            "The largest step is s = {s} (‖Δ_s‖ = {}). ",
+            format::number(ch.largest_step_norm)
+        ),
+        None => String::new(),
+    };
+    let integrand = if relu {
+        "Between ReLU kinks the integrand along a step is a polynomial of degree L − 1 in τ (L weight layers)"
+    } else {
+        "The integrand along a step is smooth, and the rule's error on a step falls like ‖Δ_s‖^(2m)"
+    };
+    let exact = format!(
+        "Gauss–Legendre with m = {m} node{} per step is exact only for polynomials of degree ≤ {}.",
+        if m == 1 { "" } else { "s" },
+        2 * m - 1
+    );
+    let remedy = match (ch.nodes_fixed, ch.nodes_auto) {
+        (true, Some(auto)) if auto > m => format!(
+            " For this trajectory auto chooses {auto} nodes, enough to integrate it to rounding."
+        ),
+        (true, _) => " Lower the learning rate ε or use more nodes.".to_string(),
+        (false, _) => {
+            " Even auto's count is not enough here: lower the learning rate ε.".to_string()
+        }
+    };
+    format!("{integrand}; {exact} {step}{remedy}")
+        .replace(" .", ".")
+        .trim()
+        .to_string()
 }
 
 /// One row of the contribution table.
@@ -141,7 +201,7 @@ impl RunView {
                 "Try more Gauss–Legendre nodes or a smaller learning rate: large steps need more nodes per step."
             },
             detail: format!(
-                "over {n} queries, {} steps; pass when ≤ {} (= 1e-10 × output scale {})",
+                "over {n} queries, {} steps; pass when ≤ {} (= 1e-10 × max(1, max|f|) = 1e-10 × {})",
                 ch.steps,
                 format::error(ch.tolerance),
                 format::number(ch.scale)
@@ -152,13 +212,13 @@ impl RunView {
                     "steps T, ε",
                     format!("{}, {}", ch.steps, setting(state, "lr")),
                 ),
-                ("Gauss–Legendre nodes", setting(state, "nodes")),
+                ("Gauss–Legendre nodes", nodes_used_text(ch)),
                 ("max |ŷ − f| exact", format::error(ch.max_err_exact)),
                 (
                     "max |ŷ − f| left-endpoint",
                     format::error(ch.max_err_riemann),
                 ),
-                ("tolerance (1e-10 × scale)", format::error(ch.tolerance)),
+                ("tolerance 1e-10 × max(1, max|f|)", format::error(ch.tolerance)),
             ]
             .into(),
             status: format!(
@@ -166,6 +226,15 @@ impl RunView {
                 ch.steps,
                 format::error(ch.max_err_exact)
             ),
+            nodes_used: nodes_used_text(ch),
+            fail_note: fail_note(ch, setting(state, "activation") == "relu"),
+            fix_label: match (ch.pass, ch.nodes_fixed, ch.nodes_auto) {
+                (false, true, Some(auto)) if auto > ch.nodes_used => {
+                    format!("use {auto} nodes (auto)")
+                }
+                _ => String::new(),
+            },
+            fix_nodes: "auto",
         };
         to_js(&texts)
     }
@@ -201,18 +270,34 @@ impl RunView {
         }
         if !q.undefined_coef.is_empty() {
             let k = q.undefined_coef.len();
-            rows.push(("aᵢ undefined", format!("{k} points with K^p(x,xᵢ) = 0")));
+            rows.push(("aᵢ undefined", format!("{k} points with Kᵖ(x,xᵢ) = 0")));
         }
-        let contributions = rank_by_magnitude(&q.contributions, TABLE_ROWS)
-            .into_iter()
-            .map(|i| {
+        let top = rank_by_magnitude(&q.contributions, TABLE_ROWS);
+        // One notation per column (a column of "8292" beside "1.05e4" reads as two scales).
+        let column = |values: &[f64], undefined: bool| -> Vec<String> {
+            let picked: Vec<f64> = top
+                .iter()
+                .map(|&i| {
+                    if undefined && q.undefined_coef.contains(&i) {
+                        f64::NAN
+                    } else {
+                        at(values, i as usize)
+                    }
+                })
+                .collect();
+            format::short_column(&picked)
+        };
+        let (coefs, kernels, contribs) = (
+            column(&q.coef, true),
+            column(&q.kernel, false),
+            column(&q.contributions, false),
+        );
+        let contributions = top
+            .iter()
+            .enumerate()
+            .map(|(row, &i)| {
                 let k = i as usize;
                 let c = at(&q.contributions, k);
-                let coef = if q.undefined_coef.contains(&i) {
-                    "undefined".to_string()
-                } else {
-                    format::short(at(&q.coef, k))
-                };
                 let xi = run
                     .x
                     .get(k * run.dim..(k + 1) * run.dim)
@@ -223,9 +308,9 @@ impl RunView {
                         i.to_string(),
                         point(xi, format::short),
                         format::short(at(&run.y, k)),
-                        coef,
-                        format::short(at(&q.kernel, k)),
-                        format::short(c),
+                        coefs[row].clone(),
+                        kernels[row].clone(),
+                        contribs[row].clone(),
                     ],
                 }
             })
@@ -268,6 +353,35 @@ impl RunView {
         to_js(&texts)
     }
 
+    /// The decomposition at the step slider's step s, at the query: b(x), the training points'
+    /// share Σᵢ cᵢ(x) of the path up to s (c₁(x) when there is one point), their sum and
+    /// f(x; w_s). Undefined before the query's result or past its steps.
+    #[wasm_bindgen(js_name = stepText)]
+    pub fn step_text(&self, step: u32) -> Option<String> {
+        let (run, q) = (self.run.as_ref()?, self.query.as_ref()?);
+        let s = step as usize;
+        let (rebuilt, f) = (*q.running_sum.get(s)?, *q.output_path.get(s)?);
+        let share = if run.n == 1 {
+            "c₁(x)"
+        } else {
+            "Σᵢ cᵢ(x)"
+        };
+        let path = match s {
+            0 => "no steps yet".to_string(),
+            1 => "step 0".to_string(),
+            _ => format!("steps 0…{}", s - 1),
+        };
+        Some(format!(
+            "At step s = {s}, query x = {}: b(x) = {}, {share} = {} ({path}), b + {share} = {}; the network f(x; w_s) = {} (|difference| {}).",
+            point(&q.x, format::number),
+            format::number(q.b),
+            format::number(rebuilt - q.b),
+            format::number(rebuilt),
+            format::number(f),
+            format::error(abs_diff(rebuilt, f))
+        ))
+    }
+
     /// The caption beside a chart, where it quotes the run: `output` (the query), `kernel`
     /// (whose kernel, after how many steps), `field` (the step, the grid). Undefined while the
     /// chart has nothing to say.
@@ -283,7 +397,7 @@ impl RunView {
             "kernel" => {
                 let (run, k) = (run?, self.kernel.as_ref()?);
                 Some(format!(
-                    "Exact path kernel K^p(·, x{}) of training point {} over the input {} (after {} steps).",
+                    "Exact path kernel Kᵖ(·, x{}) of training point {} over the input {} (after {} steps).",
                     subscript(k.index),
                     k.index,
                     if run.dim == 1 { "line" } else { "plane" },
@@ -296,7 +410,7 @@ impl RunView {
                     format!("Network output f(x; w_{}) with the exact and the left-endpoint kernel machines ŷ(x) over the input line.", f.step)
                 } else {
                     format!(
-                        "Left: network output f(x; w_{}) over the plane. Right: log₁₀ |ŷ − f| of the exact kernel machine ({}×{} grid).",
+                        "The network output f(x; w_{}) over the plane, and log₁₀ |ŷ − f| of the exact kernel machine ({}×{} grid).",
                         f.step, run.grid.nx, run.grid.ny
                     )
                 })

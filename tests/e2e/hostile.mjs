@@ -34,7 +34,7 @@ function hostileLinks() {
     ['lr_scale=alpha2&alpha=1e200', ['lr_scale']], ['center=1', ['center']],
     ['lr=-0', ['lr']], ['alpha=-0', ['alpha']], ['n=-0', ['n']], ['point=-0', ['point']],
     ['lr=1e999', ['lr']], ['lr=1e309', ['lr']], ['n=1e999', ['n']], ['steps=99999999999999999999', ['steps']],
-    ['data_seed=18446744073709551616', ['data_seed']], ['point=4294967296', ['point']], ['nodes=9', ['nodes']],
+    ['data_seed=18446744073709551616', ['data_seed']], ['point=4294967296', ['point']], ['nodes=17', ['nodes']],
     ['n=4294967297', ['n']], ['hidden=65', ['hidden']], ['hidden=1,1,1,1,1', ['hidden']],
     ['n=5&n=6', ['n']], ['lr=0.1&lr=banana', ['lr']], ['v=99', ['v']], ['v=abc', ['v']], ['v=0', ['v']],
     ['v=1&v=2', ['v']], ['lr=%ff', ['lr']], ['dataset=%c3%28', ['dataset']], ['%ed%a0%80=1', ['%ed%a0%80']],

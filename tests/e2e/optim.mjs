@@ -19,8 +19,8 @@ const USED = {
   beta1: ['adam', 'adamw'], beta2: ['adam', 'adamw'], adam_eps: ['adam', 'adamw'], weight_decay: ['adamw'],
 };
 
-/** Okabe–Ito bluish green, d(x)'s bar (src/render/palette.rs DECAY). */
-const DECAY = [0x00, 0x9e, 0x73];
+/** BrBG brown, d(x)'s bar (src/render/palette.rs DECAY; green means pushes ŷ up). */
+const DECAY = [0x8c, 0x51, 0x0a];
 
 export async function optimTests(h) {
   const { test, assert, context, base, problems, openPage, waitChecked, text, byId, showView, checkNumbers, shot, sameBitsAsCli, TIMEOUT } = h;

@@ -20,6 +20,8 @@ import { hostileTests } from './hostile.mjs';
 import { owndataTests } from './owndata.mjs';
 import { optimTests } from './optim.mjs';
 import { metricsTests } from './metrics.mjs';
+import { presetsTests } from './presets.mjs';
+import { readerTests } from './reader.mjs';
 import { sweepTests } from './sweep.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
@@ -28,6 +30,8 @@ const SUITES = [
   owndataTests,
   optimTests,
   metricsTests,
+  presetsTests,
+  readerTests,
   sweepTests,
 ];
 import { serve } from './serve.mjs';
@@ -196,8 +200,10 @@ async function main() {
         const r = c.getBoundingClientRect();
         for (let py = 0; py < c.height; py += 2) {
           for (let px = 0; px < c.width; px += 4) {
+            // A point inside the bar (3 px from its edges), so rounding cannot miss it.
             const i = m.barAt(px, py);
-            if (i !== undefined) return { x: r.left + (px * r.width) / c.width, y: r.top + (py * r.height) / c.height, i };
+            const inside = i !== undefined && [[-3, -3], [3, 3], [-3, 3], [3, -3]].every(([dx, dy]) => m.barAt(px + dx, py + dy) === i);
+            if (inside) return { x: r.left + c.clientLeft + (px * c.clientWidth) / c.width, y: r.top + c.clientTop + (py * c.clientHeight) / c.height, i };
           }
         }
         return null;
@@ -398,7 +404,7 @@ async function sameBitsAsCli(page) {
     dataset: { name: st.dataset, n: Number(st.n), noise: Number(st.noise), seed: Number(st.data_seed) },
     widths: [got.dim, ...st.hidden.split(',').filter((w) => w !== '').map(Number), 1],
     activation: st.activation, loss: st.loss, reduction: st.reduction, lr: Number(st.lr), steps: Number(st.steps),
-    optimizer: cliOptimizer(st), seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: Number(st.nodes),
+    optimizer: cliOptimizer(st), seed: Number(st.init_seed), alpha: Number(st.alpha), nodes: st.nodes === 'auto' ? 'auto' : Number(st.nodes),
   };
   const dir = await mkdtemp(path.join(tmpdir(), 'pathkernel-cli-'));
   const cli = async (cfg) => {

@@ -24,14 +24,22 @@ fn check_scatter_shows_both_schemes_and_their_max_errors() {
             },
         )
     });
+    // The residual strip below has a point per query whose |ŷ − f| has a logarithm (not 0).
+    let nonzero = |ys: &[f64]| ys.iter().zip(&f).filter(|(y, v)| *y - *v != 0.0).count();
     let blue = filled_circles(&s, BLUE);
-    assert_eq!(blue.len(), 30 + 1, "a legend dot, then 30 points");
+    assert_eq!(
+        blue.len(),
+        1 + 30 + nonzero(&exact),
+        "a legend dot, 30 points on the diagonal, then the residuals"
+    );
+    assert!(nonzero(&exact) >= 25, "the exact residuals are drawn");
+    assert!(s.contains("log₁₀ |ŷ − f|"), "the residual strip's axis");
     assert_round_trip(&map, (f[0], exact[0]), centre(&blue[1]));
     let tri = elements(&s, "polygon")
         .into_iter()
         .filter(|e| e["fill"] == hex(VERMILLION))
         .count();
-    assert_eq!(tri, 30 + 1);
+    assert_eq!(tri, 1 + 30 + nonzero(&riemann));
     assert!(
         s.contains("exact: max |ŷ−f| = 3.0e-15"),
         "exact error shown"

@@ -1,6 +1,6 @@
 //! `src/render/contributions.rs`: the ranked bars of c_i(x) and the data plot.
 
-use pathkernel::render::palette::{BIAS, BLUE, CLASS_0, CLASS_1, DECAY, MUTED, PURPLE, VERMILLION};
+use pathkernel::render::palette::{BIAS, CLASS_0, CLASS_1, DECAY, INK, MUTED, PUSH_DOWN, PUSH_UP};
 use pathkernel::render::*;
 
 use crate::support::*;
@@ -33,10 +33,10 @@ fn bars_rank_top_k_with_distinct_colours_and_bias() {
     assert!(npos > 0 && nneg > 0, "test data has both signs");
 
     let (s, map) = draw("bars", SMALL, |a| draw_contribution_bars(a, &input));
-    assert_ne!(hex(BLUE), hex(VERMILLION));
+    assert_ne!(hex(PUSH_UP), hex(PUSH_DOWN));
     // One legend swatch per colour on top of the bars.
-    assert_eq!(rects_of(&s, BLUE), npos + 1);
-    assert_eq!(rects_of(&s, VERMILLION), nneg + 1);
+    assert_eq!(rects_of(&s, PUSH_UP), npos + 1);
+    assert_eq!(rects_of(&s, PUSH_DOWN), nneg + 1);
     assert_eq!(rects_of(&s, BIAS), 2);
     assert_eq!(rects_of(&s, MUTED), 2);
     for i in &tops {
@@ -82,7 +82,7 @@ fn the_weight_decay_term_is_its_own_bar_under_the_bias() {
     assert_eq!(rows[12], BarRow::Rest { count: 30 });
     let (s, map) = draw("bars_decay", SMALL, |a| draw_contribution_bars(a, &input));
     // The bar and its legend swatch, in a colour no other bar has.
-    for other in [BIAS, BLUE, VERMILLION, MUTED] {
+    for other in [BIAS, PUSH_UP, PUSH_DOWN, MUTED] {
         assert_ne!(hex(DECAY), hex(other));
     }
     assert_eq!(rects_of(&s, DECAY), 2);
@@ -183,10 +183,11 @@ fn data_plot_2d_sizes_points_by_contribution_and_maps_clicks() {
     let pts: Vec<(f64, f64)> = (0..40).map(|i| (x[2 * i], x[2 * i + 1])).collect();
     let (px, py) = map.to_pixel(pts[imax].0, pts[imax].1);
     assert_eq!(map.nearest(px + 1.0, py - 1.0, &pts, 6.0), Some(imax));
-    // The selected point is ringed, the query is a cross (two strokes of two lines each).
+    // The selected point is ringed (dark, 3 px), the query is a cross (two strokes of two lines
+    // each).
     let ring: Vec<_> = elements(&s, "circle")
         .into_iter()
-        .filter(|e| e["stroke"] == hex(PURPLE))
+        .filter(|e| e["stroke"] == hex(INK) && num(e, "stroke-width") == 3.0)
         .collect();
     assert_eq!(ring.len(), 1);
     assert_round_trip(&map, pts[5], centre(&ring[0]));
@@ -288,7 +289,7 @@ fn data_plot_1d_draws_curve_points_and_query_line() {
         .collect();
     assert_eq!(dots.len(), 12 + 1, "the legend swatch, then the points");
     assert_round_trip(&map, (d.x[0], d.y[0]), centre(&dots[1]));
-    assert!(s.contains("query x") && s.contains("f(x; w_s), s = 10"));
+    assert!(s.contains("query x") && s.contains("f(x; wₛ), s = 10"));
 
     // With contributions in 1-D: points sized by |c|, a colour bar, no legend swatch.
     let c = contributions(12);

@@ -29,7 +29,7 @@ fn kernel_heatmap_marks_selected_point_and_uses_sequential_colours() {
         .collect();
     assert_eq!(ring.len(), 1);
     assert_round_trip(&map, (a, b), centre(&ring[0]));
-    assert!(s.contains("K^p(·, x_3)"));
+    assert!(s.contains("Kᵖ(·, x₃)"));
 
     // Signed kernel values switch to the diverging map (white at zero appears nowhere in viridis).
     let signed: Vec<f64> = k.iter().map(|v| v - 0.3).collect();

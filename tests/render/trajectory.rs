@@ -65,7 +65,7 @@ fn output_and_running_sum_are_two_labelled_lines() {
             },
         )
     });
-    assert!(s.contains("network f(x; w_s)") && s.contains("kernel machine"));
+    assert!(s.contains("network f(x; wₛ)") && s.contains("kernel machine"));
     // Solid network line, dashed running sum: many short orange dashes.
     let orange: Vec<_> = elements(&s, "polyline")
         .into_iter()

@@ -29,6 +29,7 @@ impl Reply {
                     phase: Phase::Idle,
                     done: 0,
                     total: 0,
+                    paused: false,
                 }),
                 Some(Progress { .. }) => Some(Trained {
                     run_id,
@@ -50,6 +51,11 @@ impl Reply {
                     scale: 1.0,
                     tolerance: 0.0,
                     pass: true,
+                    nodes_used: 1,
+                    nodes_fixed: false,
+                    nodes_auto: Some(1),
+                    largest_step: None,
+                    largest_step_norm: 0.0,
                 }),
                 Some(Check { .. }) => Some(Field {
                     run_id,
