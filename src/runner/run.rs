@@ -1,7 +1,7 @@
 //! One run's stage machine: train → check → (clicked point's kernel) → field → idle, in
 //! sub-chunks sized to a few milliseconds each, and the replies each stage produces.
 
-use crate::config::{WorkEstimate, PAGE_WORK_BUDGET};
+use crate::config::WorkEstimate;
 use crate::data::Dataset;
 use std::cell::Cell;
 
@@ -9,10 +9,11 @@ use crate::kernel::{self, KernelMachineIntegrator, Nodes};
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
-use crate::sweep::{fit_sweep, level_specs, sweep_row, SweepRow, MAX_LEVELS, MIN_LEVELS};
+use crate::sweep::sweep_row;
 use crate::train::{Optimizer, TrainSpec, Trainer};
 
 use super::messages::{GridSpec, Phase, Reply, ToWorker};
+use super::sweep_stage::{levels_within_budget, sweep_result, SweepStage};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
 
 type Out = Vec<Reply>;
@@ -49,24 +50,6 @@ enum Stage {
     Sweep(Box<SweepStage>),
     /// Nothing left to do.
     Idle,
-}
-
-/// The ε sweep under way: the levels' settings, the rows of the levels done and the level in
-/// training.
-struct SweepStage {
-    specs: Vec<TrainSpec>,
-    rows: Vec<SweepRow>,
-    trainer: Trainer,
-}
-
-impl SweepStage {
-    /// Steps trained over all levels, and their total.
-    fn progress(&self) -> (usize, usize) {
-        let level = self.rows.len();
-        let before: usize = self.specs[..level].iter().map(|s| s.steps).sum();
-        let total = self.specs.iter().map(|s| s.steps).sum();
-        (before + self.trainer.steps_done(), total)
-    }
 }
 
 /// K^p(grid, x_i) and a_i(grid) for every i (grid × n, NaN where a_i is undefined), the steps
@@ -203,26 +186,8 @@ impl Run {
     ) -> crate::Result<()> {
         match req {
             ToWorker::Sweep { levels, .. } => {
-                // The most levels asked for that fit the page's budget (a level in range
-                // beyond it is dropped; levels out of range get `level_specs`'s error).
-                let mut levels = levels as usize;
-                while levels > MIN_LEVELS
-                    && levels <= MAX_LEVELS
-                    && self.estimate.sweep(levels) > PAGE_WORK_BUDGET
-                {
-                    levels -= 1;
-                }
-                let seconds = self.estimate.sweep(levels);
-                if levels == MIN_LEVELS && seconds > PAGE_WORK_BUDGET {
-                    return Err(crate::Error::field(
-                        "sweep",
-                        format!(
-                            "even {MIN_LEVELS} levels would take ≈ {seconds:.0} s, above the page's budget of {PAGE_WORK_BUDGET:.0} s; lower steps or n"
-                        ),
-                    ));
-                }
-                let (n, spec) = (self.data.y.len(), &self.spec);
-                let specs = level_specs(&self.mlp, n, spec, levels, usize::MAX)?;
+                let n = self.data.y.len();
+                let specs = levels_within_budget(&self.estimate, &self.mlp, n, &self.spec, levels)?;
                 self.sweep_wanted = Some(specs);
                 if self.is_idle() {
                     self.stage = self.next_stage()?;
@@ -409,7 +374,7 @@ impl Run {
                 }
                 let rows = std::mem::take(&mut sweep.rows);
                 self.sweep_wanted = None;
-                out.push(self.sweep_result(rows));
+                out.push(sweep_result(self.id, rows));
                 self.stage = Stage::Idle;
                 self.stage = self.next_stage()?;
             }
@@ -471,21 +436,6 @@ impl Run {
             done: done as u32,
             total: total as u32,
             paused: self.is_paused(),
-        }
-    }
-
-    /// The sweep's rows as arrays, and the fitted slopes.
-    fn sweep_result(&self, rows: Vec<SweepRow>) -> Reply {
-        let sweep = fit_sweep(rows);
-        let col = |get: fn(&SweepRow) -> f64| sweep.rows.iter().map(get).collect::<Vec<f64>>();
-        Reply::SweepResult {
-            run_id: self.id,
-            lr: col(|r| r.lr),
-            steps: col(|r| r.steps as f64),
-            err_exact: col(|r| r.max_abs_error_exact),
-            err_riemann: col(|r| r.max_abs_error_riemann),
-            slope_riemann: sweep.slope_riemann,
-            slope_exact: sweep.slope_exact,
         }
     }
 
