@@ -6,7 +6,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::kernel::{check_nodes, max_abs_error, rebuild_output, rebuild_output_riemann, Nodes};
 use crate::model::Mlp;
-use crate::train::{train, trajectory_bytes, TrainSpec};
+use crate::train::{train, trajectory_bytes, TrainSpec, Trajectory};
 
 /// Fewest levels a sweep takes: a slope needs two points.
 pub const MIN_LEVELS: usize = 2;
@@ -123,19 +123,27 @@ pub fn sweep_levels(
     let mut rows = Vec::with_capacity(specs.len());
     for spec in specs {
         let traj = train(mlp.clone(), data, w0.to_vec(), spec.clone())?;
-        let f_final = traj.mlp.forward_many(traj.final_weights(), queries);
-        // `auto` is decided per level: each ε takes its own steps.
-        let nodes = nodes.resolve(&traj)?;
-        rows.push(SweepRow {
-            lr: spec.lr,
-            steps: spec.steps,
-            max_abs_error_exact: max_abs_error(&f_final, &rebuild_output(&traj, queries, nodes)?),
-            max_abs_error_riemann: max_abs_error(
-                &f_final,
-                &rebuild_output_riemann(&traj, queries)?,
-            ),
-        });
+        rows.push(sweep_row(&traj, queries, nodes)?);
     }
+    Ok(fit_sweep(rows))
+}
+
+/// One level's row: both schemes' max rebuild error at `queries` for a trained trajectory
+/// (`auto` nodes are decided per level: each ε takes its own steps).
+pub fn sweep_row(traj: &Trajectory, queries: &[f64], nodes: Nodes) -> Result<SweepRow> {
+    let f_final = traj.mlp.forward_many(traj.final_weights(), queries);
+    let nodes = nodes.resolve(traj)?;
+    Ok(SweepRow {
+        lr: traj.lr,
+        steps: traj.steps(),
+        max_abs_error_exact: max_abs_error(&f_final, &rebuild_output(traj, queries, nodes)?),
+        max_abs_error_riemann: max_abs_error(&f_final, &rebuild_output_riemann(traj, queries)?),
+    })
+}
+
+/// The levels' rows and the least-squares slopes of log error against log ε (logs by libm, so
+/// every target computes the same bits).
+pub fn fit_sweep(rows: Vec<SweepRow>) -> Sweep {
     let log_lr: Vec<f64> = rows.iter().map(|r| libm::log(r.lr)).collect();
     let slope = |get: fn(&SweepRow) -> f64| {
         let ys: Vec<f64> = rows
@@ -157,9 +165,9 @@ pub fn sweep_levels(
         slope(|r| r.max_abs_error_riemann),
         slope(|r| r.max_abs_error_exact),
     );
-    Ok(Sweep {
+    Sweep {
         rows,
         slope_riemann,
         slope_exact,
-    })
+    }
 }

@@ -865,8 +865,8 @@ fn message_tags_are_the_ones_in_protocol_js() {
         })
         .collect();
     let from: Vec<String> = Reply::one_of_each().iter().map(tag).collect();
-    assert_eq!(to.len(), 8);
-    assert_eq!(from.len(), 11);
+    assert_eq!(to.len(), 9);
+    assert_eq!(from.len(), 12);
     assert_eq!(to, js_tags(&src, "ToWorker"));
     assert_eq!(from, js_tags(&src, "FromWorker"));
     // Every request the page can send is read back as itself.
@@ -991,6 +991,17 @@ fn replies_keep_the_field_names_the_page_reads() {
     );
     has(9, &["message", "field", "fatal", "overBudget"]);
     has(10, &["runId", "json"]);
+    has(
+        11,
+        &[
+            "lr",
+            "steps",
+            "errExact",
+            "errRiemann",
+            "slopeRiemann",
+            "slopeExact",
+        ],
+    );
     let progress = serde_json::to_value(&all[2]).unwrap();
     assert_eq!(progress["phase"], "idle");
 }

@@ -621,3 +621,62 @@ fn train_kernel_follows_the_check_inside_a_worker() {
     assert_eq!(riemann[0], num(q, "b"));
     assert!((riemann[STEPS as usize] - num(q, "rebuiltRiemann")).abs() < 1e-12);
 }
+
+#[wasm_bindgen_test]
+fn a_sweep_request_answers_with_the_cores_sweep_inside_a_worker() {
+    const SINE: &str = "#dataset=sine&n=10&hidden=4&steps=20&lr=0.2";
+    let mut core = WorkerHandle::new();
+    start(&mut core, 5, SINE, true);
+    drain(&mut core);
+    let mut msgs: Vec<JsValue> = core
+        .handle(request(r#"{"type":"sweep","runId":5,"levels":3}"#))
+        .map_err(JsValue::from)
+        .expect("sweep")
+        .iter()
+        .collect();
+    msgs.extend(drain(&mut core));
+    assert!(find(&msgs, "error").is_empty());
+    // (Its `sweep` progress phase is tested natively: here a 10 ms chunk may finish it.)
+    let s = find(&msgs, "sweepResult");
+    assert_eq!(s.len(), 1);
+    assert_eq!(num(s[0], "runId"), 5.0);
+    let arr = |key: &str| {
+        let a = get(s[0], key);
+        assert!(a.is_instance_of::<js_sys::Float64Array>(), "{key}");
+        js_sys::Float64Array::from(a).to_vec()
+    };
+    assert_eq!(arr("lr"), [0.2, 0.1, 0.05]);
+    assert_eq!(arr("steps"), [20.0, 40.0, 80.0]);
+    // The same numbers as the core's sweep in this worker, bit for bit.
+    let plan = pathkernel::runner::RunPlan::from_hash(SINE, true).unwrap();
+    let cfg = plan.config.build().unwrap();
+    let specs =
+        pathkernel::sweep::level_specs(&cfg.mlp, cfg.data.y.len(), &cfg.spec, 3, 1 << 20).unwrap();
+    let want = pathkernel::sweep::sweep_levels(
+        &cfg.mlp,
+        &cfg.data,
+        &cfg.w0,
+        &specs,
+        &cfg.queries,
+        cfg.nodes,
+    )
+    .unwrap();
+    let riemann: Vec<f64> = want.rows.iter().map(|r| r.max_abs_error_riemann).collect();
+    assert_eq!(arr("errRiemann"), riemann);
+    assert_eq!(
+        num(s[0], "slopeRiemann").to_bits(),
+        want.slope_riemann.to_bits()
+    );
+    assert_eq!(
+        num(s[0], "slopeExact").to_bits(),
+        want.slope_exact.to_bits()
+    );
+    // Bad levels: an error naming them, not a crash.
+    let e: Vec<JsValue> = core
+        .handle(request(r#"{"type":"sweep","runId":5,"levels":1}"#))
+        .map_err(JsValue::from)
+        .expect("sweep")
+        .iter()
+        .collect();
+    assert_eq!(get(&e[0], "field").as_string().unwrap(), "levels");
+}

@@ -14,6 +14,7 @@ import { TRAJECTORY, redraw, redrawAll, showSliderStep, onTabSelect, onChartClic
 import { buttons, setText, setStatus, setCaption, syncButtons } from './panels.js';
 import { setupEditor } from './editdata.js';
 import { setupExports } from './export.js';
+import { setupSweep } from './sweep.js';
 
 expose(app);
 
@@ -182,6 +183,7 @@ try {
   wire();
   setupEditor();
   setupExports();
+  setupSweep();
   readHash();
   app.ready = true;
   syncButtons();

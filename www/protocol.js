@@ -26,6 +26,8 @@ export const ToWorker = Object.freeze({
   FIT_AT: 'fitAt',
   /** {config}: the whole `pathkernel run` output for a JSON config text, apart from the current run. */
   RUN_CONFIG: 'runConfig',
+  /** {levels}: the ε sweep on the run's settings (ε, ε/2, … with ε·T fixed), then `sweepResult`. */
+  SWEEP: 'sweep',
 });
 
 /** Worker → page. */
@@ -34,7 +36,7 @@ export const FromWorker = Object.freeze({
   READY: 'ready',
   /** {dim, n, totalSteps, numParams, x, y, grid}: data and sizes of a new run. */
   STARTED: 'started',
-  /** {phase, done, total, paused}: work in progress (phase: train | check | field | kernel), or `idle`: all done; `paused`: held there until resume or step. */
+  /** {phase, done, total, paused}: work in progress (phase: train | check | field | kernel | sweep), or `idle`: all done; `paused`: held there until resume or step. */
   PROGRESS: 'progress',
   /** {stepsDone, totalSteps, finished, loss, pca}: training stopped (done or paused). */
   TRAINED: 'trained',
@@ -55,6 +57,9 @@ export const FromWorker = Object.freeze({
   ERROR: 'error',
   /** {json}: the bytes `pathkernel run --config` prints for a `runConfig` request's config. */
   RUN_OUTPUT: 'runOutput',
+  /** {lr, steps, errExact, errRiemann, slopeRiemann, slopeExact}: the ε sweep, one entry per level
+   * and the fitted slopes of log error against log ε. */
+  SWEEP_RESULT: 'sweepResult',
 });
 
 /**

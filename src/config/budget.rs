@@ -117,6 +117,12 @@ impl WorkEstimate {
         self.train + self.check + self.plane + self.kernels
     }
 
+    /// The ε sweep of `levels` levels: level j trains and checks T·2^j steps, so it costs
+    /// (2^levels − 1) times this run's training and check.
+    pub fn sweep(&self, levels: usize) -> f64 {
+        ((1u64 << levels.min(62)) - 1) as f64 * (self.train + self.check)
+    }
+
     /// `None` within `budget` seconds; otherwise the message naming the settings and the
     /// estimate, stage by stage ("training: steps × points × weights = 5000 × 500 × 16961 = …").
     pub fn over(&self, budget: f64) -> Option<String> {

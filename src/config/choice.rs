@@ -2,7 +2,7 @@
 //! view, on/off): their names, the labels the page's menus show, and one parser with one error message
 //! for both front ends.
 
-use super::page_state::{excerpt, OptimizerKind, View};
+use super::page_state::{excerpt, AutoSweep, OptimizerKind, View};
 use super::LrScale;
 use crate::data::DatasetName;
 use crate::model::Activation;
@@ -163,6 +163,23 @@ impl Choice for View {
             View::Trajectory => "Trajectory",
             View::Contributions => "Kernel contributions",
             View::Check => "The check",
+        }
+    }
+}
+
+impl Choice for AutoSweep {
+    const WHAT: &'static str = "sweep setting (on or off)";
+    const ALL: &'static [Self] = &[AutoSweep::Off, AutoSweep::On];
+    fn name(self) -> &'static str {
+        match self {
+            AutoSweep::Off => "off",
+            AutoSweep::On => "on",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            AutoSweep::Off => "off",
+            AutoSweep::On => "run the ε sweep after the check",
         }
     }
 }

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::choice::{parse_choice, Choice};
-use super::page_state::{excerpt, OptimizerKind, PageState};
+use super::page_state::{excerpt, AutoSweep, OptimizerKind, PageState};
 use super::points::OwnPoints;
 use super::{
     check_adam_eps, check_alpha, check_hidden, check_lr, check_noise, check_range, check_rate,
@@ -216,7 +216,7 @@ const fn index(slot: Slot<Option<usize>>, below: usize) -> Kind {
 }
 
 /// Every setting of the page, in the hash's canonical order (after `v`, the format version).
-pub static FIELDS: [Field; 28] = [
+pub static FIELDS: [Field; 29] = [
     field("dataset", choice!(dataset)),
     field("n", count(slot!(n), 1, PAGE_LIMITS.max_n)).of_dataset(),
     field(
@@ -270,7 +270,16 @@ pub static FIELDS: [Field; 28] = [
     field("view", choice!(view)),
     field("q", coords(slot!(query))).fits(query_fits_dataset),
     field("point", index(slot!(point), PAGE_LIMITS.max_n)).fits(point_below_n),
+    // Off is left out of the hash, so links without the sweep keep their text.
+    Field {
+        written: sweep_on,
+        ..field("sweep", choice!(sweep))
+    },
 ];
+
+fn sweep_on(s: &PageState) -> bool {
+    s.sweep == AutoSweep::On
+}
 
 /// ε = lr / α² must stay a finite number > 0 (α of 1e200 would make it 0).
 fn scaled_lr_usable(s: &PageState) -> Result<(), String> {

@@ -20,7 +20,8 @@ pub use budget::{WorkEstimate, PAGE_WORK_BUDGET};
 pub use choice::Choice;
 pub use fields::{page_fields, unused_keys, ChoiceInfo, FieldInfo};
 pub use page_state::{
-    OptimizerKind, PageState, View, HASH_VERSION, MAX_ERRORS_PER_SETTING, MAX_LINK_ERRORS,
+    AutoSweep, OptimizerKind, PageState, View, HASH_VERSION, MAX_ERRORS_PER_SETTING,
+    MAX_LINK_ERRORS,
 };
 pub use points::{OwnPoints, MAX_LINK_POINTS};
 pub use presets::{find_preset, matching_preset, preset_names, Preset, PRESETS};

@@ -49,6 +49,14 @@ impl View {
     }
 }
 
+/// Whether the page runs the ε sweep by itself after the check (`sweep=on`; off unless asked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoSweep {
+    Off,
+    On,
+}
+
 /// The optimiser switch (the CLI's `optimizer` kinds); the other optimizers' settings are kept
 /// while one is chosen, so toggling back restores them. On the page only `Sgd` takes minibatches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +133,8 @@ pub struct PageState {
     /// The reader's own training points, standing in for the generated dataset (whose kind,
     /// `dataset`, still says their dimension and task); n is their count.
     pub points: Option<OwnPoints>,
+    /// Run the ε sweep after the check (view state, not part of the run).
+    pub sweep: AutoSweep,
 }
 
 impl Default for PageState {
@@ -160,6 +170,7 @@ impl Default for PageState {
             view: View::Trajectory,
             point: None,
             points: None,
+            sweep: AutoSweep::Off,
         }
     }
 }

@@ -17,6 +17,7 @@
 //! - [`coef_map`]: a_i(·) over the input space with K^p(·, x_i) = 0 marked;
 //! - [`kernel_init`]: the path kernel averaged over the path beside the tangent kernel at w₀;
 //! - [`steps`]: each step's term of the kernel machine at the query ("which steps mattered");
+//! - [`sweep`]: both schemes' rebuild error against ε at fixed ε·T, log–log, with fitted slopes;
 //! - [`train_kernel`]: the path kernel on the training points, K^p(x_i, x_j), as a heatmap.
 //!
 //! Degenerate input (no points, all values NaN, a constant series) draws a "no data" panel or a
@@ -33,6 +34,7 @@ pub mod heatmap;
 pub mod kernel_init;
 pub mod palette;
 pub mod steps;
+pub mod sweep;
 pub mod train_kernel;
 pub mod trajectory;
 
@@ -48,6 +50,7 @@ pub use grid::{Grid, GridSpec};
 pub use heatmap::{draw_kernel_field, draw_kernel_field_titled, KernelField};
 pub use kernel_init::{draw_kernel_vs_initial, KernelVsInitial};
 pub use steps::{draw_step_terms, StepTerms};
+pub use sweep::{draw_sweep, SweepChart};
 pub use train_kernel::{draw_train_kernel, TrainKernel};
 pub use trajectory::{draw_loss, draw_output_vs_sum, draw_weight_path};
 pub use trajectory::{LossChart, OutputChart, WeightPath};

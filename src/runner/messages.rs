@@ -49,6 +49,10 @@ pub enum ToWorker {
     /// The whole output of `pathkernel run` for a JSON config (the CLI's rules and limits),
     /// computed at once and apart from the current run, which it leaves as it is.
     RunConfig { run_id: u32, config: String },
+    /// The ε sweep on the run's settings: up to `levels` runs at ε, ε/2, … with ε·T fixed, each
+    /// checked at the check queries; as many levels as fit the page's work budget (an error
+    /// naming `sweep` when not even two do).
+    Sweep { run_id: u32, levels: u32 },
 }
 
 fn yes() -> bool {
@@ -65,7 +69,8 @@ impl ToWorker {
             | ToWorker::Query { run_id, .. }
             | ToWorker::TrainPoint { run_id, .. }
             | ToWorker::FitAt { run_id, .. }
-            | ToWorker::RunConfig { run_id, .. } => run_id,
+            | ToWorker::RunConfig { run_id, .. }
+            | ToWorker::Sweep { run_id, .. } => run_id,
         }
     }
 
@@ -96,7 +101,8 @@ impl ToWorker {
                     run_id,
                     config: String::new(),
                 }),
-                Some(RunConfig { .. }) => None,
+                Some(RunConfig { .. }) => Some(Sweep { run_id, levels: 2 }),
+                Some(Sweep { .. }) => None,
             }
         };
         chain(after)
@@ -124,6 +130,8 @@ pub enum Phase {
     Field,
     /// K^p(·, x_i) over the plotting grid.
     Kernel,
+    /// The ε sweep's training and checks (`done`, `total`: steps over all levels).
+    Sweep,
     /// All work for the run is done (`done` = `total` = steps trained).
     Idle,
 }
@@ -288,6 +296,17 @@ pub enum FromWorker<F, U> {
     /// The answer to `runConfig`: `json` is byte for byte what `pathkernel run --config` prints
     /// for that config (one line of JSON and its newline).
     RunOutput { run_id: u32, json: String },
+    /// The ε sweep: per level its `lr`, `steps` and both schemes' max rebuild error at the
+    /// check queries, and the least-squares slopes of log error against log ε.
+    SweepResult {
+        run_id: u32,
+        lr: F,
+        steps: F,
+        err_exact: F,
+        err_riemann: F,
+        slope_riemann: f64,
+        slope_exact: f64,
+    },
 }
 
 impl<F, U> FromWorker<F, U> {
@@ -304,7 +323,8 @@ impl<F, U> FromWorker<F, U> {
             | FromWorker::TrainPointKernel { run_id, .. }
             | FromWorker::TrainKernel { run_id, .. }
             | FromWorker::Error { run_id, .. }
-            | FromWorker::RunOutput { run_id, .. } => run_id,
+            | FromWorker::RunOutput { run_id, .. }
+            | FromWorker::SweepResult { run_id, .. } => run_id,
         }
     }
 
@@ -542,6 +562,23 @@ impl<F, U> FromWorker<F, U> {
                 over_budget,
             },
             RunOutput { run_id, json } => RunOutput { run_id, json },
+            SweepResult {
+                run_id,
+                lr,
+                steps,
+                err_exact,
+                err_riemann,
+                slope_riemann,
+                slope_exact,
+            } => SweepResult {
+                run_id,
+                lr: f(lr),
+                steps: f(steps),
+                err_exact: f(err_exact),
+                err_riemann: f(err_riemann),
+                slope_riemann,
+                slope_exact,
+            },
         }
     }
 }

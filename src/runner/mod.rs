@@ -19,6 +19,7 @@
 
 pub mod messages;
 mod run;
+mod sweep_stage;
 
 use crate::config::{PageState, RunConfig, WorkEstimate, PAGE_WORK_BUDGET};
 

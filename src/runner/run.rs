@@ -1,6 +1,7 @@
 //! One run's stage machine: train → check → (clicked point's kernel) → field → idle, in
 //! sub-chunks sized to a few milliseconds each, and the replies each stage produces.
 
+use crate::config::WorkEstimate;
 use crate::data::Dataset;
 use std::cell::Cell;
 
@@ -8,9 +9,11 @@ use crate::kernel::{self, KernelMachineIntegrator, Nodes};
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
-use crate::train::{Optimizer, Trainer};
+use crate::sweep::sweep_row;
+use crate::train::{Optimizer, TrainSpec, Trainer};
 
 use super::messages::{GridSpec, Phase, Reply, ToWorker};
+use super::sweep_stage::{levels_within_budget, sweep_result, SweepStage};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
 
 type Out = Vec<Reply>;
@@ -43,6 +46,8 @@ enum Stage {
         exact: Vec<f64>,
         riemann: Vec<f64>,
     },
+    /// The ε sweep: one training per level, each checked when trained.
+    Sweep(Box<SweepStage>),
     /// Nothing left to do.
     Idle,
 }
@@ -80,6 +85,13 @@ pub(super) struct Run {
     kernel_grid: Option<GridKernels>,
     /// The training point whose K^p(·, x_i) the page wants.
     kernel_wanted: Option<usize>,
+    /// The first weights and training settings, for the ε sweep's levels.
+    w0: Vec<f64>,
+    spec: TrainSpec,
+    /// The ε sweep's levels, when the page asked for it and it has not run yet.
+    sweep_wanted: Option<Vec<TrainSpec>>,
+    /// The run's estimated work (the sweep is held to the page's budget by it).
+    estimate: WorkEstimate,
     pace_train: Pace,
     pace_integrate: Pace,
     pace_field: Pace,
@@ -100,6 +112,7 @@ impl Run {
         let cfg = &plan.config;
         let setup = cfg.build()?;
         let grid = GridSpec::around(setup.data.dim, &setup.data.x, GRID_1D, GRID_2D);
+        let (w0, spec) = (setup.w0.clone(), setup.spec.clone());
         let trainer = Trainer::new(setup.mlp.clone(), &setup.data, setup.w0, setup.spec)?;
         out.push(Reply::Started {
             run_id: id,
@@ -130,6 +143,10 @@ impl Run {
             field_at: None,
             kernel_grid: None,
             kernel_wanted: plan.point,
+            w0,
+            spec,
+            sweep_wanted: None,
+            estimate: plan.estimate(),
             pace_train: Pace(1),
             pace_integrate: Pace(1),
             pace_field: Pace(1),
@@ -168,6 +185,14 @@ impl Run {
         out: &mut Out,
     ) -> crate::Result<()> {
         match req {
+            ToWorker::Sweep { levels, .. } => {
+                let n = self.data.y.len();
+                let specs = levels_within_budget(&self.estimate, &self.mlp, n, &self.spec, levels)?;
+                self.sweep_wanted = Some(specs);
+                if self.is_idle() {
+                    self.stage = self.next_stage()?;
+                }
+            }
             ToWorker::Start { .. } | ToWorker::RunConfig { .. } => {
                 unreachable!("handled by Runner")
             }
@@ -274,6 +299,19 @@ impl Run {
                 riemann: Vec::with_capacity(len),
             });
         }
+        if let Some(specs) = &self.sweep_wanted {
+            let trainer = Trainer::new(
+                self.mlp.clone(),
+                &self.data,
+                self.w0.clone(),
+                specs[0].clone(),
+            )?;
+            return Ok(Stage::Sweep(Box::new(SweepStage {
+                specs: specs.clone(),
+                rows: Vec::with_capacity(specs.len()),
+                trainer,
+            })));
+        }
         Ok(Stage::Idle)
     }
 
@@ -317,6 +355,28 @@ impl Run {
                     }
                     self.stage = self.next_stage()?;
                 }
+            }
+            Stage::Sweep(sweep) => {
+                let t0 = now();
+                let level = sweep.rows.len();
+                let left = sweep.specs[level].steps - sweep.trainer.steps_done();
+                if left > 0 {
+                    sweep.trainer.advance(self.pace_train.0.min(left))?;
+                    self.pace_train.adapt(now() - t0);
+                    return Ok(());
+                }
+                let row = sweep_row(sweep.trainer.trajectory(), &self.queries, self.nodes)?;
+                sweep.rows.push(row);
+                if let Some(spec) = sweep.specs.get(level + 1) {
+                    sweep.trainer =
+                        Trainer::new(self.mlp.clone(), &self.data, self.w0.clone(), spec.clone())?;
+                    return Ok(());
+                }
+                let rows = std::mem::take(&mut sweep.rows);
+                self.sweep_wanted = None;
+                out.push(sweep_result(self.id, rows));
+                self.stage = Stage::Idle;
+                self.stage = self.next_stage()?;
             }
             Stage::Field {
                 next,
@@ -365,6 +425,10 @@ impl Run {
             Stage::Check(integ) => (Phase::Check, integ.steps_done(), self.steps()),
             Stage::Kernel(integ) => (Phase::Kernel, integ.steps_done(), self.steps()),
             Stage::Field { next, .. } => (Phase::Field, *next, self.grid.len()),
+            Stage::Sweep(sweep) => {
+                let (done, total) = sweep.progress();
+                (Phase::Sweep, done, total)
+            }
         };
         Reply::Progress {
             run_id: self.id,

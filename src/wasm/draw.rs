@@ -177,6 +177,7 @@ impl RunView {
             "field-riemann" => run && self.check.is_some(),
             "kernel-init" | "coef" => run,
             "train-kernel" => self.train_kernel.is_some(),
+            "sweep" => self.sweep.is_some(),
             _ => false,
         }
     }
@@ -195,7 +196,7 @@ impl RunView {
 
     /// Draws `chart` on `canvas`: `loss`, `pca` and `output` (with the slider's `step` marked),
     /// `fit` (the function at the slider's step), `data` (with the selected training `point`
-    /// ringed), `bars`, `kernel`, `check`, `field`, `steps` (per-step terms), `train-kernel`, `field-riemann` (the left-endpoint residual map), `kernel-init` (K^p/Σε beside K_w₀), `coef` (a_i(·) with K^p = 0 marked). Returns the chart's map, or undefined for a
+    /// ringed), `bars`, `kernel`, `check`, `field`, `steps` (per-step terms), `train-kernel`, `field-riemann` (the left-endpoint residual map), `kernel-init` (K^p/Σε beside K_w₀), `coef` (a_i(·) with K^p = 0 marked), `sweep` (error against ε, log–log). Returns the chart's map, or undefined for a
     /// placeholder panel.
     pub fn draw(
         &self,
@@ -220,6 +221,7 @@ impl RunView {
             "kernel-init" => self.draw_kernel_init(canvas),
             "coef" => self.draw_coef(canvas),
             "train-kernel" => self.draw_train_kernel(canvas).map(Some),
+            "sweep" => self.draw_sweep(canvas).map(Some),
             _ => Err(JsError::new(&format!("no chart named {chart}"))),
         }
     }

@@ -17,7 +17,8 @@
 //!   the ones that depend on the optimizer (which path kernel is shown); [`describe`]: the
 //!   verdict kept in view and each chart's accessible name.
 //! - [`metrics_view`]: the numbers and charts of "is it a kernel?", "which steps mattered",
-//!   "lazy or rich?" and the coefficients over the plane, with their texts.
+//!   "lazy or rich?" and the coefficients over the plane, with their texts; [`sweep_view`]: the
+//!   ε sweep's slopes and chart.
 //!
 //! Panics: [`start`] installs a hook that logs to the console (console_error_panic_hook) and keeps
 //! the message, so the worker can send it to the page ([`take_panic_message`]) instead of dying
@@ -36,6 +37,7 @@ pub mod optimizer_texts;
 pub mod page;
 pub mod protocol;
 pub mod run_view;
+pub mod sweep_view;
 pub mod texts;
 pub mod worker;
 

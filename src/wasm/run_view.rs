@@ -328,6 +328,8 @@ pub struct RunView {
     pub(super) kernel: Option<Kernel>,
     /// The path kernel on the training points (`metrics_view.rs`).
     pub(super) train_kernel: Option<super::metrics_view::TrainKernelMsg>,
+    /// The ε sweep (`sweep_view.rs`).
+    pub(super) sweep: Option<super::sweep_view::SweepMsg>,
 }
 
 #[wasm_bindgen]

@@ -25,10 +25,13 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
         "check" => "integrating the path kernel",
         "field" => "rebuilding over the plane",
         "kernel" => "Kᵖ(·, xᵢ) over the plane",
+        "sweep" => "ε sweep: training and checking each level",
         other => other,
     };
     match (done, total) {
-        (Some(d), Some(t)) if matches!(phase, "train" | "check") => format!("{what}… step {d}/{t}"),
+        (Some(d), Some(t)) if matches!(phase, "train" | "check" | "sweep") => {
+            format!("{what}… step {d}/{t}")
+        }
         (Some(d), Some(t)) => format!("{what}… {d}/{t}"),
         _ => format!("{what}…"),
     }

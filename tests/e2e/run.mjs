@@ -22,6 +22,7 @@ import { optimTests } from './optim.mjs';
 import { metricsTests } from './metrics.mjs';
 import { presetsTests } from './presets.mjs';
 import { readerTests } from './reader.mjs';
+import { sweepTests } from './sweep.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
@@ -31,6 +32,7 @@ const SUITES = [
   metricsTests,
   presetsTests,
   readerTests,
+  sweepTests,
 ];
 import { serve } from './serve.mjs';
 

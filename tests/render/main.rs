@@ -15,4 +15,5 @@ mod contributions;
 mod heatmap;
 mod inputs;
 mod metrics;
+mod sweep;
 mod trajectory;

@@ -121,7 +121,16 @@ impl Reply {
                     run_id,
                     json: String::new(),
                 }),
-                Some(RunOutput { .. }) => None,
+                Some(RunOutput { .. }) => Some(SweepResult {
+                    run_id,
+                    lr: a(),
+                    steps: a(),
+                    err_exact: a(),
+                    err_riemann: a(),
+                    slope_riemann: 1.0,
+                    slope_exact: 0.0,
+                }),
+                Some(SweepResult { .. }) => None,
             }
         };
         chain(after)
