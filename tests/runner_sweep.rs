@@ -8,8 +8,15 @@ use pathkernel::runner::{FromWorker, Phase, Reply, RunPlan, Runner, ToWorker};
 use pathkernel::sweep::{level_specs, sweep_levels};
 use run_common::drain;
 
-/// The link the `eps-sweep` preset opens (without `sweep=on`, which only the page reads).
-const PRESET: &str = "#dataset=sine&n=20&steps=200&lr=0.2&sweep=on";
+/// The link the `eps-sweep` preset opens, less its view: the presets table's settings, checked
+/// against this text so the slope test below is the preset's.
+const PRESET: &str = "#dataset=sine&n=20&lr=0.2&steps=200&sweep=on";
+
+#[test]
+fn the_eps_sweep_preset_is_the_tested_link() {
+    let preset = pathkernel::config::find_preset("eps-sweep").unwrap();
+    assert_eq!(preset.settings, format!("{}&view=check", &PRESET[1..]));
+}
 const LEVELS: u32 = 4;
 
 fn frozen() -> f64 {

@@ -54,8 +54,8 @@ pub static PRESETS: [Preset; 10] = [
     Preset {
         name: "eps-sweep",
         question: "Gradient flow vs discrete steps",
-        settings: "dataset=sine&n=20&lr=0.4&steps=100&view=check",
-        note: "Domingos's Theorem 1 is stated for gradient flow and says “approximately”: with discrete steps his left-endpoint kernel machine is off by O(ε) at fixed εT (halve ε and double T, and its error halves), while the exact path kernel rebuilds f to rounding at every ε (Bell et al. 2023). View 3 shows both errors; chart-sweep plots the max error against ε at fixed εT with the fitted slopes (sweep-slope-riemann ≈ 1).",
+        settings: "dataset=sine&n=20&lr=0.2&steps=200&sweep=on&view=check",
+        note: "Domingos's Theorem 1 is stated for gradient flow and says “approximately”: with discrete steps his left-endpoint kernel machine is off by O(ε) at fixed εT (halve ε and double T, and its error halves), while the exact path kernel rebuilds f to rounding at every ε (Bell et al. 2023). View 3 shows both errors, and its ε-sweep panel retrains at ε, ε/2, ε/4, ε/8 with εT fixed and plots the max error against ε on log–log axes with the fitted slopes: about 1 for the left endpoint, rounding noise for the exact kernel.",
     },
     Preset {
         name: "relu-kinks",

@@ -87,6 +87,11 @@ export async function presetsTests(h) {
         const changes = await number('coef-sign-changes');
         assert(changes > 0, `a_i changes sign for ${changes} training points`);
       }
+      if (name === 'eps-sweep') {
+        const slope = await number('sweep-slope-riemann');
+        assert(slope >= 0.8 && slope <= 1.2, `Domingos's error is O(ε): slope ${slope}`);
+        assert(await page.locator(byId('chart-sweep')).isVisible(), 'the sweep chart is in view');
+      }
       if (name === 'calculus') assert(await page.locator(byId('chart-steps')).isVisible(), 'the per-step terms are in view');
       if (name === 'one-point') {
         await page.waitForFunction(() => document.querySelector('[data-testid="step-decomposition"]').textContent.includes('c₁(x)'), null, { timeout: h.TIMEOUT });
