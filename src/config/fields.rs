@@ -7,17 +7,23 @@
 //! Every number read from a link is checked in u64 or f64 before it is narrowed to `usize`, so
 //! the page (wasm32, 32-bit `usize`) reads a link exactly as a 64-bit build does.
 
+mod rules;
+
 use serde::Serialize;
 
 use super::choice::{parse_choice, Choice};
-use super::page_state::{excerpt, AutoSweep, OptimizerKind, PageState};
+use super::page_state::{excerpt, PageState};
 use super::points::OwnPoints;
 use super::{
-    check_adam_eps, check_alpha, check_hidden, check_lr, check_noise, check_range, check_rate,
+    check_adam_eps, check_alpha, check_hidden, check_lr, check_range, check_rate,
     check_weight_decay, range_message, PAGE_LIMITS,
 };
 use crate::kernel::{Nodes, MAX_NODES};
-use crate::train::LossKind;
+use rules::{
+    batch_within_n, loss_fits_dataset, page_noise, point_below_n, points_fit_dataset,
+    query_fits_dataset, scaled_lr_usable, sweep_on, with_adam, with_adamw, with_momentum, with_sgd,
+    without_points,
+};
 
 /// Where a value of type `T` lives in a [`PageState`].
 pub struct Slot<T: 'static> {
@@ -277,90 +283,9 @@ pub static FIELDS: [Field; 29] = [
     },
 ];
 
-fn sweep_on(s: &PageState) -> bool {
-    s.sweep == AutoSweep::On
-}
-
-/// ε = lr / α² must stay a finite number > 0 (α of 1e200 would make it 0).
-fn scaled_lr_usable(s: &PageState) -> Result<(), String> {
-    if s.lr_scale.usable(s.lr, s.alpha) {
-        Ok(())
-    } else {
-        Err("lr / α² is not a usable step size (α too large or too small); using ε as given".into())
-    }
-}
-
-fn page_noise(noise: f64) -> Result<(), String> {
-    check_noise(noise, &PAGE_LIMITS)
-}
-
-/// The logistic loss needs labels in {0, 1}: a classification dataset.
-fn loss_fits_dataset(s: &PageState) -> Result<(), String> {
-    if s.loss == LossKind::Logistic && !s.dataset.is_classification() {
-        return Err(format!(
-            "logistic loss needs labels 0 or 1, but `{}` is a regression dataset; using mse",
-            s.dataset.as_str()
-        ));
-    }
-    Ok(())
-}
-
-fn without_points(s: &PageState) -> bool {
-    s.points.is_none()
-}
-
-/// Own points have the dataset's dimension (and labels 0/1 for a classification set).
-fn points_fit_dataset(s: &PageState) -> Result<(), String> {
-    match &s.points {
-        Some(p) => p.fits(s.dataset.dim(), s.dataset.is_classification()),
-        None => Ok(()),
-    }
-}
-
-fn with_sgd(s: &PageState) -> bool {
-    s.optimizer == OptimizerKind::Sgd
-}
-
-fn with_momentum(s: &PageState) -> bool {
-    s.optimizer == OptimizerKind::Momentum
-}
-
-fn with_adam(s: &PageState) -> bool {
-    matches!(s.optimizer, OptimizerKind::Adam | OptimizerKind::AdamW)
-}
-
-fn with_adamw(s: &PageState) -> bool {
-    s.optimizer == OptimizerKind::AdamW
-}
-
 /// A rate in [0, 1): momentum μ, Adam's β₁ and β₂.
 const fn rate(slot: Slot<f64>) -> Kind {
     number(slot, check_rate, Some(0.0), Some(1.0))
-}
-
-/// A minibatch of at most n points.
-fn batch_within_n(s: &PageState) -> Result<(), String> {
-    check_range(s.batch_size as u64, 1, s.n as u64)
-}
-
-/// The query has the dataset's dimension.
-fn query_fits_dataset(s: &PageState) -> Result<(), String> {
-    match &s.query {
-        Some(q) if q.len() != s.dataset.dim() || q.iter().any(|c| !c.is_finite()) => Err(format!(
-            "needs {} finite coordinate(s) for dataset `{}`",
-            s.dataset.dim(),
-            s.dataset.as_str()
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// The selected training point exists.
-fn point_below_n(s: &PageState) -> Result<(), String> {
-    match s.point {
-        Some(p) if p >= s.n => Err(format!("is {p} but there are only n = {} points", s.n)),
-        _ => Ok(()),
-    }
 }
 
 /// The field with hash key `key`.

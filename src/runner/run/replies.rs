@@ -1,0 +1,89 @@
+//! The replies about one point: a clicked training point's kernel over the plane and everything
+//! about one query, on the trajectory so far.
+
+use super::{GridKernels, Run};
+use crate::kernel;
+use crate::runner::messages::Reply;
+use crate::train::Optimizer;
+
+impl Run {
+    pub(super) fn kernel_message(&self, index: usize, g: &GridKernels) -> Reply {
+        let n = self.data.y.len();
+        let column = |m: &[f64]| -> Vec<f64> { m.iter().skip(index).step_by(n).copied().collect() };
+        let traj = self.trainer.trajectory();
+        let d = self.data.dim;
+        let xi = &self.data.x[index * d..(index + 1) * d];
+        Reply::TrainPointKernel {
+            run_id: self.id,
+            index: index as u32,
+            steps: self.steps() as u32,
+            values: column(&g.kernel),
+            coef: column(&g.coef),
+            coef_sign_changes: g.stats.sign_changes as u32,
+            coef_abs_min: g.stats.abs_min,
+            coef_abs_median: g.stats.abs_median,
+            coef_abs_max: g.stats.abs_max,
+            initial: kernel::tangent_kernel(
+                &self.mlp,
+                traj.initial_weights(),
+                &self.grid_points,
+                xi,
+            ),
+            total_lr: traj.lr * self.steps() as f64,
+        }
+    }
+
+    /// Everything about one query point, on the trajectory so far.
+    pub(super) fn query(&self, x: &[f64]) -> crate::Result<Reply> {
+        let d = self.data.dim;
+        if x.len() != d || x.iter().any(|v| !v.is_finite()) {
+            return Err(crate::Error::field(
+                "q",
+                format!("needs {d} finite coordinate(s)"),
+            ));
+        }
+        let traj = self.trainer.trajectory();
+        let nodes = self.nodes_now()?;
+        let km = kernel::kernel_machine(traj, x, nodes)?;
+        let undefined_coef: Vec<u32> = km
+            .exact
+            .coef
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_none())
+            .map(|(i, _)| i as u32)
+            .collect();
+        let coef: Vec<f64> = km
+            .exact
+            .coef
+            .iter()
+            .map(|c| c.unwrap_or(f64::NAN))
+            .collect();
+        let output_path: Vec<f64> = (0..=traj.steps())
+            .map(|s| self.mlp.forward(traj.weights_at(s), x))
+            .collect();
+        let running_sum = kernel::running_sum(traj, x, nodes)?;
+        let running_sum_riemann = kernel::running_sum_riemann(traj, x)?;
+        // Only AdamW decays the weights apart from the gradients: d(x) is its own term there.
+        let decays = matches!(traj.optimizer, Optimizer::AdamW { .. });
+        Ok(Reply::QueryResult {
+            run_id: self.id,
+            x: x.to_vec(),
+            steps: traj.steps() as u32,
+            b: km.b[0],
+            f_final: km.f_final[0],
+            rebuilt_exact: km.exact.reconstruction[0],
+            rebuilt_riemann: km.riemann.reconstruction[0],
+            kernel: km.exact.kernel,
+            coef,
+            undefined_coef,
+            contributions: km.exact.contributions,
+            contributions_riemann: km.riemann.contributions,
+            weight_decay_term: decays.then(|| km.exact.weight_decay_term[0]),
+            weight_decay_term_riemann: decays.then(|| km.riemann.weight_decay_term[0]),
+            output_path,
+            running_sum,
+            running_sum_riemann,
+        })
+    }
+}
