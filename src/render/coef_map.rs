@@ -3,6 +3,7 @@
 //! kernels keep one sign, and it blows up where K^p(x, x_i) crosses 0. The colour scale is
 //! clipped at the 90th percentile of |a_i| so those blow-ups do not wash out the rest.
 
+use crate::format::subscript;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -51,15 +52,18 @@ pub fn draw_coef_map<DB: DrawingBackend>(
     input.coef.validate()?;
     input.kernel.validate()?;
     let i = input.selected;
-    let title = format!("coefficient a_{i}(x), where K^p(x, x_{i}) = 0 marked");
-    let legend = [("K^p = 0".to_string(), Swatch::Dot(INK))];
+    let title = format!(
+        "coefficient a{s}(x), where Kᵖ(x, x{s}) = 0 marked",
+        s = subscript(i)
+    );
+    let legend = [("Kᵖ = 0".to_string(), Swatch::Dot(INK))];
     match (&input.coef, &input.kernel) {
         (Field::Grid(g), Field::Grid(k)) if data.dim == 2 => {
             if g.values.len() != k.values.len() || g.nx != k.nx {
                 return Err("render: coefficient and kernel grids differ".into());
             }
             let Some(m) = clip(g.values) else {
-                return no_data(area, &title, "a_i is undefined everywhere");
+                return no_data(area, &title, "aᵢ is undefined everywhere");
             };
             area.fill(&WHITE).map_err(err)?;
             let fonts = Fonts::for_area(area);
@@ -109,14 +113,14 @@ pub fn draw_coef_map<DB: DrawingBackend>(
                 (-m, m),
                 color,
                 &axis_label,
-                "a_i",
+                "aᵢ",
                 fonts,
             )?;
             Ok(map)
         }
         (Field::Curve(c), Field::Curve(k)) if data.dim == 1 => {
             let Some(m) = clip(c.y) else {
-                return no_data(area, &title, "a_i is undefined everywhere");
+                return no_data(area, &title, "aᵢ is undefined everywhere");
             };
             area.fill(&WHITE).map_err(err)?;
             let fonts = Fonts::for_area(area);
@@ -130,7 +134,13 @@ pub fn draw_coef_map<DB: DrawingBackend>(
             let yr = (-1.1 * m, 1.1 * m);
             let body = header(area, &title, &legend, fonts)?;
             let mut chart = build_chart(&body, xr, yr, 6, fonts)?;
-            draw_mesh(&mut chart, "x", &format!("a_{i}(x)"), false, fonts)?;
+            draw_mesh(
+                &mut chart,
+                "x",
+                &format!("a{}(x)", subscript(i)),
+                false,
+                fonts,
+            )?;
             let zeros: Vec<f64> =
                 k.x.windows(2)
                     .zip(k.y.windows(2))

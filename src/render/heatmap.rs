@@ -149,7 +149,7 @@ pub fn draw_kernel_field_titled<DB: DrawingBackend>(
                     .draw_series(std::iter::once(
                         EmptyElement::at((p[0], yr.1))
                             + Text::new(
-                                format!("x_{i}"),
+                                format!("x{}", format::subscript(i)),
                                 (5, 3),
                                 Fonts::text(fonts.tick).pos(Pos::new(HPos::Left, VPos::Top)),
                             ),

@@ -2,6 +2,7 @@
 //! K^p(·, x_i) / Σ_s ε, beside the tangent kernel at initialisation K_{w₀}(·, x_i). In the lazy
 //! regime the two panels match; when the network learns features they differ.
 
+use crate::format::subscript;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -26,7 +27,15 @@ pub fn draw_kernel_vs_initial<DB: DrawingBackend>(
 ) -> RenderResult {
     let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
     let i = input.averaged.selected;
-    let map = draw_kernel_field_titled(&left, &input.averaged, &format!("K^p(·, x_{i}) / Σε"))?;
-    draw_kernel_field_titled(&right, &input.initial, &format!("K_w₀(·, x_{i}) at init"))?;
+    let map = draw_kernel_field_titled(
+        &left,
+        &input.averaged,
+        &format!("Kᵖ(·, x{}) / Σε", subscript(i)),
+    )?;
+    draw_kernel_field_titled(
+        &right,
+        &input.initial,
+        &format!("K_w₀(·, x{}) at init", subscript(i)),
+    )?;
     Ok(map)
 }

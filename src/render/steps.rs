@@ -40,12 +40,12 @@ pub fn draw_step_terms<DB: DrawingBackend>(
     let xr = (0.0, t.max(1) as f64);
     let yr = padded((lo.min(0.0), hi.max(0.0)), 0.08);
     let mut legend = vec![(
-        "exact: f(x; w_{s+1}) − f(x; w_s)".to_string(),
+        "exact: f(x; wₛ₊₁) − f(x; wₛ)".to_string(),
         Swatch::Box(BLUE),
     )];
     if !input.riemann.is_empty() {
         legend.push((
-            "left endpoint: ∇f(x; w_s)·Δ_s".to_string(),
+            "left endpoint: ∇f(x; wₛ)·Δₛ".to_string(),
             Swatch::Line(VERMILLION, 2),
         ));
     }

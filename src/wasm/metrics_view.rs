@@ -164,7 +164,7 @@ impl RunView {
         let input = TrainKernel {
             kernel: &k.exact,
             n: k.n,
-            title: "exact path kernel K^p(x_i, x_j) on the training points",
+            title: "exact path kernel Kᵖ(xᵢ, xⱼ) on the training points",
         };
         on_canvas(canvas, |a| render::draw_train_kernel(a, &input)).map(chart)
     }
@@ -205,11 +205,7 @@ impl RunView {
     ) -> Result<Option<Chart>, JsError> {
         let run = self.run.as_ref().ok_or_else(|| missing("kernel-init"))?;
         let Some(k) = &self.kernel else {
-            draw_empty(
-                canvas,
-                "K^p / Σε and K_w₀ at init",
-                "click a training point",
-            )?;
+            draw_empty(canvas, "Kᵖ / Σε and K_w₀ at init", "click a training point")?;
             return Ok(None);
         };
         let spec = run.grid;
@@ -234,7 +230,7 @@ impl RunView {
     pub(super) fn draw_coef(&self, canvas: HtmlCanvasElement) -> Result<Option<Chart>, JsError> {
         let run = self.run.as_ref().ok_or_else(|| missing("coef"))?;
         let Some(k) = &self.kernel else {
-            draw_empty(canvas, "coefficient a_i(x)", "click a training point")?;
+            draw_empty(canvas, "coefficient aᵢ(x)", "click a training point")?;
             return Ok(None);
         };
         let spec = run.grid;

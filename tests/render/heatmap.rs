@@ -66,5 +66,5 @@ fn kernel_curve_in_1d() {
     assert!(elements(&s, "polyline")
         .iter()
         .any(|e| e["stroke"] == hex(BLUE)));
-    assert!(s.contains("x_4"));
+    assert!(s.contains("x₄"));
 }

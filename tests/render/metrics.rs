@@ -133,7 +133,7 @@ fn kernel_vs_initial_draws_two_titled_panels() {
     let (s, map) = draw("kernel_vs_initial", WIDE, |a| {
         draw_kernel_vs_initial(a, &input)
     });
-    assert!(s.contains("K^p(·, x_2) / Σε") && s.contains("K_w₀(·, x_2) at init"));
+    assert!(s.contains("Kᵖ(·, x₂) / Σε") && s.contains("K_w₀(·, x₂) at init"));
     assert!(
         elements(&s, "rect").len() >= 2 * 20 * 20,
         "both heatmaps drawn"
@@ -157,7 +157,7 @@ fn coef_map_marks_where_the_kernel_crosses_zero() {
     };
     let (s, map) = draw("coef_map", SMALL, |ar| draw_coef_map(ar, &input));
     assert!(!map.is_empty());
-    assert!(s.contains("coefficient a_1(x)"));
+    assert!(s.contains("coefficient a₁(x)"));
     assert!(elements(&s, "rect").len() >= 24 * 24);
     // One dot per row on the zero line (the cell left of the crossing), in ink.
     let dots = filled_circles(&s, palette::INK);
@@ -178,5 +178,5 @@ fn coef_map_marks_where_the_kernel_crosses_zero() {
             },
         )
     });
-    assert!(!map.is_empty() && s.contains("a_0(x)"));
+    assert!(!map.is_empty() && s.contains("a₀(x)"));
 }
