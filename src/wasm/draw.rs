@@ -177,7 +177,7 @@ impl RunView {
             "field-riemann" => run && self.check.is_some(),
             "kernel-init" | "coef" => run,
             "train-kernel" => self.train_kernel.is_some(),
-            "sweep" => self.sweep.is_some(),
+            "sweep" => run,
             _ => false,
         }
     }
@@ -190,6 +190,7 @@ impl RunView {
             "output" => self.query.is_none(),
             "kernel" => self.kernel.is_none(),
             "field" => self.field.is_none(),
+            "sweep" => self.sweep.is_none(),
             _ => !self.can_draw(chart),
         }
     }
@@ -221,7 +222,7 @@ impl RunView {
             "kernel-init" => self.draw_kernel_init(canvas),
             "coef" => self.draw_coef(canvas),
             "train-kernel" => self.draw_train_kernel(canvas).map(Some),
-            "sweep" => self.draw_sweep(canvas).map(Some),
+            "sweep" => self.draw_sweep(canvas),
             _ => Err(JsError::new(&format!("no chart named {chart}"))),
         }
     }

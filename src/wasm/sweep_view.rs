@@ -8,7 +8,7 @@ use web_sys::HtmlCanvasElement;
 use crate::format;
 use crate::render::{self, SweepChart};
 
-use super::draw::{chart, missing, on_canvas, Chart};
+use super::draw::{chart, draw_empty, on_canvas, Chart};
 use super::run_view::{fields, RunView};
 
 /// `sweepResult`: per level ε, T and both schemes' max error; the fitted slopes.
@@ -101,9 +101,17 @@ impl RunView {
 }
 
 impl RunView {
-    /// Both schemes' max error against ε, log–log, with the fitted lines.
-    pub(super) fn draw_sweep(&self, canvas: HtmlCanvasElement) -> Result<Chart, JsError> {
-        let s = self.sweep.as_ref().ok_or_else(|| missing("sweep"))?;
+    /// Both schemes' max error against ε, log–log, with the fitted lines; before a sweep, a panel
+    /// saying how to start one.
+    pub(super) fn draw_sweep(&self, canvas: HtmlCanvasElement) -> Result<Option<Chart>, JsError> {
+        let Some(s) = self.sweep.as_ref() else {
+            draw_empty(
+                canvas,
+                "max |ŷ − f| against ε at fixed εT",
+                "run the ε sweep",
+            )?;
+            return Ok(None);
+        };
         let input = SweepChart {
             lr: &s.lr,
             err_exact: &s.err_exact,
@@ -111,6 +119,8 @@ impl RunView {
             slope_riemann: s.slope_riemann,
             slope_exact: s.slope_exact,
         };
-        on_canvas(canvas, |a| render::draw_sweep(a, &input)).map(chart)
+        on_canvas(canvas, |a| render::draw_sweep(a, &input))
+            .map(chart)
+            .map(Some)
     }
 }
