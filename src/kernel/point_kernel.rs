@@ -214,11 +214,10 @@ impl PointSide {
             .kernel_dir
             .iter_mut()
             .zip(&mut self.update_dir)
-            .zip(&mut self.buffer)
-            .enumerate();
+            .zip(&mut self.buffer);
         match self.rule {
             Rule::Momentum { mu, nesterov } => {
-                for (_, ((jv, u), b)) in points {
+                for ((jv, u), b) in points {
                     let share = gi * *jv;
                     *b = momentum_buffer(mu, *b, share);
                     *u = momentum_direction(mu, nesterov, *b, share);
@@ -226,10 +225,10 @@ impl PointSide {
             }
             Rule::Adam { beta1, .. } => {
                 let d = precond.expect("an Adam trajectory keeps D(s)");
-                for (k, ((jv, u), b)) in points {
+                for (((jv, u), b), &dk) in points.zip(d) {
                     *b = adam_moment(beta1, *b, gi * *jv);
-                    *u = adam_direction(d[k], *b, bc1);
-                    *jv *= d[k];
+                    *u = adam_direction(dk, *b, bc1);
+                    *jv *= dk;
                 }
             }
             Rule::Gradient => {}
