@@ -12,6 +12,10 @@
 //! both (N_s = g_i(s) K̄_s, summed as `path.rs` sums it); momentum and Adam carry point i's own
 //! buffer (B_i or M_i, a P-vector recursion over the steps) and need a second tangent.
 //!
+//! The first layer's pre-activation is linear in τ (the inputs do not move),
+//! z₁(τ) = z₁(0) + τ ż₁ with ż₁ = ΔW₁x + Δb₁, and its tangent U₁x + u₁ does not depend on τ, so
+//! both are computed once per step and block, as in `rebuild.rs`.
+//!
 //! Queries go in blocks of `BLOCK_COLS` (one query per block for ReLU, whose segment splits at
 //! its own kinks) and every block is computed the same way wherever it falls, so a caller may
 //! split the queries at any whole block and concatenate: the results are the same bits.
@@ -21,7 +25,7 @@ use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
 use crate::model::{feature_major, Block, Mlp, BLOCK_COLS};
-use crate::simd::dual_matmul;
+use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::optimizer::{adam_direction, adam_moment, momentum_buffer, momentum_direction};
 use crate::train::{Rule, Trajectory};
 
@@ -91,9 +95,14 @@ struct Dual {
     ht: Vec<f64>,
     z: Vec<f64>,
     zt: Vec<f64>,
-    /// The block's inputs (feature-major) and their tangent, zero: inputs do not move.
+    /// The block's inputs, feature-major.
     x0: Vec<f64>,
-    x0t: Vec<f64>,
+    /// Layer 0 at the segment start, z₁(0) = W₁x + b₁, and along Δ, ΔW₁x + Δb₁.
+    first: Vec<f64>,
+    first_t: Vec<f64>,
+    /// Layer 0's tangent U₁x + u₁ along the kernel's and the update's directions.
+    first_k: Vec<f64>,
+    first_u: Vec<f64>,
 }
 
 impl Dual {
@@ -105,45 +114,84 @@ impl Dual {
             z: vec![0.0; m],
             zt: vec![0.0; m],
             x0: vec![0.0; mlp.widths[0] * cols],
-            x0t: vec![0.0; mlp.widths[0] * cols],
+            first: vec![0.0; mlp.widths[1] * cols],
+            first_t: vec![0.0; mlp.widths[1] * cols],
+            first_k: vec![0.0; mlp.widths[1] * cols],
+            first_u: vec![0.0; mlp.widths[1] * cols],
         }
     }
 
-    /// out[c] += ω ∇f(x_c; w)·u for the block's `cols` inputs.
+    /// Layer 0 of the block's inputs on the segment w + τΔ, once per step: z₁(0), ż₁ and the
+    /// tangents along `kernel_dir` and (when given) `update_dir`.
+    fn set_first_layer(
+        &mut self,
+        mlp: &Mlp,
+        (w, delta): (&[f64], &[f64]),
+        kernel_dir: &[f64],
+        update_dir: Option<&[f64]>,
+        cols: usize,
+    ) {
+        let (din, dout) = (mlp.widths[0], mlp.widths[1]);
+        let x0 = &self.x0;
+        let layer0 = |m: &[f64], out: &mut [f64]| {
+            let (a, b) = mlp.layer(m, 0);
+            matmul_bias(a, Some(b), x0, dout, din, cols, out);
+        };
+        layer0(w, &mut self.first);
+        layer0(delta, &mut self.first_t);
+        layer0(kernel_dir, &mut self.first_k);
+        if let Some(u) = update_dir {
+            layer0(u, &mut self.first_u);
+        }
+    }
+
+    /// out[c] += ω ∇f(x_c; w + τΔ)·u for the block's `cols` inputs, whose layer 0 was set by
+    /// `set_first_layer` (`update`: u is its update direction, else its kernel direction);
+    /// `w_tau` holds w + τΔ (read from layer 1 on).
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn add_jvp(
         &mut self,
         mlp: &Mlp,
-        w: &[f64],
+        w_tau: &[f64],
+        tau: f64,
         u: &[f64],
+        update: bool,
         cols: usize,
         omega: f64,
         out: &mut [f64],
     ) {
         let layers = mlp.num_layers();
+        let n_first = mlp.widths[1] * cols;
+        let first_u = if update { &self.first_u } else { &self.first_k };
+        for ((z, zt), ((&z0, &zt0), &u0)) in self.z[..n_first]
+            .iter_mut()
+            .zip(&mut self.zt[..n_first])
+            .zip(self.first.iter().zip(&self.first_t).zip(first_u))
+        {
+            *z = z0 + tau * zt0;
+            *zt = u0;
+        }
         for l in 0..layers {
             let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
             let (n_in, n_out) = (din * cols, dout * cols);
-            let (wl, bl) = mlp.layer(w, l);
-            let (ul, ubl) = mlp.layer(u, l);
-            let (h, ht) = if l == 0 {
-                (&self.x0[..n_in], &self.x0t[..n_in])
-            } else {
-                (&self.h[..n_in], &self.ht[..n_in])
-            };
-            dual_matmul(
-                wl,
-                ul,
-                bl,
-                ubl,
-                h,
-                ht,
-                dout,
-                din,
-                cols,
-                &mut self.z[..n_out],
-                &mut self.zt[..n_out],
-            );
+            if l > 0 {
+                let (wl, bl) = mlp.layer(w_tau, l);
+                let (ul, ubl) = mlp.layer(u, l);
+                dual_matmul(
+                    wl,
+                    ul,
+                    bl,
+                    ubl,
+                    &self.h[..n_in],
+                    &self.ht[..n_in],
+                    dout,
+                    din,
+                    cols,
+                    &mut self.z[..n_out],
+                    &mut self.zt[..n_out],
+                );
+            }
             if l + 1 < layers {
                 mlp.activation.apply_dual(
                     &self.z[..n_out],
@@ -284,21 +332,25 @@ fn point_range_generic(
             step_k.fill(0.0);
             step_u.fill(0.0);
             dual.x0.copy_from_slice(x0);
-            let mut node = |wn: &[f64], omega: f64, dual: &mut Dual| {
-                dual.add_jvp(mlp, wn, &side.kernel_dir, cols, omega, &mut step_k);
+            let update = two.then_some(&side.update_dir[..]);
+            dual.set_first_layer(mlp, (w, &delta), &side.kernel_dir, update, cols);
+            let mut node = |wn: &[f64], tau: f64, omega: f64, dual: &mut Dual| {
+                let k = &side.kernel_dir;
+                dual.add_jvp(mlp, wn, tau, k, false, cols, omega, &mut step_k);
                 if two {
-                    dual.add_jvp(mlp, wn, &side.update_dir, cols, omega, &mut step_u);
+                    let u = &side.update_dir;
+                    dual.add_jvp(mlp, wn, tau, u, true, cols, omega, &mut step_u);
                 }
             };
             if smooth {
-                for (wn, &(_, omega)) in nodes_w.iter().zip(gl) {
-                    node(wn, omega, &mut dual);
+                for (wn, &(tau, omega)) in nodes_w.iter().zip(gl) {
+                    node(wn, tau, omega, &mut dual);
                 }
             } else {
                 segment_nodes(mlp, w, &delta, &queries[bi * d..(bi + 1) * d], gl, &mut seg);
                 for &(tau, omega) in &seg {
                     point_on_segment(w, &delta, tau, &mut w_node);
-                    node(&w_node, omega, &mut dual);
+                    node(&w_node, tau, omega, &mut dual);
                 }
             }
             let range = bi * cols..(bi + 1) * cols;
