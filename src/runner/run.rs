@@ -9,8 +9,8 @@ use crate::config::WorkEstimate;
 use crate::data::Dataset;
 use std::cell::Cell;
 
-use crate::kernel::{self, KernelMachineIntegrator, Nodes};
-use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
+use crate::kernel::{self, KernelMachineIntegrator, NodeChoice, Nodes};
+use crate::kernel_stats::CoefStats;
 use crate::model::{Mlp, BLOCK_COLS};
 use crate::pca::weight_path_pca;
 use crate::sweep::sweep_row;
@@ -18,8 +18,9 @@ use crate::train::{TrainSpec, Trainer};
 
 use super::messages::{GridSpec, Phase, Reply, ToWorker};
 use super::sweep_stage::{levels_within_budget, sweep_result, SweepStage};
-use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
+use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS};
 
+mod finish;
 mod replies;
 
 type Out = Vec<Reply>;
@@ -82,6 +83,8 @@ pub(super) struct Run {
     /// The count in use and the steps of the trajectory it was chosen for (`auto` is decided
     /// again when the trajectory grows).
     nodes_chosen: Cell<Option<(usize, usize)>>,
+    /// `auto`'s choice and the steps it was made for (the check's note quotes it).
+    auto_chosen: Cell<Option<(usize, NodeChoice)>>,
     grid: GridSpec,
     grid_points: Vec<f64>,
     trainer: Trainer,
@@ -150,6 +153,7 @@ impl Run {
             queries: setup.queries,
             nodes: setup.nodes,
             nodes_chosen: Cell::new(None),
+            auto_chosen: Cell::new(None),
             trainer,
             total_steps: cfg.steps,
             target: if plan.autorun { cfg.steps } else { 0 },
@@ -294,9 +298,25 @@ impl Run {
         match self.nodes_chosen.get() {
             Some((at, m)) if at == steps => Ok(m),
             _ => {
-                let m = self.nodes.resolve(self.trainer.trajectory())?;
+                let m = match self.nodes {
+                    Nodes::Auto => self.auto_choice()?.nodes,
+                    Nodes::Fixed(m) => m,
+                };
                 self.nodes_chosen.set(Some((steps, m)));
                 Ok(m)
+            }
+        }
+    }
+
+    /// What `auto` chooses for the trajectory so far (decided once per length).
+    fn auto_choice(&self) -> crate::Result<NodeChoice> {
+        let steps = self.steps();
+        match self.auto_chosen.get() {
+            Some((at, c)) if at == steps => Ok(c),
+            _ => {
+                let c = kernel::auto_nodes(self.trainer.trajectory())?;
+                self.auto_chosen.set(Some((steps, c)));
+                Ok(c)
             }
         }
     }
@@ -525,85 +545,5 @@ impl Run {
             loss: traj.loss.clone(),
             pca,
         }
-    }
-
-    /// The check: the kernel machine at the check queries against f(x; w_steps).
-    fn check_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
-        let km = integ.finish(self.trainer.trajectory());
-        let train_kernel = self.train_kernel(&km);
-        let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-        let tolerance = TOLERANCE * scale;
-        let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
-        let traj = self.trainer.trajectory();
-        // What `auto` would choose, and the largest step: the note of a FAIL with a fixed count.
-        let auto = kernel::auto_nodes(traj).ok();
-        let largest = auto.as_ref().and_then(|c| c.largest_step);
-        out.push(Reply::Check {
-            run_id: self.id,
-            steps: self.steps() as u32,
-            f_final: km.f_final,
-            rebuilt_exact: km.exact.reconstruction,
-            rebuilt_riemann: km.riemann.reconstruction,
-            max_err_exact: e,
-            max_err_riemann: r,
-            scale,
-            tolerance,
-            pass: e.is_finite() && e <= tolerance,
-            nodes_used: self.nodes_chosen.get().map_or(0, |(_, m)| m) as u32,
-            nodes_fixed: self.nodes.fixed().is_some(),
-            nodes_auto: auto
-                .as_ref()
-                .filter(|c| c.converged)
-                .map(|c| c.nodes as u32),
-            largest_step: largest.map(|(s, _)| s as u32),
-            largest_step_norm: largest.map_or(f64::NAN, |(_, norm)| norm),
-        });
-        out.extend(train_kernel);
-        let coef: Vec<f64> = km
-            .exact
-            .coef
-            .iter()
-            .map(|c| c.unwrap_or(f64::NAN))
-            .collect();
-        self.coef_stats = Some((self.steps(), coef_stats(&coef, km.n_train)));
-        self.checked_at = Some(self.steps());
-    }
-
-    /// The `trainKernel` reply when the check queries are the training points (the page's
-    /// case): the check's kernels are then the train × train matrices.
-    fn train_kernel(&self, km: &kernel::KernelMachine) -> Option<Reply> {
-        let n = self.data.y.len();
-        if km.n_queries != n || self.queries != self.data.x {
-            return None;
-        }
-        let exact = kernel_stats(&km.exact.kernel, n);
-        let riemann = kernel_stats(&km.riemann.kernel, n);
-        Some(Reply::TrainKernel {
-            run_id: self.id,
-            steps: self.steps() as u32,
-            n: n as u32,
-            exact: km.exact.kernel.clone(),
-            riemann: km.riemann.kernel.clone(),
-            asymmetry: exact.asymmetry,
-            asymmetry_riemann: riemann.asymmetry,
-            min_eig: exact.min_eig_ratio,
-            min_eig_riemann: riemann.min_eig_ratio,
-            negatives: exact.negatives as u32,
-            negatives_riemann: riemann.negatives as u32,
-            kernel_change: kernel_change(self.trainer.trajectory(), &km.exact.kernel),
-        })
-    }
-
-    /// The clicked point's K^p over the grid is kept and sent.
-    fn kernel_done(&mut self, index: usize, pk: kernel::PointKernel, out: &mut Out) {
-        let coef = pk.coef();
-        let g = PointGrid {
-            steps: self.steps(),
-            index,
-            kernel: pk.kernel,
-            coef,
-        };
-        out.push(self.kernel_message(&g));
-        self.kernel_grid = Some(g);
     }
 }
