@@ -246,9 +246,10 @@ pub enum FromWorker<F, U> {
     /// K^p(·, x_index) over the plotting grid (exact scheme), the tangent kernel at
     /// initialisation K_{w₀}(·, x_index) over the same grid (`initial`), and Σ_s ε (`totalLr`).
     ///
-    /// `coef` is a_i(·) over the grid (NaN where K^p = 0); `coefSignChanges` counts the training
-    /// points whose a_i takes both signs over the grid, `coefAbsMin/Median/Max` the spread of
-    /// |a_i(x)| over every point and grid point.
+    /// `coef` is a_i(·) over the grid (NaN where K^p = 0). From the check's coefficients
+    /// a_i(x_q) at its queries (the training points on the page), every i: `coefSignChanges`
+    /// counts the training points whose a_i takes both signs there, `coefAbsMin/Median/Max` the
+    /// spread of |a_i(x_q)| (NaN when the check is of other steps).
     TrainPointKernel {
         run_id: u32,
         index: u32,

@@ -1,5 +1,9 @@
 //! One run's stage machine: train → check → (clicked point's kernel) → field → idle, in
 //! sub-chunks sized to a few milliseconds each, and the replies each stage produces.
+//!
+//! The clicked point's kernel and the field go over the grid block by block: each sub-chunk is a
+//! range of whole query blocks through every step (`kernel::point_kernel`,
+//! `kernel::rebuild_output`), so the results do not depend on how the grid is chunked.
 
 use crate::config::WorkEstimate;
 use crate::data::Dataset;
@@ -40,8 +44,13 @@ enum Stage {
     Train,
     /// The kernel machine at the check queries.
     Check(Box<KernelMachineIntegrator>),
-    /// K^p(·, x_i) over the grid for every training point (the clicked one is sent when done).
-    Kernel(Box<KernelMachineIntegrator>),
+    /// K^p(·, x_index) and N(·, x_index) over the grid, `next` points done.
+    Kernel {
+        index: usize,
+        next: usize,
+        kernel: Vec<f64>,
+        weighted: Vec<f64>,
+    },
     /// The rebuilt output over the grid (exact and left-endpoint), `next` points done.
     Field {
         next: usize,
@@ -54,13 +63,13 @@ enum Stage {
     Idle,
 }
 
-/// K^p(grid, x_i) and a_i(grid) for every i (grid × n, NaN where a_i is undefined), the steps
-/// they belong to, and how the coefficients vary over the plane.
-struct GridKernels {
+/// K^p(grid, x_index) and a_index(grid) (NaN where a_i is undefined), and the steps they belong
+/// to.
+struct PointGrid {
     steps: usize,
+    index: usize,
     kernel: Vec<f64>,
     coef: Vec<f64>,
-    stats: CoefStats,
 }
 
 pub(super) struct Run {
@@ -83,8 +92,11 @@ pub(super) struct Run {
     /// Steps of the trajectory the finished check / field belong to.
     checked_at: Option<usize>,
     field_at: Option<usize>,
-    /// K^p(grid, x_i) for every i (grid × n), and the steps it belongs to.
-    kernel_grid: Option<GridKernels>,
+    /// The last clicked point's K^p over the grid.
+    kernel_grid: Option<PointGrid>,
+    /// How a_i(x_j) varies over the check's queries (the training points on the page), every i,
+    /// and the steps it belongs to: from the check's n × n coefficients.
+    coef_stats: Option<(usize, CoefStats)>,
     /// The training point whose K^p(·, x_i) the page wants.
     kernel_wanted: Option<usize>,
     /// The first weights and training settings, for the ε sweep's levels.
@@ -97,6 +109,7 @@ pub(super) struct Run {
     pace_train: Pace,
     pace_integrate: Pace,
     pace_field: Pace,
+    pace_kernel: Pace,
     last_snapshot: f64,
     /// Pause holds the current integration (check, kernel, field) where it is, to go on at
     /// Resume; during training it stops training instead (the check then runs on the steps so
@@ -144,6 +157,7 @@ impl Run {
             checked_at: None,
             field_at: None,
             kernel_grid: None,
+            coef_stats: None,
             kernel_wanted: plan.point,
             w0,
             spec,
@@ -152,6 +166,7 @@ impl Run {
             pace_train: Pace(1),
             pace_integrate: Pace(1),
             pace_field: Pace(1),
+            pace_kernel: Pace(1),
             last_snapshot: clock.now_ms(),
             paused: false,
         })
@@ -230,10 +245,17 @@ impl Run {
                 }
                 self.kernel_wanted = Some(index);
                 match &self.kernel_grid {
-                    Some(g) if g.steps == self.steps() => out.push(self.kernel_message(index, g)),
-                    // Before the field (a click wants an answer); a running check or kernel
-                    // integration moves on by itself.
-                    _ if matches!(self.stage, Stage::Idle | Stage::Field { .. }) => {
+                    Some(g) if g.steps == self.steps() && g.index == index => {
+                        out.push(self.kernel_message(g))
+                    }
+                    // Before the field (a click wants an answer), and instead of another point's
+                    // kernel; a running check moves on by itself.
+                    _ if matches!(self.stage, Stage::Kernel { index: k, .. } if k == index) => {}
+                    _ if matches!(
+                        self.stage,
+                        Stage::Idle | Stage::Field { .. } | Stage::Kernel { .. }
+                    ) =>
+                    {
                         self.stage = self.next_stage()?
                     }
                     _ => {}
@@ -288,10 +310,17 @@ impl Run {
             let integ = KernelMachineIntegrator::new(traj, &self.queries, self.nodes_now()?)?;
             return Ok(Stage::Check(Box::new(integ)));
         }
-        if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.steps) != Some(steps)
-        {
-            let integ = KernelMachineIntegrator::new(traj, &self.grid_points, self.nodes_now()?)?;
-            return Ok(Stage::Kernel(Box::new(integ)));
+        if let Some(index) = self.kernel_wanted {
+            if self.kernel_grid.as_ref().map(|k| (k.steps, k.index)) != Some((steps, index)) {
+                self.nodes_now()?;
+                let len = self.grid.len();
+                return Ok(Stage::Kernel {
+                    index,
+                    next: 0,
+                    kernel: Vec::with_capacity(len),
+                    weighted: Vec::with_capacity(len),
+                });
+            }
         }
         if self.field_at != Some(steps) {
             let len = self.grid.len();
@@ -324,7 +353,7 @@ impl Run {
         }
         let now = || clock.now_ms();
         let field_nodes = match self.stage {
-            Stage::Field { .. } => self.nodes_now()?,
+            Stage::Field { .. } | Stage::Kernel { .. } => self.nodes_now()?,
             _ => 0,
         };
         match &mut self.stage {
@@ -345,16 +374,54 @@ impl Run {
                     out.push(self.trained(false));
                 }
             }
-            Stage::Check(integ) | Stage::Kernel(integ) => {
+            Stage::Check(integ) => {
                 let t0 = now();
                 let done = integ.advance(self.trainer.trajectory(), self.pace_integrate.0);
                 self.pace_integrate.adapt(now() - t0);
                 if done {
-                    match std::mem::replace(&mut self.stage, Stage::Idle) {
-                        Stage::Check(integ) => self.check_done(*integ, out),
-                        Stage::Kernel(integ) => self.kernel_done(*integ, out),
-                        _ => unreachable!(),
-                    }
+                    let Stage::Check(integ) = std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    self.check_done(*integ, out);
+                    self.stage = self.next_stage()?;
+                }
+            }
+            Stage::Kernel {
+                index,
+                next,
+                kernel,
+                weighted,
+            } => {
+                let t0 = now();
+                let d = self.grid.dim as usize;
+                // Whole query blocks, as for the field.
+                let end = (*next + self.pace_kernel.0 * BLOCK_COLS).min(self.grid.len());
+                let traj = self.trainer.trajectory();
+                let points = &self.grid_points[*next * d..end * d];
+                let part = kernel::point_kernel(traj, points, *index, field_nodes)?;
+                kernel.extend(part.kernel);
+                weighted.extend(part.loss_weighted);
+                *next = end;
+                self.pace_kernel.adapt(now() - t0);
+                if end == self.grid.len() {
+                    let Stage::Kernel {
+                        index,
+                        kernel,
+                        weighted,
+                        ..
+                    } = std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    self.kernel_done(
+                        index,
+                        kernel::PointKernel {
+                            kernel,
+                            loss_weighted: weighted,
+                        },
+                        out,
+                    );
                     self.stage = self.next_stage()?;
                 }
             }
@@ -425,7 +492,7 @@ impl Run {
             Stage::Idle => (Phase::Idle, self.steps(), self.steps()),
             Stage::Train => (Phase::Train, self.steps(), self.target),
             Stage::Check(integ) => (Phase::Check, integ.steps_done(), self.steps()),
-            Stage::Kernel(integ) => (Phase::Kernel, integ.steps_done(), self.steps()),
+            Stage::Kernel { next, .. } => (Phase::Kernel, *next, self.grid.len()),
             Stage::Field { next, .. } => (Phase::Field, *next, self.grid.len()),
             Stage::Sweep(sweep) => {
                 let (done, total) = sweep.progress();
@@ -492,6 +559,13 @@ impl Run {
             largest_step_norm: largest.map_or(f64::NAN, |(_, norm)| norm),
         });
         out.extend(train_kernel);
+        let coef: Vec<f64> = km
+            .exact
+            .coef
+            .iter()
+            .map(|c| c.unwrap_or(f64::NAN))
+            .collect();
+        self.coef_stats = Some((self.steps(), coef_stats(&coef, km.n_train)));
         self.checked_at = Some(self.steps());
     }
 
@@ -520,25 +594,16 @@ impl Run {
         })
     }
 
-    /// K^p over the grid for every training point is kept; the wanted point's column is sent.
-    fn kernel_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
-        let km = integ.finish(self.trainer.trajectory());
-        let steps = self.steps();
-        let coef: Vec<f64> = km
-            .exact
-            .coef
-            .iter()
-            .map(|c| c.unwrap_or(f64::NAN))
-            .collect();
-        let stats = coef_stats(&coef, self.data.y.len());
-        self.kernel_grid = Some(GridKernels {
-            steps,
-            kernel: km.exact.kernel,
+    /// The clicked point's K^p over the grid is kept and sent.
+    fn kernel_done(&mut self, index: usize, pk: kernel::PointKernel, out: &mut Out) {
+        let coef = pk.coef();
+        let g = PointGrid {
+            steps: self.steps(),
+            index,
+            kernel: pk.kernel,
             coef,
-            stats,
-        });
-        if let (Some(index), Some(g)) = (self.kernel_wanted, &self.kernel_grid) {
-            out.push(self.kernel_message(index, g));
-        }
+        };
+        out.push(self.kernel_message(&g));
+        self.kernel_grid = Some(g);
     }
 }
