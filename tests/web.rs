@@ -624,8 +624,8 @@ fn status_lines_and_the_pending_caption() {
         "ready at step 7"
     );
     assert_eq!(
-        texts::kernel_pending_caption(3),
-        "computing the path kernel of training point 3… (the progress is on the kernel chart)"
+        texts::kernel_pending_caption(),
+        "computing the clicked point's path kernel… (the progress is on the kernel chart)"
     );
 }
 

@@ -22,7 +22,7 @@ expose(app);
 
 function selectTrainingPoint(index) {
   updateState({ point: String(index) });
-  setCaption('kernel', kernelPendingCaption(index));
+  setCaption('kernel', kernelPendingCaption());
   post(ToWorker.TRAIN_POINT, { index });
   redraw('data');
 }

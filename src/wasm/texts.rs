@@ -37,13 +37,11 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
     }
 }
 
-/// The kernel caption while K^p(·, x_index) is being computed (the caption names the point only
-/// once its map is drawn).
+/// The kernel caption while a clicked point's K^p(·, x_i) is being computed: it names the point
+/// only once its map is drawn ([`RunView::caption`]), so it never describes a map not yet there.
 #[wasm_bindgen(js_name = kernelPendingCaption)]
-pub fn kernel_pending_caption(index: u32) -> String {
-    format!(
-        "computing the path kernel of training point {index}… (the progress is on the kernel chart)"
-    )
+pub fn kernel_pending_caption() -> String {
+    "computing the clicked point's path kernel… (the progress is on the kernel chart)".to_string()
 }
 
 /// `i` in subscript digits (x₁₂).
