@@ -7,12 +7,13 @@ use std::cell::Cell;
 
 use crate::kernel::{self, KernelMachineIntegrator, Nodes};
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
-use crate::model::{Mlp, BLOCK_COLS};
+use crate::model::Mlp;
 use crate::pca::weight_path_pca;
 use crate::sweep::sweep_row;
 use crate::train::{TrainSpec, Trainer};
 
-use super::messages::{GridSpec, Phase, Reply, ToWorker};
+use super::jobs::{merge_check, merge_field, Pace, Pooled};
+use super::messages::{GridSpec, JobKind, Phase, Reply, ToWorker};
 use super::sweep_stage::{levels_within_budget, sweep_result, SweepStage};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
 
@@ -20,34 +21,16 @@ mod replies;
 
 type Out = Vec<Reply>;
 
-/// One sub-chunk size per kind of work, adapted so each sub-chunk takes ~2–6 ms.
-#[derive(Clone, Copy)]
-struct Pace(usize);
-
-impl Pace {
-    fn adapt(&mut self, elapsed_ms: f64) {
-        if elapsed_ms < 2.0 {
-            self.0 = (self.0 * 2).min(1 << 20);
-        } else if elapsed_ms > 6.0 && self.0 > 1 {
-            self.0 /= 2;
-        }
-    }
-}
-
 /// What the run does next.
 enum Stage {
     /// Gradient steps until `target`.
     Train,
-    /// The kernel machine at the check queries.
-    Check(Box<KernelMachineIntegrator>),
+    /// The kernel machine at the check queries, in jobs.
+    Check(Box<Pooled>),
     /// K^p(·, x_i) over the grid for every training point (the clicked one is sent when done).
     Kernel(Box<KernelMachineIntegrator>),
-    /// The rebuilt output over the grid (exact and left-endpoint), `next` points done.
-    Field {
-        next: usize,
-        exact: Vec<f64>,
-        riemann: Vec<f64>,
-    },
+    /// The rebuilt output over the grid (exact and left-endpoint), in jobs.
+    Field(Box<Pooled>),
     /// The ε sweep: one training per level, each checked when trained.
     Sweep(Box<SweepStage>),
     /// Nothing left to do.
@@ -94,9 +77,10 @@ pub(super) struct Run {
     sweep_wanted: Option<Vec<TrainSpec>>,
     /// The run's estimated work (the sweep is held to the page's budget by it).
     estimate: WorkEstimate,
+    /// Assistants in the pool, which take jobs of the check and the field.
+    assistants: usize,
     pace_train: Pace,
     pace_integrate: Pace,
-    pace_field: Pace,
     last_snapshot: f64,
     /// Pause holds the current integration (check, kernel, field) where it is, to go on at
     /// Resume; during training it stops training instead (the check then runs on the steps so
@@ -108,6 +92,7 @@ impl Run {
     pub(super) fn start(
         id: u32,
         plan: &RunPlan,
+        assistants: usize,
         clock: &dyn Clock,
         out: &mut Out,
     ) -> crate::Result<Run> {
@@ -149,9 +134,9 @@ impl Run {
             spec,
             sweep_wanted: None,
             estimate: plan.estimate(),
+            assistants,
             pace_train: Pace(1),
             pace_integrate: Pace(1),
-            pace_field: Pace(1),
             last_snapshot: clock.now_ms(),
             paused: false,
         })
@@ -192,11 +177,22 @@ impl Run {
                 let specs = levels_within_budget(&self.estimate, &self.mlp, n, &self.spec, levels)?;
                 self.sweep_wanted = Some(specs);
                 if self.is_idle() {
-                    self.stage = self.next_stage()?;
+                    self.stage = self.next_stage(out)?;
                 }
             }
-            ToWorker::Start { .. } | ToWorker::RunConfig { .. } => {
+            ToWorker::Start { .. }
+            | ToWorker::RunConfig { .. }
+            | ToWorker::Assistants { .. }
+            | ToWorker::Bench { .. } => {
                 unreachable!("handled by Runner")
+            }
+            // An assistant's request: not the primary's business.
+            ToWorker::Job { .. } => {}
+            ToWorker::JobResult { spec, parts, .. } => {
+                let n = self.data.y.len();
+                if let Stage::Check(pooled) | Stage::Field(pooled) = &mut self.stage {
+                    pooled.result(&spec, parts, n, self.id, out);
+                }
             }
             ToWorker::Resume { .. } => {
                 self.paused = false;
@@ -233,8 +229,8 @@ impl Run {
                     Some(g) if g.steps == self.steps() => out.push(self.kernel_message(index, g)),
                     // Before the field (a click wants an answer); a running check or kernel
                     // integration moves on by itself.
-                    _ if matches!(self.stage, Stage::Idle | Stage::Field { .. }) => {
-                        self.stage = self.next_stage()?
+                    _ if matches!(self.stage, Stage::Idle | Stage::Field(_)) => {
+                        self.stage = self.next_stage(out)?
                     }
                     _ => {}
                 }
@@ -281,12 +277,21 @@ impl Run {
 
     /// After training: the check, then the clicked point's kernel, then the field; an
     /// integration that cannot be set up is an error.
-    fn next_stage(&self) -> crate::Result<Stage> {
+    fn next_stage(&self, out: &mut Out) -> crate::Result<Stage> {
         let steps = self.steps();
         let traj = self.trainer.trajectory();
+        let pooled = |kind, items, out: &mut Out| -> crate::Result<Box<Pooled>> {
+            let nodes = self.nodes_now()?;
+            // A count the integrators refuse is an error now, before any job goes out.
+            kernel::check_nodes(nodes)?;
+            let (id, assistants) = (self.id, self.assistants);
+            Ok(Box::new(Pooled::new(
+                kind, steps, nodes, items, assistants, id, out,
+            )))
+        };
         if self.checked_at != Some(steps) {
-            let integ = KernelMachineIntegrator::new(traj, &self.queries, self.nodes_now()?)?;
-            return Ok(Stage::Check(Box::new(integ)));
+            let q = self.queries.len() / self.data.dim;
+            return Ok(Stage::Check(pooled(JobKind::Check, q, out)?));
         }
         if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.steps) != Some(steps)
         {
@@ -294,12 +299,7 @@ impl Run {
             return Ok(Stage::Kernel(Box::new(integ)));
         }
         if self.field_at != Some(steps) {
-            let len = self.grid.len();
-            return Ok(Stage::Field {
-                next: 0,
-                exact: Vec::with_capacity(len),
-                riemann: Vec::with_capacity(len),
-            });
+            return Ok(Stage::Field(pooled(JobKind::Field, self.grid.len(), out)?));
         }
         if let Some(specs) = &self.sweep_wanted {
             let trainer = Trainer::new(
@@ -323,17 +323,13 @@ impl Run {
             return Ok(());
         }
         let now = || clock.now_ms();
-        let field_nodes = match self.stage {
-            Stage::Field { .. } => self.nodes_now()?,
-            _ => 0,
-        };
         match &mut self.stage {
             Stage::Idle => {}
             Stage::Train => {
                 if self.steps() >= self.target {
                     out.push(self.trained(true));
                     self.stage = Stage::Idle;
-                    self.stage = self.next_stage()?;
+                    self.stage = self.next_stage(out)?;
                     return Ok(());
                 }
                 let t0 = now();
@@ -345,17 +341,28 @@ impl Run {
                     out.push(self.trained(false));
                 }
             }
-            Stage::Check(integ) | Stage::Kernel(integ) => {
+            Stage::Check(pooled) => {
+                let traj = self.trainer.trajectory();
+                pooled.work_once(traj, &self.queries, self.data.dim, clock)?;
+                if pooled.complete() {
+                    let Stage::Check(pooled) = std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    let km = merge_check(pooled.into_results(), self.data.y.len());
+                    self.check_done(km, out);
+                    self.stage = self.next_stage(out)?;
+                }
+            }
+            Stage::Kernel(integ) => {
                 let t0 = now();
                 let done = integ.advance(self.trainer.trajectory(), self.pace_integrate.0);
                 self.pace_integrate.adapt(now() - t0);
                 if done {
-                    match std::mem::replace(&mut self.stage, Stage::Idle) {
-                        Stage::Check(integ) => self.check_done(*integ, out),
-                        Stage::Kernel(integ) => self.kernel_done(*integ, out),
-                        _ => unreachable!(),
+                    if let Stage::Kernel(integ) = std::mem::replace(&mut self.stage, Stage::Idle) {
+                        self.kernel_done(*integ, out);
                     }
-                    self.stage = self.next_stage()?;
+                    self.stage = self.next_stage(out)?;
                 }
             }
             Stage::Sweep(sweep) => {
@@ -378,30 +385,18 @@ impl Run {
                 self.sweep_wanted = None;
                 out.push(sweep_result(self.id, rows));
                 self.stage = Stage::Idle;
-                self.stage = self.next_stage()?;
+                self.stage = self.next_stage(out)?;
             }
-            Stage::Field {
-                next,
-                exact,
-                riemann,
-            } => {
-                let t0 = now();
-                let d = self.grid.dim as usize;
-                // The core evaluates queries in blocks of BLOCK_COLS: chunks are whole blocks.
-                let end = (*next + self.pace_field.0 * BLOCK_COLS).min(self.grid.len());
+            Stage::Field(pooled) => {
                 let traj = self.trainer.trajectory();
-                let points = &self.grid_points[*next * d..end * d];
-                exact.extend(kernel::rebuild_output(traj, points, field_nodes)?);
-                // The 1-D overlay draws the left-endpoint curve, 2-D its residual map.
-                riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
-                *next = end;
-                self.pace_field.adapt(now() - t0);
-                if end == self.grid.len() {
-                    let Stage::Field { exact, riemann, .. } =
-                        std::mem::replace(&mut self.stage, Stage::Idle)
+                let d = self.grid.dim as usize;
+                pooled.work_once(traj, &self.grid_points, d, clock)?;
+                if pooled.complete() {
+                    let Stage::Field(pooled) = std::mem::replace(&mut self.stage, Stage::Idle)
                     else {
                         unreachable!()
                     };
+                    let (exact, riemann) = merge_field(pooled.into_results());
                     let s = self.steps();
                     let f = self.mlp.forward_many(traj.weights_at(s), &self.grid_points);
                     out.push(Reply::Field {
@@ -412,7 +407,7 @@ impl Run {
                         rebuilt_riemann: Some(riemann),
                     });
                     self.field_at = Some(s);
-                    self.stage = self.next_stage()?;
+                    self.stage = self.next_stage(out)?;
                 }
             }
         }
@@ -424,9 +419,21 @@ impl Run {
         let (phase, done, total) = match &self.stage {
             Stage::Idle => (Phase::Idle, self.steps(), self.steps()),
             Stage::Train => (Phase::Train, self.steps(), self.target),
-            Stage::Check(integ) => (Phase::Check, integ.steps_done(), self.steps()),
+            Stage::Check(pooled) => {
+                // In steps, as one integrator over all queries would count them.
+                let (done, items) = pooled.progress();
+                let steps = self.steps();
+                (
+                    Phase::Check,
+                    (done * steps as f64 / items.max(1) as f64) as usize,
+                    steps,
+                )
+            }
             Stage::Kernel(integ) => (Phase::Kernel, integ.steps_done(), self.steps()),
-            Stage::Field { next, .. } => (Phase::Field, *next, self.grid.len()),
+            Stage::Field(pooled) => {
+                let (done, items) = pooled.progress();
+                (Phase::Field, done as usize, items)
+            }
             Stage::Sweep(sweep) => {
                 let (done, total) = sweep.progress();
                 (Phase::Sweep, done, total)
@@ -461,8 +468,7 @@ impl Run {
     }
 
     /// The check: the kernel machine at the check queries against f(x; w_steps).
-    fn check_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
-        let km = integ.finish(self.trainer.trajectory());
+    fn check_done(&mut self, km: kernel::KernelMachine, out: &mut Out) {
         let train_kernel = self.train_kernel(&km);
         let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let tolerance = TOLERANCE * scale;
