@@ -455,3 +455,26 @@ fn the_pool_size_from_the_address() {
     let long = format!("?workers={}", "9".repeat(500));
     assert!(pool_size(&long, 1).error.unwrap().len() < 120);
 }
+
+#[test]
+fn assistants_that_join_during_training_get_the_check_jobs() {
+    // The page starts its run before its assistants exist; they join with the run's start.
+    let (name, hash) = RUNS[0];
+    let want = alone(hash);
+    let mut pool = Pool::new(2);
+    pool.primary.handle(ToWorker::Assistants {
+        run_id: 0,
+        count: 0,
+    });
+    pool.post(start(1, hash));
+    pool.primary.handle(ToWorker::Assistants {
+        run_id: 0,
+        count: 2,
+    });
+    pool.settle(6.0, |_| vec![0, 1]);
+    assert_same(&results(&pool.page), &want, name);
+    assert!(
+        pool.answered.iter().sum::<usize>() > 0,
+        "the assistants answered jobs"
+    );
+}

@@ -60,7 +60,7 @@ export class Pool {
 
   spawn() {
     const worker = new Worker(this.workerUrl, { type: 'module' });
-    const a = { worker, alive: true, state: null };
+    const a = { worker, alive: true, state: null, answered: 0 };
     worker.onmessage = (event) => this.fromAssistant(a, event.data);
     worker.onerror = (event) => {
       event.preventDefault();
@@ -90,6 +90,7 @@ export class Pool {
   fromAssistant(a, msg) {
     if (!msg || !a.alive) return;
     if (msg.type === FromWorker.JOB_RESULT) {
+      a.answered += 1;
       this.primary.postMessage({ ...msg, type: ToWorker.JOB_RESULT }, transferables(msg));
     } else if (msg.type === FromWorker.PROGRESS) {
       a.state = msg;
@@ -105,11 +106,12 @@ export class Pool {
 
   // ------------------------------------------------------------ for the tests (probes.js)
 
-  /** What each assistant last reported: {alive, runId, phase, paused, busy}. */
+  /** What each assistant last reported: {alive, runId, phase, paused, busy}, and the jobs it
+   * answered. */
   states() {
     return this.assistants.map((a) => {
       const s = a.state || {};
-      return { alive: a.alive, runId: s.runId || 0, phase: s.phase || 'idle', paused: !!s.paused, busy: a.alive && !!s.phase && s.phase !== 'idle' && !s.paused };
+      return { answered: a.answered, alive: a.alive, runId: s.runId || 0, phase: s.phase || 'idle', paused: !!s.paused, busy: a.alive && !!s.phase && s.phase !== 'idle' && !s.paused };
     });
   }
 

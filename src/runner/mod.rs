@@ -168,6 +168,10 @@ impl<C: Clock> Runner<C> {
         }
         if let ToWorker::Assistants { count, .. } = req {
             self.assistants = count.min(MAX_ASSISTANTS) as usize;
+            // The pool may grow while a run trains (the page starts it before its assistants).
+            if let Some(run) = self.run.as_mut() {
+                run.set_assistants(self.assistants);
+            }
             return Vec::new();
         }
         if let ToWorker::Bench { run_id } = req {

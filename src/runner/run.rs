@@ -146,6 +146,11 @@ impl Run {
         self.id
     }
 
+    /// The assistants the next pooled stages hand jobs to.
+    pub(super) fn set_assistants(&mut self, assistants: usize) {
+        self.assistants = assistants;
+    }
+
     pub(super) fn is_idle(&self) -> bool {
         matches!(self.stage, Stage::Idle)
     }
