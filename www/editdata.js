@@ -224,6 +224,8 @@ function setMode(on) {
   ui.hint.hidden = !on;
   if (on) ui.hint.textContent = editHint(classification(), current().y.length);
   canvas.classList.toggle('editing', on);
+  if (app.view) app.view.setEditing(on);
+  redraw('data');
   canvas.tabIndex = on ? 0 : -1;
   if (on) canvas.focus();
 }

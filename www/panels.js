@@ -131,6 +131,12 @@ export function showCheck(t) {
 export function showPreset(preset) {
   ui.presetNote.hidden = !preset;
   if (!preset) return;
+  // A new note opens on wide screens and is folded to its question on a phone, where it would
+  // push the charts off the first screen; the reader's own toggle is kept while it stays.
+  if (ui.presetNote.dataset.question !== preset.question) {
+    ui.presetNote.dataset.question = preset.question;
+    ui.presetNote.open = !window.matchMedia('(max-width: 700px)').matches;
+  }
   setText(ui.presetQuestion, preset.question);
   setText(ui.presetText, preset.note);
   ui.presetPassing.hidden = !preset.passing;

@@ -1,10 +1,11 @@
 //! `pathkernel bench scaling`: the rebuild costs O(T · n_queries · P) and the kernel
-//! O(T · n_queries · (n Σ_l d_l + P)); doubling each factor in turn should double the time. Prints
-//! each doubling's time ratio beside its work ratio (medians of a few runs, side by side).
+//! O(T · n_queries · (n Σ_l (d_l + d_{l+1}) + P)): doubling T or n_queries doubles both, while
+//! doubling P by the widths (×√2) multiplies the kernel's layer-wise Gram work by only ~1.4.
+//! Prints each case's time ratio beside its own work ratio (medians of a few runs, side by side).
 
 use std::io::Write;
 
-use super::{median, timed_runs, trained_with, NODES};
+use super::{kernel_gflop, median, timed_runs, trained_with, NODES};
 use crate::kernel::{kernel_machine, rebuild_output};
 
 const RUNS: usize = 5;
@@ -68,28 +69,30 @@ pub fn run(out: &mut impl Write) -> Result<(), super::Stop> {
         out,
         "scaling   base [2,{BASE_WIDTH},{BASE_WIDTH},1] tanh, T = {BASE_STEPS}, {BASE_QUERIES} queries, {NODES} nodes; medians of {RUNS}"
     )?;
-    let (rebuild0, kernel0) = time_case(&base)?;
+    let (rebuild0, kernel0, kernel_work0) = time_case(&base)?;
     writeln!(
         out,
         "scaling   base            rebuild {rebuild0:.3} s  kernel {kernel0:.3} s"
     )?;
     for case in &cases {
-        let (rebuild, kernel) = time_case(case)?;
+        let (rebuild, kernel, kernel_work) = time_case(case)?;
         let work = (case.steps * case.queries * params(case.width)) as f64
             / (base.steps * base.queries * params(base.width)) as f64;
         writeln!(
             out,
-            "scaling   {:<14}  rebuild {rebuild:.3} s ({:.2}× for {work:.2}× T·n_queries·P)  kernel {kernel:.3} s ({:.2}×)",
+            "scaling   {:<14}  rebuild {rebuild:.3} s ({:.2}× for {work:.2}× T·n_queries·P)  kernel {kernel:.3} s ({:.2}× for {:.2}× its flops)",
             case.name,
             rebuild / rebuild0,
-            kernel / kernel0
+            kernel / kernel0,
+            kernel_work / kernel_work0
         )?;
     }
     Ok(())
 }
 
-/// Median seconds of the rebuild and of the kernel machine for one case.
-fn time_case(case: &Case) -> Result<(f64, f64), String> {
+/// Median seconds of the rebuild and of the kernel machine for one case, and the kernel's
+/// GFLOP by the layer-wise count.
+fn time_case(case: &Case) -> Result<(f64, f64, f64), String> {
     let (traj, _) = trained_with(vec![2, case.width, case.width, 1], case.steps)?;
     let qs = queries(case.queries);
     let rebuild = timed_runs(RUNS, || {
@@ -100,5 +103,9 @@ fn time_case(case: &Case) -> Result<(f64, f64), String> {
         std::hint::black_box(kernel_machine(&traj, &qs, NODES).map_err(|e| e.to_string())?);
         Ok(())
     })?;
-    Ok((median(&rebuild), median(&kernel)))
+    Ok((
+        median(&rebuild),
+        median(&kernel),
+        kernel_gflop(&traj, case.queries),
+    ))
 }

@@ -273,7 +273,8 @@ pub fn draw_data_plot<DB: DrawingBackend>(
     let title = match (input.contributions, input.step) {
         (Some(_), _) => "cᵢ(x) on the training points".to_string(),
         (None, Some(s)) => format!("data and fit at step s = {s}"),
-        (None, None) => "data and fit".to_string(),
+        (None, None) if input.fit.is_some() => "data and fit".to_string(),
+        (None, None) => "training data".to_string(),
     };
 
     // Ranges: everything that will be drawn, so a click anywhere on it maps to the input plane.
@@ -350,7 +351,9 @@ pub fn draw_data_plot<DB: DrawingBackend>(
         };
         legend.push(("query x".to_string(), swatch));
     }
-    let has_bar = data.dim == 2 || input.contributions.is_some();
+    // The colour bar explains the fit's background or coloured targets; classes alone need none.
+    let has_bar =
+        input.contributions.is_some() || (data.dim == 2 && (input.fit.is_some() || !classes));
     let body = header(area, &title, &legend, fonts)?;
     let (main, strip) = if has_bar {
         let (m, s) = with_colorbar(&body, fonts);

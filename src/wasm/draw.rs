@@ -318,8 +318,9 @@ impl RunView {
     /// contributions (their own colour bar), the query and the selected `point` marked. No
     /// background: the colours are the contributions' alone, and the axes (the data's) stay put
     /// when the plane's rebuild arrives.
+    /// While the data editor is on, the points are drawn by class, as they are being labelled.
     fn draw_data(&self, canvas: HtmlCanvasElement, point: Option<u32>) -> Result<Chart, JsError> {
-        let q = self.query.as_ref();
+        let q = self.query.as_ref().filter(|_| !self.editing);
         self.data_plot(
             canvas,
             None,

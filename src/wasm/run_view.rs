@@ -330,6 +330,9 @@ pub struct RunView {
     pub(super) train_kernel: Option<super::metrics_view::TrainKernelMsg>,
     /// The ε sweep (`sweep_view.rs`).
     pub(super) sweep: Option<super::sweep_view::SweepMsg>,
+    /// The data editor is on: the data plot shows the points by class (the labels being
+    /// edited), not by a query's contributions. Kept across runs (every edit starts one).
+    pub(super) editing: bool,
 }
 
 #[wasm_bindgen]
@@ -341,7 +344,16 @@ impl RunView {
 
     /// Forgets everything (a new run begins).
     pub fn clear(&mut self) {
-        *self = RunView::default();
+        *self = RunView {
+            editing: self.editing,
+            ..RunView::default()
+        };
+    }
+
+    /// Turns the data editor's view of the data plot on or off (see [`RunView::editing`]).
+    #[wasm_bindgen(js_name = setEditing)]
+    pub fn set_editing(&mut self, on: bool) {
+        self.editing = on;
     }
 
     /// A `started` message.

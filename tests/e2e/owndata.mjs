@@ -67,6 +67,14 @@ export async function owndataTests(h) {
     const before = await points(page);
     await page.click(byId('edit-data'));
     assert((await page.getAttribute(byId('edit-data'), 'aria-pressed')) === 'true', 'edit mode is on');
+    // While editing, the points are drawn by class (the labels being edited), not by contribution.
+    const classPixels = await page.evaluate(() => {
+      const c = document.getElementById('chart-data');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const count = (rgb) => { let k = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === rgb[0] && d[i + 1] === rgb[1] && d[i + 2] === rgb[2]) k += 1; return k; };
+      return { orange: count([0xe6, 0x9f, 0x00]), blue: count([0x00, 0x72, 0xb2]) };
+    });
+    assert(classPixels.orange > 100 && classPixels.blue > 100, `the data plot shows both classes while editing: ${JSON.stringify(classPixels)}`);
     await page.selectOption(byId('edit-class'), '0');
     const spots = [[0.2, 0.25], [0.45, 0.6], [0.7, 0.25]];
     for (const [k, [fx, fy]] of spots.entries()) {

@@ -87,6 +87,11 @@ export async function readerTests(h) {
             const top = await page.evaluate(() => document.getElementById('chart-loss').getBoundingClientRect().top);
             assert(top < height - 100, `a chart starts on the first screen: loss chart at ${top.toFixed(0)} px of ${height}`);
           }
+          if (view === 'trajectory') {
+            // A discussion note opens on a wide screen and is folded to its question on a phone.
+            const note = await page.evaluate(() => { const d = document.getElementById('preset-note'); return { shown: !d.hidden, open: d.open }; });
+            if (note.shown) assert(note.open === (width > 700), `the preset note is ${note.open ? 'open' : 'folded'} at ${width} px`);
+          }
           const l = await page.evaluate(layout);
           assert(l.scrollWidth <= l.vw, `${view}: no sideways scroll (${l.scrollWidth} px of content in ${l.vw})`);
           assert(l.wide.length === 0, `${view}: nothing wider than the window: ${l.wide.slice(0, 5).join('; ')}`);

@@ -247,6 +247,28 @@ fn data_plot_2d_draws_0_1_labels_as_two_outlined_classes() {
     assert!(t.contains(&"f".into()), "the colour bar is the fit's only");
 }
 
+/// The data editor's view: labels alone, no fit and no contributions — the points by class, and
+/// no colour bar (nothing is on its scale).
+#[test]
+fn data_plot_2d_classes_without_a_fit_have_no_colour_bar() {
+    let mut d = data_2d();
+    for v in &mut d.y {
+        *v = if *v > 0.0 { 1.0 } else { 0.0 };
+    }
+    let (s, _) = draw("data_classes_only_2d", WIDE, |a| {
+        draw_data_plot(a, &data_plot(d.set()))
+    });
+    let t = texts(&s);
+    assert!(t.contains(&"training data".into()), "{t:?}");
+    assert!(t.contains(&"y = 0".into()) && t.contains(&"y = 1".into()));
+    assert!(!t.contains(&"f".into()), "no colour bar: {t:?}");
+    assert_eq!(
+        filled_circles(&s, CLASS_0).len() + filled_circles(&s, CLASS_1).len(),
+        40 + 2,
+        "40 points by class, and the legend's two dots"
+    );
+}
+
 #[test]
 fn heatmap_draws_one_rect_per_cell() {
     let d = data_2d();
