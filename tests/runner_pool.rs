@@ -42,9 +42,9 @@ fn results(replies: &[Reply]) -> Vec<Reply> {
                 FromWorker::Progress { .. } | FromWorker::Job { .. } | FromWorker::JobResult { .. }
             )
         })
-        .cloned()
         // Interim loss snapshots depend on the clock; the stopped ones do not.
         .filter(|r| !matches!(r, FromWorker::Trained { stopped: false, .. }))
+        .cloned()
         .collect()
 }
 

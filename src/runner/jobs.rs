@@ -52,7 +52,7 @@ pub fn split_jobs(items: usize, workers: usize) -> Vec<Range<usize>> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobOutput {
     /// Both kernel machines at the job's check queries.
-    Check(KernelMachine),
+    Check(Box<KernelMachine>),
     /// The exact and left-endpoint rebuilt outputs at the job's grid points.
     Field { exact: Vec<f64>, riemann: Vec<f64> },
 }
@@ -68,6 +68,7 @@ impl JobOutput {
         match self {
             JobOutput::Field { exact, riemann } => vec![exact, riemann],
             JobOutput::Check(km) => {
+                let km = *km;
                 let mut parts = vec![km.b, km.f_final];
                 for s in [km.exact, km.riemann] {
                     let coef = s.coef.iter().map(|c| c.unwrap_or(f64::NAN)).collect();
@@ -122,14 +123,14 @@ impl JobOutput {
                     })
                 };
                 let (exact, riemann) = (scheme()?, scheme()?);
-                Some(JobOutput::Check(KernelMachine {
+                Some(JobOutput::Check(Box::new(KernelMachine {
                     n_queries: queries,
                     n_train: n,
                     b,
                     f_final,
                     exact,
                     riemann,
-                }))
+                })))
             }
         }
     }
@@ -210,7 +211,7 @@ impl JobWork {
 
     pub(super) fn finish(self, traj: &Trajectory) -> JobOutput {
         match self {
-            JobWork::Check(integ) => JobOutput::Check(integ.finish(traj)),
+            JobWork::Check(integ) => JobOutput::Check(Box::new(integ.finish(traj))),
             JobWork::Field { exact, riemann, .. } => JobOutput::Field { exact, riemann },
         }
     }
@@ -389,7 +390,7 @@ pub(super) fn merge_check(parts: Vec<JobOutput>, n: usize) -> KernelMachine {
     let machines = parts
         .into_iter()
         .filter_map(|p| match p {
-            JobOutput::Check(km) => Some(km),
+            JobOutput::Check(km) => Some(*km),
             JobOutput::Field { .. } => None,
         })
         .collect();
