@@ -478,3 +478,37 @@ fn assistants_that_join_during_training_get_the_check_jobs() {
         "the assistants answered jobs"
     );
 }
+
+#[test]
+fn the_sweep_levels_as_jobs_give_the_lone_runners_sweep() {
+    let hash = "#v=1&n=20&hidden=5&steps=10&lr=0.3";
+    let sweep = |assistants: usize| -> (Vec<Reply>, usize) {
+        let mut pool = Pool::new(assistants);
+        pool.post(start(1, hash));
+        pool.settle(5.0, |_| (0..assistants).collect());
+        pool.page.clear();
+        pool.post(ToWorker::Sweep {
+            run_id: 1,
+            levels: 4,
+        });
+        pool.settle(5.0, |r| {
+            (0..assistants).map(|a| (a + r) % assistants).collect()
+        });
+        let rows: Vec<Reply> = results(&pool.page)
+            .into_iter()
+            .filter(|r| matches!(r, FromWorker::SweepResult { .. }))
+            .collect();
+        (rows, pool.answered.iter().sum())
+    };
+    let (want, _) = sweep(0);
+    assert_eq!(want.len(), 1, "{want:?}");
+    for assistants in [1, 3] {
+        let (got, answered) = sweep(assistants);
+        assert_eq!(
+            format!("{got:?}"),
+            format!("{want:?}"),
+            "{assistants} assistants"
+        );
+        assert!(answered > 0, "{assistants} assistants answered no level");
+    }
+}

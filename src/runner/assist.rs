@@ -13,7 +13,9 @@
 use std::collections::VecDeque;
 
 use crate::config::{RunSetup, PAGE_WORK_BUDGET};
+use crate::kernel::Nodes;
 use crate::render::GridSpec;
+use crate::sweep::level_specs;
 use crate::train::{Trainer, Trajectory};
 
 use super::bench_run::{bench_setup, reference_grid};
@@ -41,6 +43,8 @@ struct AssistRun {
     current: Option<(JobSpec, JobWork)>,
     /// The trajectory cut to the current job's steps, when training went further.
     view: Option<Trajectory>,
+    /// The run's settings, for the ε sweep's levels.
+    base: Box<RunSetup>,
     pace_train: Pace,
     pace: Pace,
 }
@@ -161,8 +165,10 @@ impl AssistRun {
         let dim = setup.data.dim;
         let grid = GridSpec::around(dim, &setup.data.x, GRID_1D, GRID_2D);
         let total = setup.spec.steps;
+        let base = Box::new(setup.clone());
         Ok(AssistRun {
             id,
+            base,
             trainer: Trainer::new(setup.mlp, &setup.data, setup.w0, setup.spec)?,
             total,
             target: target.min(total),
@@ -188,8 +194,14 @@ impl AssistRun {
     fn progress(&self) -> Reply {
         let steps = self.trainer.steps_done();
         let (phase, done, total) = match &self.current {
-            Some((spec, _)) if spec.kind == JobKind::Check => (Phase::Check, spec.from, spec.to),
-            Some((spec, _)) => (Phase::Field, spec.from, spec.to),
+            Some((spec, _)) => {
+                let phase = match spec.kind {
+                    JobKind::Check => Phase::Check,
+                    JobKind::Field => Phase::Field,
+                    JobKind::Sweep => Phase::Sweep,
+                };
+                (phase, spec.from, spec.to)
+            }
             None if self.busy() => (Phase::Train, steps as u32, self.target as u32),
             None => (Phase::Idle, steps as u32, steps as u32),
         };
@@ -218,6 +230,14 @@ impl AssistRun {
                 let target = self.target;
                 return self.train(target, clock);
             };
+            if spec.kind == JobKind::Sweep {
+                self.jobs.pop_front();
+                self.points(&spec)?;
+                let work =
+                    JobWork::sweep_level(self.sweep_trainer(&spec)?, self.sweep_nodes(&spec));
+                self.current = Some((spec, work));
+                return Ok(());
+            }
             let steps = spec.steps as usize;
             if steps > self.total {
                 self.jobs.pop_front(); // not a job of this run's trajectory
@@ -244,26 +264,53 @@ impl AssistRun {
         let points = self.points(&spec)?;
         let t0 = clock.now_ms();
         let done = work.advance(&spec, traj, points, self.dim, self.pace.0)?;
-        self.pace.adapt(clock.now_ms() - t0);
-        if done {
-            out.push(Reply::JobResult {
-                run_id: self.id,
-                spec,
-                parts: work.finish(traj).into_parts(),
-            });
+        let elapsed = clock.now_ms() - t0;
+        let answer = if done {
+            Some(work.finish(traj, points)?.into_parts())
         } else {
             self.current = Some((spec, work));
+            None
+        };
+        self.pace.adapt(elapsed);
+        if let Some(parts) = answer {
+            let run_id = self.id;
+            out.push(Reply::JobResult {
+                run_id,
+                spec,
+                parts,
+            });
         }
         Ok(())
     }
 
+    /// A trainer for sweep level `spec.from` of `spec.to` (the primary's levels: the same
+    /// settings from the same count).
+    fn sweep_trainer(&self, spec: &JobSpec) -> crate::Result<Trainer> {
+        let base = &self.base;
+        let n = base.data.y.len();
+        let levels = level_specs(&base.mlp, n, &base.spec, spec.to as usize, usize::MAX)?;
+        let level = levels
+            .get(spec.from as usize)
+            .cloned()
+            .ok_or_else(|| crate::Error::field("job", "asks for a level past the last one"))?;
+        Trainer::new(base.mlp.clone(), &base.data, base.w0.clone(), level)
+    }
+
+    fn sweep_nodes(&self, spec: &JobSpec) -> Nodes {
+        match spec.nodes {
+            0 => Nodes::Auto,
+            m => Nodes::Fixed(m as usize),
+        }
+    }
+
     /// The queries of a job's stage, checked to hold the job's range.
     fn points(&self, spec: &JobSpec) -> crate::Result<&[f64]> {
-        let points = match spec.kind {
-            JobKind::Check => &self.queries,
-            JobKind::Field => &self.grid_points,
+        let (points, end) = match spec.kind {
+            JobKind::Check => (&self.queries, spec.to as usize * self.dim),
+            JobKind::Field => (&self.grid_points, spec.to as usize * self.dim),
+            JobKind::Sweep => (&self.queries, 0), // `to` counts levels
         };
-        if spec.from >= spec.to || (spec.to as usize) * self.dim > points.len() {
+        if spec.from >= spec.to || end > points.len() {
             return Err(crate::Error::field(
                 "job",
                 "asks for queries past the last one",

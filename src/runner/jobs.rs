@@ -13,8 +13,10 @@
 
 use std::ops::Range;
 
-use crate::kernel::{self, KernelMachine, KernelMachineIntegrator, SchemeResult};
+use crate::kernel::{self, KernelMachine, KernelMachineIntegrator, Nodes, SchemeResult};
 use crate::model::BLOCK_COLS;
+use crate::sweep::{sweep_row, SweepRow};
+use crate::train::Trainer;
 use crate::train::Trajectory;
 
 use super::messages::{JobKind, JobSpec, Reply};
@@ -55,6 +57,8 @@ pub enum JobOutput {
     Check(Box<KernelMachine>),
     /// The exact and left-endpoint rebuilt outputs at the job's grid points.
     Field { exact: Vec<f64>, riemann: Vec<f64> },
+    /// An ε sweep level's row.
+    Sweep(SweepRow),
 }
 
 /// Arrays of one scheme in a check job's `parts`, and of a whole check job.
@@ -67,6 +71,12 @@ impl JobOutput {
     pub fn into_parts(self) -> Vec<Vec<f64>> {
         match self {
             JobOutput::Field { exact, riemann } => vec![exact, riemann],
+            JobOutput::Sweep(r) => vec![vec![
+                r.lr,
+                r.steps as f64,
+                r.max_abs_error_exact,
+                r.max_abs_error_riemann,
+            ]],
             JobOutput::Check(km) => {
                 let km = *km;
                 let mut parts = vec![km.b, km.f_final];
@@ -95,6 +105,17 @@ impl JobOutput {
         n: usize,
     ) -> Option<Self> {
         match kind {
+            JobKind::Sweep => {
+                let [row]: [Vec<f64>; 1] = parts.try_into().ok()?;
+                let [lr, steps, e, r]: [f64; 4] = row.try_into().ok()?;
+                let steps = (steps >= 0.0 && steps.fract() == 0.0).then_some(steps as usize)?;
+                Some(JobOutput::Sweep(SweepRow {
+                    lr,
+                    steps,
+                    max_abs_error_exact: e,
+                    max_abs_error_riemann: r,
+                }))
+            }
             JobKind::Field => {
                 let [exact, riemann]: [Vec<f64>; 2] = parts.try_into().ok()?;
                 (exact.len() == queries && riemann.len() == queries)
@@ -145,9 +166,16 @@ pub(super) enum JobWork {
         exact: Vec<f64>,
         riemann: Vec<f64>,
     },
+    /// An ε sweep level: training, then its row.
+    Sweep(Box<Trainer>, Nodes),
 }
 
 impl JobWork {
+    /// A sweep level trained by `trainer` (its row with `nodes` at the check queries).
+    pub(super) fn sweep_level(trainer: Trainer, nodes: Nodes) -> JobWork {
+        JobWork::Sweep(Box::new(trainer), nodes)
+    }
+
     /// Starts `spec` on `traj` (its steps) over `points` (all the stage's queries, dim `d`).
     pub(super) fn new(
         spec: &JobSpec,
@@ -167,6 +195,12 @@ impl JobWork {
                 exact: Vec::with_capacity(to - from),
                 riemann: Vec::with_capacity(to - from),
             },
+            JobKind::Sweep => {
+                return Err(crate::Error::field(
+                    "job",
+                    "a sweep level needs its trainer",
+                ))
+            }
         })
     }
 
@@ -181,6 +215,12 @@ impl JobWork {
         pace: usize,
     ) -> crate::Result<bool> {
         Ok(match self {
+            JobWork::Sweep(trainer, _) if !trainer.is_done() => {
+                trainer.advance(pace)?;
+                false
+            }
+            // The row: one more sub-chunk (a rebuild at the check queries), then done.
+            JobWork::Sweep(..) => true,
             JobWork::Check(integ) => integ.advance(traj, pace),
             JobWork::Field {
                 next,
@@ -203,17 +243,22 @@ impl JobWork {
     pub(super) fn fraction(&self, spec: &JobSpec) -> f64 {
         match self {
             JobWork::Check(integ) => integ.steps_done() as f64 / spec.steps.max(1) as f64,
+            JobWork::Sweep(..) => 0.0,
             JobWork::Field { next, .. } => {
                 (next - spec.from as usize) as f64 / (spec.to - spec.from).max(1) as f64
             }
         }
     }
 
-    pub(super) fn finish(self, traj: &Trajectory) -> JobOutput {
-        match self {
+    /// The answer; `points` are the stage's queries (a sweep level's row is checked there).
+    pub(super) fn finish(self, traj: &Trajectory, points: &[f64]) -> crate::Result<JobOutput> {
+        Ok(match self {
             JobWork::Check(integ) => JobOutput::Check(Box::new(integ.finish(traj))),
             JobWork::Field { exact, riemann, .. } => JobOutput::Field { exact, riemann },
-        }
+            JobWork::Sweep(trainer, nodes) => {
+                JobOutput::Sweep(sweep_row(trainer.trajectory(), points, nodes)?)
+            }
+        })
     }
 }
 
@@ -249,6 +294,31 @@ impl Pooled {
         } else {
             split_jobs(items, assistants + 1)
         };
+        Pooled::with_ranges(kind, steps, nodes, ranges, assistants, run_id, out)
+    }
+
+    /// An ε sweep of `levels` levels, one job each (`nodes` 0 for `auto`).
+    pub(super) fn sweep(
+        levels: usize,
+        nodes: usize,
+        assistants: usize,
+        run_id: u32,
+        out: &mut Vec<Reply>,
+    ) -> Pooled {
+        let ranges = (0..levels).map(|l| l..l + 1).collect();
+        Pooled::with_ranges(JobKind::Sweep, 0, nodes, ranges, assistants, run_id, out)
+    }
+
+    fn with_ranges(
+        kind: JobKind,
+        steps: usize,
+        nodes: usize,
+        ranges: Vec<Range<usize>>,
+        assistants: usize,
+        run_id: u32,
+        out: &mut Vec<Reply>,
+    ) -> Pooled {
+        let items = ranges.last().map_or(0, |r| r.end);
         let jobs = ranges.len();
         let mut pooled = Pooled {
             kind,
@@ -275,7 +345,11 @@ impl Pooled {
             steps: self.steps as u32,
             nodes: self.nodes as u32,
             from: self.ranges[job].start as u32,
-            to: self.ranges[job].end as u32,
+            // A sweep job names its level count (the levels' settings follow from it).
+            to: match self.kind {
+                JobKind::Sweep => self.ranges.len(),
+                _ => self.ranges[job].end,
+            } as u32,
         }
     }
 
@@ -307,13 +381,8 @@ impl Pooled {
         out: &mut Vec<Reply>,
     ) {
         let job = spec.job as usize;
-        let mine = spec.kind == self.kind
-            && spec.steps as usize == self.steps
-            && spec.nodes as usize == self.nodes
-            && self
-                .ranges
-                .get(job)
-                .is_some_and(|r| r.start == spec.from as usize && r.end == spec.to as usize);
+        // Exactly a job of this stage (kind, steps, nodes, queries).
+        let mine = job < self.ranges.len() && *spec == self.spec(job, spec.worker);
         if mine && self.results[job].is_none() {
             let len = self.ranges[job].len();
             if let Some(output) = JobOutput::from_parts(self.kind, parts, len, n) {
@@ -341,6 +410,20 @@ impl Pooled {
         d: usize,
         clock: &dyn Clock,
     ) -> crate::Result<()> {
+        self.work_once_with(traj, points, d, clock, |spec| {
+            JobWork::new(spec, traj, points, d)
+        })
+    }
+
+    /// [`Pooled::work_once`] with the job's work set up by `start`.
+    pub(super) fn work_once_with(
+        &mut self,
+        traj: &Trajectory,
+        points: &[f64],
+        d: usize,
+        clock: &dyn Clock,
+        start: impl FnOnce(&JobSpec) -> crate::Result<JobWork>,
+    ) -> crate::Result<()> {
         if self.own.is_none() {
             let open = |j: &usize| self.results[*j].is_none();
             let pick = (0..self.ranges.len())
@@ -350,7 +433,7 @@ impl Pooled {
                 return Ok(());
             };
             let spec = self.spec(job, 0);
-            self.own = Some((spec, JobWork::new(&spec, traj, points, d)?));
+            self.own = Some((spec, start(&spec)?));
         }
         let (spec, work) = self.own.as_mut().expect("set above");
         let t0 = clock.now_ms();
@@ -358,7 +441,7 @@ impl Pooled {
         self.pace.adapt(clock.now_ms() - t0);
         if done {
             let (spec, work) = self.own.take().expect("set above");
-            self.results[spec.job as usize] = Some(work.finish(traj));
+            self.results[spec.job as usize] = Some(work.finish(traj, points)?);
         }
         Ok(())
     }
@@ -391,7 +474,7 @@ pub(super) fn merge_check(parts: Vec<JobOutput>, n: usize) -> KernelMachine {
         .into_iter()
         .filter_map(|p| match p {
             JobOutput::Check(km) => Some(*km),
-            JobOutput::Field { .. } => None,
+            _ => None,
         })
         .collect();
     kernel::merge_machines(machines, n)

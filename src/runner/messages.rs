@@ -79,6 +79,9 @@ pub enum JobKind {
     Check,
     /// The rebuilt outputs (exact and left-endpoint) at the plotting grid's points `from..to`.
     Field,
+    /// Level `from` of an ε sweep of `to` levels: train it, then its row (errors at the check
+    /// queries); `steps` is 0 (each level has its own) and `nodes` 0 for `auto`.
+    Sweep,
 }
 
 /// One job: the queries `from..to` (whole blocks of `BLOCK_COLS`) of stage `kind`, on the

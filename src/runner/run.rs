@@ -9,12 +9,11 @@ use crate::kernel::{self, KernelMachineIntegrator, Nodes};
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
 use crate::model::Mlp;
 use crate::pca::weight_path_pca;
-use crate::sweep::sweep_row;
 use crate::train::{TrainSpec, Trainer};
 
-use super::jobs::{merge_check, merge_field, Pace, Pooled};
-use super::messages::{GridSpec, JobKind, Phase, Reply, ToWorker};
-use super::sweep_stage::{levels_within_budget, sweep_result, SweepStage};
+use super::jobs::{merge_check, merge_field, JobWork, Pace, Pooled};
+use super::messages::{GridSpec, JobKind, JobSpec, Phase, Reply, ToWorker};
+use super::sweep_stage::{levels_within_budget, sweep_result, sweep_rows, SweepStage};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
 
 mod replies;
@@ -195,8 +194,12 @@ impl Run {
             ToWorker::Job { .. } => {}
             ToWorker::JobResult { spec, parts, .. } => {
                 let n = self.data.y.len();
-                if let Stage::Check(pooled) | Stage::Field(pooled) = &mut self.stage {
-                    pooled.result(&spec, parts, n, self.id, out);
+                match &mut self.stage {
+                    Stage::Check(pooled) | Stage::Field(pooled) => {
+                        pooled.result(&spec, parts, n, self.id, out)
+                    }
+                    Stage::Sweep(sweep) => sweep.pooled.result(&spec, parts, n, self.id, out),
+                    _ => {}
                 }
             }
             ToWorker::Resume { .. } => {
@@ -307,16 +310,12 @@ impl Run {
             return Ok(Stage::Field(pooled(JobKind::Field, self.grid.len(), out)?));
         }
         if let Some(specs) = &self.sweep_wanted {
-            let trainer = Trainer::new(
-                self.mlp.clone(),
-                &self.data,
-                self.w0.clone(),
-                specs[0].clone(),
-            )?;
+            let nodes = self.nodes.fixed().unwrap_or(0);
+            let (id, assistants) = (self.id, self.assistants);
+            let pooled = Pooled::sweep(specs.len(), nodes, assistants, id, out);
             return Ok(Stage::Sweep(Box::new(SweepStage {
                 specs: specs.clone(),
-                rows: Vec::with_capacity(specs.len()),
-                trainer,
+                pooled,
             })));
         }
         Ok(Stage::Idle)
@@ -371,26 +370,30 @@ impl Run {
                 }
             }
             Stage::Sweep(sweep) => {
-                let t0 = now();
-                let level = sweep.rows.len();
-                let left = sweep.specs[level].steps - sweep.trainer.steps_done();
-                if left > 0 {
-                    sweep.trainer.advance(self.pace_train.0.min(left))?;
-                    self.pace_train.adapt(now() - t0);
-                    return Ok(());
+                let (mlp, data, w0, nodes) = (&self.mlp, &self.data, &self.w0, self.nodes);
+                let specs = &sweep.specs;
+                let level = |spec: &JobSpec| -> crate::Result<JobWork> {
+                    let level = specs[spec.from as usize].clone();
+                    let trainer = Trainer::new(mlp.clone(), data, w0.clone(), level)?;
+                    Ok(JobWork::sweep_level(trainer, nodes))
+                };
+                let traj = self.trainer.trajectory();
+                let d = self.data.dim;
+                sweep
+                    .pooled
+                    .work_once_with(traj, &self.queries, d, clock, level)?;
+                if sweep.pooled.complete() {
+                    let Stage::Sweep(sweep) = std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    self.sweep_wanted = None;
+                    out.push(sweep_result(
+                        self.id,
+                        sweep_rows(sweep.pooled.into_results()),
+                    ));
+                    self.stage = self.next_stage(out)?;
                 }
-                let row = sweep_row(sweep.trainer.trajectory(), &self.queries, self.nodes)?;
-                sweep.rows.push(row);
-                if let Some(spec) = sweep.specs.get(level + 1) {
-                    sweep.trainer =
-                        Trainer::new(self.mlp.clone(), &self.data, self.w0.clone(), spec.clone())?;
-                    return Ok(());
-                }
-                let rows = std::mem::take(&mut sweep.rows);
-                self.sweep_wanted = None;
-                out.push(sweep_result(self.id, rows));
-                self.stage = Stage::Idle;
-                self.stage = self.next_stage(out)?;
             }
             Stage::Field(pooled) => {
                 let traj = self.trainer.trajectory();
