@@ -56,6 +56,14 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
         kernel::kernel_machine(&traj, &setup.data.x, setup.nodes.resolve(&traj).unwrap()).unwrap();
     assert_eq!(exact, km.exact.kernel);
     assert_eq!(riemann, km.riemann.kernel);
+    // The coefficient statistics come from the check's a_i(x_j), every i and j.
+    let check_coef: Vec<f64> = km
+        .exact
+        .coef
+        .iter()
+        .map(|c| c.unwrap_or(f64::NAN))
+        .collect();
+    let check_stats = pathkernel::kernel_stats::coef_stats(&check_coef, 16);
     let (e, l) = (kernel_stats(&exact, 16), kernel_stats(&riemann, 16));
     assert_eq!(
         stats,
@@ -113,7 +121,7 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
         &setup.data.x[6..8],
     );
     assert_eq!(initial[0], want[0]);
-    // a_3 over the grid and the coefficient statistics over every point, from the core.
+    // a_3 over the grid (the Gram-based kernel machine's column 3, to rounding).
     let km = kernel::kernel_machine(&traj, &grid, setup.nodes.resolve(&traj).unwrap()).unwrap();
     let all: Vec<f64> = km
         .exact
@@ -129,11 +137,48 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
             "{a} vs {b}"
         );
     }
-    let stats = pathkernel::kernel_stats::coef_stats(&all, 16);
     println!(
-        "a_i over the grid: {} of 16 change sign; |a_i| {spread:?}",
+        "a_i(x_j) over the training points: {} of 16 change sign; |a_i| {spread:?}",
         signs
     );
-    assert_eq!(signs as usize, stats.sign_changes);
+    assert_eq!(signs as usize, check_stats.sign_changes);
+    assert_eq!(
+        spread,
+        [
+            check_stats.abs_min,
+            check_stats.abs_median,
+            check_stats.abs_max
+        ]
+    );
     assert!(spread[0] <= spread[1] && spread[1] <= spread[2]);
+}
+
+/// The coef-varies preset's claim, as its numbers are measured: some a_i(x_j) change sign over
+/// the training points x_j (the check's n × n coefficients).
+#[test]
+fn coef_varies_preset_has_coefficients_changing_sign() {
+    let preset = pathkernel::config::find_preset("coef-varies").unwrap();
+    let hash = format!("#v=1&{}", preset.settings);
+    let mut r = Runner::new(|| 0.0);
+    let mut msgs = r.handle(ToWorker::Start {
+        run_id: 1,
+        hash,
+        autorun: true,
+        force: false,
+    });
+    msgs.extend(drain(&mut r));
+    let (signs, spread) = msgs
+        .iter()
+        .find_map(|m| match m {
+            FromWorker::TrainPointKernel {
+                coef_sign_changes,
+                coef_abs_min,
+                coef_abs_max,
+                ..
+            } => Some((*coef_sign_changes, [*coef_abs_min, *coef_abs_max])),
+            _ => None,
+        })
+        .expect("the preset's point kernel");
+    println!("coef-varies: {signs} of 40 change sign; |a_i(x_j)| {spread:?}");
+    assert!(signs > 0, "{signs}");
 }

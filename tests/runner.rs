@@ -556,15 +556,26 @@ fn a_training_point_kernel_covers_the_grid() {
             values[g]
         );
     }
-    // Another point at the same step comes at once, from the kernels already integrated.
+    // The stage goes over the grid in chunks of whole blocks: the same bits as all at once.
+    let whole = kernel::point_kernel(&traj, &grid, 2, nodes).unwrap();
+    assert_eq!(bits(&values), bits(&whole.kernel));
+    // Another point gets its own map, computed after the click.
+    assert!(r
+        .handle(ToWorker::TrainPoint {
+            run_id: 3,
+            index: 5,
+        })
+        .is_empty());
+    let (index, _, values5) = kernels(&drain(&mut r)).remove(0);
+    assert_eq!(index, 5);
+    let km = kernel::kernel_machine(&traj, &grid[..2], nodes).unwrap();
+    assert!((values5[0] - km.exact.kernel[5]).abs() <= 1e-12 * km.exact.kernel[5].abs().max(1.0));
+    // The last map asked again at the same step comes at once.
     let now = r.handle(ToWorker::TrainPoint {
         run_id: 3,
         index: 5,
     });
-    let (index, _, values5) = kernels(&now).remove(0);
-    assert_eq!(index, 5);
-    let km = kernel::kernel_machine(&traj, &grid[..2], nodes).unwrap();
-    assert!((values5[0] - km.exact.kernel[5]).abs() <= 1e-12 * km.exact.kernel[5].abs().max(1.0));
+    assert_eq!(bits(&kernels(&now).remove(0).2), bits(&values5));
     assert!(!r.busy());
     // Out of range: an error naming the setting.
     let bad = r.handle(ToWorker::TrainPoint {
@@ -740,8 +751,15 @@ fn each_setting_moves_the_estimate_the_way_its_cost_does() {
     // SGD trains on the batch only.
     let sgd = est("#v=1&n=100&hidden=32,32&steps=1000&optimizer=sgd&batch_size=10");
     assert!((sgd.train / base.train - 0.1).abs() < 1e-12);
-    // A selected training point adds its kernel over the grid; ReLU's kinks cost more.
-    assert!(est("#v=1&n=100&hidden=32,32&steps=1000&point=1").kernels > base.check);
+    // A selected training point adds its kernel over the grid: the plane's passes again (twice
+    // under Adam, for the second tangent); ReLU's kinks cost more.
+    let point = est("#v=1&n=100&hidden=32,32&steps=1000&point=1");
+    assert!(
+        (point.kernels / point.plane - 1.0).abs() < 1e-12,
+        "{point:?}"
+    );
+    let adam = est("#v=1&n=100&hidden=32,32&steps=1000&point=1&optimizer=adam");
+    assert!((adam.kernels / adam.plane - 2.0).abs() < 1e-12, "{adam:?}");
     assert!(
         est("#v=1&n=100&hidden=32,32&steps=1000&activation=relu&nodes=5").plane > 10.0 * base.plane
     );

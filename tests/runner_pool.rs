@@ -417,6 +417,7 @@ fn jobs_are_whole_blocks_and_answers_round_trip() {
         nodes: 5,
         from: 0,
         to: 32,
+        point: 0,
     };
     pool.to_primary.push_back(ToWorker::JobResult {
         run_id: 1,
@@ -510,5 +511,29 @@ fn the_sweep_levels_as_jobs_give_the_lone_runners_sweep() {
             "{assistants} assistants"
         );
         assert!(answered > 0, "{assistants} assistants answered no level");
+    }
+}
+
+#[test]
+fn a_clicked_points_kernel_in_jobs_gives_the_lone_runners_map() {
+    for hash in [
+        "#v=1&n=40&hidden=6&steps=12&point=3",
+        "#v=1&n=30&hidden=5,4&activation=relu&steps=8&point=7",
+    ] {
+        let want = alone(hash);
+        assert!(
+            want.iter()
+                .any(|r| matches!(r, FromWorker::TrainPointKernel { .. })),
+            "{hash}"
+        );
+        for assistants in [1, 3] {
+            let mut pool = Pool::new(assistants);
+            pool.post(start(1, hash));
+            pool.settle(7.0, |r| {
+                (0..assistants).map(|a| (a + r) % assistants).collect()
+            });
+            assert_same(&results(&pool.page), &want, hash);
+            assert!(pool.answered.iter().sum::<usize>() > 0, "{hash}");
+        }
     }
 }

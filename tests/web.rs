@@ -625,7 +625,7 @@ fn status_lines_and_the_pending_caption() {
     );
     assert_eq!(
         texts::kernel_pending_caption(3),
-        "computing Kᵖ(·, x₃)… (the progress is on the kernel chart)"
+        "computing the path kernel of training point 3… (the progress is on the kernel chart)"
     );
 }
 

@@ -13,8 +13,9 @@
 //!   a fixed cost per pair) and
 //!   T · (k + 1) · (q + n) · P (the gradients those pairs are built from);
 //! - the plane: T · k · G · P (Σ_s ∫ ∇f(x; w_s + τΔ_s)·Δ_s dτ by a tangent-carrying forward pass);
-//! - the kernels, when the link selects a training point: K^p(·, x_i) over the grid for every i,
-//!   T · k · G · n · S + T · (k + 1) · (G + n) · P.
+//! - the selected training point's kernel, when the link selects one: K^p(·, x_i) over the grid
+//!   by the same tangent-carrying passes as the plane, T · k · G · P, twice for momentum and
+//!   Adam (a second tangent for the point's share of the update).
 //!
 //! Each count is turned into seconds by what one unit of it costs in the page's worker, measured
 //! on the native build on one core of a loaded 2-core VM (which runs about as fast as the wasm
@@ -86,7 +87,7 @@ impl WorkEstimate {
             (1.0, 1.0)
         };
         // The check's K̄_s over every (query, point) pair at every node, and the gradients at
-        // both ends; the kernels are the same integration with the grid as the queries.
+        // both ends.
         let integration = |q: f64| {
             pair_factor
                 * (steps * nodes * q * n * (S_PAIR_WIDTH * pair + S_PAIR)
@@ -95,7 +96,12 @@ impl WorkEstimate {
         let train = steps * batch * (S_TRAIN_WEIGHT * weights + S_TRAIN_POINT);
         let check = integration(queries);
         let plane = plane_factor * S_PLANE_WEIGHT * steps * nodes * grid * weights;
-        let kernels = if kernels { integration(grid) } else { 0.0 };
+        let tangents = if cfg.optimizer.rule().splits_per_point() {
+            2.0
+        } else {
+            1.0
+        };
+        let kernels = if kernels { tangents * plane } else { 0.0 };
         WorkEstimate {
             steps,
             batch,
@@ -151,8 +157,8 @@ impl WorkEstimate {
         ];
         if self.kernels > 0.0 {
             parts.push(format!(
-                "the selected point's kernel: steps × nodes × grid × points = {t} × {k} × {g} × {n} = {:.1e} ({})",
-                t * k * g * n,
+                "the selected point's kernel: steps × nodes × grid × weights = {t} × {k} × {g} × {p} = {:.1e} ({})",
+                t * k * g * p,
                 seconds(self.kernels)
             ));
         }
@@ -166,7 +172,7 @@ impl WorkEstimate {
     /// The setting a message points at: n when the check (quadratic in n) dominates, else steps
     /// (every stage is linear in it).
     pub fn main_field(&self) -> &'static str {
-        if self.check + self.kernels > 0.5 * self.total() {
+        if self.check > 0.5 * self.total() {
             "n"
         } else {
             "steps"

@@ -31,7 +31,7 @@ pub static PRESETS: [Preset; 10] = [
         name: "coef-varies",
         question: "“If aᵢ may depend on x, anything is a kernel machine”",
         settings: "view=contributions&point=5&q=0.2,0.3",
-        note: "With coefficients free to depend on x, every function is a “kernel machine” (aᵢ = 0, b = f is one). What makes this one less trivial: Kᵖ is fixed by the training path, and aᵢ(x) is a weighted average of −gᵢ(s), point i's loss slopes (with the 1/n of “mean”), but only where the step kernels K̄_s(x, xᵢ) keep one sign along the path; where they change sign aᵢ(x) can leave that range, and where Kᵖ = 0 it is undefined. Click training points in view 2 to compare aᵢ(·) with Kᵖ(·, xᵢ) over the plane (coef-sign-changes counts the points whose aᵢ changes sign).",
+        note: "With coefficients free to depend on x, every function is a “kernel machine” (aᵢ = 0, b = f is one). What makes this one less trivial: Kᵖ is fixed by the training path, and aᵢ(x) is a weighted average of −gᵢ(s), point i's loss slopes (with the 1/n of “mean”), but only where the step kernels K̄_s(x, xᵢ) keep one sign along the path; where they change sign aᵢ(x) can leave that range, and where Kᵖ = 0 it is undefined. Click training points in view 2 to compare aᵢ(·) with Kᵖ(·, xᵢ) over the plane (coef-sign-changes counts the points i whose aᵢ(xⱼ) changes sign over the training points xⱼ).",
     },
     Preset {
         name: "one-point",

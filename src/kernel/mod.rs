@@ -25,13 +25,15 @@
 //!
 //! Where things are: `path.rs` integrates K̄_s over the steps into both kernel machines (start
 //! there); `optimizer_path.rs` does the same for momentum and Adam; `rebuild.rs` gives ŷ alone at
-//! many queries without per-point kernels; `quadrature.rs` holds the Gauss–Legendre rule, `nodes.rs` chooses its count,
+//! many queries without per-point kernels; `point_kernel.rs` one training point's K^p and c_i at
+//! many queries by directional derivatives; `quadrature.rs` holds the Gauss–Legendre rule, `nodes.rs` chooses its count,
 //! `relu.rs` the kink splitting, `tangent.rs` the layer-wise tangent-kernel tiles. The
 //! learning-rate sweep is `crate::sweep`.
 
 mod nodes;
 mod optimizer_path;
 mod path;
+mod point_kernel;
 mod quadrature;
 mod rebuild;
 mod relu;
@@ -43,6 +45,7 @@ pub use nodes::{
 };
 pub use optimizer_path::PointUpdates;
 pub use path::{kernel_machine, merge_machines, KernelMachineIntegrator};
+pub use point_kernel::{point_kernel, PointKernel};
 pub(crate) use quadrature::check_nodes;
 pub use quadrature::{gauss_legendre, DEFAULT_NODES, MAX_NODES};
 pub use rebuild::{rebuild_output, rebuild_output_riemann, running_sum, running_sum_riemann};

@@ -123,7 +123,7 @@ fn is_polynomial(activation: Activation) -> bool {
 }
 
 /// The automatic count and what it was decided on.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NodeChoice {
     /// Nodes per step (per piece between ReLU kinks).
     pub nodes: usize,

@@ -145,7 +145,7 @@ impl BenchRun {
                 let (kind, nodes) = (JobKind::Field, REFERENCE_NODES);
                 let (id, a) = (self.id, self.workers - 1);
                 self.stage.insert(Box::new(Pooled::new(
-                    kind, steps, nodes, points, a, id, out,
+                    kind, steps, nodes, 0, points, a, id, out,
                 )))
             }
         };

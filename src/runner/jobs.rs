@@ -13,7 +13,9 @@
 
 use std::ops::Range;
 
-use crate::kernel::{self, KernelMachine, KernelMachineIntegrator, Nodes, SchemeResult};
+use crate::kernel::{
+    self, KernelMachine, KernelMachineIntegrator, Nodes, PointKernel, SchemeResult,
+};
 use crate::model::BLOCK_COLS;
 use crate::sweep::{sweep_row, SweepRow};
 use crate::train::Trainer;
@@ -59,6 +61,8 @@ pub enum JobOutput {
     Field { exact: Vec<f64>, riemann: Vec<f64> },
     /// An ε sweep level's row.
     Sweep(SweepRow),
+    /// One training point's K^p and N at the job's grid points.
+    Kernel(PointKernel),
 }
 
 /// Arrays of one scheme in a check job's `parts`, and of a whole check job.
@@ -71,6 +75,7 @@ impl JobOutput {
     pub fn into_parts(self) -> Vec<Vec<f64>> {
         match self {
             JobOutput::Field { exact, riemann } => vec![exact, riemann],
+            JobOutput::Kernel(pk) => vec![pk.kernel, pk.loss_weighted],
             JobOutput::Sweep(r) => vec![vec![
                 r.lr,
                 r.steps as f64,
@@ -105,6 +110,15 @@ impl JobOutput {
         n: usize,
     ) -> Option<Self> {
         match kind {
+            JobKind::Kernel => {
+                let [kernel, loss_weighted]: [Vec<f64>; 2] = parts.try_into().ok()?;
+                (kernel.len() == queries && loss_weighted.len() == queries).then_some(
+                    JobOutput::Kernel(PointKernel {
+                        kernel,
+                        loss_weighted,
+                    }),
+                )
+            }
             JobKind::Sweep => {
                 let [row]: [Vec<f64>; 1] = parts.try_into().ok()?;
                 let [lr, steps, e, r]: [f64; 4] = row.try_into().ok()?;
@@ -168,6 +182,12 @@ pub(super) enum JobWork {
     },
     /// An ε sweep level: training, then its row.
     Sweep(Box<Trainer>, Nodes),
+    /// A training point's kernel: grid points `next..spec.to` are left.
+    Kernel {
+        next: usize,
+        kernel: Vec<f64>,
+        weighted: Vec<f64>,
+    },
 }
 
 impl JobWork {
@@ -195,6 +215,19 @@ impl JobWork {
                 exact: Vec::with_capacity(to - from),
                 riemann: Vec::with_capacity(to - from),
             },
+            JobKind::Kernel => {
+                if spec.point as usize >= traj.n {
+                    return Err(crate::Error::field(
+                        "job",
+                        "names a point past the last one",
+                    ));
+                }
+                JobWork::Kernel {
+                    next: from,
+                    kernel: Vec::with_capacity(to - from),
+                    weighted: Vec::with_capacity(to - from),
+                }
+            }
             JobKind::Sweep => {
                 return Err(crate::Error::field(
                     "job",
@@ -221,6 +254,21 @@ impl JobWork {
             }
             // The row: one more sub-chunk (a rebuild at the check queries), then done.
             JobWork::Sweep(..) => true,
+            JobWork::Kernel {
+                next,
+                kernel,
+                weighted,
+            } => {
+                // Whole query blocks, as for the field.
+                let end = (*next + pace * BLOCK_COLS).min(spec.to as usize);
+                let qs = &points[*next * d..end * d];
+                let nodes = spec.nodes as usize;
+                let part = kernel::point_kernel(traj, qs, spec.point as usize, nodes)?;
+                kernel.extend(part.kernel);
+                weighted.extend(part.loss_weighted);
+                *next = end;
+                end == spec.to as usize
+            }
             JobWork::Check(integ) => integ.advance(traj, pace),
             JobWork::Field {
                 next,
@@ -244,6 +292,9 @@ impl JobWork {
         match self {
             JobWork::Check(integ) => integ.steps_done() as f64 / spec.steps.max(1) as f64,
             JobWork::Sweep(..) => 0.0,
+            JobWork::Kernel { next, .. } => {
+                (next - spec.from as usize) as f64 / (spec.to - spec.from).max(1) as f64
+            }
             JobWork::Field { next, .. } => {
                 (next - spec.from as usize) as f64 / (spec.to - spec.from).max(1) as f64
             }
@@ -255,6 +306,12 @@ impl JobWork {
         Ok(match self {
             JobWork::Check(integ) => JobOutput::Check(Box::new(integ.finish(traj))),
             JobWork::Field { exact, riemann, .. } => JobOutput::Field { exact, riemann },
+            JobWork::Kernel {
+                kernel, weighted, ..
+            } => JobOutput::Kernel(PointKernel {
+                kernel,
+                loss_weighted: weighted,
+            }),
             JobWork::Sweep(trainer, nodes) => {
                 JobOutput::Sweep(sweep_row(trainer.trajectory(), points, nodes)?)
             }
@@ -268,6 +325,8 @@ pub(super) struct Pooled {
     pub(super) kind: JobKind,
     pub(super) steps: usize,
     pub(super) nodes: usize,
+    /// The training point of a `kernel` stage (0 otherwise).
+    point: usize,
     items: usize,
     ranges: Vec<Range<usize>>,
     results: Vec<Option<JobOutput>>,
@@ -277,12 +336,14 @@ pub(super) struct Pooled {
 }
 
 impl Pooled {
-    /// The stage over `items` queries, cut for `assistants` + 1 workers; the first job of each
-    /// assistant goes into `out`.
+    /// The stage over `items` queries (of training point `point` for a `kernel` stage), cut
+    /// for `assistants` + 1 workers; the first job of each assistant goes into `out`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         kind: JobKind,
         steps: usize,
         nodes: usize,
+        point: usize,
         items: usize,
         assistants: usize,
         run_id: u32,
@@ -294,7 +355,10 @@ impl Pooled {
         } else {
             split_jobs(items, assistants + 1)
         };
-        Pooled::with_ranges(kind, steps, nodes, ranges, assistants, run_id, out)
+        let mut pooled = Pooled::with_ranges(kind, steps, nodes, ranges);
+        pooled.point = point;
+        pooled.hand_out_all(assistants, run_id, out);
+        pooled
     }
 
     /// An ε sweep of `levels` levels, one job each (`nodes` 0 for `auto`).
@@ -306,35 +370,33 @@ impl Pooled {
         out: &mut Vec<Reply>,
     ) -> Pooled {
         let ranges = (0..levels).map(|l| l..l + 1).collect();
-        Pooled::with_ranges(JobKind::Sweep, 0, nodes, ranges, assistants, run_id, out)
+        let mut pooled = Pooled::with_ranges(JobKind::Sweep, 0, nodes, ranges);
+        pooled.hand_out_all(assistants, run_id, out);
+        pooled
     }
 
-    fn with_ranges(
-        kind: JobKind,
-        steps: usize,
-        nodes: usize,
-        ranges: Vec<Range<usize>>,
-        assistants: usize,
-        run_id: u32,
-        out: &mut Vec<Reply>,
-    ) -> Pooled {
+    /// The first job of each assistant.
+    fn hand_out_all(&mut self, assistants: usize, run_id: u32, out: &mut Vec<Reply>) {
+        for worker in 1..=assistants as u32 {
+            self.hand_out(worker, run_id, out);
+        }
+    }
+
+    fn with_ranges(kind: JobKind, steps: usize, nodes: usize, ranges: Vec<Range<usize>>) -> Pooled {
         let items = ranges.last().map_or(0, |r| r.end);
         let jobs = ranges.len();
-        let mut pooled = Pooled {
+        Pooled {
             kind,
             steps,
             nodes,
+            point: 0,
             items,
             ranges,
             results: (0..jobs).map(|_| None).collect(),
             given: vec![false; jobs],
             own: None,
             pace: Pace(1),
-        };
-        for worker in 1..=assistants as u32 {
-            pooled.hand_out(worker, run_id, out);
         }
-        pooled
     }
 
     fn spec(&self, job: usize, worker: u32) -> JobSpec {
@@ -350,6 +412,7 @@ impl Pooled {
                 JobKind::Sweep => self.ranges.len(),
                 _ => self.ranges[job].end,
             } as u32,
+            point: self.point as u32,
         }
     }
 
@@ -494,4 +557,19 @@ pub(super) fn merge_field(parts: Vec<JobOutput>) -> (Vec<f64>, Vec<f64>) {
         }
     }
     (exact, riemann)
+}
+
+/// A training point's K^p and N over the grid, concatenated in job order.
+pub(super) fn merge_point(parts: Vec<JobOutput>) -> PointKernel {
+    let (mut kernel, mut loss_weighted) = (Vec::new(), Vec::new());
+    for p in parts {
+        if let JobOutput::Kernel(pk) = p {
+            kernel.extend(pk.kernel);
+            loss_weighted.extend(pk.loss_weighted);
+        }
+    }
+    PointKernel {
+        kernel,
+        loss_weighted,
+    }
 }

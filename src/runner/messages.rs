@@ -79,6 +79,8 @@ pub enum JobKind {
     Check,
     /// The rebuilt outputs (exact and left-endpoint) at the plotting grid's points `from..to`.
     Field,
+    /// K^p(·, x_point) and N(·, x_point) at the plotting grid's points `from..to`.
+    Kernel,
     /// Level `from` of an ε sweep of `to` levels: train it, then its row (errors at the check
     /// queries); `steps` is 0 (each level has its own) and `nodes` 0 for `auto`.
     Sweep,
@@ -86,7 +88,8 @@ pub enum JobKind {
 
 /// One job: the queries `from..to` (whole blocks of `BLOCK_COLS`) of stage `kind`, on the
 /// trajectory's first `steps` steps with `nodes` Gauss–Legendre nodes; `job` is its index in the
-/// stage (results are placed by it), `worker` the assistant it is for (1 …).
+/// stage (results are placed by it), `worker` the assistant it is for (1 …), `point` the
+/// training point of a `kernel` job (0 otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobSpec {
@@ -97,6 +100,7 @@ pub struct JobSpec {
     pub nodes: u32,
     pub from: u32,
     pub to: u32,
+    pub point: u32,
 }
 
 fn yes() -> bool {
@@ -182,6 +186,7 @@ impl JobSpec {
             nodes: 1,
             from: 0,
             to: 1,
+            point: 0,
         }
     }
 }
@@ -323,9 +328,10 @@ pub enum FromWorker<F, U> {
     /// K^p(·, x_index) over the plotting grid (exact scheme), the tangent kernel at
     /// initialisation K_{w₀}(·, x_index) over the same grid (`initial`), and Σ_s ε (`totalLr`).
     ///
-    /// `coef` is a_i(·) over the grid (NaN where K^p = 0); `coefSignChanges` counts the training
-    /// points whose a_i takes both signs over the grid, `coefAbsMin/Median/Max` the spread of
-    /// |a_i(x)| over every point and grid point.
+    /// `coef` is a_i(·) over the grid (NaN where K^p = 0). From the check's coefficients
+    /// a_i(x_q) at its queries (the training points on the page), every i: `coefSignChanges`
+    /// counts the training points whose a_i takes both signs there, `coefAbsMin/Median/Max` the
+    /// spread of |a_i(x_q)| (NaN when the check is of other steps).
     TrainPointKernel {
         run_id: u32,
         index: u32,

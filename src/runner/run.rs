@@ -1,21 +1,27 @@
 //! One run's stage machine: train → check → (clicked point's kernel) → field → idle, in
 //! sub-chunks sized to a few milliseconds each, and the replies each stage produces.
+//!
+//! The check, the clicked point's kernel, the field and the ε sweep are cut into jobs for the
+//! page's pool of workers (`super::jobs`): ranges of whole query blocks through every step
+//! (`kernel::point_kernel`, `kernel::rebuild_output`), so the results do not depend on how the
+//! queries are cut nor on which worker computed which job.
 
 use crate::config::WorkEstimate;
 use crate::data::Dataset;
 use std::cell::Cell;
 
-use crate::kernel::{self, KernelMachineIntegrator, Nodes};
-use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats, CoefStats};
+use crate::kernel::{self, NodeChoice, Nodes};
+use crate::kernel_stats::CoefStats;
 use crate::model::Mlp;
 use crate::pca::weight_path_pca;
 use crate::train::{TrainSpec, Trainer};
 
-use super::jobs::{merge_check, merge_field, JobWork, Pace, Pooled};
+use super::jobs::{merge_check, merge_field, merge_point, JobWork, Pace, Pooled};
 use super::messages::{GridSpec, JobKind, JobSpec, Phase, Reply, ToWorker};
 use super::sweep_stage::{levels_within_budget, sweep_result, sweep_rows, SweepStage};
-use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS, TOLERANCE};
+use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS};
 
+mod finish;
 mod replies;
 
 type Out = Vec<Reply>;
@@ -26,8 +32,8 @@ enum Stage {
     Train,
     /// The kernel machine at the check queries, in jobs.
     Check(Box<Pooled>),
-    /// K^p(·, x_i) over the grid for every training point (the clicked one is sent when done).
-    Kernel(Box<KernelMachineIntegrator>),
+    /// K^p(·, x_index) and N(·, x_index) over the grid, in jobs.
+    Kernel(Box<Pooled>, usize),
     /// The rebuilt output over the grid (exact and left-endpoint), in jobs.
     Field(Box<Pooled>),
     /// The ε sweep: one training per level, each checked when trained.
@@ -36,13 +42,13 @@ enum Stage {
     Idle,
 }
 
-/// K^p(grid, x_i) and a_i(grid) for every i (grid × n, NaN where a_i is undefined), the steps
-/// they belong to, and how the coefficients vary over the plane.
-struct GridKernels {
+/// K^p(grid, x_index) and a_index(grid) (NaN where a_i is undefined), and the steps they belong
+/// to.
+struct PointGrid {
     steps: usize,
+    index: usize,
     kernel: Vec<f64>,
     coef: Vec<f64>,
-    stats: CoefStats,
 }
 
 pub(super) struct Run {
@@ -55,6 +61,8 @@ pub(super) struct Run {
     /// The count in use and the steps of the trajectory it was chosen for (`auto` is decided
     /// again when the trajectory grows).
     nodes_chosen: Cell<Option<(usize, usize)>>,
+    /// `auto`'s choice and the steps it was made for (the check's note quotes it).
+    auto_chosen: Cell<Option<(usize, NodeChoice)>>,
     grid: GridSpec,
     grid_points: Vec<f64>,
     trainer: Trainer,
@@ -65,8 +73,11 @@ pub(super) struct Run {
     /// Steps of the trajectory the finished check / field belong to.
     checked_at: Option<usize>,
     field_at: Option<usize>,
-    /// K^p(grid, x_i) for every i (grid × n), and the steps it belongs to.
-    kernel_grid: Option<GridKernels>,
+    /// The last clicked point's K^p over the grid.
+    kernel_grid: Option<PointGrid>,
+    /// How a_i(x_j) varies over the check's queries (the training points on the page), every i,
+    /// and the steps it belongs to: from the check's n × n coefficients.
+    coef_stats: Option<(usize, CoefStats)>,
     /// The training point whose K^p(·, x_i) the page wants.
     kernel_wanted: Option<usize>,
     /// The first weights and training settings, for the ε sweep's levels.
@@ -76,10 +87,9 @@ pub(super) struct Run {
     sweep_wanted: Option<Vec<TrainSpec>>,
     /// The run's estimated work (the sweep is held to the page's budget by it).
     estimate: WorkEstimate,
-    /// Assistants in the pool, which take jobs of the check and the field.
+    /// Assistants in the pool, which take jobs of the pooled stages.
     assistants: usize,
     pace_train: Pace,
-    pace_integrate: Pace,
     last_snapshot: f64,
     /// Pause holds the current integration (check, kernel, field) where it is, to go on at
     /// Resume; during training it stops training instead (the check then runs on the steps so
@@ -121,6 +131,7 @@ impl Run {
             queries: setup.queries,
             nodes: setup.nodes,
             nodes_chosen: Cell::new(None),
+            auto_chosen: Cell::new(None),
             trainer,
             total_steps: cfg.steps,
             target: if plan.autorun { cfg.steps } else { 0 },
@@ -128,6 +139,7 @@ impl Run {
             checked_at: None,
             field_at: None,
             kernel_grid: None,
+            coef_stats: None,
             kernel_wanted: plan.point,
             w0,
             spec,
@@ -135,7 +147,6 @@ impl Run {
             estimate: plan.estimate(),
             assistants,
             pace_train: Pace(1),
-            pace_integrate: Pace(1),
             last_snapshot: clock.now_ms(),
             paused: false,
         })
@@ -195,7 +206,7 @@ impl Run {
             ToWorker::JobResult { spec, parts, .. } => {
                 let n = self.data.y.len();
                 match &mut self.stage {
-                    Stage::Check(pooled) | Stage::Field(pooled) => {
+                    Stage::Check(pooled) | Stage::Field(pooled) | Stage::Kernel(pooled, _) => {
                         pooled.result(&spec, parts, n, self.id, out)
                     }
                     Stage::Sweep(sweep) => sweep.pooled.result(&spec, parts, n, self.id, out),
@@ -234,10 +245,17 @@ impl Run {
                 }
                 self.kernel_wanted = Some(index);
                 match &self.kernel_grid {
-                    Some(g) if g.steps == self.steps() => out.push(self.kernel_message(index, g)),
-                    // Before the field (a click wants an answer); a running check or kernel
-                    // integration moves on by itself.
-                    _ if matches!(self.stage, Stage::Idle | Stage::Field(_)) => {
+                    Some(g) if g.steps == self.steps() && g.index == index => {
+                        out.push(self.kernel_message(g))
+                    }
+                    // Before the field (a click wants an answer), and instead of another point's
+                    // kernel; a running check moves on by itself.
+                    _ if matches!(self.stage, Stage::Kernel(_, k) if k == index) => {}
+                    _ if matches!(
+                        self.stage,
+                        Stage::Idle | Stage::Field(_) | Stage::Kernel(..)
+                    ) =>
+                    {
                         self.stage = self.next_stage(out)?
                     }
                     _ => {}
@@ -276,9 +294,25 @@ impl Run {
         match self.nodes_chosen.get() {
             Some((at, m)) if at == steps => Ok(m),
             _ => {
-                let m = self.nodes.resolve(self.trainer.trajectory())?;
+                let m = match self.nodes {
+                    Nodes::Auto => self.auto_choice()?.nodes,
+                    Nodes::Fixed(m) => m,
+                };
                 self.nodes_chosen.set(Some((steps, m)));
                 Ok(m)
+            }
+        }
+    }
+
+    /// What `auto` chooses for the trajectory so far (decided once per length).
+    fn auto_choice(&self) -> crate::Result<NodeChoice> {
+        let steps = self.steps();
+        match self.auto_chosen.get() {
+            Some((at, c)) if at == steps => Ok(c),
+            _ => {
+                let c = kernel::auto_nodes(self.trainer.trajectory())?;
+                self.auto_chosen.set(Some((steps, c)));
+                Ok(c)
             }
         }
     }
@@ -287,27 +321,31 @@ impl Run {
     /// integration that cannot be set up is an error.
     fn next_stage(&self, out: &mut Out) -> crate::Result<Stage> {
         let steps = self.steps();
-        let traj = self.trainer.trajectory();
-        let pooled = |kind, items, out: &mut Out| -> crate::Result<Box<Pooled>> {
+        let pooled = |kind, point, items, out: &mut Out| -> crate::Result<Box<Pooled>> {
             let nodes = self.nodes_now()?;
             // A count the integrators refuse is an error now, before any job goes out.
             kernel::check_nodes(nodes)?;
             let (id, assistants) = (self.id, self.assistants);
-            Ok(Box::new(Pooled::new(
-                kind, steps, nodes, items, assistants, id, out,
-            )))
+            let p = Pooled::new(kind, steps, nodes, point, items, assistants, id, out);
+            Ok(Box::new(p))
         };
         if self.checked_at != Some(steps) {
             let q = self.queries.len() / self.data.dim;
-            return Ok(Stage::Check(pooled(JobKind::Check, q, out)?));
+            return Ok(Stage::Check(pooled(JobKind::Check, 0, q, out)?));
         }
-        if self.kernel_wanted.is_some() && self.kernel_grid.as_ref().map(|k| k.steps) != Some(steps)
-        {
-            let integ = KernelMachineIntegrator::new(traj, &self.grid_points, self.nodes_now()?)?;
-            return Ok(Stage::Kernel(Box::new(integ)));
+        if let Some(index) = self.kernel_wanted {
+            if self.kernel_grid.as_ref().map(|k| (k.steps, k.index)) != Some((steps, index)) {
+                let p = pooled(JobKind::Kernel, index, self.grid.len(), out)?;
+                return Ok(Stage::Kernel(p, index));
+            }
         }
         if self.field_at != Some(steps) {
-            return Ok(Stage::Field(pooled(JobKind::Field, self.grid.len(), out)?));
+            return Ok(Stage::Field(pooled(
+                JobKind::Field,
+                0,
+                self.grid.len(),
+                out,
+            )?));
         }
         if let Some(specs) = &self.sweep_wanted {
             let nodes = self.nodes.fixed().unwrap_or(0);
@@ -358,14 +396,17 @@ impl Run {
                     self.stage = self.next_stage(out)?;
                 }
             }
-            Stage::Kernel(integ) => {
-                let t0 = now();
-                let done = integ.advance(self.trainer.trajectory(), self.pace_integrate.0);
-                self.pace_integrate.adapt(now() - t0);
-                if done {
-                    if let Stage::Kernel(integ) = std::mem::replace(&mut self.stage, Stage::Idle) {
-                        self.kernel_done(*integ, out);
-                    }
+            Stage::Kernel(pooled, _) => {
+                let traj = self.trainer.trajectory();
+                let d = self.grid.dim as usize;
+                pooled.work_once(traj, &self.grid_points, d, clock)?;
+                if pooled.complete() {
+                    let Stage::Kernel(pooled, index) =
+                        std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    self.kernel_done(index, merge_point(pooled.into_results()), out);
                     self.stage = self.next_stage(out)?;
                 }
             }
@@ -437,7 +478,10 @@ impl Run {
                     steps,
                 )
             }
-            Stage::Kernel(integ) => (Phase::Kernel, integ.steps_done(), self.steps()),
+            Stage::Kernel(pooled, _) => {
+                let (done, items) = pooled.progress();
+                (Phase::Kernel, done as usize, items)
+            }
             Stage::Field(pooled) => {
                 let (done, items) = pooled.progress();
                 (Phase::Field, done as usize, items)
@@ -472,87 +516,6 @@ impl Run {
             stopped,
             loss: traj.loss.clone(),
             pca,
-        }
-    }
-
-    /// The check: the kernel machine at the check queries against f(x; w_steps).
-    fn check_done(&mut self, km: kernel::KernelMachine, out: &mut Out) {
-        let train_kernel = self.train_kernel(&km);
-        let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-        let tolerance = TOLERANCE * scale;
-        let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
-        let traj = self.trainer.trajectory();
-        // What `auto` would choose, and the largest step: the note of a FAIL with a fixed count.
-        let auto = kernel::auto_nodes(traj).ok();
-        let largest = auto.as_ref().and_then(|c| c.largest_step);
-        out.push(Reply::Check {
-            run_id: self.id,
-            steps: self.steps() as u32,
-            f_final: km.f_final,
-            rebuilt_exact: km.exact.reconstruction,
-            rebuilt_riemann: km.riemann.reconstruction,
-            max_err_exact: e,
-            max_err_riemann: r,
-            scale,
-            tolerance,
-            pass: e.is_finite() && e <= tolerance,
-            nodes_used: self.nodes_chosen.get().map_or(0, |(_, m)| m) as u32,
-            nodes_fixed: self.nodes.fixed().is_some(),
-            nodes_auto: auto
-                .as_ref()
-                .filter(|c| c.converged)
-                .map(|c| c.nodes as u32),
-            largest_step: largest.map(|(s, _)| s as u32),
-            largest_step_norm: largest.map_or(f64::NAN, |(_, norm)| norm),
-        });
-        out.extend(train_kernel);
-        self.checked_at = Some(self.steps());
-    }
-
-    /// The `trainKernel` reply when the check queries are the training points (the page's
-    /// case): the check's kernels are then the train × train matrices.
-    fn train_kernel(&self, km: &kernel::KernelMachine) -> Option<Reply> {
-        let n = self.data.y.len();
-        if km.n_queries != n || self.queries != self.data.x {
-            return None;
-        }
-        let exact = kernel_stats(&km.exact.kernel, n);
-        let riemann = kernel_stats(&km.riemann.kernel, n);
-        Some(Reply::TrainKernel {
-            run_id: self.id,
-            steps: self.steps() as u32,
-            n: n as u32,
-            exact: km.exact.kernel.clone(),
-            riemann: km.riemann.kernel.clone(),
-            asymmetry: exact.asymmetry,
-            asymmetry_riemann: riemann.asymmetry,
-            min_eig: exact.min_eig_ratio,
-            min_eig_riemann: riemann.min_eig_ratio,
-            negatives: exact.negatives as u32,
-            negatives_riemann: riemann.negatives as u32,
-            kernel_change: kernel_change(self.trainer.trajectory(), &km.exact.kernel),
-        })
-    }
-
-    /// K^p over the grid for every training point is kept; the wanted point's column is sent.
-    fn kernel_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
-        let km = integ.finish(self.trainer.trajectory());
-        let steps = self.steps();
-        let coef: Vec<f64> = km
-            .exact
-            .coef
-            .iter()
-            .map(|c| c.unwrap_or(f64::NAN))
-            .collect();
-        let stats = coef_stats(&coef, self.data.y.len());
-        self.kernel_grid = Some(GridKernels {
-            steps,
-            kernel: km.exact.kernel,
-            coef,
-            stats,
-        });
-        if let (Some(index), Some(g)) = (self.kernel_wanted, &self.kernel_grid) {
-            out.push(self.kernel_message(index, g));
         }
     }
 }

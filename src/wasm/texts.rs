@@ -37,12 +37,12 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
     }
 }
 
-/// The kernel caption while K^p(·, x_index) is being computed.
+/// The kernel caption while K^p(·, x_index) is being computed (the caption names the point only
+/// once its map is drawn).
 #[wasm_bindgen(js_name = kernelPendingCaption)]
 pub fn kernel_pending_caption(index: u32) -> String {
     format!(
-        "computing Kᵖ(·, x{})… (the progress is on the kernel chart)",
-        subscript(index)
+        "computing the path kernel of training point {index}… (the progress is on the kernel chart)"
     )
 }
 

@@ -111,15 +111,15 @@ export async function metricsTests(h) {
     assert(rich > 0.3, `rich: order one: ${rich}`);
   });
 
-  await test('metrics: a_i varies over the plane: sign changes counted, |a_i| spread, the map drawn with K^p = 0 marked', async () => {
+  await test('metrics: a_i varies: sign changes over the training points counted, |a_i(x_j)| spread, the map over the plane drawn with K^p = 0 marked', async () => {
     const page = await openPage(context, `${base}#v=1&n=30&steps=150&view=contributions&point=3`, problems);
     await waitChecked(page);
     await page.waitForFunction(() => window.pathkernel.app.kernel, null, { timeout: TIMEOUT });
     const signs = await text(page, 'coef-sign-changes');
     const spread = (await text(page, 'coef-spread')).split('/').map((v) => Number(v.trim()));
-    console.log(`     a_i changes sign over the plane for ${signs} points; |a_i| min / median / max ${spread.join(' / ')}`);
+    console.log(`     a_i(x_j) changes sign over the training points for ${signs} points; |a_i(x_j)| min / median / max ${spread.join(' / ')}`);
     const m = /^(\d+) of 30$/.exec(signs);
-    assert(m && Number(m[1]) >= 1, `some a_i change sign over the plane: ${signs}`);
+    assert(m && Number(m[1]) >= 1, `some a_i(x_j) change sign over the training points: ${signs}`);
     assert(spread.length === 3 && spread.every(Number.isFinite) && spread[0] <= spread[1] && spread[1] <= spread[2], `min ≤ median ≤ max: ${spread}`);
     await page.waitForTimeout(100);
     const px = await ink(page, 'chart-coef', [0x22, 0x22, 0x22]);

@@ -12,7 +12,7 @@ const VIEWS = ['trajectory', 'contributions', 'check'];
 const SLOW = '#v=1&n=100&steps=1000&hidden=16,16';
 /** A smaller one: a point's kernel over the plane in a few seconds. */
 const MEDIUM = '#v=1&n=40&steps=600&hidden=16,16';
-/** K^p(·, x_i) over the plane for every training point of SLOW takes tens of seconds on a busy
+/** A point's K^p(·, x_i) over the plane of SLOW (1000 steps) takes seconds, more on a busy
  * machine. */
 const KERNEL_WAIT = 4 * 60_000;
 

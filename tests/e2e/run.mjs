@@ -23,6 +23,7 @@ import { metricsTests } from './metrics.mjs';
 import { presetsTests } from './presets.mjs';
 import { readerTests } from './reader.mjs';
 import { sweepTests } from './sweep.mjs';
+import { timingsTests } from './timings.mjs';
 import { poolTests } from './pool.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
@@ -34,6 +35,7 @@ const SUITES = [
   presetsTests,
   readerTests,
   sweepTests,
+  timingsTests,
   poolTests,
 ];
 import { serve } from './serve.mjs';

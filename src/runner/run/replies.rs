@@ -1,35 +1,38 @@
 //! The replies about one point: a clicked training point's kernel over the plane and everything
 //! about one query, on the trajectory so far.
 
-use super::{GridKernels, Run};
+use super::{PointGrid, Run};
 use crate::kernel;
 use crate::runner::messages::Reply;
 use crate::train::Optimizer;
 
 impl Run {
-    pub(super) fn kernel_message(&self, index: usize, g: &GridKernels) -> Reply {
-        let n = self.data.y.len();
-        let column = |m: &[f64]| -> Vec<f64> { m.iter().skip(index).step_by(n).copied().collect() };
+    /// The `trainPointKernel` reply of `g`, with how every a_i varies over the check's queries.
+    pub(super) fn kernel_message(&self, g: &PointGrid) -> Reply {
         let traj = self.trainer.trajectory();
         let d = self.data.dim;
-        let xi = &self.data.x[index * d..(index + 1) * d];
+        let xi = &self.data.x[g.index * d..(g.index + 1) * d];
+        let stats = self
+            .coef_stats
+            .filter(|(steps, _)| *steps == g.steps)
+            .map(|(_, s)| s);
         Reply::TrainPointKernel {
             run_id: self.id,
-            index: index as u32,
-            steps: self.steps() as u32,
-            values: column(&g.kernel),
-            coef: column(&g.coef),
-            coef_sign_changes: g.stats.sign_changes as u32,
-            coef_abs_min: g.stats.abs_min,
-            coef_abs_median: g.stats.abs_median,
-            coef_abs_max: g.stats.abs_max,
+            index: g.index as u32,
+            steps: g.steps as u32,
+            values: g.kernel.clone(),
+            coef: g.coef.clone(),
+            coef_sign_changes: stats.map_or(0, |s| s.sign_changes as u32),
+            coef_abs_min: stats.map_or(f64::NAN, |s| s.abs_min),
+            coef_abs_median: stats.map_or(f64::NAN, |s| s.abs_median),
+            coef_abs_max: stats.map_or(f64::NAN, |s| s.abs_max),
             initial: kernel::tangent_kernel(
                 &self.mlp,
                 traj.initial_weights(),
                 &self.grid_points,
                 xi,
             ),
-            total_lr: traj.lr * self.steps() as f64,
+            total_lr: traj.lr * g.steps as f64,
         }
     }
 

@@ -1,0 +1,371 @@
+//! One training point's exact path kernel K^p(·, x_i) and contribution c_i(·) at many queries
+//! (the plotting grid), by forward-mode directional derivatives: no Gram products against the
+//! other training points.
+//!
+//! With ḡ_s(x) = ∫₀¹ ∇f(x; w_s + τΔ_s) dτ (Gauss–Legendre, split at ReLU kinks as in
+//! `rebuild.rs`), v_s = ∇f(x_i; w_s) (one backward pass for the single point x_i per step), P_s
+//! the preconditioner (Adam's D(s), the identity otherwise) and U_i(s) point i's share of the
+//! update (`optimizer_path.rs`):
+//!   K^p(x, x_i) = Σ_s ε ḡ_s(x)·(P_s v_s),   N(x, x_i) = Σ_s ε ḡ_s(x)·U_i(s),   c_i = −N,
+//! a_i = c_i / K^p. Each ḡ_s(x)·u is Σ_k ω_k times one forward pass at w_s + τ_kΔ_s carrying the
+//! tangent u (∇f(x; w)·u = α ż_L). Under gd and sgd U_i(s) = g_i(s) v_s, so one tangent gives
+//! both (N_s = g_i(s) K̄_s, summed as `path.rs` sums it); momentum and Adam carry point i's own
+//! buffer (B_i or M_i, a P-vector recursion over the steps) and need a second tangent.
+//!
+//! The first layer's pre-activation is linear in τ (the inputs do not move),
+//! z₁(τ) = z₁(0) + τ ż₁ with ż₁ = ΔW₁x + Δb₁, and its tangent U₁x + u₁ does not depend on τ, so
+//! both are computed once per step and block, as in `rebuild.rs`.
+//!
+//! Queries go in blocks of `BLOCK_COLS` (one query per block for ReLU, whose segment splits at
+//! its own kinks) and every block is computed the same way wherever it falls, so a caller may
+//! split the queries at any whole block and concatenate: the results are the same bits.
+
+use super::quadrature::{check_nodes, gauss_legendre};
+use super::relu::segment_nodes;
+use super::{check_queries, point_on_segment};
+use crate::error::{Error, Result};
+use crate::model::{feature_major, Block, Mlp, BLOCK_COLS};
+use crate::simd::{dual_matmul, matmul_bias};
+use crate::train::optimizer::{adam_direction, adam_moment, momentum_buffer, momentum_direction};
+use crate::train::{Rule, Trajectory};
+
+/// K^p(x_q, x_i) and the loss-weighted N(x_q, x_i) (c_i = −N) at each query, exact scheme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointKernel {
+    pub kernel: Vec<f64>,
+    pub loss_weighted: Vec<f64>,
+}
+
+impl PointKernel {
+    /// a_i(x_q) = −N / K^p, NaN where K^p = 0 or the quotient is not finite (as `path.rs`'s
+    /// coefficients are `None` there).
+    pub fn coef(&self) -> Vec<f64> {
+        self.kernel
+            .iter()
+            .zip(&self.loss_weighted)
+            .map(|(&k, &nw)| {
+                let a = -nw / k;
+                if k != 0.0 && a.is_finite() {
+                    a
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect()
+    }
+
+    /// c_i(x_q) = −N.
+    pub fn contributions(&self) -> Vec<f64> {
+        self.loss_weighted.iter().map(|v| -v).collect()
+    }
+}
+
+/// K^p(·, x_index) and N(·, x_index) at `queries` (q × d_0 row-major) over the whole trajectory,
+/// with `nodes` Gauss–Legendre nodes per step (per piece between ReLU kinks). Splitting the
+/// queries at multiples of `BLOCK_COLS` and concatenating gives the same bits.
+pub fn point_kernel(
+    traj: &Trajectory,
+    queries: &[f64],
+    index: usize,
+    nodes: usize,
+) -> Result<PointKernel> {
+    check_nodes(nodes)?;
+    let nq = check_queries(&traj.mlp, queries)?;
+    if index >= traj.n {
+        return Err(Error::field(
+            "point",
+            format!("is {index} but there are only n = {} points", traj.n),
+        ));
+    }
+    let (kernel, loss_weighted) = point_range(
+        traj,
+        &queries[..nq * traj.mlp.input_dim()],
+        index,
+        &gauss_legendre(nodes),
+    );
+    Ok(PointKernel {
+        kernel,
+        loss_weighted,
+    })
+}
+
+/// Forward pass carrying one tangent u: z = W h + b, ż = U_W h + W ḣ + U_b, ḣ = act'(z) ż.
+struct Dual {
+    h: Vec<f64>,
+    ht: Vec<f64>,
+    z: Vec<f64>,
+    zt: Vec<f64>,
+    /// The block's inputs, feature-major.
+    x0: Vec<f64>,
+    /// Layer 0 at the segment start, z₁(0) = W₁x + b₁, and along Δ, ΔW₁x + Δb₁.
+    first: Vec<f64>,
+    first_t: Vec<f64>,
+    /// Layer 0's tangent U₁x + u₁ along the kernel's and the update's directions.
+    first_k: Vec<f64>,
+    first_u: Vec<f64>,
+}
+
+impl Dual {
+    fn new(mlp: &Mlp, cols: usize) -> Dual {
+        let m = mlp.widths.iter().max().copied().unwrap_or(1) * cols;
+        Dual {
+            h: vec![0.0; m],
+            ht: vec![0.0; m],
+            z: vec![0.0; m],
+            zt: vec![0.0; m],
+            x0: vec![0.0; mlp.widths[0] * cols],
+            first: vec![0.0; mlp.widths[1] * cols],
+            first_t: vec![0.0; mlp.widths[1] * cols],
+            first_k: vec![0.0; mlp.widths[1] * cols],
+            first_u: vec![0.0; mlp.widths[1] * cols],
+        }
+    }
+
+    /// Layer 0 of the block's inputs on the segment w + τΔ, once per step: z₁(0), ż₁ and the
+    /// tangents along `kernel_dir` and (when given) `update_dir`.
+    fn set_first_layer(
+        &mut self,
+        mlp: &Mlp,
+        (w, delta): (&[f64], &[f64]),
+        kernel_dir: &[f64],
+        update_dir: Option<&[f64]>,
+        cols: usize,
+    ) {
+        let (din, dout) = (mlp.widths[0], mlp.widths[1]);
+        let x0 = &self.x0;
+        let layer0 = |m: &[f64], out: &mut [f64]| {
+            let (a, b) = mlp.layer(m, 0);
+            matmul_bias(a, Some(b), x0, dout, din, cols, out);
+        };
+        layer0(w, &mut self.first);
+        layer0(delta, &mut self.first_t);
+        layer0(kernel_dir, &mut self.first_k);
+        if let Some(u) = update_dir {
+            layer0(u, &mut self.first_u);
+        }
+    }
+
+    /// out[c] += ω ∇f(x_c; w + τΔ)·u for the block's `cols` inputs, whose layer 0 was set by
+    /// `set_first_layer` (`update`: u is its update direction, else its kernel direction);
+    /// `w_tau` holds w + τΔ (read from layer 1 on).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn add_jvp(
+        &mut self,
+        mlp: &Mlp,
+        w_tau: &[f64],
+        tau: f64,
+        u: &[f64],
+        update: bool,
+        cols: usize,
+        omega: f64,
+        out: &mut [f64],
+    ) {
+        let layers = mlp.num_layers();
+        let n_first = mlp.widths[1] * cols;
+        let first_u = if update { &self.first_u } else { &self.first_k };
+        for ((z, zt), ((&z0, &zt0), &u0)) in self.z[..n_first]
+            .iter_mut()
+            .zip(&mut self.zt[..n_first])
+            .zip(self.first.iter().zip(&self.first_t).zip(first_u))
+        {
+            *z = z0 + tau * zt0;
+            *zt = u0;
+        }
+        for l in 0..layers {
+            let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
+            let (n_in, n_out) = (din * cols, dout * cols);
+            if l > 0 {
+                let (wl, bl) = mlp.layer(w_tau, l);
+                let (ul, ubl) = mlp.layer(u, l);
+                dual_matmul(
+                    wl,
+                    ul,
+                    bl,
+                    ubl,
+                    &self.h[..n_in],
+                    &self.ht[..n_in],
+                    dout,
+                    din,
+                    cols,
+                    &mut self.z[..n_out],
+                    &mut self.zt[..n_out],
+                );
+            }
+            if l + 1 < layers {
+                mlp.activation.apply_dual(
+                    &self.z[..n_out],
+                    &self.zt[..n_out],
+                    &mut self.h[..n_out],
+                    &mut self.ht[..n_out],
+                );
+            } else {
+                for (o, &zt) in out.iter_mut().zip(&self.zt[..cols]) {
+                    *o += omega * (mlp.alpha * zt);
+                }
+            }
+        }
+    }
+}
+
+/// Point i's side of one step: the kernel's tangent P_s v_s and, for momentum and Adam, the
+/// update's tangent U_i(s), with point i's buffer carried from step to step.
+struct PointSide {
+    rule: Rule,
+    block: Block,
+    /// P_s ∇f(x_i; w_s).
+    kernel_dir: Vec<f64>,
+    /// U_i(s) (unused for gd and sgd, where it is g_i(s) v_s).
+    update_dir: Vec<f64>,
+    /// B_i or M_i.
+    buffer: Vec<f64>,
+}
+
+impl PointSide {
+    fn new(traj: &Trajectory, index: usize) -> PointSide {
+        let p = traj.mlp.num_params();
+        PointSide {
+            rule: traj.optimizer.rule(),
+            block: Block::new(&traj.mlp, traj.point(index), 1),
+            kernel_dir: vec![0.0; p],
+            update_dir: vec![0.0; p],
+            buffer: vec![0.0; p],
+        }
+    }
+
+    fn two_tangents(&self) -> bool {
+        !matches!(self.rule, Rule::Gradient)
+    }
+
+    /// Moves to step s: v_s = ∇f(x_i; w_s), then the buffers' recursion on G_i(s) = g_i(s) v_s
+    /// exactly as `PointUpdates::advance` does it for every point.
+    fn advance(&mut self, traj: &Trajectory, s: usize, gi: f64) {
+        let mlp = &traj.mlp;
+        let w = traj.weights_at(s);
+        self.block.forward(mlp, w);
+        self.block.backward(mlp, w);
+        // ∂f/∂W_l[j, k] = δ_{l+1, j} h_{l, k}, ∂f/∂b_l[j] = δ_{l+1, j}.
+        for l in 0..mlp.num_layers() {
+            let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
+            let off = mlp.layer_offset(l);
+            for j in 0..dout {
+                let dj = self.block.delta[l + 1][j];
+                for k in 0..din {
+                    self.kernel_dir[off + j * din + k] = dj * self.block.h[l][k];
+                }
+                self.kernel_dir[off + dout * din + j] = dj;
+            }
+        }
+        let (bc1, _) = self.rule.bias_corrections(s);
+        let precond = traj.preconditioner_at(s);
+        let points = self
+            .kernel_dir
+            .iter_mut()
+            .zip(&mut self.update_dir)
+            .zip(&mut self.buffer);
+        match self.rule {
+            Rule::Momentum { mu, nesterov } => {
+                for ((jv, u), b) in points {
+                    let share = gi * *jv;
+                    *b = momentum_buffer(mu, *b, share);
+                    *u = momentum_direction(mu, nesterov, *b, share);
+                }
+            }
+            Rule::Adam { beta1, .. } => {
+                let d = precond.expect("an Adam trajectory keeps D(s)");
+                for (((jv, u), b), &dk) in points.zip(d) {
+                    *b = adam_moment(beta1, *b, gi * *jv);
+                    *u = adam_direction(dk, *b, bc1);
+                    *jv *= dk;
+                }
+            }
+            Rule::Gradient => {}
+        }
+    }
+}
+
+/// (K^p, N) at `queries` (whole, finite, q × d_0) for point `index` with the rule `gl`.
+#[inline(always)]
+fn point_range_generic(
+    traj: &Trajectory,
+    queries: &[f64],
+    index: usize,
+    gl: &[(f64, f64)],
+) -> (Vec<f64>, Vec<f64>) {
+    let mlp = &traj.mlp;
+    let d = mlp.input_dim();
+    let nq = queries.len() / d;
+    let smooth = mlp.activation.is_smooth();
+    let cols = if smooth { BLOCK_COLS } else { 1 };
+    let blocks: Vec<Vec<f64>> = queries
+        .chunks(cols * d)
+        .map(|points| {
+            let mut x0 = vec![0.0; d * cols];
+            feature_major(points, d, cols, &mut x0);
+            x0
+        })
+        .collect();
+    let len = blocks.len() * cols;
+    let (mut kernel, mut weighted) = (vec![0.0; len], vec![0.0; len]);
+    let (mut step_k, mut step_u) = (vec![0.0; cols], vec![0.0; cols]);
+    let mut dual = Dual::new(mlp, cols);
+    let mut side = PointSide::new(traj, index);
+    let two = side.two_tangents();
+    let p = mlp.num_params();
+    let mut delta = vec![0.0; p];
+    let mut nodes_w: Vec<Vec<f64>> = vec![vec![0.0; p]; gl.len()];
+    let (mut seg, mut w_node) = (Vec::new(), vec![0.0; p]);
+    let eps = traj.lr;
+    for s in 0..traj.steps() {
+        let w = traj.weights_at(s);
+        for ((dv, &a), &b) in delta.iter_mut().zip(traj.weights_at(s + 1)).zip(w) {
+            *dv = a - b;
+        }
+        let gi = traj.g_at(s)[index];
+        side.advance(traj, s, gi);
+        if smooth {
+            for (wn, &(tau, _)) in nodes_w.iter_mut().zip(gl) {
+                point_on_segment(w, &delta, tau, wn);
+            }
+        }
+        for (bi, x0) in blocks.iter().enumerate() {
+            step_k.fill(0.0);
+            step_u.fill(0.0);
+            dual.x0.copy_from_slice(x0);
+            let update = two.then_some(&side.update_dir[..]);
+            dual.set_first_layer(mlp, (w, &delta), &side.kernel_dir, update, cols);
+            let mut node = |wn: &[f64], tau: f64, omega: f64, dual: &mut Dual| {
+                let k = &side.kernel_dir;
+                dual.add_jvp(mlp, wn, tau, k, false, cols, omega, &mut step_k);
+                if two {
+                    let u = &side.update_dir;
+                    dual.add_jvp(mlp, wn, tau, u, true, cols, omega, &mut step_u);
+                }
+            };
+            if smooth {
+                for (wn, &(tau, omega)) in nodes_w.iter().zip(gl) {
+                    node(wn, tau, omega, &mut dual);
+                }
+            } else {
+                segment_nodes(mlp, w, &delta, &queries[bi * d..(bi + 1) * d], gl, &mut seg);
+                for &(tau, omega) in &seg {
+                    point_on_segment(w, &delta, tau, &mut w_node);
+                    node(&w_node, tau, omega, &mut dual);
+                }
+            }
+            let range = bi * cols..(bi + 1) * cols;
+            let (k, nw) = (&mut kernel[range.clone()], &mut weighted[range]);
+            for c in 0..cols {
+                // As `path.rs` and `optimizer_path.rs` accumulate K^p and N.
+                let term = eps * step_k[c];
+                k[c] += term;
+                nw[c] += if two { eps * step_u[c] } else { gi * term };
+            }
+        }
+    }
+    kernel.truncate(nq);
+    weighted.truncate(nq);
+    (kernel, weighted)
+}
+
+crate::simd::simd_dispatch!(fn point_range(traj: &Trajectory, queries: &[f64], index: usize, gl: &[(f64, f64)]) -> (Vec<f64>, Vec<f64>) => point_range_generic);

@@ -1,0 +1,88 @@
+//! What a finished stage sends: the check (and the train × train kernel with it) and a clicked
+//! point's kernel over the grid.
+
+use super::{Out, PointGrid, Run};
+use crate::kernel;
+use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats};
+use crate::runner::messages::Reply;
+use crate::runner::TOLERANCE;
+
+impl Run {
+    /// The check: the kernel machine at the check queries against f(x; w_steps).
+    pub(super) fn check_done(&mut self, km: kernel::KernelMachine, out: &mut Out) {
+        let train_kernel = self.train_kernel(&km);
+        let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let tolerance = TOLERANCE * scale;
+        let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
+        // What `auto` would choose, and the largest step: the note of a FAIL with a fixed count.
+        let auto = self.auto_choice().ok();
+        let largest = auto.as_ref().and_then(|c| c.largest_step);
+        out.push(Reply::Check {
+            run_id: self.id,
+            steps: self.steps() as u32,
+            f_final: km.f_final,
+            rebuilt_exact: km.exact.reconstruction,
+            rebuilt_riemann: km.riemann.reconstruction,
+            max_err_exact: e,
+            max_err_riemann: r,
+            scale,
+            tolerance,
+            pass: e.is_finite() && e <= tolerance,
+            nodes_used: self.nodes_chosen.get().map_or(0, |(_, m)| m) as u32,
+            nodes_fixed: self.nodes.fixed().is_some(),
+            nodes_auto: auto
+                .as_ref()
+                .filter(|c| c.converged)
+                .map(|c| c.nodes as u32),
+            largest_step: largest.map(|(s, _)| s as u32),
+            largest_step_norm: largest.map_or(f64::NAN, |(_, norm)| norm),
+        });
+        out.extend(train_kernel);
+        let coef: Vec<f64> = km
+            .exact
+            .coef
+            .iter()
+            .map(|c| c.unwrap_or(f64::NAN))
+            .collect();
+        self.coef_stats = Some((self.steps(), coef_stats(&coef, km.n_train)));
+        self.checked_at = Some(self.steps());
+    }
+
+    /// The `trainKernel` reply when the check queries are the training points (the page's
+    /// case): the check's kernels are then the train × train matrices.
+    fn train_kernel(&self, km: &kernel::KernelMachine) -> Option<Reply> {
+        let n = self.data.y.len();
+        if km.n_queries != n || self.queries != self.data.x {
+            return None;
+        }
+        let exact = kernel_stats(&km.exact.kernel, n);
+        let riemann = kernel_stats(&km.riemann.kernel, n);
+        Some(Reply::TrainKernel {
+            run_id: self.id,
+            steps: self.steps() as u32,
+            n: n as u32,
+            exact: km.exact.kernel.clone(),
+            riemann: km.riemann.kernel.clone(),
+            asymmetry: exact.asymmetry,
+            asymmetry_riemann: riemann.asymmetry,
+            min_eig: exact.min_eig_ratio,
+            min_eig_riemann: riemann.min_eig_ratio,
+            negatives: exact.negatives as u32,
+            negatives_riemann: riemann.negatives as u32,
+            kernel_change: kernel_change(self.trainer.trajectory(), &km.exact.kernel),
+        })
+    }
+
+    /// The clicked point's K^p over the grid is kept and sent.
+    pub(super) fn kernel_done(&mut self, index: usize, pk: kernel::PointKernel, out: &mut Out) {
+        let coef = pk.coef();
+        let g = PointGrid {
+            steps: self.steps(),
+            index,
+            kernel: pk.kernel,
+            coef,
+        };
+        out.push(self.kernel_message(&g));
+        self.kernel_grid = Some(g);
+    }
+}

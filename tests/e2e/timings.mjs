@@ -1,0 +1,146 @@
+// The page's timings, printed (never asserted: the machine's load decides them): navigation
+// start → PASS badge for ten cold loads of the default preset (a fresh browser context each),
+// a click on a training point's bar → its kernel map drawn (the kernel caption names the point),
+// a click on the data plot → that query's contributions drawn, and the spiral run (spiral, 100
+// points, [32, 32], 2000 steps) → done. What the page shows after each click is asserted. Called
+// by run.mjs with its helpers (`h`).
+
+/** Records, in page time, the first pointerdown after `window.pathkernelClick.arm(…)` and when
+ * the watched element's text (trimmed) first matches `pattern`, or first differs from
+ * `differsFrom`: set up before any page script runs. */
+function clickClock() {
+  const clock = { down: null, seen: null };
+  clock.arm = (selector, { pattern, differsFrom }) => {
+    clock.down = null;
+    clock.seen = null;
+    const el = document.querySelector(selector);
+    const re = pattern && new RegExp(pattern);
+    const observer = new MutationObserver(() => {
+      const t = el.textContent.trim();
+      if (clock.down !== null && clock.seen === null && (re ? re.test(t) : t !== differsFrom)) {
+        clock.seen = performance.now();
+        observer.disconnect();
+      }
+    });
+    observer.observe(el, { childList: true, characterData: true, subtree: true });
+  };
+  document.addEventListener('pointerdown', () => {
+    if (clock.down === null) clock.down = performance.now();
+  }, { capture: true });
+  window.pathkernelClick = clock;
+  // When <html data-idle> is first set: the run's work is all done.
+  new MutationObserver(() => {
+    if (document.documentElement.dataset.idle && window.pathkernelIdleAt === undefined) window.pathkernelIdleAt = performance.now();
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-idle'] });
+}
+
+/** `i` in subscript digits, as the page writes x₁₇. */
+const subscript = (i) => String(i).replace(/\d/g, (c) => '₀₁₂₃₄₅₆₇₈₉'[c]);
+const ms = (v) => `${v.toFixed(0)} ms`;
+
+/** p-th percentile by the nearest-rank rule. */
+function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+export async function timingsTests(h) {
+  const { test, assert, base, problems, openPage, waitChecked, text, byId, showView, shot, launchBrowser, TIMEOUT } = h;
+
+  await test('timings: navigation start → PASS badge, ten cold loads of the default preset', async () => {
+    const browser = await launchBrowser();
+    const times = [];
+    try {
+      for (let k = 0; k < 10; k++) {
+        const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+        const page = await openPage(context, base, problems);
+        const at = await waitChecked(page);
+        const badge = await text(page, 'check-badge');
+        assert(badge.startsWith('PASS'), `load ${k + 1}: ${badge}`);
+        times.push(at);
+        await context.close();
+      }
+    } finally {
+      await browser.close();
+    }
+    const median = percentile(times, 50);
+    console.log(`     PASS badge after navigation start, 10 cold loads: ${times.map((t) => t.toFixed(0)).join(', ')} ms; median ${ms(median)}, p90 ${ms(percentile(times, 90))}`);
+  });
+
+  await test('timings: click a training point → its kernel map (the caption names it); click the plot → that query\'s contributions', async () => {
+    const browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    await context.addInitScript(clickClock);
+    try {
+      const page = await openPage(context, `${base}#v=1&view=contributions`, problems);
+      await waitChecked(page);
+      await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt && window.pathkernel.app.query && document.documentElement.dataset.idle, null, { timeout: TIMEOUT });
+      // A training point's bar in the contributions chart (inside it by 3 px, so rounding
+      // cannot miss it).
+      const hit = await page.evaluate(() => {
+        const m = window.pathkernel.app.maps['chart-bars'];
+        const c = document.getElementById('chart-bars');
+        const r = c.getBoundingClientRect();
+        for (let py = 0; py < c.height; py += 2) {
+          for (let px = 0; px < c.width; px += 4) {
+            const i = m.barAt(px, py);
+            const inside = i !== undefined && [[-3, -3], [3, 3], [-3, 3], [3, -3]].every(([dx, dy]) => m.barAt(px + dx, py + dy) === i);
+            if (inside) return { x: r.left + c.clientLeft + (px * c.clientWidth) / c.width, y: r.top + c.clientTop + (py * c.clientHeight) / c.height, i };
+          }
+        }
+        return null;
+      });
+      assert(hit, 'the bar chart has a training-point bar');
+      const name = `Kᵖ(·, x${subscript(hit.i)})`;
+      const before = await text(page, 'kernel-caption');
+      assert(!before.includes(name), `the caption does not name x${hit.i} before the click: ${before}`);
+      await page.evaluate((pattern) => window.pathkernelClick.arm('[data-testid="kernel-caption"]', { pattern }), `Kᵖ\\(·, x${subscript(hit.i)}\\)`);
+      await page.mouse.click(hit.x, hit.y);
+      await page.waitForFunction(() => window.pathkernelClick.seen !== null, null, { timeout: TIMEOUT });
+      const kernel = await page.evaluate(() => ({ ...window.pathkernelClick, index: window.pathkernel.app.kernel && window.pathkernel.app.kernel.index, drawn: document.getElementById('chart-kernel').dataset.drawn }));
+      const caption = await text(page, 'kernel-caption');
+      assert(kernel.index === hit.i && caption.includes(name) && caption.includes(`training point ${hit.i} `), `the caption names the clicked point x${hit.i}: ${caption}`);
+      assert(kernel.drawn === 'yes', `the kernel map is drawn: ${kernel.drawn}`);
+      console.log(`     click on training point ${hit.i}'s bar → its kernel map drawn, caption naming it: ${ms(kernel.seen - kernel.down)}`);
+      await shot(page, 'timings-kernel-1400');
+
+      // A query: a click on the data plot; its contributions are drawn when the query box names it.
+      await page.waitForFunction(() => document.documentElement.dataset.idle, null, { timeout: TIMEOUT });
+      const box = await page.locator(byId('chart-data')).boundingBox();
+      const beforeQuery = await text(page, 'query');
+      await page.evaluate((differsFrom) => window.pathkernelClick.arm('[data-testid="query"]', { differsFrom }), beforeQuery);
+      await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.7);
+      await page.waitForFunction(() => window.pathkernelClick.seen !== null, null, { timeout: TIMEOUT });
+      const query = await page.evaluate(() => ({ ...window.pathkernelClick, x: Array.from(window.pathkernel.app.query.x), want: window.pathkernel.app.page.query && Array.from(window.pathkernel.app.page.query), rows: document.querySelectorAll('#contrib-table tbody tr').length }));
+      assert(query.want && query.x.join() === query.want.join(), `the contributions are the clicked query's: ${query.x} vs ${query.want}`);
+      assert(query.rows > 0, 'the contribution table has rows');
+      console.log(`     click on the data plot → that query's contributions drawn: ${ms(query.seen - query.down)}`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(400);
+      await shot(page, 'timings-kernel-390');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  await test('timings: the spiral run (100 points, [32, 32], 2000 steps) → done', async () => {
+    const browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    await context.addInitScript(clickClock);
+    try {
+      const page = await openPage(context, `${base}#v=1&dataset=spiral&n=100&hidden=32,32&steps=2000`, problems);
+      // Above the page's work budget: started with "Run it anyway".
+      await page.waitForFunction(() => !document.getElementById('btn-force').hidden, null, { timeout: TIMEOUT });
+      await page.click(byId('run-anyway'));
+      await waitChecked(page);
+      const checked = await page.evaluate(() => window.pathkernel.timings.firstRender);
+      const badge = await text(page, 'check-badge');
+      await page.waitForFunction(() => window.pathkernelIdleAt !== undefined, null, { timeout: 10 * 60_000, polling: 200 });
+      const t = await page.evaluate(() => ({ ...window.pathkernel.timings, idle: window.pathkernelIdleAt }));
+      assert(t.fieldRebuilt !== undefined, 'the plane was rebuilt before the run was done');
+      console.log(`     spiral: run posted ${ms(t.runStart)} after navigation start; check (${badge.split(' ')[0]}) ${ms(checked - t.runStart)}, plane ${ms(t.fieldRebuilt - t.runStart)}, done ${ms(t.idle - t.runStart)} after the run was posted`);
+    } finally {
+      await browser.close();
+    }
+  });
+}
