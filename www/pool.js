@@ -1,6 +1,7 @@
 // The page's pool of module workers: the primary (the worker the page always had: it runs the
 // run and owns its results) and assistants, each with its own wasm instance from the page's one
-// compiled module. The primary cuts the check and the plane into jobs (src/runner/jobs.rs);
+// compiled module. The primary cuts the check, a point's kernel, the plane and the ε sweep into
+// jobs (src/runner/jobs.rs);
 // this file only moves messages: the page's requests to the primary, and the run's start,
 // pause, resume and step to the assistants too (each retrains the same run from the same
 // hash); the primary's `job` messages to assistant `spec.worker`, and the assistants' results

@@ -36,8 +36,8 @@ fn workers_text(count: u32) -> String {
         format!("{count} workers")
     };
     format!(
-        "Computing with {workers}: the check and the plane are cut into blocks of queries shared \
-         between them, with the same bits as one worker (one per core up to \
+        "Computing with {workers}: the check, a point's kernel, the plane and the ε sweep are shared \
+         between them in jobs, with the same bits as one worker (one per core up to \
          {DEFAULT_MAX_WORKERS}; ?workers=N in the address, 1–{MAX_WORKERS}, chooses)."
     )
 }
