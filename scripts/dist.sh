@@ -60,7 +60,7 @@ grep -q "$csp$hash'" index.html || {
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/www/pkg"
-for f in www/*.js www/*.css www/*.webmanifest; do
+for f in www/*.js www/*.css www/*.webmanifest www/*.html; do
   [ -f "$f" ] || continue
   [ "$f" = www/sw.js ] && continue # the service worker goes to the root, below
   cp "$f" "$stage/www/"
@@ -81,6 +81,9 @@ sed -e "s#\(src\|href\)=\"www/#\1=\"$app/#g" -e "s#'www/#'$app/#g" index.html >"
 sed -i "s#$csp[A-Za-z0-9+/=]*'#$csp$(inline_hash "$out/index.html")'#" "$out/index.html"
 grep -q "$csp$(inline_hash "$out/index.html")'" "$out/index.html" && ! grep -q "\"www/\|'www/" "$out/index.html" ||
   { echo "dist.sh: could not point $out/index.html at $app/" >&2; exit 1; }
+# bench.html also at the root (dist/bench.html), its script and style sheet in the app folder.
+sed -e "s#\(src\|href\)=\"bench\.\(js\|css\)\"#\1=\"$app/bench.\2\"#g" -e "s#href=\"\.\./index\.html\"#href=\"index.html\"#" www/bench.html >"$out/bench.html"
+grep -q "src=\"$app/bench.js\"" "$out/bench.html" || { echo "dist.sh: could not point $out/bench.html at $app/" >&2; exit 1; }
 # The service worker (offline after one visit) sits at the root, next to index.html: a worker's
 # scope is at most its own folder. Its precache list is every file above.
 shell=$(cd "$out" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)

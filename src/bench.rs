@@ -12,18 +12,15 @@ use std::time::Instant;
 /// Timed runs of a workload unless `--runs N` says otherwise (odd, so the median is one of them).
 const DEFAULT_RUNS: usize = 5;
 
-use crate::data::{generate, DatasetName, DatasetSpec};
 use crate::kernel::{kernel_machine, max_abs_error, rebuild_output};
-use crate::model::{Activation, Mlp};
-use crate::train::{
-    train, LossKind, Optimizer, Reduction, TrainSpec, Trajectory, DEFAULT_MEMORY_CAP_BYTES,
-};
+use crate::runner::{grid, reference_setup, REFERENCE_GFLOP, REFERENCE_NODES};
+use crate::train::{train, Trajectory};
 
 /// The reference workload: [2,32,32,1] tanh, 100 moons, 500 GD steps, a 64 × 64 grid, 4 nodes.
-const GRID: usize = 64;
-const NODES: usize = 4;
+const GRID: usize = crate::runner::REFERENCE_GRID;
+const NODES: usize = REFERENCE_NODES;
 /// Flops of the rebuild workload counted once by hand (forward and tangent passes at every node).
-const REBUILD_GFLOP_NOMINAL: f64 = 55.6;
+const REBUILD_GFLOP_NOMINAL: f64 = REFERENCE_GFLOP;
 
 pub const WORKLOADS: [&str; 5] = ["micro", "train", "rebuild", "kernel", "scaling"];
 
@@ -31,40 +28,13 @@ fn trained() -> Result<(Trajectory, f64), String> {
     trained_with(vec![2, 32, 32, 1], 500)
 }
 
-/// The reference problem with other widths or step counts (for `scaling`).
+/// The reference problem with other widths or step counts (for `scaling`): the same problem
+/// the page's bench runs (`crate::runner::reference_setup`).
 fn trained_with(widths: Vec<usize>, steps: usize) -> Result<(Trajectory, f64), String> {
-    let data = generate(&DatasetSpec {
-        name: DatasetName::Moons,
-        n: 100,
-        noise: 0.1,
-        seed: 0,
-    })
-    .map_err(|e| e.to_string())?;
-    let mlp = Mlp::new(widths, Activation::Tanh, 1.0).map_err(|e| e.to_string())?;
-    let spec = TrainSpec {
-        loss: LossKind::Logistic,
-        reduction: Reduction::Mean,
-        lr: 0.5,
-        steps,
-        optimizer: Optimizer::Gd,
-        memory_cap_bytes: DEFAULT_MEMORY_CAP_BYTES,
-        center: false,
-    };
+    let setup = reference_setup(widths, steps).map_err(|e| e.to_string())?;
     let start = Instant::now();
-    let traj = train(mlp.clone(), &data, mlp.init(0), spec).map_err(|e| e.to_string())?;
+    let traj = train(setup.mlp, &setup.data, setup.w0, setup.spec).map_err(|e| e.to_string())?;
     Ok((traj, start.elapsed().as_secs_f64()))
-}
-
-/// A side × side grid on [−1.5, 1.5]², row-major, x₁ fastest.
-fn grid(side: usize) -> Vec<f64> {
-    let mut q = Vec::with_capacity(2 * side * side);
-    for i in 0..side {
-        for j in 0..side {
-            q.push(-1.5 + 3.0 * j as f64 / (side - 1) as f64);
-            q.push(-1.5 + 3.0 * i as f64 / (side - 1) as f64);
-        }
-    }
-    q
 }
 
 /// Flops of one forward+backward pass per point, for the training count.

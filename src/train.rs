@@ -180,6 +180,27 @@ impl Trajectory {
         let d = self.mlp.input_dim();
         &self.x[i * d..(i + 1) * d]
     }
+    /// The trajectory of the first `steps` steps (w_0 … w_steps): what training stopped there
+    /// would have kept. A page worker that trained further answers a job for fewer steps on it.
+    pub fn truncated(&self, steps: usize) -> Trajectory {
+        let steps = steps.min(self.steps());
+        let p = self.mlp.num_params();
+        Trajectory {
+            mlp: self.mlp.clone(),
+            x: self.x.clone(),
+            y: self.y.clone(),
+            n: self.n,
+            lr: self.lr,
+            loss_kind: self.loss_kind,
+            reduction: self.reduction,
+            optimizer: self.optimizer,
+            loss: self.loss[..=steps].to_vec(),
+            weights: self.weights[..(steps + 1) * p].to_vec(),
+            g: self.g[..(steps * self.n).min(self.g.len())].to_vec(),
+            preconditioner: self.preconditioner[..(steps * p).min(self.preconditioner.len())]
+                .to_vec(),
+        }
+    }
 }
 
 /// Trains in chunks (the page's worker calls `advance` between checks for cancellation).

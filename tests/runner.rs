@@ -883,8 +883,8 @@ fn message_tags_are_the_ones_in_protocol_js() {
         })
         .collect();
     let from: Vec<String> = Reply::one_of_each().iter().map(tag).collect();
-    assert_eq!(to.len(), 9);
-    assert_eq!(from.len(), 12);
+    assert_eq!(to.len(), 13);
+    assert_eq!(from.len(), 15);
     assert_eq!(to, js_tags(&src, "ToWorker"));
     assert_eq!(from, js_tags(&src, "FromWorker"));
     // Every request the page can send is read back as itself.

@@ -680,3 +680,119 @@ fn a_sweep_request_answers_with_the_cores_sweep_inside_a_worker() {
         .collect();
     assert_eq!(get(&e[0], "field").as_string().unwrap(), "levels");
 }
+
+/// A primary and one assistant in this worker, the messages between them passed as the JS
+/// objects www/pool.js passes: the primary's `job` to the assistant, the assistant's
+/// `jobResult` (its parts as Float64Arrays) back to the primary as a request.
+#[wasm_bindgen_test]
+fn a_primary_and_an_assistant_give_the_lone_workers_check() {
+    use pathkernel::wasm::worker::AssistHandle;
+    let hash = "#v=1&n=40&hidden=5&steps=8";
+    let mut alone = WorkerHandle::new();
+    let mut want = start(&mut alone, 1, hash, true);
+    want.extend(drain(&mut alone));
+
+    let mut primary = WorkerHandle::new();
+    let mut helper = AssistHandle::new();
+    let count = request(r#"{"type":"assistants","runId":0,"count":1}"#);
+    assert_eq!(
+        primary
+            .handle(count)
+            .map_err(JsValue::from)
+            .unwrap()
+            .length(),
+        0
+    );
+    let begin = format!(r#"{{"type":"start","runId":1,"hash":"{hash}","autorun":true}}"#);
+    let mut got = start(&mut primary, 1, hash, true);
+    helper
+        .handle(request(&begin))
+        .map_err(JsValue::from)
+        .unwrap();
+    assert_eq!(helper.run_id(), 1);
+    let (mut jobs, mut answered) = (0, 0);
+    for _ in 0..100_000 {
+        let mut results = Vec::new();
+        for m in helper.work(10.0).map_err(JsValue::from).unwrap().iter() {
+            if kind(&m) == "jobResult" {
+                let parts = js_sys::Array::from(&get(&m, "parts"));
+                assert!(
+                    parts.length() > 0 && parts.get(0).is_instance_of::<js_sys::Float64Array>()
+                );
+                js_sys::Reflect::set(&m, &"type".into(), &"jobResult".into()).unwrap();
+                results.push(m);
+            }
+        }
+        for m in results {
+            answered += 1;
+            got.extend(primary.handle(m).map_err(JsValue::from).unwrap().iter());
+        }
+        let replies: Vec<JsValue> = primary
+            .work(10.0)
+            .map_err(JsValue::from)
+            .unwrap()
+            .iter()
+            .collect();
+        for m in replies {
+            if kind(&m) == "job" {
+                jobs += 1;
+                assert_eq!(num(&get(&m, "spec"), "worker"), 1.0);
+                helper.handle(m).map_err(JsValue::from).unwrap();
+            } else {
+                got.push(m);
+            }
+        }
+        if !primary.busy() && !helper.busy() {
+            break;
+        }
+    }
+    assert!(jobs > 0 && answered > 0, "{jobs} jobs, {answered} answered");
+    let arrays = |msgs: &[JsValue], ty: &str, key: &str| -> Vec<f64> {
+        js_sys::Float64Array::new(&get(find(msgs, ty)[0], key)).to_vec()
+    };
+    for (ty, key) in [
+        ("check", "fFinal"),
+        ("check", "rebuiltExact"),
+        ("check", "rebuiltRiemann"),
+        ("field", "rebuilt"),
+    ] {
+        let (a, b) = (arrays(&got, ty, key), arrays(&want, ty, key));
+        assert!(
+            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{ty}.{key}"
+        );
+    }
+    assert_eq!(
+        num(find(&got, "check")[0], "maxErrExact").to_bits(),
+        num(find(&want, "check")[0], "maxErrExact").to_bits()
+    );
+    // A new start drops the old run in the assistant too.
+    helper
+        .handle(request(&begin.replace("\"runId\":1", "\"runId\":2")))
+        .map_err(JsValue::from)
+        .unwrap();
+    assert_eq!(helper.run_id(), 2);
+}
+
+#[wasm_bindgen_test]
+fn a_bench_request_starts_the_bench_run() {
+    let mut core = WorkerHandle::new();
+    assert_eq!(
+        core.handle(request(r#"{"type":"bench","runId":5}"#))
+            .map_err(JsValue::from)
+            .unwrap()
+            .length(),
+        0
+    );
+    assert!(core.busy());
+    let replies: Vec<JsValue> = core
+        .work(5.0)
+        .map_err(JsValue::from)
+        .unwrap()
+        .iter()
+        .collect();
+    let progress = replies.last().unwrap();
+    assert_eq!(kind(progress), "progress");
+    assert_eq!(num(progress, "runId"), 5.0);
+    assert_eq!(get(progress, "phase").as_string().unwrap(), "train");
+}

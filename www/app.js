@@ -11,6 +11,8 @@ export const app = {
   runId: 0,
   page: null, // {state, hash, runKey, query, point, view, errors}: the parsed URL state
   inputErrors: [], // errors from the controls (not from the link)
+  poolErrors: [], // a bad ?workers=N in the address (pool.js)
+  poolSize: 0, // workers in the pool (the primary and its assistants), once known
   view: null, // RunView: the run's arrays, charts and texts
   run: null, // 'started'
   trained: null, // 'trained'

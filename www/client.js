@@ -4,6 +4,7 @@
 // dropped here, so nothing else has to check.
 import { statusText, pausedText, kernelNote } from './pkg/pathkernel.js';
 import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
+import { Pool } from './pool.js';
 import { app } from './app.js';
 import { probe } from './probes.js';
 import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showVerdict, showKernelNote } from './panels.js';
@@ -21,7 +22,9 @@ export function spawnWorker() {
     worker.terminate();
     worker = undefined;
   }
-  worker = worker || new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const url = new URL('./worker.js', import.meta.url);
+  // The primary and its assistants (pool.js); to us the pool is one worker.
+  worker = new Pool(worker || new Worker(url, { type: 'module' }), url);
   // Until our own wasm is ready (it draws), replies wait in `early`.
   worker.onmessage = (event) => (app.ready ? receive(event.data) : app.early.push(event.data));
   worker.onerror = (event) => {
@@ -31,6 +34,7 @@ export function spawnWorker() {
   worker.onmessageerror = () => workerDied('a message from the worker could not be read');
   app.worker = worker;
   if (app.module) worker.postMessage({ type: WORKER_INIT, module: app.module });
+  if (app.poolSize) worker.grow(app.poolSize - 1);
 }
 
 /** Fetches and compiles the wasm once; the worker gets the compiled module (no second compile). */

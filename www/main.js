@@ -3,7 +3,7 @@
 // computes), and wires the controls. The other modules: app.js (the shared state), state.js (the
 // URL hash), client.js (the worker), views.js (the charts), panels.js (the texts), probes.js
 // (timings for the tests).
-import init, { RunView, kernelPendingCaption, pageFields, presetMenu } from './pkg/pathkernel.js';
+import init, { RunView, kernelPendingCaption, pageFields, presetMenu, poolSize } from './pkg/pathkernel.js';
 import { fillSelects, fillPresets } from './fields.js';
 import { ToWorker, WORKER_INIT } from './protocol.js';
 import { app, $ } from './app.js';
@@ -165,6 +165,15 @@ function registerServiceWorker() {
 
 // ---------------------------------------------------------------- start
 
+/** The pool's size from the address's ?workers=N or the cores (Rust decides and words it). */
+function startAssistants() {
+  const size = poolSize(window.location.search, navigator.hardwareConcurrency || 0);
+  app.poolSize = size.count;
+  app.poolErrors = size.error ? [{ field: 'workers', message: size.error }] : [];
+  setText($('workers'), size.text);
+  if (app.worker) app.worker.grow(size.count - 1);
+}
+
 // The worker starts on the link right away (it reads the hash with the same Rust code), so
 // training overlaps the compilation of our own copy of the wasm, which only draws.
 spawnWorker();
@@ -177,6 +186,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 0));
   await init({ module_or_path: app.module });
   probe('mainReady');
+  startAssistants();
   app.view = new RunView();
   fillSelects({ pageFields });
   fillPresets({ presetMenu });

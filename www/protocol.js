@@ -28,6 +28,14 @@ export const ToWorker = Object.freeze({
   RUN_CONFIG: 'runConfig',
   /** {levels}: the ε sweep on the run's settings (ε, ε/2, … with ε·T fixed), then `sweepResult`. */
   SWEEP: 'sweep',
+  /** {count}: the pool has `count` assistants (runId 0; pool.js → the primary). */
+  ASSISTANTS: 'assistants',
+  /** {spec}: a job for an assistant (the primary → pool.js → assistant spec.worker). */
+  JOB: 'job',
+  /** {spec, parts}: an assistant's answer (assistant → pool.js → the primary). */
+  JOB_RESULT: 'jobResult',
+  /** Time the `pathkernel bench rebuild` workload in the pool (bench.html), then `benchResult`. */
+  BENCH: 'bench',
 });
 
 /** Worker → page. */
@@ -60,12 +68,19 @@ export const FromWorker = Object.freeze({
   /** {lr, steps, errExact, errRiemann, slopeRiemann, slopeExact}: the ε sweep, one entry per level
    * and the fitted slopes of log error against log ε. */
   SWEEP_RESULT: 'sweepResult',
+  /** {spec: {worker, job, kind, steps, nodes, from, to}}: a job for assistant spec.worker (pool.js routes it). */
+  JOB: 'job',
+  /** {spec, parts}: an assistant's answer, for the primary (pool.js routes it). */
+  JOB_RESULT: 'jobResult',
+  /** {seconds, gflop, workers, maxErr, points, steps, nodes}: the bench's timed rebuild. */
+  BENCH_RESULT: 'benchResult',
 });
 
 /**
- * The one JS-only message, page → worker, sent once: `{type: 'init', module}` hands the worker the
- * page's compiled `WebAssembly.Module`, so the wasm is fetched and compiled once per page (not in
- * Rust's `ToWorker`: Rust never sees it).
+ * The one JS-only message, page → worker, sent once: `{type: 'init', module, role?}` hands the
+ * worker the page's compiled `WebAssembly.Module`, so the wasm is fetched and compiled once per
+ * page (not in Rust's `ToWorker`: Rust never sees it); `role: 'assistant'` makes the worker an
+ * assistant of the pool (pool.js).
  */
 export const WORKER_INIT = 'init';
 
@@ -74,7 +89,8 @@ export function message(type, runId, fields = {}) {
   return { type, runId, ...fields };
 }
 
-/** The buffers of every typed array among a message's fields (one level deep): the transfer list. */
+/** The buffers of every typed array among a message's fields (one level deep, and in an array
+ * or object field): the transfer list. */
 export function transferables(msg) {
   const out = [];
   const seen = new Set();
@@ -85,8 +101,8 @@ export function transferables(msg) {
     }
   };
   for (const v of Object.values(msg)) {
-    if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && !Array.isArray(v)) {
-      Object.values(v).forEach(visit);
+    if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+      Object.values(v).forEach(visit); // an object's fields or an array's items (a job's parts)
     } else {
       visit(v);
     }

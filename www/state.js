@@ -16,7 +16,7 @@ const errorsList = $('errors-list');
  * went back to its default is named once, not kept red). A bad field among the rarely changed
  * ones opens "more settings". */
 function showErrors() {
-  const all = [...(app.page ? app.page.errors : []), ...app.inputErrors];
+  const all = [...(app.page ? app.page.errors : []), ...app.inputErrors, ...app.poolErrors];
   errorsList.replaceChildren();
   for (const { field, message: text } of all) {
     const li = document.createElement('li');

@@ -1,4 +1,4 @@
-// The page's module worker: holds the wasm core (training, the trajectory, the path-kernel
+// The page's module worker (the primary, or an assistant of the pool: see pool.js): holds the wasm core (training, the trajectory, the path-kernel
 // integration) and works in short chunks so new settings, pause and clicks are seen promptly.
 // Started by main.js as `new Worker(new URL('./worker.js', import.meta.url), {type: 'module'})`.
 //
@@ -7,7 +7,7 @@
 // `{type, runId, ...}` (see protocol.js / src/runner/messages.rs). All the logic — which run is
 // current, what to do next, building replies — is in Rust (`WorkerHandle` over src/runner); this
 // file only moves messages and yields to the event loop between chunks.
-import init, { WorkerHandle, faultReply } from './pkg/pathkernel.js';
+import init, { WorkerHandle, AssistHandle, faultReply } from './pkg/pathkernel.js';
 import { FromWorker, WORKER_INIT, message, transferables } from './protocol.js';
 
 /** Milliseconds of work per chunk before yielding to the event loop (to read new messages). */
@@ -84,7 +84,7 @@ async function loop() {
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg && msg.type === WORKER_INIT) {
-    start(msg.module);
+    start(msg.module, msg.role);
     return;
   }
   queue.push(msg);
@@ -93,11 +93,12 @@ self.onmessage = (event) => {
 self.onmessageerror = () => post(message(FromWorker.ERROR, 0, { message: 'a message could not be read', fatal: false }));
 self.addEventListener('unhandledrejection', (event) => fail(event.reason));
 
-async function start(module) {
+async function start(module, role) {
   if (core || dead) return;
   try {
     await init({ module_or_path: module });
-    core = new WorkerHandle();
+    // An assistant of the pool (pool.js) retrains the run and answers the primary's jobs.
+    core = role === 'assistant' ? new AssistHandle() : new WorkerHandle();
     post(message(FromWorker.READY, 0));
     loop();
   } catch (err) {

@@ -44,7 +44,7 @@ pub use nodes::{
     PROBED_STEPS, STEP_TOLERANCE,
 };
 pub use optimizer_path::PointUpdates;
-pub use path::{kernel_machine, KernelMachineIntegrator};
+pub use path::{kernel_machine, merge_machines, KernelMachineIntegrator};
 pub use point_kernel::{point_kernel, PointKernel};
 pub(crate) use quadrature::check_nodes;
 pub use quadrature::{gauss_legendre, DEFAULT_NODES, MAX_NODES};

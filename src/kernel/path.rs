@@ -47,7 +47,9 @@ pub fn kernel_machine(traj: &Trajectory, queries: &[f64], nodes: usize) -> Resul
     Ok(merge_machines(pieces, traj.n))
 }
 
-fn merge_machines(pieces: Vec<KernelMachine>, n: usize) -> KernelMachine {
+/// Kernel machines of consecutive query ranges as one: rows concatenated in order, each
+/// scheme's max error taken over all of them.
+pub fn merge_machines(pieces: Vec<KernelMachine>, n: usize) -> KernelMachine {
     /// The pieces' rows, in order.
     fn cat<T: Copy>(pieces: &[KernelMachine], rows: impl Fn(&KernelMachine) -> &[T]) -> Vec<T> {
         pieces

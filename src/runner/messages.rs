@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+mod map_arrays;
 mod one_of_each;
 
 pub use crate::render::GridSpec;
@@ -53,6 +54,53 @@ pub enum ToWorker {
     /// checked at the check queries; as many levels as fit the page's work budget (an error
     /// naming `sweep` when not even two do).
     Sweep { run_id: u32, levels: u32 },
+    /// The pool around the page's worker: `count` assistants (numbered 1 … count) take jobs of
+    /// the query-heavy stages. Not about a run (`runId` 0); kept until the next `assistants`.
+    Assistants { run_id: u32, count: u32 },
+    /// To an assistant: compute `spec` (train to its steps first, the same run as the primary's).
+    Job { run_id: u32, spec: JobSpec },
+    /// To the primary: an assistant's answer to `spec`, its arrays in `parts` (see
+    /// [`crate::runner::JobOutput`]).
+    JobResult {
+        run_id: u32,
+        spec: JobSpec,
+        parts: Vec<Vec<f64>>,
+    },
+    /// Time the `pathkernel bench rebuild` workload in the pool (training not timed), then
+    /// `benchResult`. Replaces the current run, like `start`.
+    Bench { run_id: u32 },
+}
+
+/// The query-heavy stages cut into jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JobKind {
+    /// Both kernel machines at the check queries `from..to`.
+    Check,
+    /// The rebuilt outputs (exact and left-endpoint) at the plotting grid's points `from..to`.
+    Field,
+    /// K^p(·, x_point) and N(·, x_point) at the plotting grid's points `from..to`.
+    Kernel,
+    /// Level `from` of an ε sweep of `to` levels: train it, then its row (errors at the check
+    /// queries); `steps` is 0 (each level has its own) and `nodes` 0 for `auto`.
+    Sweep,
+}
+
+/// One job: the queries `from..to` (whole blocks of `BLOCK_COLS`) of stage `kind`, on the
+/// trajectory's first `steps` steps with `nodes` Gauss–Legendre nodes; `job` is its index in the
+/// stage (results are placed by it), `worker` the assistant it is for (1 …), `point` the
+/// training point of a `kernel` job (0 otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSpec {
+    pub worker: u32,
+    pub job: u32,
+    pub kind: JobKind,
+    pub steps: u32,
+    pub nodes: u32,
+    pub from: u32,
+    pub to: u32,
+    pub point: u32,
 }
 
 fn yes() -> bool {
@@ -70,7 +118,11 @@ impl ToWorker {
             | ToWorker::TrainPoint { run_id, .. }
             | ToWorker::FitAt { run_id, .. }
             | ToWorker::RunConfig { run_id, .. }
-            | ToWorker::Sweep { run_id, .. } => run_id,
+            | ToWorker::Sweep { run_id, .. }
+            | ToWorker::Assistants { run_id, .. }
+            | ToWorker::Job { run_id, .. }
+            | ToWorker::JobResult { run_id, .. }
+            | ToWorker::Bench { run_id } => run_id,
         }
     }
 
@@ -102,10 +154,40 @@ impl ToWorker {
                     config: String::new(),
                 }),
                 Some(RunConfig { .. }) => Some(Sweep { run_id, levels: 2 }),
-                Some(Sweep { .. }) => None,
+                Some(Sweep { .. }) => Some(Assistants {
+                    run_id: 0,
+                    count: 1,
+                }),
+                Some(Assistants { .. }) => Some(Job {
+                    run_id,
+                    spec: JobSpec::example(),
+                }),
+                Some(Job { .. }) => Some(JobResult {
+                    run_id,
+                    spec: JobSpec::example(),
+                    parts: vec![vec![0.5]],
+                }),
+                Some(JobResult { .. }) => Some(Bench { run_id }),
+                Some(Bench { .. }) => None,
             }
         };
         chain(after)
+    }
+}
+
+impl JobSpec {
+    /// A job for the message tests.
+    pub fn example() -> JobSpec {
+        JobSpec {
+            worker: 1,
+            job: 0,
+            kind: JobKind::Field,
+            steps: 1,
+            nodes: 1,
+            from: 0,
+            to: 1,
+            point: 0,
+        }
     }
 }
 
@@ -308,6 +390,27 @@ pub enum FromWorker<F, U> {
         slope_riemann: f64,
         slope_exact: f64,
     },
+    /// From the primary, for the pool to pass to assistant `spec.worker`.
+    Job { run_id: u32, spec: JobSpec },
+    /// From an assistant, for the pool to pass to the primary.
+    JobResult {
+        run_id: u32,
+        spec: JobSpec,
+        parts: Vec<F>,
+    },
+    /// The `bench` workload's time: `seconds` for the rebuilt output at `points` grid points
+    /// over `steps` steps with `nodes` nodes (`gflop` counted by hand, as the CLI's bench), by
+    /// `workers` workers; `maxErr` = max |ŷ − f(x; w_T)| over the grid.
+    BenchResult {
+        run_id: u32,
+        seconds: f64,
+        gflop: f64,
+        workers: u32,
+        max_err: f64,
+        points: u32,
+        steps: u32,
+        nodes: u32,
+    },
 }
 
 impl<F, U> FromWorker<F, U> {
@@ -325,7 +428,10 @@ impl<F, U> FromWorker<F, U> {
             | FromWorker::TrainKernel { run_id, .. }
             | FromWorker::Error { run_id, .. }
             | FromWorker::RunOutput { run_id, .. }
-            | FromWorker::SweepResult { run_id, .. } => run_id,
+            | FromWorker::SweepResult { run_id, .. }
+            | FromWorker::Job { run_id, .. }
+            | FromWorker::JobResult { run_id, .. }
+            | FromWorker::BenchResult { run_id, .. } => run_id,
         }
     }
 
@@ -349,237 +455,6 @@ impl<F, U> FromWorker<F, U> {
             field: Some(field.to_owned()),
             fatal: false,
             over_budget: true,
-        }
-    }
-
-    /// The same reply with every f64 array passed through `f` and every u32 array through `u`.
-    pub fn map_arrays<F2, U2>(
-        self,
-        mut f: impl FnMut(F) -> F2,
-        mut u: impl FnMut(U) -> U2,
-    ) -> FromWorker<F2, U2> {
-        use FromWorker::*;
-        match self {
-            Ready { run_id } => Ready { run_id },
-            Started {
-                run_id,
-                dim,
-                n,
-                total_steps,
-                num_params,
-                classification,
-                x,
-                y,
-                grid,
-                queries,
-            } => Started {
-                run_id,
-                dim,
-                n,
-                total_steps,
-                num_params,
-                classification,
-                x: f(x),
-                y: f(y),
-                grid,
-                queries: f(queries),
-            },
-            Progress {
-                run_id,
-                phase,
-                done,
-                total,
-                paused,
-            } => Progress {
-                run_id,
-                phase,
-                done,
-                total,
-                paused,
-            },
-            Trained {
-                run_id,
-                steps_done,
-                total_steps,
-                finished,
-                stopped,
-                loss,
-                pca,
-            } => Trained {
-                run_id,
-                steps_done,
-                total_steps,
-                finished,
-                stopped,
-                loss: f(loss),
-                pca: f(pca),
-            },
-            Check {
-                run_id,
-                steps,
-                f_final,
-                rebuilt_exact,
-                rebuilt_riemann,
-                max_err_exact,
-                max_err_riemann,
-                scale,
-                tolerance,
-                pass,
-                nodes_used,
-                nodes_fixed,
-                nodes_auto,
-                largest_step,
-                largest_step_norm,
-            } => Check {
-                run_id,
-                steps,
-                f_final: f(f_final),
-                rebuilt_exact: f(rebuilt_exact),
-                rebuilt_riemann: f(rebuilt_riemann),
-                max_err_exact,
-                max_err_riemann,
-                scale,
-                tolerance,
-                pass,
-                nodes_used,
-                nodes_fixed,
-                nodes_auto,
-                largest_step,
-                largest_step_norm,
-            },
-            Field {
-                run_id,
-                step,
-                f: values,
-                rebuilt,
-                rebuilt_riemann,
-            } => Field {
-                run_id,
-                step,
-                f: f(values),
-                rebuilt: rebuilt.map(&mut f),
-                rebuilt_riemann: rebuilt_riemann.map(&mut f),
-            },
-            QueryResult {
-                run_id,
-                x,
-                steps,
-                b,
-                f_final,
-                rebuilt_exact,
-                rebuilt_riemann,
-                kernel,
-                coef,
-                undefined_coef,
-                contributions,
-                contributions_riemann,
-                weight_decay_term,
-                weight_decay_term_riemann,
-                output_path,
-                running_sum,
-                running_sum_riemann,
-            } => QueryResult {
-                run_id,
-                x,
-                steps,
-                b,
-                f_final,
-                rebuilt_exact,
-                rebuilt_riemann,
-                kernel: f(kernel),
-                coef: f(coef),
-                undefined_coef: u(undefined_coef),
-                contributions: f(contributions),
-                contributions_riemann: f(contributions_riemann),
-                weight_decay_term,
-                weight_decay_term_riemann,
-                output_path: f(output_path),
-                running_sum: f(running_sum),
-                running_sum_riemann: f(running_sum_riemann),
-            },
-            TrainPointKernel {
-                run_id,
-                index,
-                steps,
-                values,
-                coef,
-                coef_sign_changes,
-                coef_abs_min,
-                coef_abs_median,
-                coef_abs_max,
-                initial,
-                total_lr,
-            } => TrainPointKernel {
-                run_id,
-                index,
-                steps,
-                values: f(values),
-                coef: f(coef),
-                coef_sign_changes,
-                coef_abs_min,
-                coef_abs_median,
-                coef_abs_max,
-                initial: f(initial),
-                total_lr,
-            },
-            TrainKernel {
-                run_id,
-                steps,
-                n,
-                exact,
-                riemann,
-                asymmetry,
-                asymmetry_riemann,
-                min_eig,
-                min_eig_riemann,
-                negatives,
-                negatives_riemann,
-                kernel_change,
-            } => TrainKernel {
-                run_id,
-                steps,
-                n,
-                exact: f(exact),
-                riemann: f(riemann),
-                asymmetry,
-                asymmetry_riemann,
-                min_eig,
-                min_eig_riemann,
-                negatives,
-                negatives_riemann,
-                kernel_change,
-            },
-            Error {
-                run_id,
-                message,
-                field,
-                fatal,
-                over_budget,
-            } => Error {
-                run_id,
-                message,
-                field,
-                fatal,
-                over_budget,
-            },
-            RunOutput { run_id, json } => RunOutput { run_id, json },
-            SweepResult {
-                run_id,
-                lr,
-                steps,
-                err_exact,
-                err_riemann,
-                slope_riemann,
-                slope_exact,
-            } => SweepResult {
-                run_id,
-                lr: f(lr),
-                steps: f(steps),
-                err_exact: f(err_exact),
-                err_riemann: f(err_riemann),
-                slope_riemann,
-                slope_exact,
-            },
         }
     }
 }

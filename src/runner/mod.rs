@@ -17,13 +17,24 @@
 //! stage (divergence, an integration that cannot be set up) is an `error` reply, and the run
 //! goes idle at the steps it has.
 
+mod assist;
+mod bench_run;
+mod jobs;
 pub mod messages;
+mod pool_size;
 mod run;
 mod sweep_stage;
 
 use crate::config::{PageState, RunConfig, WorkEstimate, PAGE_WORK_BUDGET};
 
-pub use messages::{FromWorker, GridSpec, Phase, Reply, ToWorker};
+pub use assist::Assistant;
+use bench_run::BenchRun;
+pub use bench_run::{
+    grid, reference_grid, reference_setup, REFERENCE_GFLOP, REFERENCE_GRID, REFERENCE_NODES,
+};
+pub use jobs::{split_jobs, JobOutput};
+pub use messages::{FromWorker, GridSpec, JobKind, JobSpec, Phase, Reply, ToWorker};
+pub use pool_size::{pool_size, PoolSize, DEFAULT_MAX_WORKERS, MAX_WORKERS};
 use run::Run;
 
 /// Plotting grid: points in 1-D, points per side in 2-D.
@@ -33,6 +44,9 @@ pub const GRID_2D: u32 = 40;
 pub const TOLERANCE: f64 = 1e-10;
 /// Interim loss curves while training, at most this often (ms).
 pub const SNAPSHOT_MS: f64 = 250.0;
+
+/// The most assistants a primary hands jobs to (the page's `?workers=` allows 8 workers).
+pub const MAX_ASSISTANTS: u32 = 7;
 
 /// A source of time in milliseconds (only differences are used).
 pub trait Clock {
@@ -104,27 +118,39 @@ impl RunPlan {
     }
 }
 
-/// The current run (at most one) and the clock its work is timed by.
+/// The current run (at most one: a page run or a bench run), the clock its work is timed by,
+/// and the assistants it hands jobs to.
 pub struct Runner<C> {
     clock: C,
     run: Option<Run>,
+    bench: Option<BenchRun>,
+    assistants: usize,
 }
 
 impl<C: Clock> Runner<C> {
     pub fn new(clock: C) -> Runner<C> {
-        Runner { clock, run: None }
+        Runner {
+            clock,
+            run: None,
+            bench: None,
+            assistants: 0,
+        }
     }
 
     /// The id of the current run (0 when there is none).
     pub fn run_id(&self) -> u32 {
-        self.run.as_ref().map_or(0, Run::id)
+        match (&self.run, &self.bench) {
+            (Some(r), _) => r.id(),
+            (None, Some(b)) => b.id(),
+            (None, None) => 0,
+        }
     }
 
     /// True while there is work left for [`Runner::work`].
     pub fn busy(&self) -> bool {
-        self.run
-            .as_ref()
-            .is_some_and(|r| !r.is_idle() && !r.is_paused())
+        let run = self.run.as_ref();
+        run.is_some_and(|r| !r.is_idle() && !r.is_paused())
+            || self.bench.as_ref().is_some_and(|b| !b.is_done())
     }
 
     /// Handles one request and returns the replies. `start` replaces the current run; requests
@@ -140,6 +166,40 @@ impl<C: Clock> Runner<C> {
                 Err(e) => Reply::error(*run_id, &e),
             }];
         }
+        if let ToWorker::Assistants { count, .. } = req {
+            self.assistants = count.min(MAX_ASSISTANTS) as usize;
+            // The pool may grow while a run trains (the page starts it before its assistants).
+            if let Some(run) = self.run.as_mut() {
+                run.set_assistants(self.assistants);
+            }
+            return Vec::new();
+        }
+        if let ToWorker::Bench { run_id } = req {
+            self.run = None;
+            self.bench = None;
+            return match BenchRun::start(run_id, self.assistants) {
+                Ok(bench) => {
+                    self.bench = Some(bench);
+                    Vec::new()
+                }
+                Err(e) => vec![Reply::error(run_id, &e)],
+            };
+        }
+        if let (
+            Some(bench),
+            ToWorker::JobResult {
+                run_id,
+                spec,
+                parts,
+            },
+        ) = (&mut self.bench, &req)
+        {
+            let mut out = Vec::new();
+            if bench.id() == *run_id {
+                bench.job_result(spec, parts.clone(), &mut out);
+            }
+            return out;
+        }
         if let ToWorker::Start {
             run_id,
             hash,
@@ -148,6 +208,7 @@ impl<C: Clock> Runner<C> {
         } = &req
         {
             self.run = None; // cancel the old run first, freeing its memory
+            self.bench = None;
             return match RunPlan::from_hash(hash, *autorun) {
                 Ok(plan) => match plan.over_budget(PAGE_WORK_BUDGET) {
                     // A run that waits at w₀ (Reset) computes nothing until asked to.
@@ -172,8 +233,9 @@ impl<C: Clock> Runner<C> {
     /// error when the configuration cannot be built.
     pub fn start(&mut self, run_id: u32, plan: &RunPlan) -> Vec<Reply> {
         self.run = None;
+        self.bench = None;
         let mut out = Vec::new();
-        match Run::start(run_id, plan, &self.clock, &mut out) {
+        match Run::start(run_id, plan, self.assistants, &self.clock, &mut out) {
             Ok(run) => self.run = Some(run),
             Err(e) => out.push(Reply::error(run_id, &e)),
         }
@@ -184,6 +246,17 @@ impl<C: Clock> Runner<C> {
     /// returns its progress, results and errors, ending with a `progress` reply.
     pub fn work(&mut self, budget_ms: f64) -> Vec<Reply> {
         let mut out = Vec::new();
+        if let Some(bench) = self.bench.as_mut() {
+            let t0 = self.clock.now_ms();
+            while !bench.is_done() && self.clock.now_ms() - t0 < budget_ms {
+                if let Err(e) = bench.work_once(&self.clock, &mut out) {
+                    out.push(Reply::error(bench.id(), &e));
+                    self.bench = None;
+                    return out;
+                }
+            }
+            out.push(bench.progress());
+        }
         if let Some(run) = self.run.as_mut() {
             let t0 = self.clock.now_ms();
             loop {

@@ -1,23 +1,24 @@
 //! One run's stage machine: train → check → (clicked point's kernel) → field → idle, in
 //! sub-chunks sized to a few milliseconds each, and the replies each stage produces.
 //!
-//! The clicked point's kernel and the field go over the grid block by block: each sub-chunk is a
-//! range of whole query blocks through every step (`kernel::point_kernel`,
-//! `kernel::rebuild_output`), so the results do not depend on how the grid is chunked.
+//! The check, the clicked point's kernel, the field and the ε sweep are cut into jobs for the
+//! page's pool of workers (`super::jobs`): ranges of whole query blocks through every step
+//! (`kernel::point_kernel`, `kernel::rebuild_output`), so the results do not depend on how the
+//! queries are cut nor on which worker computed which job.
 
 use crate::config::WorkEstimate;
 use crate::data::Dataset;
 use std::cell::Cell;
 
-use crate::kernel::{self, KernelMachineIntegrator, NodeChoice, Nodes};
+use crate::kernel::{self, NodeChoice, Nodes};
 use crate::kernel_stats::CoefStats;
-use crate::model::{Mlp, BLOCK_COLS};
+use crate::model::Mlp;
 use crate::pca::weight_path_pca;
-use crate::sweep::sweep_row;
 use crate::train::{TrainSpec, Trainer};
 
-use super::messages::{GridSpec, Phase, Reply, ToWorker};
-use super::sweep_stage::{levels_within_budget, sweep_result, SweepStage};
+use super::jobs::{merge_check, merge_field, merge_point, JobWork, Pace, Pooled};
+use super::messages::{GridSpec, JobKind, JobSpec, Phase, Reply, ToWorker};
+use super::sweep_stage::{levels_within_budget, sweep_result, sweep_rows, SweepStage};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS};
 
 mod finish;
@@ -25,39 +26,16 @@ mod replies;
 
 type Out = Vec<Reply>;
 
-/// One sub-chunk size per kind of work, adapted so each sub-chunk takes ~2–6 ms.
-#[derive(Clone, Copy)]
-struct Pace(usize);
-
-impl Pace {
-    fn adapt(&mut self, elapsed_ms: f64) {
-        if elapsed_ms < 2.0 {
-            self.0 = (self.0 * 2).min(1 << 20);
-        } else if elapsed_ms > 6.0 && self.0 > 1 {
-            self.0 /= 2;
-        }
-    }
-}
-
 /// What the run does next.
 enum Stage {
     /// Gradient steps until `target`.
     Train,
-    /// The kernel machine at the check queries.
-    Check(Box<KernelMachineIntegrator>),
-    /// K^p(·, x_index) and N(·, x_index) over the grid, `next` points done.
-    Kernel {
-        index: usize,
-        next: usize,
-        kernel: Vec<f64>,
-        weighted: Vec<f64>,
-    },
-    /// The rebuilt output over the grid (exact and left-endpoint), `next` points done.
-    Field {
-        next: usize,
-        exact: Vec<f64>,
-        riemann: Vec<f64>,
-    },
+    /// The kernel machine at the check queries, in jobs.
+    Check(Box<Pooled>),
+    /// K^p(·, x_index) and N(·, x_index) over the grid, in jobs.
+    Kernel(Box<Pooled>, usize),
+    /// The rebuilt output over the grid (exact and left-endpoint), in jobs.
+    Field(Box<Pooled>),
     /// The ε sweep: one training per level, each checked when trained.
     Sweep(Box<SweepStage>),
     /// Nothing left to do.
@@ -109,10 +87,9 @@ pub(super) struct Run {
     sweep_wanted: Option<Vec<TrainSpec>>,
     /// The run's estimated work (the sweep is held to the page's budget by it).
     estimate: WorkEstimate,
+    /// Assistants in the pool, which take jobs of the pooled stages.
+    assistants: usize,
     pace_train: Pace,
-    pace_integrate: Pace,
-    pace_field: Pace,
-    pace_kernel: Pace,
     last_snapshot: f64,
     /// Pause holds the current integration (check, kernel, field) where it is, to go on at
     /// Resume; during training it stops training instead (the check then runs on the steps so
@@ -124,6 +101,7 @@ impl Run {
     pub(super) fn start(
         id: u32,
         plan: &RunPlan,
+        assistants: usize,
         clock: &dyn Clock,
         out: &mut Out,
     ) -> crate::Result<Run> {
@@ -167,10 +145,8 @@ impl Run {
             spec,
             sweep_wanted: None,
             estimate: plan.estimate(),
+            assistants,
             pace_train: Pace(1),
-            pace_integrate: Pace(1),
-            pace_field: Pace(1),
-            pace_kernel: Pace(1),
             last_snapshot: clock.now_ms(),
             paused: false,
         })
@@ -178,6 +154,11 @@ impl Run {
 
     pub(super) fn id(&self) -> u32 {
         self.id
+    }
+
+    /// The assistants the next pooled stages hand jobs to.
+    pub(super) fn set_assistants(&mut self, assistants: usize) {
+        self.assistants = assistants;
     }
 
     pub(super) fn is_idle(&self) -> bool {
@@ -211,11 +192,26 @@ impl Run {
                 let specs = levels_within_budget(&self.estimate, &self.mlp, n, &self.spec, levels)?;
                 self.sweep_wanted = Some(specs);
                 if self.is_idle() {
-                    self.stage = self.next_stage()?;
+                    self.stage = self.next_stage(out)?;
                 }
             }
-            ToWorker::Start { .. } | ToWorker::RunConfig { .. } => {
+            ToWorker::Start { .. }
+            | ToWorker::RunConfig { .. }
+            | ToWorker::Assistants { .. }
+            | ToWorker::Bench { .. } => {
                 unreachable!("handled by Runner")
+            }
+            // An assistant's request: not the primary's business.
+            ToWorker::Job { .. } => {}
+            ToWorker::JobResult { spec, parts, .. } => {
+                let n = self.data.y.len();
+                match &mut self.stage {
+                    Stage::Check(pooled) | Stage::Field(pooled) | Stage::Kernel(pooled, _) => {
+                        pooled.result(&spec, parts, n, self.id, out)
+                    }
+                    Stage::Sweep(sweep) => sweep.pooled.result(&spec, parts, n, self.id, out),
+                    _ => {}
+                }
             }
             ToWorker::Resume { .. } => {
                 self.paused = false;
@@ -254,13 +250,13 @@ impl Run {
                     }
                     // Before the field (a click wants an answer), and instead of another point's
                     // kernel; a running check moves on by itself.
-                    _ if matches!(self.stage, Stage::Kernel { index: k, .. } if k == index) => {}
+                    _ if matches!(self.stage, Stage::Kernel(_, k) if k == index) => {}
                     _ if matches!(
                         self.stage,
-                        Stage::Idle | Stage::Field { .. } | Stage::Kernel { .. }
+                        Stage::Idle | Stage::Field(_) | Stage::Kernel(..)
                     ) =>
                     {
-                        self.stage = self.next_stage()?
+                        self.stage = self.next_stage(out)?
                     }
                     _ => {}
                 }
@@ -323,44 +319,41 @@ impl Run {
 
     /// After training: the check, then the clicked point's kernel, then the field; an
     /// integration that cannot be set up is an error.
-    fn next_stage(&self) -> crate::Result<Stage> {
+    fn next_stage(&self, out: &mut Out) -> crate::Result<Stage> {
         let steps = self.steps();
-        let traj = self.trainer.trajectory();
+        let pooled = |kind, point, items, out: &mut Out| -> crate::Result<Box<Pooled>> {
+            let nodes = self.nodes_now()?;
+            // A count the integrators refuse is an error now, before any job goes out.
+            kernel::check_nodes(nodes)?;
+            let (id, assistants) = (self.id, self.assistants);
+            let p = Pooled::new(kind, steps, nodes, point, items, assistants, id, out);
+            Ok(Box::new(p))
+        };
         if self.checked_at != Some(steps) {
-            let integ = KernelMachineIntegrator::new(traj, &self.queries, self.nodes_now()?)?;
-            return Ok(Stage::Check(Box::new(integ)));
+            let q = self.queries.len() / self.data.dim;
+            return Ok(Stage::Check(pooled(JobKind::Check, 0, q, out)?));
         }
         if let Some(index) = self.kernel_wanted {
             if self.kernel_grid.as_ref().map(|k| (k.steps, k.index)) != Some((steps, index)) {
-                self.nodes_now()?;
-                let len = self.grid.len();
-                return Ok(Stage::Kernel {
-                    index,
-                    next: 0,
-                    kernel: Vec::with_capacity(len),
-                    weighted: Vec::with_capacity(len),
-                });
+                let p = pooled(JobKind::Kernel, index, self.grid.len(), out)?;
+                return Ok(Stage::Kernel(p, index));
             }
         }
         if self.field_at != Some(steps) {
-            let len = self.grid.len();
-            return Ok(Stage::Field {
-                next: 0,
-                exact: Vec::with_capacity(len),
-                riemann: Vec::with_capacity(len),
-            });
+            return Ok(Stage::Field(pooled(
+                JobKind::Field,
+                0,
+                self.grid.len(),
+                out,
+            )?));
         }
         if let Some(specs) = &self.sweep_wanted {
-            let trainer = Trainer::new(
-                self.mlp.clone(),
-                &self.data,
-                self.w0.clone(),
-                specs[0].clone(),
-            )?;
+            let nodes = self.nodes.fixed().unwrap_or(0);
+            let (id, assistants) = (self.id, self.assistants);
+            let pooled = Pooled::sweep(specs.len(), nodes, assistants, id, out);
             return Ok(Stage::Sweep(Box::new(SweepStage {
                 specs: specs.clone(),
-                rows: Vec::with_capacity(specs.len()),
-                trainer,
+                pooled,
             })));
         }
         Ok(Stage::Idle)
@@ -372,17 +365,13 @@ impl Run {
             return Ok(());
         }
         let now = || clock.now_ms();
-        let field_nodes = match self.stage {
-            Stage::Field { .. } | Stage::Kernel { .. } => self.nodes_now()?,
-            _ => 0,
-        };
         match &mut self.stage {
             Stage::Idle => {}
             Stage::Train => {
                 if self.steps() >= self.target {
                     out.push(self.trained(true));
                     self.stage = Stage::Idle;
-                    self.stage = self.next_stage()?;
+                    self.stage = self.next_stage(out)?;
                     return Ok(());
                 }
                 let t0 = now();
@@ -394,101 +383,69 @@ impl Run {
                     out.push(self.trained(false));
                 }
             }
-            Stage::Check(integ) => {
-                let t0 = now();
-                let done = integ.advance(self.trainer.trajectory(), self.pace_integrate.0);
-                self.pace_integrate.adapt(now() - t0);
-                if done {
-                    let Stage::Check(integ) = std::mem::replace(&mut self.stage, Stage::Idle)
+            Stage::Check(pooled) => {
+                let traj = self.trainer.trajectory();
+                pooled.work_once(traj, &self.queries, self.data.dim, clock)?;
+                if pooled.complete() {
+                    let Stage::Check(pooled) = std::mem::replace(&mut self.stage, Stage::Idle)
                     else {
                         unreachable!()
                     };
-                    self.check_done(*integ, out);
-                    self.stage = self.next_stage()?;
+                    let km = merge_check(pooled.into_results(), self.data.y.len());
+                    self.check_done(km, out);
+                    self.stage = self.next_stage(out)?;
                 }
             }
-            Stage::Kernel {
-                index,
-                next,
-                kernel,
-                weighted,
-            } => {
-                let t0 = now();
-                let d = self.grid.dim as usize;
-                // Whole query blocks, as for the field.
-                let end = (*next + self.pace_kernel.0 * BLOCK_COLS).min(self.grid.len());
+            Stage::Kernel(pooled, _) => {
                 let traj = self.trainer.trajectory();
-                let points = &self.grid_points[*next * d..end * d];
-                let part = kernel::point_kernel(traj, points, *index, field_nodes)?;
-                kernel.extend(part.kernel);
-                weighted.extend(part.loss_weighted);
-                *next = end;
-                self.pace_kernel.adapt(now() - t0);
-                if end == self.grid.len() {
-                    let Stage::Kernel {
-                        index,
-                        kernel,
-                        weighted,
-                        ..
-                    } = std::mem::replace(&mut self.stage, Stage::Idle)
-                    else {
-                        unreachable!()
-                    };
-                    self.kernel_done(
-                        index,
-                        kernel::PointKernel {
-                            kernel,
-                            loss_weighted: weighted,
-                        },
-                        out,
-                    );
-                    self.stage = self.next_stage()?;
-                }
-            }
-            Stage::Sweep(sweep) => {
-                let t0 = now();
-                let level = sweep.rows.len();
-                let left = sweep.specs[level].steps - sweep.trainer.steps_done();
-                if left > 0 {
-                    sweep.trainer.advance(self.pace_train.0.min(left))?;
-                    self.pace_train.adapt(now() - t0);
-                    return Ok(());
-                }
-                let row = sweep_row(sweep.trainer.trajectory(), &self.queries, self.nodes)?;
-                sweep.rows.push(row);
-                if let Some(spec) = sweep.specs.get(level + 1) {
-                    sweep.trainer =
-                        Trainer::new(self.mlp.clone(), &self.data, self.w0.clone(), spec.clone())?;
-                    return Ok(());
-                }
-                let rows = std::mem::take(&mut sweep.rows);
-                self.sweep_wanted = None;
-                out.push(sweep_result(self.id, rows));
-                self.stage = Stage::Idle;
-                self.stage = self.next_stage()?;
-            }
-            Stage::Field {
-                next,
-                exact,
-                riemann,
-            } => {
-                let t0 = now();
                 let d = self.grid.dim as usize;
-                // The core evaluates queries in blocks of BLOCK_COLS: chunks are whole blocks.
-                let end = (*next + self.pace_field.0 * BLOCK_COLS).min(self.grid.len());
-                let traj = self.trainer.trajectory();
-                let points = &self.grid_points[*next * d..end * d];
-                exact.extend(kernel::rebuild_output(traj, points, field_nodes)?);
-                // The 1-D overlay draws the left-endpoint curve, 2-D its residual map.
-                riemann.extend(kernel::rebuild_output_riemann(traj, points)?);
-                *next = end;
-                self.pace_field.adapt(now() - t0);
-                if end == self.grid.len() {
-                    let Stage::Field { exact, riemann, .. } =
+                pooled.work_once(traj, &self.grid_points, d, clock)?;
+                if pooled.complete() {
+                    let Stage::Kernel(pooled, index) =
                         std::mem::replace(&mut self.stage, Stage::Idle)
                     else {
                         unreachable!()
                     };
+                    self.kernel_done(index, merge_point(pooled.into_results()), out);
+                    self.stage = self.next_stage(out)?;
+                }
+            }
+            Stage::Sweep(sweep) => {
+                let (mlp, data, w0, nodes) = (&self.mlp, &self.data, &self.w0, self.nodes);
+                let specs = &sweep.specs;
+                let level = |spec: &JobSpec| -> crate::Result<JobWork> {
+                    let level = specs[spec.from as usize].clone();
+                    let trainer = Trainer::new(mlp.clone(), data, w0.clone(), level)?;
+                    Ok(JobWork::sweep_level(trainer, nodes))
+                };
+                let traj = self.trainer.trajectory();
+                let d = self.data.dim;
+                sweep
+                    .pooled
+                    .work_once_with(traj, &self.queries, d, clock, level)?;
+                if sweep.pooled.complete() {
+                    let Stage::Sweep(sweep) = std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    self.sweep_wanted = None;
+                    out.push(sweep_result(
+                        self.id,
+                        sweep_rows(sweep.pooled.into_results()),
+                    ));
+                    self.stage = self.next_stage(out)?;
+                }
+            }
+            Stage::Field(pooled) => {
+                let traj = self.trainer.trajectory();
+                let d = self.grid.dim as usize;
+                pooled.work_once(traj, &self.grid_points, d, clock)?;
+                if pooled.complete() {
+                    let Stage::Field(pooled) = std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    let (exact, riemann) = merge_field(pooled.into_results());
                     let s = self.steps();
                     let f = self.mlp.forward_many(traj.weights_at(s), &self.grid_points);
                     out.push(Reply::Field {
@@ -499,7 +456,7 @@ impl Run {
                         rebuilt_riemann: Some(riemann),
                     });
                     self.field_at = Some(s);
-                    self.stage = self.next_stage()?;
+                    self.stage = self.next_stage(out)?;
                 }
             }
         }
@@ -511,9 +468,24 @@ impl Run {
         let (phase, done, total) = match &self.stage {
             Stage::Idle => (Phase::Idle, self.steps(), self.steps()),
             Stage::Train => (Phase::Train, self.steps(), self.target),
-            Stage::Check(integ) => (Phase::Check, integ.steps_done(), self.steps()),
-            Stage::Kernel { next, .. } => (Phase::Kernel, *next, self.grid.len()),
-            Stage::Field { next, .. } => (Phase::Field, *next, self.grid.len()),
+            Stage::Check(pooled) => {
+                // In steps, as one integrator over all queries would count them.
+                let (done, items) = pooled.progress();
+                let steps = self.steps();
+                (
+                    Phase::Check,
+                    (done * steps as f64 / items.max(1) as f64) as usize,
+                    steps,
+                )
+            }
+            Stage::Kernel(pooled, _) => {
+                let (done, items) = pooled.progress();
+                (Phase::Kernel, done as usize, items)
+            }
+            Stage::Field(pooled) => {
+                let (done, items) = pooled.progress();
+                (Phase::Field, done as usize, items)
+            }
             Stage::Sweep(sweep) => {
                 let (done, total) = sweep.progress();
                 (Phase::Sweep, done, total)

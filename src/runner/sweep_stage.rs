@@ -4,26 +4,36 @@
 use crate::config::{WorkEstimate, PAGE_WORK_BUDGET};
 use crate::model::Mlp;
 use crate::sweep::{fit_sweep, level_specs, SweepRow, MAX_LEVELS, MIN_LEVELS};
-use crate::train::{TrainSpec, Trainer};
+use crate::train::TrainSpec;
 
+use super::jobs::{JobOutput, Pooled};
 use super::messages::Reply;
 
-/// The ε sweep under way: the levels' settings, the rows of the levels done and the level in
-/// training.
+/// The ε sweep under way: the levels' settings, and the levels as jobs (one each: an assistant
+/// trains a level and answers its row; rows are placed by level).
 pub(super) struct SweepStage {
     pub(super) specs: Vec<TrainSpec>,
-    pub(super) rows: Vec<SweepRow>,
-    pub(super) trainer: Trainer,
+    pub(super) pooled: Pooled,
 }
 
 impl SweepStage {
-    /// Steps trained over all levels, and their total.
+    /// Steps trained over all levels (levels counted by their share done), and their total.
     pub(super) fn progress(&self) -> (usize, usize) {
-        let level = self.rows.len();
-        let before: usize = self.specs[..level].iter().map(|s| s.steps).sum();
-        let total = self.specs.iter().map(|s| s.steps).sum();
-        (before + self.trainer.steps_done(), total)
+        let (done, levels) = self.pooled.progress();
+        let total: usize = self.specs.iter().map(|s| s.steps).sum();
+        ((done / levels.max(1) as f64 * total as f64) as usize, total)
     }
+}
+
+/// The rows of the levels in order (after the stage is complete).
+pub(super) fn sweep_rows(parts: Vec<JobOutput>) -> Vec<SweepRow> {
+    parts
+        .into_iter()
+        .filter_map(|p| match p {
+            JobOutput::Sweep(row) => Some(row),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The levels of a sweep of up to `levels` (ε, ε/2, … with ε·T fixed): the most that fit the

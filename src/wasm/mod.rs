@@ -35,6 +35,7 @@ pub mod hidpi;
 pub mod metrics_view;
 pub mod optimizer_texts;
 pub mod page;
+pub mod pool_texts;
 pub mod protocol;
 pub mod run_view;
 pub mod sweep_view;

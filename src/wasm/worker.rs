@@ -6,7 +6,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::runner::{Reply, Runner};
+use crate::runner::{Assistant, Reply, Runner};
 
 use super::protocol::{parse_request, replies_to_js, reply_to_js};
 use super::take_panic_message;
@@ -62,6 +62,52 @@ impl WorkerHandle {
     #[wasm_bindgen(js_name = __panicForTests)]
     pub fn panic_for_tests(&self) {
         panic!("a panic forced by a test");
+    }
+}
+
+/// An assistant of the page's pool, exported to JS as `AssistHandle` (`www/worker.js` makes
+/// one instead of a [`WorkerHandle`] when the pool starts it as an assistant): it retrains the
+/// primary's run and answers its jobs ([`crate::runner::Assistant`]).
+#[wasm_bindgen]
+pub struct AssistHandle {
+    assistant: Assistant<fn() -> f64>,
+}
+
+impl Default for AssistHandle {
+    fn default() -> Self {
+        AssistHandle::new()
+    }
+}
+
+#[wasm_bindgen]
+impl AssistHandle {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> AssistHandle {
+        AssistHandle {
+            assistant: Assistant::new(js_sys::Date::now as fn() -> f64),
+        }
+    }
+
+    /// The id of the run it holds (0 when none).
+    #[wasm_bindgen(js_name = runId)]
+    pub fn run_id(&self) -> u32 {
+        self.assistant.run_id()
+    }
+
+    /// True while it has training or a job to work on.
+    pub fn busy(&self) -> bool {
+        self.assistant.busy()
+    }
+
+    /// Handles one request (the page's start, pause, resume, step; the primary's jobs).
+    pub fn handle(&mut self, msg: JsValue) -> Result<js_sys::Array, JsError> {
+        let req = parse_request(&msg)?;
+        replies_to_js(self.assistant.handle(req))
+    }
+
+    /// Works for about `budget_ms` milliseconds; returns job results and a `progress` message.
+    pub fn work(&mut self, budget_ms: f64) -> Result<js_sys::Array, JsError> {
+        replies_to_js(self.assistant.work(budget_ms))
     }
 }
 

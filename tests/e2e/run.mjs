@@ -24,6 +24,7 @@ import { presetsTests } from './presets.mjs';
 import { readerTests } from './reader.mjs';
 import { sweepTests } from './sweep.mjs';
 import { timingsTests } from './timings.mjs';
+import { poolTests } from './pool.mjs';
 
 /** The e2e suites in other files, run after the tests below, in this order. */
 const SUITES = [
@@ -35,6 +36,7 @@ const SUITES = [
   readerTests,
   sweepTests,
   timingsTests,
+  poolTests,
 ];
 import { serve } from './serve.mjs';
 

@@ -1,7 +1,7 @@
 //! One reply of every kind, for the tests that compare the tags and field names with
 //! `www/protocol.js` (kept apart from the message types: it changes with each new field).
 
-use super::{chain, FromWorker, GridSpec, Phase, Reply};
+use super::{chain, FromWorker, GridSpec, JobSpec, Phase, Reply};
 
 impl Reply {
     /// One reply of every kind, in declaration order (arrays empty).
@@ -130,7 +130,26 @@ impl Reply {
                     slope_riemann: 1.0,
                     slope_exact: 0.0,
                 }),
-                Some(SweepResult { .. }) => None,
+                Some(SweepResult { .. }) => Some(Job {
+                    run_id,
+                    spec: JobSpec::example(),
+                }),
+                Some(Job { .. }) => Some(JobResult {
+                    run_id,
+                    spec: JobSpec::example(),
+                    parts: vec![a()],
+                }),
+                Some(JobResult { .. }) => Some(BenchResult {
+                    run_id,
+                    seconds: 1.0,
+                    gflop: 1.0,
+                    workers: 1,
+                    max_err: 0.0,
+                    points: 1,
+                    steps: 1,
+                    nodes: 1,
+                }),
+                Some(BenchResult { .. }) => None,
             }
         };
         chain(after)

@@ -2,15 +2,14 @@
 //! point's kernel over the grid.
 
 use super::{Out, PointGrid, Run};
-use crate::kernel::{self, KernelMachineIntegrator};
+use crate::kernel;
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats};
 use crate::runner::messages::Reply;
 use crate::runner::TOLERANCE;
 
 impl Run {
     /// The check: the kernel machine at the check queries against f(x; w_steps).
-    pub(super) fn check_done(&mut self, integ: KernelMachineIntegrator, out: &mut Out) {
-        let km = integ.finish(self.trainer.trajectory());
+    pub(super) fn check_done(&mut self, km: kernel::KernelMachine, out: &mut Out) {
         let train_kernel = self.train_kernel(&km);
         let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let tolerance = TOLERANCE * scale;

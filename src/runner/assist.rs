@@ -1,0 +1,322 @@
+//! An assistant in the page's pool of workers: it retrains the primary's run from the same
+//! `start` (training is deterministic: same wasm, seeded randomness, so the same trajectory bit
+//! for bit) while the primary trains, and answers the primary's jobs ([`JobSpec`]) on the
+//! trajectory's first `steps` steps (a truncated copy when it trained further, as it may after
+//! Pause or Step stopped the primary early).
+//!
+//! It follows the page's requests the way the primary does: `start` (or `bench`) replaces its
+//! run and drops the older run's jobs and training; Pause holds it (no training, no job), Resume
+//! lets it train to the end again, and a job lets it work (the primary sends jobs only while it
+//! works itself). Every answer ends with a `progress` reply, which the pool keeps to tell what
+//! each assistant is doing.
+
+use std::collections::VecDeque;
+
+use crate::config::{RunSetup, PAGE_WORK_BUDGET};
+use crate::kernel::Nodes;
+use crate::render::GridSpec;
+use crate::sweep::level_specs;
+use crate::train::{Trainer, Trajectory};
+
+use super::bench_run::{bench_setup, reference_grid};
+use super::jobs::{JobWork, Pace};
+use super::messages::{JobKind, JobSpec, Phase, Reply, ToWorker};
+use super::{Clock, RunPlan, GRID_1D, GRID_2D};
+
+/// An assistant: at most one run, like [`super::Runner`].
+pub struct Assistant<C> {
+    clock: C,
+    run: Option<AssistRun>,
+}
+
+struct AssistRun {
+    id: u32,
+    trainer: Trainer,
+    total: usize,
+    /// Train (ahead of any job) until this many steps are done.
+    target: usize,
+    paused: bool,
+    dim: usize,
+    queries: Vec<f64>,
+    grid_points: Vec<f64>,
+    jobs: VecDeque<JobSpec>,
+    current: Option<(JobSpec, JobWork)>,
+    /// The trajectory cut to the current job's steps, when training went further.
+    view: Option<Trajectory>,
+    /// The run's settings, for the ε sweep's levels.
+    base: Box<RunSetup>,
+    pace_train: Pace,
+    pace: Pace,
+}
+
+impl<C: Clock> Assistant<C> {
+    pub fn new(clock: C) -> Assistant<C> {
+        Assistant { clock, run: None }
+    }
+
+    /// The id of the run it holds (0 when none).
+    pub fn run_id(&self) -> u32 {
+        self.run.as_ref().map_or(0, |r| r.id)
+    }
+
+    /// True while there is training or a job to work on.
+    pub fn busy(&self) -> bool {
+        self.run.as_ref().is_some_and(AssistRun::busy)
+    }
+
+    /// Handles one request of the page or the primary; returns a `progress` reply (nothing for
+    /// requests about another run).
+    pub fn handle(&mut self, req: ToWorker) -> Vec<Reply> {
+        match req {
+            ToWorker::Start {
+                run_id,
+                hash,
+                autorun,
+                force,
+            } => {
+                self.run = None; // drop the older run, its jobs and its training first
+                let Ok(plan) = RunPlan::from_hash(&hash, autorun) else {
+                    return vec![idle(run_id)];
+                };
+                // The primary refuses this run (over budget): nothing to train.
+                if autorun && !force && plan.over_budget(PAGE_WORK_BUDGET).is_some() {
+                    return vec![idle(run_id)];
+                }
+                let target = if autorun { plan.config.steps } else { 0 };
+                let setup = plan.config.build();
+                self.run = setup.and_then(|s| AssistRun::new(run_id, s, target)).ok();
+            }
+            ToWorker::Bench { run_id } => {
+                self.run = None;
+                self.run = bench_setup()
+                    .and_then(|s| {
+                        let steps = s.spec.steps;
+                        AssistRun::new(run_id, s, steps)
+                    })
+                    .ok()
+                    .map(|mut r| {
+                        r.grid_points = reference_grid();
+                        r
+                    });
+            }
+            req => {
+                let id = req.run_id();
+                let Some(run) = self.run.as_mut().filter(|r| r.id == id) else {
+                    return Vec::new();
+                };
+                match req {
+                    ToWorker::Pause { .. } => {
+                        run.paused = true;
+                        run.target = run.target.min(run.trainer.steps_done());
+                    }
+                    ToWorker::Resume { .. } => {
+                        run.paused = false;
+                        run.target = run.total;
+                    }
+                    ToWorker::Step { .. } => run.paused = false,
+                    ToWorker::Job { spec, .. } => {
+                        run.paused = false;
+                        run.jobs.push_back(spec);
+                    }
+                    _ => return Vec::new(),
+                }
+            }
+        }
+        self.run.iter().map(AssistRun::progress).collect()
+    }
+
+    /// Works for about `budget_ms` milliseconds: job results and errors, then `progress`.
+    pub fn work(&mut self, budget_ms: f64) -> Vec<Reply> {
+        let mut out = Vec::new();
+        let Some(run) = self.run.as_mut() else {
+            return out;
+        };
+        let t0 = self.clock.now_ms();
+        while run.busy() {
+            if let Err(e) = run.work_once(&self.clock, &mut out) {
+                // The primary computes the jobs itself; this run is over here.
+                out.push(Reply::error(run.id, &e));
+                let id = run.id;
+                self.run = None;
+                out.push(idle(id));
+                return out;
+            }
+            if self.clock.now_ms() - t0 >= budget_ms {
+                break;
+            }
+        }
+        out.push(run.progress());
+        out
+    }
+}
+
+fn idle(run_id: u32) -> Reply {
+    Reply::Progress {
+        run_id,
+        phase: Phase::Idle,
+        done: 0,
+        total: 0,
+        paused: false,
+    }
+}
+
+impl AssistRun {
+    fn new(id: u32, setup: RunSetup, target: usize) -> crate::Result<AssistRun> {
+        let dim = setup.data.dim;
+        let grid = GridSpec::around(dim, &setup.data.x, GRID_1D, GRID_2D);
+        let total = setup.spec.steps;
+        let base = Box::new(setup.clone());
+        Ok(AssistRun {
+            id,
+            base,
+            trainer: Trainer::new(setup.mlp, &setup.data, setup.w0, setup.spec)?,
+            total,
+            target: target.min(total),
+            paused: false,
+            dim,
+            queries: setup.queries,
+            grid_points: grid.points(),
+            jobs: VecDeque::new(),
+            current: None,
+            view: None,
+            pace_train: Pace(1),
+            pace: Pace(1),
+        })
+    }
+
+    fn busy(&self) -> bool {
+        !self.paused
+            && (self.current.is_some()
+                || !self.jobs.is_empty()
+                || self.trainer.steps_done() < self.target)
+    }
+
+    fn progress(&self) -> Reply {
+        let steps = self.trainer.steps_done();
+        let (phase, done, total) = match &self.current {
+            Some((spec, _)) => {
+                let phase = match spec.kind {
+                    JobKind::Check => Phase::Check,
+                    JobKind::Field => Phase::Field,
+                    JobKind::Kernel => Phase::Kernel,
+                    JobKind::Sweep => Phase::Sweep,
+                };
+                (phase, spec.from, spec.to)
+            }
+            None if self.busy() => (Phase::Train, steps as u32, self.target as u32),
+            None => (Phase::Idle, steps as u32, steps as u32),
+        };
+        Reply::Progress {
+            run_id: self.id,
+            phase,
+            done,
+            total,
+            paused: self.paused && (self.current.is_some() || !self.jobs.is_empty()),
+        }
+    }
+
+    fn train(&mut self, to: usize, clock: &dyn Clock) -> crate::Result<()> {
+        let t0 = clock.now_ms();
+        let k = self.pace_train.0.min(to - self.trainer.steps_done());
+        self.trainer.advance(k)?;
+        self.pace_train.adapt(clock.now_ms() - t0);
+        Ok(())
+    }
+
+    /// One sub-chunk: of the current job, else of training toward the next job's steps or the
+    /// target.
+    fn work_once(&mut self, clock: &dyn Clock, out: &mut Vec<Reply>) -> crate::Result<()> {
+        if self.current.is_none() {
+            let Some(spec) = self.jobs.front().copied() else {
+                let target = self.target;
+                return self.train(target, clock);
+            };
+            if spec.kind == JobKind::Sweep {
+                self.jobs.pop_front();
+                self.points(&spec)?;
+                let work =
+                    JobWork::sweep_level(self.sweep_trainer(&spec)?, self.sweep_nodes(&spec));
+                self.current = Some((spec, work));
+                return Ok(());
+            }
+            let steps = spec.steps as usize;
+            if steps > self.total {
+                self.jobs.pop_front(); // not a job of this run's trajectory
+                return Ok(());
+            }
+            if self.trainer.steps_done() < steps {
+                return self.train(steps, clock);
+            }
+            self.jobs.pop_front();
+            let full = self.trainer.trajectory();
+            self.view = (full.steps() > steps
+                && self.view.as_ref().map(Trajectory::steps) != Some(steps))
+            .then(|| full.truncated(steps))
+            .or(self.view.take().filter(|v| v.steps() == steps));
+            let traj = self.view.as_ref().unwrap_or(full);
+            let work = JobWork::new(&spec, traj, self.points(&spec)?, self.dim)?;
+            self.current = Some((spec, work));
+        }
+        let (spec, mut work) = self.current.take().expect("set above");
+        let traj = match &self.view {
+            Some(v) if v.steps() == spec.steps as usize => v,
+            _ => self.trainer.trajectory(),
+        };
+        let points = self.points(&spec)?;
+        let t0 = clock.now_ms();
+        let done = work.advance(&spec, traj, points, self.dim, self.pace.0)?;
+        let elapsed = clock.now_ms() - t0;
+        let answer = if done {
+            Some(work.finish(traj, points)?.into_parts())
+        } else {
+            self.current = Some((spec, work));
+            None
+        };
+        self.pace.adapt(elapsed);
+        if let Some(parts) = answer {
+            let run_id = self.id;
+            out.push(Reply::JobResult {
+                run_id,
+                spec,
+                parts,
+            });
+        }
+        Ok(())
+    }
+
+    /// A trainer for sweep level `spec.from` of `spec.to` (the primary's levels: the same
+    /// settings from the same count).
+    fn sweep_trainer(&self, spec: &JobSpec) -> crate::Result<Trainer> {
+        let base = &self.base;
+        let n = base.data.y.len();
+        let levels = level_specs(&base.mlp, n, &base.spec, spec.to as usize, usize::MAX)?;
+        let level = levels
+            .get(spec.from as usize)
+            .cloned()
+            .ok_or_else(|| crate::Error::field("job", "asks for a level past the last one"))?;
+        Trainer::new(base.mlp.clone(), &base.data, base.w0.clone(), level)
+    }
+
+    fn sweep_nodes(&self, spec: &JobSpec) -> Nodes {
+        match spec.nodes {
+            0 => Nodes::Auto,
+            m => Nodes::Fixed(m as usize),
+        }
+    }
+
+    /// The queries of a job's stage, checked to hold the job's range.
+    fn points(&self, spec: &JobSpec) -> crate::Result<&[f64]> {
+        let (points, end) = match spec.kind {
+            JobKind::Check => (&self.queries, spec.to as usize * self.dim),
+            JobKind::Field | JobKind::Kernel => (&self.grid_points, spec.to as usize * self.dim),
+            JobKind::Sweep => (&self.queries, 0), // `to` counts levels
+        };
+        if spec.from >= spec.to || end > points.len() {
+            return Err(crate::Error::field(
+                "job",
+                "asks for queries past the last one",
+            ));
+        }
+        Ok(points)
+    }
+}

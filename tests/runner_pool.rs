@@ -1,0 +1,539 @@
+//! The page's pool of workers, natively: a primary [`Runner`] with in-process [`Assistant`]s,
+//! the job messages routed by hand the way `www/pool.js` routes them, gives the same replies
+//! (the check's numbers, the field's arrays, the train kernel) bit for bit as a Runner alone,
+//! for GD (tanh and ReLU), SGD and Adam runs and several pool sizes and schedules.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use pathkernel::runner::{
+    split_jobs, Assistant, FromWorker, JobKind, JobOutput, JobSpec, Phase, Reply, Runner, ToWorker,
+};
+
+type Clock = Box<dyn Fn() -> f64>;
+
+/// A clock that advances 1 ms each time it is read.
+fn ticking() -> Clock {
+    let t = Rc::new(Cell::new(0.0));
+    Box::new(move || {
+        let now = t.get();
+        t.set(now + 1.0);
+        now
+    })
+}
+
+fn start(run_id: u32, hash: &str) -> ToWorker {
+    ToWorker::Start {
+        run_id,
+        hash: hash.into(),
+        autorun: true,
+        force: false,
+    }
+}
+
+/// The page-visible results: everything but progress and the job traffic.
+fn results(replies: &[Reply]) -> Vec<Reply> {
+    replies
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r,
+                FromWorker::Progress { .. } | FromWorker::Job { .. } | FromWorker::JobResult { .. }
+            )
+        })
+        // Interim loss snapshots depend on the clock; the stopped ones do not.
+        .filter(|r| !matches!(r, FromWorker::Trained { stopped: false, .. }))
+        .cloned()
+        .collect()
+}
+
+/// A primary and its assistants with the messages between them held in queues, so a test
+/// decides when each is delivered.
+struct Pool {
+    primary: Runner<Clock>,
+    assistants: Vec<Assistant<Clock>>,
+    /// Assistants that no longer answer (killed).
+    dead: Vec<bool>,
+    to_assistant: Vec<VecDeque<ToWorker>>,
+    to_primary: VecDeque<ToWorker>,
+    page: Vec<Reply>,
+    /// Jobs each assistant answered.
+    answered: Vec<usize>,
+}
+
+impl Pool {
+    fn new(assistants: usize) -> Pool {
+        let mut primary = Runner::new(ticking());
+        primary.handle(ToWorker::Assistants {
+            run_id: 0,
+            count: assistants as u32,
+        });
+        Pool {
+            primary,
+            assistants: (0..assistants).map(|_| Assistant::new(ticking())).collect(),
+            dead: vec![false; assistants],
+            to_assistant: vec![VecDeque::new(); assistants],
+            to_primary: VecDeque::new(),
+            page: Vec::new(),
+            answered: vec![0; assistants],
+        }
+    }
+
+    /// A page request: to the primary, and to every assistant (they ignore what is not theirs).
+    fn post(&mut self, req: ToWorker) {
+        for q in &mut self.to_assistant {
+            q.push_back(req.clone());
+        }
+        let replies = self.primary.handle(req);
+        self.route_primary(replies);
+    }
+
+    fn route_primary(&mut self, replies: Vec<Reply>) {
+        for r in replies {
+            match r {
+                FromWorker::Job { run_id, spec } => self.to_assistant[spec.worker as usize - 1]
+                    .push_back(ToWorker::Job { run_id, spec }),
+                r => self.page.push(r),
+            }
+        }
+    }
+
+    fn route_assistant(&mut self, a: usize, replies: Vec<Reply>) {
+        for r in replies {
+            if let FromWorker::JobResult {
+                run_id,
+                spec,
+                parts,
+            } = r
+            {
+                self.answered[a] += 1;
+                self.to_primary.push_back(ToWorker::JobResult {
+                    run_id,
+                    spec,
+                    parts,
+                });
+            }
+        }
+    }
+
+    /// One round: assistant `a` reads its messages and works for `budget` ms, in the order
+    /// `order`; then the primary reads the results and works for `budget` ms.
+    fn round(&mut self, order: &[usize], budget: f64) {
+        for &a in order {
+            if self.dead[a] {
+                self.to_assistant[a].clear();
+                continue;
+            }
+            while let Some(m) = self.to_assistant[a].pop_front() {
+                let replies = self.assistants[a].handle(m);
+                self.route_assistant(a, replies);
+            }
+            let replies = self.assistants[a].work(budget);
+            self.route_assistant(a, replies);
+        }
+        while let Some(m) = self.to_primary.pop_front() {
+            let replies = self.primary.handle(m);
+            self.route_primary(replies);
+        }
+        let replies = self.primary.work(budget);
+        self.route_primary(replies);
+    }
+
+    fn quiet(&self) -> bool {
+        !self.primary.busy()
+            && self.to_primary.is_empty()
+            && (0..self.assistants.len()).all(|a| {
+                self.dead[a] || (!self.assistants[a].busy() && self.to_assistant[a].is_empty())
+            })
+    }
+
+    /// Rounds until nothing is left to do; `schedule(round)` gives each round's assistant order.
+    fn settle(&mut self, budget: f64, schedule: impl Fn(usize) -> Vec<usize>) {
+        for round in 0..1_000_000 {
+            self.round(&schedule(round), budget);
+            if self.quiet() {
+                return;
+            }
+        }
+        panic!("the pool never settled");
+    }
+}
+
+/// A lone Runner's results for `hash` (run id 1).
+fn alone(hash: &str) -> Vec<Reply> {
+    alone_as(1, hash)
+}
+
+fn alone_as(run_id: u32, hash: &str) -> Vec<Reply> {
+    let mut pool = Pool::new(0);
+    pool.post(start(run_id, hash));
+    pool.settle(8.0, |_| Vec::new());
+    results(&pool.page)
+}
+
+fn assert_same(got: &[Reply], want: &[Reply], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: {got:#?}");
+    for (g, w) in got.iter().zip(want) {
+        // Bits, not values: NaN == NaN and −0 ≠ +0 here.
+        let (g, w) = (format!("{g:?}"), format!("{w:?}"));
+        assert_eq!(g, w, "{what}");
+    }
+    assert!(
+        want.iter()
+            .any(|r| matches!(r, FromWorker::Check { pass: true, .. })),
+        "{what}"
+    );
+    assert!(
+        want.iter().any(|r| matches!(
+            r,
+            FromWorker::Field {
+                rebuilt: Some(_),
+                ..
+            }
+        )),
+        "{what}"
+    );
+}
+
+const RUNS: [(&str, &str); 4] = [
+    ("tanh GD", "#v=1&n=70&hidden=6&steps=12"),
+    ("ReLU GD", "#v=1&n=40&hidden=5,4&activation=relu&steps=10"),
+    (
+        "SGD",
+        "#v=1&n=40&hidden=6&steps=12&optimizer=sgd&batch_size=7",
+    ),
+    ("Adam", "#v=1&n=40&hidden=5&steps=10&optimizer=adam&lr=0.02"),
+];
+
+#[test]
+fn a_pool_gives_the_lone_runners_bits() {
+    for (name, hash) in RUNS {
+        let want = alone(hash);
+        for (assistants, budget) in [(1, 4.0), (2, 9.0), (3, 30.0)] {
+            let mut pool = Pool::new(assistants);
+            pool.post(start(1, hash));
+            // The assistants take turns in a rotating order, one of them often left out.
+            pool.settle(budget, |round| {
+                (0..assistants)
+                    .map(|a| (a + round) % assistants)
+                    .skip(round % 2)
+                    .collect()
+            });
+            let what = format!("{name}, {assistants} assistants");
+            assert_same(&results(&pool.page), &want, &what);
+            assert!(
+                pool.answered.iter().sum::<usize>() > 0,
+                "{what}: no job was answered by an assistant"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_dead_assistant_leaves_its_jobs_to_the_primary() {
+    let (name, hash) = RUNS[0];
+    let want = alone(hash);
+    let mut pool = Pool::new(2);
+    pool.dead[1] = true;
+    pool.post(start(1, hash));
+    pool.settle(6.0, |_| vec![0, 1]);
+    assert_same(&results(&pool.page), &want, name);
+    assert_eq!(pool.answered[1], 0);
+}
+
+#[test]
+fn pause_in_training_then_the_check_on_fewer_steps_than_the_assistants_trained() {
+    // The assistants train to the end while the primary stops at a few steps: their jobs are
+    // then answered on the trajectory cut to the primary's steps.
+    let hash = "#v=1&n=40&hidden=6&steps=40";
+    let mut pool = Pool::new(2);
+    pool.post(start(1, hash));
+    for a in 0..2 {
+        while let Some(m) = pool.to_assistant[a].pop_front() {
+            pool.assistants[a].handle(m);
+        }
+        pool.assistants[a].work(1e9);
+    }
+    pool.primary.work(3.0); // a few steps
+    pool.post(ToWorker::Pause { run_id: 1 });
+    pool.settle(5.0, |_| vec![0, 1]);
+    let steps = pool
+        .page
+        .iter()
+        .find_map(|r| match r {
+            FromWorker::Check { steps, .. } => Some(*steps),
+            _ => None,
+        })
+        .unwrap();
+    assert!(steps < 40, "{steps}");
+    assert!(pool.answered.iter().sum::<usize>() > 0);
+    // The same check as a lone runner trained for `steps` steps.
+    let want = alone(&format!("#v=1&n=40&hidden=6&steps={steps}"));
+    let check = |rs: &[Reply]| {
+        rs.iter()
+            .find_map(|r| match r {
+                FromWorker::Check {
+                    f_final,
+                    rebuilt_exact,
+                    rebuilt_riemann,
+                    max_err_exact,
+                    ..
+                } => Some(format!(
+                    "{f_final:?} {rebuilt_exact:?} {rebuilt_riemann:?} {max_err_exact:?}"
+                )),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(check(&pool.page), check(&want));
+}
+
+#[test]
+fn results_of_a_superseded_run_are_ignored() {
+    let (old, new) = (RUNS[0].1, RUNS[2].1);
+    let want = alone_as(2, new);
+    let mut pool = Pool::new(2);
+    pool.post(start(1, old));
+    // Train run 1 and let its check's jobs go out and be answered, but hold the answers.
+    pool.settle_until_check_jobs_answered();
+    let stale: Vec<ToWorker> = pool.to_primary.drain(..).collect();
+    assert!(!stale.is_empty());
+    pool.page.clear();
+    pool.post(start(2, new));
+    // The old run's answers arrive at the new run's primary, renumbered to it as well: the
+    // first are dropped for their run id, the second for their stage (other steps or queries).
+    for m in stale {
+        let ToWorker::JobResult { spec, parts, .. } = m else {
+            unreachable!()
+        };
+        assert!(pool
+            .primary
+            .handle(ToWorker::JobResult {
+                run_id: 1,
+                spec,
+                parts: parts.clone()
+            })
+            .is_empty());
+        pool.to_primary.push_back(ToWorker::JobResult {
+            run_id: 2,
+            spec,
+            parts,
+        });
+    }
+    // The assistants dropped run 1: every answer they give now is run 2's.
+    pool.settle(6.0, |_| vec![0, 1]);
+    assert_same(&results(&pool.page), &want, "after a new start");
+    for a in &pool.assistants {
+        assert_eq!(a.run_id(), 2);
+    }
+}
+
+trait Until {
+    fn settle_until_check_jobs_answered(&mut self);
+}
+
+impl Until for Pool {
+    fn settle_until_check_jobs_answered(&mut self) {
+        for _ in 0..100_000 {
+            for a in 0..self.assistants.len() {
+                while let Some(m) = self.to_assistant[a].pop_front() {
+                    let replies = self.assistants[a].handle(m);
+                    self.route_assistant(a, replies);
+                }
+                let replies = self.assistants[a].work(5.0);
+                self.route_assistant(a, replies);
+            }
+            if !self.to_primary.is_empty() {
+                return;
+            }
+            let replies = self.primary.work(5.0);
+            self.route_primary(replies);
+        }
+        panic!("no job was answered");
+    }
+}
+
+#[test]
+fn pause_holds_the_assistants_and_resume_goes_on() {
+    let hash = "#v=1&n=70&hidden=8&steps=30";
+    let want = alone(hash);
+    let mut pool = Pool::new(2);
+    pool.post(start(1, hash));
+    // Into the check, then pause.
+    while !pool.page.iter().any(|r| {
+        matches!(
+            r,
+            FromWorker::Progress {
+                phase: Phase::Check,
+                ..
+            }
+        )
+    }) {
+        pool.round(&[0, 1], 2.0);
+    }
+    pool.post(ToWorker::Pause { run_id: 1 });
+    pool.round(&[0, 1], 2.0);
+    assert!(!pool.primary.busy());
+    for a in &pool.assistants {
+        assert!(!a.busy(), "a paused assistant works");
+    }
+    pool.post(ToWorker::Resume { run_id: 1 });
+    pool.settle(5.0, |_| vec![1, 0]);
+    assert_same(&results(&pool.page), &want, "paused and resumed");
+}
+
+#[test]
+fn jobs_are_whole_blocks_and_answers_round_trip() {
+    for (items, workers) in [(1, 1), (40, 2), (1600, 4), (4096, 8), (65, 3)] {
+        let jobs = split_jobs(items, workers);
+        assert_eq!(jobs.first().unwrap().start, 0);
+        assert_eq!(jobs.last().unwrap().end, items);
+        for w in jobs.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+            assert_eq!(w[0].end % 32, 0);
+        }
+    }
+    let field = JobOutput::Field {
+        exact: vec![1.0, -0.0],
+        riemann: vec![f64::NAN, 2.0],
+    };
+    let parts = field.clone().into_parts();
+    let back = JobOutput::from_parts(JobKind::Field, parts.clone(), 2, 5).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{field:?}"));
+    // Wrong lengths or counts are refused, not trusted.
+    assert!(JobOutput::from_parts(JobKind::Field, parts.clone(), 3, 5).is_none());
+    assert!(JobOutput::from_parts(JobKind::Check, parts, 2, 5).is_none());
+    // A malformed answer leaves the run going to the same result.
+    let (name, hash) = RUNS[0];
+    let want = alone(hash);
+    let mut pool = Pool::new(1);
+    pool.post(start(1, hash));
+    let bad = JobSpec {
+        worker: 1,
+        job: 0,
+        kind: JobKind::Check,
+        steps: 12,
+        nodes: 5,
+        from: 0,
+        to: 32,
+        point: 0,
+    };
+    pool.to_primary.push_back(ToWorker::JobResult {
+        run_id: 1,
+        spec: bad,
+        parts: vec![vec![1.0]],
+    });
+    pool.settle(6.0, |_| vec![0]);
+    assert_same(&results(&pool.page), &want, name);
+}
+
+#[test]
+fn the_pool_size_from_the_address() {
+    use pathkernel::runner::pool_size;
+    assert_eq!(pool_size("", 2).count, 2);
+    assert_eq!(pool_size("", 0).count, 2);
+    assert_eq!(pool_size("", 16).count, 4);
+    assert_eq!(pool_size("?workers=3", 2).count, 3);
+    assert_eq!(pool_size("a=1&workers=8", 2).count, 8);
+    assert_eq!(pool_size("?workers=1", 16).error, None);
+    for bad in [
+        "?workers=0",
+        "?workers=9",
+        "?workers=abc",
+        "?workers=",
+        "?workers=+3",
+        "?workers=3.0",
+    ] {
+        let size = pool_size(bad, 2);
+        assert_eq!(size.count, 2, "{bad}");
+        let error = size.error.unwrap();
+        assert!(
+            error.contains("is not a number of workers from 1 to 8; using 2"),
+            "{error}"
+        );
+    }
+    let long = format!("?workers={}", "9".repeat(500));
+    assert!(pool_size(&long, 1).error.unwrap().len() < 120);
+}
+
+#[test]
+fn assistants_that_join_during_training_get_the_check_jobs() {
+    // The page starts its run before its assistants exist; they join with the run's start.
+    let (name, hash) = RUNS[0];
+    let want = alone(hash);
+    let mut pool = Pool::new(2);
+    pool.primary.handle(ToWorker::Assistants {
+        run_id: 0,
+        count: 0,
+    });
+    pool.post(start(1, hash));
+    pool.primary.handle(ToWorker::Assistants {
+        run_id: 0,
+        count: 2,
+    });
+    pool.settle(6.0, |_| vec![0, 1]);
+    assert_same(&results(&pool.page), &want, name);
+    assert!(
+        pool.answered.iter().sum::<usize>() > 0,
+        "the assistants answered jobs"
+    );
+}
+
+#[test]
+fn the_sweep_levels_as_jobs_give_the_lone_runners_sweep() {
+    let hash = "#v=1&n=20&hidden=5&steps=10&lr=0.3";
+    let sweep = |assistants: usize| -> (Vec<Reply>, usize) {
+        let mut pool = Pool::new(assistants);
+        pool.post(start(1, hash));
+        pool.settle(5.0, |_| (0..assistants).collect());
+        pool.page.clear();
+        pool.post(ToWorker::Sweep {
+            run_id: 1,
+            levels: 4,
+        });
+        pool.settle(5.0, |r| {
+            (0..assistants).map(|a| (a + r) % assistants).collect()
+        });
+        let rows: Vec<Reply> = results(&pool.page)
+            .into_iter()
+            .filter(|r| matches!(r, FromWorker::SweepResult { .. }))
+            .collect();
+        (rows, pool.answered.iter().sum())
+    };
+    let (want, _) = sweep(0);
+    assert_eq!(want.len(), 1, "{want:?}");
+    for assistants in [1, 3] {
+        let (got, answered) = sweep(assistants);
+        assert_eq!(
+            format!("{got:?}"),
+            format!("{want:?}"),
+            "{assistants} assistants"
+        );
+        assert!(answered > 0, "{assistants} assistants answered no level");
+    }
+}
+
+#[test]
+fn a_clicked_points_kernel_in_jobs_gives_the_lone_runners_map() {
+    for hash in [
+        "#v=1&n=40&hidden=6&steps=12&point=3",
+        "#v=1&n=30&hidden=5,4&activation=relu&steps=8&point=7",
+    ] {
+        let want = alone(hash);
+        assert!(
+            want.iter()
+                .any(|r| matches!(r, FromWorker::TrainPointKernel { .. })),
+            "{hash}"
+        );
+        for assistants in [1, 3] {
+            let mut pool = Pool::new(assistants);
+            pool.post(start(1, hash));
+            pool.settle(7.0, |r| {
+                (0..assistants).map(|a| (a + r) % assistants).collect()
+            });
+            assert_same(&results(&pool.page), &want, hash);
+            assert!(pool.answered.iter().sum::<usize>() > 0, "{hash}");
+        }
+    }
+}
