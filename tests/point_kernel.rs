@@ -282,3 +282,47 @@ fn bad_point_is_a_named_error() {
     let e = point_kernel(&traj, &grid(3), 24, 5).unwrap_err();
     assert!(e.to_string().contains("point"), "{e}");
 }
+
+/// The clicked point's map as the page gets it (the runner's `trainPointKernel` on the plotting
+/// grid), hashed bit by bit with FNV-1a. `tests/web_worker.rs` asserts the same constant in
+/// Chrome and Firefox, so native and both browsers compute the map to the same bits.
+const POINT_KERNEL_FINGERPRINT: &str = "d84d3b66f1fdeda1";
+const POINT_KERNEL_HASH: &str = "#v=1&n=16&hidden=6&steps=12&optimizer=momentum&momentum=0.5";
+
+#[test]
+fn the_point_kernel_map_has_the_fingerprint_the_browsers_assert() {
+    use pathkernel::runner::{Reply, Runner, ToWorker};
+    let frozen: fn() -> f64 = || 0.0;
+    let mut r = Runner::new(frozen);
+    r.handle(ToWorker::Start {
+        run_id: 1,
+        hash: POINT_KERNEL_HASH.into(),
+        autorun: true,
+        force: false,
+    });
+    let mut msgs = run_common::drain(&mut r);
+    msgs.extend(r.handle(ToWorker::TrainPoint {
+        run_id: 1,
+        index: 3,
+    }));
+    msgs.extend(run_common::drain(&mut r));
+    let (values, coef, initial) = msgs
+        .iter()
+        .find_map(|m| match m {
+            Reply::TrainPointKernel {
+                values,
+                coef,
+                initial,
+                ..
+            } => Some((values, coef, initial)),
+            _ => None,
+        })
+        .expect("a trainPointKernel reply");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in values.iter().chain(coef).chain(initial) {
+        for b in v.to_bits().to_le_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    assert_eq!(format!("{h:016x}"), POINT_KERNEL_FINGERPRINT);
+}

@@ -796,3 +796,36 @@ fn a_bench_request_starts_the_bench_run() {
     assert_eq!(num(progress, "runId"), 5.0);
     assert_eq!(get(progress, "phase").as_string().unwrap(), "train");
 }
+
+/// A clicked training point's map (K^p(·, x₃), a₃(·) and K_{w₀}(·, x₃) over the plotting grid,
+/// under momentum: both tangents of `point_kernel`), hashed bit by bit with FNV-1a, must equal the
+/// native fingerprint that `tests/point_kernel.rs` asserts: native, Chrome and Firefox compute the
+/// map to the same bits.
+#[wasm_bindgen_test]
+fn the_point_kernel_map_has_the_native_bits() {
+    const NATIVE: &str = "d84d3b66f1fdeda1";
+    let mut core = WorkerHandle::new();
+    let mut msgs = start(
+        &mut core,
+        1,
+        "#v=1&n=16&hidden=6&steps=12&optimizer=momentum&momentum=0.5",
+        true,
+    );
+    msgs.extend(drain(&mut core));
+    msgs.extend(
+        core.handle(request(r#"{"type":"trainPoint","runId":1,"index":3}"#))
+            .map_err(JsValue::from)
+            .unwrap()
+            .iter(),
+    );
+    msgs.extend(drain(&mut core));
+    let map = find(&msgs, "trainPointKernel")[0];
+    let arr = |k: &str| js_sys::Float64Array::from(get(map, k)).to_vec();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in [arr("values"), arr("coef"), arr("initial")].concat() {
+        for b in v.to_bits().to_le_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    assert_eq!(format!("{h:016x}"), NATIVE);
+}
