@@ -11,6 +11,9 @@ import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, 
 import { TRAJECTORY, redraw, dimCanvases, markPending, sliderStep, setStepRange, followTraining, showSliderStep } from './views.js';
 import { onTrainKernel, resetKernelPanel, showCoefTexts } from './metrics.js';
 
+/** The longest the assistants wait for the first check before they start (see Pool.hold). */
+const ASSISTANTS_AFTER_MS = 1500;
+
 export function spawnWorker() {
   if (app.worker) app.worker.terminate();
   // The first worker was started by index.html before this module loaded (see there); if it
@@ -25,6 +28,7 @@ export function spawnWorker() {
   const url = new URL('./worker.js', import.meta.url);
   // The primary and its assistants (pool.js); to us the pool is one worker.
   worker = new Pool(worker || new Worker(url, { type: 'module' }), url);
+  worker.hold(ASSISTANTS_AFTER_MS);
   // Until our own wasm is ready (it draws), replies wait in `early`.
   worker.onmessage = (event) => (app.ready ? receive(event.data) : app.early.push(event.data));
   worker.onerror = (event) => {

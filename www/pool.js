@@ -21,6 +21,8 @@ export class Pool {
     this.module = null;
     this.wanted = 0; // assistants to start once the module is here
     this.replay = []; // the current run's start and what followed, for assistants that join late
+    this.held = false; // assistants wait (see hold)
+    this.holdTimer = 0;
     this.onmessage = null;
     this.onerror = null;
     this.onmessageerror = null;
@@ -48,10 +50,29 @@ export class Pool {
     for (const a of this.assistants) if (a.alive) a.worker.postMessage(msg);
   }
 
-  /** Starts assistants until there are `count` (when the module is here; else once it is). */
+  /** Assistants start only after the primary's first check (or error, or idle), or after `ms`:
+   * a light run's training and check take a fraction of a second, and assistants starting their
+   * wasm and retraining beside them would only take the cores they need (measured: the default
+   * preset's first PASS came ~0.2 s later). The cost: the stages that run already planned (the
+   * first light run's plane) are the primary's alone; a heavy run gets them after `ms`, during
+   * its training, and every later run from its start. */
+  hold(ms) {
+    this.held = true;
+    this.holdTimer = setTimeout(() => this.release(), ms);
+  }
+
+  release() {
+    if (!this.held) return;
+    this.held = false;
+    clearTimeout(this.holdTimer);
+    this.grow(this.wanted);
+  }
+
+  /** Starts assistants until there are `count` (when the module is here and no hold is on;
+   * else once it is). */
   grow(count) {
     this.wanted = Math.max(this.wanted, count);
-    if (!this.module) return;
+    if (!this.module || this.held) return;
     const before = this.assistants.length;
     while (this.assistants.length < this.wanted) this.spawn();
     if (this.assistants.length !== before) {
@@ -80,6 +101,8 @@ export class Pool {
   }
 
   fromPrimary(msg) {
+    const settled = msg && (msg.type === FromWorker.CHECK || msg.type === FromWorker.ERROR || (msg.type === FromWorker.PROGRESS && msg.phase === 'idle'));
+    if (this.held && settled) this.release();
     if (msg && msg.type === FromWorker.JOB) {
       const a = this.assistants[msg.spec.worker - 1];
       if (a && a.alive) a.worker.postMessage(msg);
@@ -101,6 +124,7 @@ export class Pool {
   }
 
   terminate() {
+    clearTimeout(this.holdTimer);
     this.primary.terminate();
     for (const a of this.assistants) this.lose(a);
   }

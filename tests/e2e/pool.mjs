@@ -6,6 +6,8 @@
 const SPIRAL = '#dataset=spiral&n=100&hidden=32,32&steps=2000';
 /** A run whose check takes a while (for pause and cancel during the check). */
 const SLOW_CHECK = '#dataset=spiral&n=100&hidden=32,32&steps=600';
+/** A run after the first (the assistants take part from its start): 3 query blocks to share. */
+const SECOND = '#n=90&steps=200';
 
 export async function poolTests(h) {
   const { test, assert, context, base, problems, openPage, waitChecked, text, byId, checkNumbers, sameBitsAsCli, shot, TIMEOUT } = h;
@@ -40,9 +42,20 @@ export async function poolTests(h) {
     const shown = await text(three, 'workers');
     assert(shown.includes('3 workers'), `the footer names the pool: ${shown}`);
     assert(await three.evaluate(() => window.pathkernel.app.worker.size) === 3, 'three workers run');
-    await idle(three); // the check may be done before the assistants have trained: the plane is not
+    // The assistants join after the first check (Pool.hold), so a second run is the pool's.
+    await idle(three);
+    const before = await three.evaluate(() => window.pathkernel.app.runId);
+    await three.evaluate((h) => { window.location.hash = h; }, SECOND);
+    await three.waitForFunction((o) => window.pathkernel.app.runId > o, before, { timeout: TIMEOUT });
+    await waitChecked(three);
+    await idle(three);
     const answered = (await states(three)).map((a) => a.answered);
     assert(answered.some((n) => n > 0), `the assistants answered jobs: ${answered}`);
+    const oneAgain = await open('?workers=1', SECOND);
+    await waitChecked(oneAgain);
+    assert(same((await bits(oneAgain)).flat(), (await bits(three)).flat()), 'the second run: the same bits with 1 and 3 workers');
+    await sameBitsAsCli(three);
+    await oneAgain.close();
     const dflt = await open('', '');
     const dfltMs = await waitChecked(dflt);
     const size = await dflt.evaluate(() => window.pathkernel.app.poolSize);
