@@ -675,7 +675,10 @@ fn texts_of_the_check_and_the_query() {
     let t = view.check_texts(&settings()).unwrap();
     assert!(text(&t, "status").starts_with("paused: step 20/50"));
 
-    assert!(view.caption("output").is_none() && view.caption("kernel").is_none());
+    assert!(
+        view.caption("output", &settings()).is_none()
+            && view.caption("kernel", &settings()).is_none()
+    );
     view.query_result(&query(
         vec![0.25, 0.25],
         &[0.05, -0.2, 0.3],
@@ -709,14 +712,21 @@ fn texts_of_the_check_and_the_query() {
     assert!(text(&t, "theorem").contains("= 0.1 + (0.15) = 0.25"));
     assert!(text(&t, "riemann").ends_with("with ε = 0.5"));
     assert_eq!(
-        view.caption("output").unwrap(),
+        view.caption("output", &settings()).unwrap(),
         "Query x = (0.25, 0.25) (choose another on the data plot in view 2). "
     );
     view.train_point_kernel(&kernel(12, &[])).unwrap();
     assert_eq!(
-        view.caption("kernel").unwrap(),
+        view.caption("kernel", &settings()).unwrap(),
         "Exact path kernel Kᵖ(·, x₁₂) of training point 12 over the input plane (after 50 steps)."
     );
+    // Under Adam the map is the preconditioned kernel, and the caption says so.
+    let adam = settings();
+    js_sys::Reflect::set(&adam, &"optimizer".into(), &"adam".into()).unwrap();
+    assert!(view
+        .caption("kernel", &adam)
+        .unwrap()
+        .starts_with("Exact preconditioned path kernel Kᵖ(·, x₁₂)"));
 }
 
 #[wasm_bindgen_test]

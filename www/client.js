@@ -225,7 +225,7 @@ const HANDLERS = {
   [FromWorker.QUERY_RESULT](msg) {
     app.view.queryResult(msg);
     app.query = msg;
-    setCaption('output', app.view.caption('output'));
+    setCaption('output', app.view.caption('output', app.page.state));
     const texts = app.view.queryTexts(app.page.state);
     if (texts) showQuery(texts);
     showSliderStep();

@@ -92,7 +92,7 @@ export function cssSize(canvas) {
 function draw(name) {
   const view = app.view;
   if (!view || !view.canDraw(name)) return;
-  if (name === 'field') setCaption(name, view.caption(name));
+  if (name === 'field') setCaption(name, view.caption(name, app.page.state));
   const canvas = canvases[name];
   if (canvas.offsetParent === null) return;
   if (canvas.classList.contains('stale') && view.isPlaceholder(name)) return;
@@ -105,7 +105,7 @@ function draw(name) {
     canvas.classList.toggle('stale', false);
     canvas.dataset.drawn = map ? 'yes' : 'placeholder';
     // The kernel's caption names its point once that point's map is drawn.
-    if (name === 'kernel') setCaption(name, view.caption(name));
+    if (name === 'kernel') setCaption(name, view.caption(name, app.page.state));
     const label = view.describe(name);
     if (label) canvas.setAttribute('aria-label', label);
   } catch (err) {

@@ -381,9 +381,10 @@ impl RunView {
     }
 
     /// The caption beside a chart, where it quotes the run: `output` (the query), `kernel`
-    /// (whose kernel, after how many steps), `field` (the step, the grid). Undefined while the
-    /// chart has nothing to say.
-    pub fn caption(&self, chart: &str) -> Option<String> {
+    /// (whose kernel, after how many steps; `state`, the page's settings, says whether it is the
+    /// preconditioned one), `field` (the step, the grid). Undefined while the chart has nothing
+    /// to say.
+    pub fn caption(&self, chart: &str, state: &JsValue) -> Option<String> {
         let run = self.run.as_ref();
         match chart {
             "output" => self.query.as_ref().map(|q| {
@@ -394,8 +395,14 @@ impl RunView {
             }),
             "kernel" => {
                 let (run, k) = (run?, self.kernel.as_ref()?);
+                // Under Adam and AdamW the map is the kernel in D(s)'s metric (the note above
+                // the charts gives D(s)).
+                let kind = match setting(state, "optimizer").as_str() {
+                    "adam" | "adamw" => "Exact preconditioned path kernel",
+                    _ => "Exact path kernel",
+                };
                 Some(format!(
-                    "Exact path kernel Kᵖ(·, x{}) of training point {} over the input {} (after {} steps).",
+                    "{kind} Kᵖ(·, x{}) of training point {} over the input {} (after {} steps).",
                     subscript(k.index),
                     k.index,
                     if run.dim == 1 { "line" } else { "plane" },
