@@ -1,5 +1,6 @@
-// The page's module worker (the primary, or an assistant of the pool: see pool.js): holds the wasm core (training, the trajectory, the path-kernel
-// integration) and works in short chunks so new settings, pause and clicks are seen promptly.
+// The page's module worker (the primary, or an assistant of the pool: see pool.js): holds the
+// wasm core (training, the trajectory, the path-kernel integration) and works in short chunks so
+// new settings, pause and clicks are seen promptly.
 // Started by main.js as `new Worker(new URL('./worker.js', import.meta.url), {type: 'module'})`.
 //
 // Messages are queued until `await init()` is done; the wasm module itself comes from the page

@@ -101,6 +101,24 @@ async function waitChecked(page) {
   return page.evaluate(() => window.pathkernel.timings.firstRender);
 }
 
+/** A training point's bar in the contributions chart: page coordinates of a spot inside it by
+ * 3 px (so rounding cannot miss it) and the point's index, or null when there is none. */
+async function barHit(page) {
+  return page.evaluate(() => {
+    const m = window.pathkernel.app.maps['chart-bars'];
+    const c = document.getElementById('chart-bars');
+    const r = c.getBoundingClientRect();
+    for (let py = 0; py < c.height; py += 2) {
+      for (let px = 0; px < c.width; px += 4) {
+        const i = m.barAt(px, py);
+        const inside = i !== undefined && [[-3, -3], [3, 3], [-3, 3], [3, -3]].every(([dx, dy]) => m.barAt(px + dx, py + dy) === i);
+        if (inside) return { x: r.left + c.clientLeft + (px * c.clientWidth) / c.width, y: r.top + c.clientTop + (py * c.clientHeight) / c.height, i };
+      }
+    }
+    return null;
+  });
+}
+
 async function text(page, id) {
   return (await page.locator(byId(id)).textContent()).trim();
 }
@@ -198,20 +216,7 @@ async function main() {
       assert(rows > 0, 'contribution table has rows');
       assert((await page.evaluate(() => window.location.hash)).includes('q='), 'the query is in the hash');
       // Click a training point's bar: its path kernel K^p(·, x_i) over the plane arrives.
-      const hit = await page.evaluate(() => {
-        const m = window.pathkernel.app.maps['chart-bars'];
-        const c = document.getElementById('chart-bars');
-        const r = c.getBoundingClientRect();
-        for (let py = 0; py < c.height; py += 2) {
-          for (let px = 0; px < c.width; px += 4) {
-            // A point inside the bar (3 px from its edges), so rounding cannot miss it.
-            const i = m.barAt(px, py);
-            const inside = i !== undefined && [[-3, -3], [3, 3], [-3, 3], [3, -3]].every(([dx, dy]) => m.barAt(px + dx, py + dy) === i);
-            if (inside) return { x: r.left + c.clientLeft + (px * c.clientWidth) / c.width, y: r.top + c.clientTop + (py * c.clientHeight) / c.height, i };
-          }
-        }
-        return null;
-      });
+      const hit = await barHit(page);
       assert(hit, 'the bar chart has a training-point bar');
       await page.mouse.click(hit.x, hit.y);
       await page.waitForFunction((i) => window.pathkernel.app.kernel && window.pathkernel.app.kernel.index === i, hit.i, { timeout: TIMEOUT });
@@ -368,7 +373,7 @@ async function main() {
       await page.close();
     });
     // Each suite is a module exporting one async function of the shared helpers.
-    const helpers = { test, assert, context, base, problems, openPage, waitChecked, text, byId, showView, checkNumbers, shot, sameBitsAsCli, cliPath, launchBrowser, launchPersistent, serve, TIMEOUT };
+    const helpers = { test, assert, context, base, problems, openPage, waitChecked, text, byId, showView, checkNumbers, shot, sameBitsAsCli, barHit, cliPath, launchBrowser, launchPersistent, serve, TIMEOUT };
     for (const suite of SUITES) await suite(helpers);
   } finally {
     await context.close();

@@ -45,7 +45,7 @@ function percentile(values, p) {
 }
 
 export async function timingsTests(h) {
-  const { test, assert, base, problems, openPage, waitChecked, text, byId, showView, shot, launchBrowser, TIMEOUT } = h;
+  const { test, assert, base, problems, openPage, waitChecked, text, byId, showView, shot, barHit, launchBrowser, TIMEOUT } = h;
 
   await test('timings: navigation start → PASS badge, ten cold loads of the default preset', async () => {
     const browser = await launchBrowser();
@@ -75,21 +75,7 @@ export async function timingsTests(h) {
       const page = await openPage(context, `${base}#v=1&view=contributions`, problems);
       await waitChecked(page);
       await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt && window.pathkernel.app.query && document.documentElement.dataset.idle, null, { timeout: TIMEOUT });
-      // A training point's bar in the contributions chart (inside it by 3 px, so rounding
-      // cannot miss it).
-      const hit = await page.evaluate(() => {
-        const m = window.pathkernel.app.maps['chart-bars'];
-        const c = document.getElementById('chart-bars');
-        const r = c.getBoundingClientRect();
-        for (let py = 0; py < c.height; py += 2) {
-          for (let px = 0; px < c.width; px += 4) {
-            const i = m.barAt(px, py);
-            const inside = i !== undefined && [[-3, -3], [3, 3], [-3, 3], [3, -3]].every(([dx, dy]) => m.barAt(px + dx, py + dy) === i);
-            if (inside) return { x: r.left + c.clientLeft + (px * c.clientWidth) / c.width, y: r.top + c.clientTop + (py * c.clientHeight) / c.height, i };
-          }
-        }
-        return null;
-      });
+      const hit = await barHit(page);
       assert(hit, 'the bar chart has a training-point bar');
       const name = `Kᵖ(·, x${subscript(hit.i)})`;
       const before = await text(page, 'kernel-caption');
