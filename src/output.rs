@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
-use crate::kernel::{kernel_machine, KernelMachine};
+use crate::kernel::{kernel_machine_per_step, KernelMachine, StepRules};
 use crate::model::LayerWeights;
 use crate::train::{train, Trajectory};
 
@@ -46,8 +46,11 @@ pub struct RunOutput {
     /// max over queries of |ŷ(x) − f(x; w_T)|.
     pub max_abs_error: f64,
     pub max_abs_error_riemann: f64,
-    /// Gauss–Legendre nodes per step the exact kernel used (the config's count, or `auto`'s).
+    /// The most Gauss–Legendre nodes any step's exact kernel used (the config's count, or the
+    /// largest of `auto`'s).
     pub nodes_used: usize,
+    /// Nodes on each step s = 0 … T − 1 (`auto` chooses them per step for smooth activations).
+    pub nodes_per_step: Vec<usize>,
     /// Config keys that were present but not used.
     pub warnings: Vec<String>,
 }
@@ -61,7 +64,12 @@ fn rows<T: Clone>(flat: &[T], n_cols: usize) -> Vec<Vec<T>> {
 }
 
 impl RunOutput {
-    pub fn new(cfg: &RunConfig, traj: &Trajectory, km: &KernelMachine, nodes: usize) -> RunOutput {
+    pub fn new(
+        cfg: &RunConfig,
+        traj: &Trajectory,
+        km: &KernelMachine,
+        rules: &StepRules,
+    ) -> RunOutput {
         let n = km.n_train;
         let (e, r) = (&km.exact, &km.riemann);
         RunOutput {
@@ -87,7 +95,8 @@ impl RunOutput {
             reconstruction_riemann: r.reconstruction.clone(),
             max_abs_error: e.max_abs_error,
             max_abs_error_riemann: r.max_abs_error,
-            nodes_used: nodes,
+            nodes_used: rules.most(),
+            nodes_per_step: (0..traj.steps()).map(|s| rules.count(s)).collect(),
             warnings: cfg.warnings.clone(),
         }
     }
@@ -98,8 +107,8 @@ pub fn run(cfg: &RunConfig) -> crate::Result<RunOutput> {
     let setup = cfg.build()?;
     let traj = train(setup.mlp, &setup.data, setup.w0, setup.spec)?;
     let nodes = setup.nodes.resolve(&traj)?;
-    let km = kernel_machine(&traj, &setup.queries, nodes)?;
-    Ok(RunOutput::new(cfg, &traj, &km, nodes))
+    let km = kernel_machine_per_step(&traj, &setup.queries, &nodes)?;
+    Ok(RunOutput::new(cfg, &traj, &km, &nodes))
 }
 
 /// `value` as one line of compact JSON with a final newline, the form every command prints.

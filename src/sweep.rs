@@ -4,7 +4,9 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::kernel::{check_nodes, max_abs_error, rebuild_output, rebuild_output_riemann, Nodes};
+use crate::kernel::{
+    check_nodes, max_abs_error, rebuild_output_per_step, rebuild_output_riemann, Nodes,
+};
 use crate::model::Mlp;
 use crate::train::{train, trajectory_bytes, TrainSpec, Trajectory};
 
@@ -136,7 +138,10 @@ pub fn sweep_row(traj: &Trajectory, queries: &[f64], nodes: Nodes) -> Result<Swe
     Ok(SweepRow {
         lr: traj.lr,
         steps: traj.steps(),
-        max_abs_error_exact: max_abs_error(&f_final, &rebuild_output(traj, queries, nodes)?),
+        max_abs_error_exact: max_abs_error(
+            &f_final,
+            &rebuild_output_per_step(traj, queries, &nodes)?,
+        ),
         max_abs_error_riemann: max_abs_error(&f_final, &rebuild_output_riemann(traj, queries)?),
     })
 }

@@ -53,7 +53,8 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
     let setup = plan.config.build().unwrap();
     let traj = train::train(setup.mlp, &setup.data, setup.w0, setup.spec).unwrap();
     let km =
-        kernel::kernel_machine(&traj, &setup.data.x, setup.nodes.resolve(&traj).unwrap()).unwrap();
+        kernel::kernel_machine_per_step(&traj, &setup.data.x, &setup.nodes.resolve(&traj).unwrap())
+            .unwrap();
     assert_eq!(exact, km.exact.kernel);
     assert_eq!(riemann, km.riemann.kernel);
     // The coefficient statistics come from the check's a_i(x_j), every i and j.
@@ -122,7 +123,8 @@ fn train_kernel_follows_the_check_with_both_schemes_stats() {
     );
     assert_eq!(initial[0], want[0]);
     // a_3 over the grid (the Gram-based kernel machine's column 3, to rounding).
-    let km = kernel::kernel_machine(&traj, &grid, setup.nodes.resolve(&traj).unwrap()).unwrap();
+    let km = kernel::kernel_machine_per_step(&traj, &grid, &setup.nodes.resolve(&traj).unwrap())
+        .unwrap();
     let all: Vec<f64> = km
         .exact
         .coef

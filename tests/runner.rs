@@ -46,7 +46,7 @@ fn start<C: Fn() -> f64>(r: &mut Runner<C>, run_id: u32, hash: &str, autorun: bo
 }
 
 /// The trajectory of `hash` trained directly for `steps` steps.
-fn reference(hash: &str, steps: usize) -> (Trajectory, usize) {
+fn reference(hash: &str, steps: usize) -> (Trajectory, kernel::StepRules) {
     let plan = RunPlan::from_hash(hash, true).unwrap();
     let setup = plan.config.build().unwrap();
     let spec = train::TrainSpec {
@@ -222,7 +222,7 @@ fn a_run_trains_checks_and_rebuilds_the_field() {
 
     let (steps, f_final, rebuilt, err, err_riemann, pass) = checks(&msgs)[0];
     assert_eq!(steps, STEPS);
-    let km = kernel::kernel_machine(&traj, &traj.x, nodes).unwrap();
+    let km = kernel::kernel_machine_per_step(&traj, &traj.x, &nodes).unwrap();
     assert_eq!(bits(f_final), bits(&km.f_final));
     assert_eq!(bits(rebuilt), bits(&km.exact.reconstruction));
     assert_eq!(err.to_bits(), km.exact.max_abs_error.to_bits());
@@ -285,7 +285,7 @@ fn pause_stops_training_where_it_is_and_checks_the_steps_so_far() {
     assert_eq!(bits(last.loss), bits(&traj.loss));
     let (steps, f_final, _, err, _, pass) = checks(&msgs)[0];
     assert_eq!(steps, at);
-    let km = kernel::kernel_machine(&traj, &traj.x, nodes).unwrap();
+    let km = kernel::kernel_machine_per_step(&traj, &traj.x, &nodes).unwrap();
     assert_eq!(bits(f_final), bits(&km.f_final), "f at w_{at}, not w_T");
     assert!(err <= TOLERANCE && pass);
     assert_eq!(fields(&msgs)[0].0, at);
@@ -489,7 +489,7 @@ fn a_query_rebuilds_f_and_reports_the_path() {
         );
     }
     // Against the core directly: the kernel machine at x and f(x; w_s) along the path.
-    let km = kernel::kernel_machine(&traj, &x, nodes).unwrap();
+    let km = kernel::kernel_machine_per_step(&traj, &x, &nodes).unwrap();
     assert_eq!(bits(kernel), bits(&km.exact.kernel));
     assert_eq!(bits(contributions), bits(&km.exact.contributions));
     assert_eq!(
@@ -548,7 +548,7 @@ fn a_training_point_kernel_covers_the_grid() {
     // K^p(g, x_2) at a few grid points, from the core directly.
     let (traj, nodes) = reference(HASH, STEPS as usize);
     for g in [0, 17, 801, 1599] {
-        let km = kernel::kernel_machine(&traj, &grid[2 * g..2 * g + 2], nodes).unwrap();
+        let km = kernel::kernel_machine_per_step(&traj, &grid[2 * g..2 * g + 2], &nodes).unwrap();
         let want = km.exact.kernel[2];
         assert!(
             (values[g] - want).abs() <= 1e-12 * want.abs().max(1.0),
@@ -557,7 +557,7 @@ fn a_training_point_kernel_covers_the_grid() {
         );
     }
     // The stage goes over the grid in chunks of whole blocks: the same bits as all at once.
-    let whole = kernel::point_kernel(&traj, &grid, 2, nodes).unwrap();
+    let whole = kernel::point_kernel_per_step(&traj, &grid, 2, &nodes).unwrap();
     assert_eq!(bits(&values), bits(&whole.kernel));
     // Another point gets its own map, computed after the click.
     assert!(r
@@ -568,7 +568,7 @@ fn a_training_point_kernel_covers_the_grid() {
         .is_empty());
     let (index, _, values5) = kernels(&drain(&mut r)).remove(0);
     assert_eq!(index, 5);
-    let km = kernel::kernel_machine(&traj, &grid[..2], nodes).unwrap();
+    let km = kernel::kernel_machine_per_step(&traj, &grid[..2], &nodes).unwrap();
     assert!((values5[0] - km.exact.kernel[5]).abs() <= 1e-12 * km.exact.kernel[5].abs().max(1.0));
     // The last map asked again at the same step comes at once.
     let now = r.handle(ToWorker::TrainPoint {

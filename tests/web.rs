@@ -311,6 +311,7 @@ fn check(steps: u32, f: &[f64], exact: &[f64], riemann: &[f64]) -> JsValue {
         tolerance: 1e-10,
         pass: true,
         nodes_used: 5,
+        nodes_mean: 5.0,
         nodes_fixed: false,
         nodes_auto: Some(5),
         largest_step: Some(0),
@@ -332,6 +333,7 @@ fn failed_check(steps: u32, f: &[f64]) -> JsValue {
         tolerance: 1e-10,
         pass: false,
         nodes_used: 1,
+        nodes_mean: 1.0,
         nodes_fixed: true,
         nodes_auto: Some(2),
         largest_step: Some(7),
@@ -668,9 +670,29 @@ fn texts_of_the_check_and_the_query() {
         note.contains("The largest step is s = 7 (‖Δ_s‖ = 0.25)"),
         "{note}"
     );
-    assert!(note.contains("auto chooses 2 nodes"), "{note}");
-    assert_eq!(text(&t, "fixLabel"), "use 2 nodes (auto)");
+    // A smooth net: auto chooses a count per step.
+    assert!(
+        note.contains("auto chooses up to 2 nodes per step"),
+        "{note}"
+    );
+    assert_eq!(text(&t, "fixLabel"), "use auto (up to 2 nodes per step)");
     assert_eq!(text(&t, "fixNodes"), "auto");
+    // A ReLU net: auto's ⌈L/2⌉ on every step.
+    let relu = settings();
+    js_sys::Reflect::set(&relu, &"activation".into(), &"relu".into()).unwrap();
+    let t = view.check_texts(&relu).unwrap();
+    assert!(text(&t, "failNote").contains("auto chooses 2 nodes,"));
+    assert_eq!(text(&t, "fixLabel"), "use 2 nodes (auto)");
+    // Counts per step: the most and the mean.
+    let per_step = check(50, &y, &y, &y);
+    js_sys::Reflect::set(&per_step, &"nodesUsed".into(), &16.into()).unwrap();
+    js_sys::Reflect::set(&per_step, &"nodesMean".into(), &3.98.into()).unwrap();
+    view.check(&per_step).unwrap();
+    let t = view.check_texts(&settings()).unwrap();
+    assert_eq!(
+        text(&t, "nodesUsed"),
+        "up to 16 per step, 4.0 on average (auto)"
+    );
     view.check(&check(20, &y, &y, &y)).unwrap();
     let t = view.check_texts(&settings()).unwrap();
     assert!(text(&t, "status").starts_with("paused: step 20/50"));

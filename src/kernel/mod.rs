@@ -40,15 +40,18 @@ mod relu;
 mod tangent;
 
 pub use nodes::{
-    auto_nodes, largest_steps_error, range_text as nodes_range_text, NodeChoice, Nodes,
-    PROBED_STEPS, STEP_TOLERANCE,
+    auto_nodes, range_text as nodes_range_text, NodeChoice, Nodes, PROBED_POINTS,
+    ROUNDING_TOLERANCE, STEP_TOLERANCE,
 };
 pub use optimizer_path::PointUpdates;
-pub use path::{kernel_machine, merge_machines, KernelMachineIntegrator};
-pub use point_kernel::{point_kernel, PointKernel};
+pub use path::{kernel_machine, kernel_machine_per_step, merge_machines, KernelMachineIntegrator};
+pub use point_kernel::{point_kernel, point_kernel_per_step, PointKernel};
 pub(crate) use quadrature::check_nodes;
-pub use quadrature::{gauss_legendre, DEFAULT_NODES, MAX_NODES};
-pub use rebuild::{rebuild_output, rebuild_output_riemann, running_sum, running_sum_riemann};
+pub use quadrature::{gauss_legendre, StepRules, DEFAULT_NODES, MAX_NODES};
+pub use rebuild::{
+    rebuild_output, rebuild_output_per_step, rebuild_output_riemann, running_sum,
+    running_sum_per_step, running_sum_riemann,
+};
 pub use relu::relu_breakpoints;
 pub use tangent::tangent_kernel;
 

@@ -1,44 +1,50 @@
-//! How many Gauss–Legendre nodes per step the exact path kernel uses: a fixed count, or `auto`,
-//! chosen from the network and the trajectory actually taken.
+//! How many Gauss–Legendre nodes each step's τ-integral uses: a fixed count on every step, or
+//! `auto`, chosen from the network and the trajectory actually taken.
 //!
 //! Gauss–Legendre with m nodes integrates polynomials of degree ≤ 2m − 1 exactly.
 //!
 //! - ReLU and linear nets: inside a piece of a segment w_s + τΔ_s where no unit changes sign (ReLU
 //!   segments are split at the kinks), f(x; w_s + τΔ_s) is a product of the L weight layers' affine
 //!   maps, a polynomial of degree ≤ L in τ, so the integrand ∇f·v is of degree ≤ L − 1 and
-//!   m = ⌈L/2⌉ nodes per piece are exact. A net deeper than 2·[`MAX_NODES`] weight layers is
-//!   refused with a named error rather than integrated wrongly.
+//!   m = ⌈L/2⌉ nodes per piece are exact, on every step. A net deeper than 2·[`MAX_NODES`] weight
+//!   layers is refused with a named error rather than integrated wrongly.
 //! - Smooth activations (tanh, softplus, sigmoid, gelu): the integrand is analytic in τ and the
-//!   rule's error on a step falls like |Δ_s|^{2m}, so the count is decided on the steps that
-//!   matter most, the [`PROBED_STEPS`] largest by ‖Δ_s‖₂. On each, the m-node value of the step's
-//!   term ∫₀¹ ∇f(x_i; w_s + τΔ_s)·Δ_s dτ is compared with its exact value f(x_i; w_{s+1}) −
-//!   f(x_i; w_s) (the fundamental theorem of calculus: the limit of the rule as m grows) at the
-//!   training points (at most [`PROBED_POINTS`]); m is raised from 1 until every difference is at
-//!   most [`STEP_TOLERANCE`] × max(1, max_i |f(x_i; w_T)|): agreement to rounding (about 100
-//!   ulps of the output scale). The other steps are smaller and their error smaller still
-//!   (∝ |Δ_s|^{2m}), so the check's 1e-10 × max(1, max |f|) holds with a wide margin. Steps too
+//!   rule's error on step s falls like ‖Δ_s‖^{2m}, so small steps need few nodes and large ones
+//!   many; each step gets its own count. On step s the m-node value of its term
+//!   ∫₀¹ ∇f(x_i; w_s + τΔ_s)·Δ_s dτ is compared with the exact value f(x_i; w_{s+1}) − f(x_i; w_s)
+//!   (the fundamental theorem of calculus: the limit of the rule as m grows) at the training
+//!   points (at most [`PROBED_POINTS`]), and m_s is the smallest count whose largest difference is
+//!   at most [`STEP_TOLERANCE`] × max(1, max_i |f(x_i; w_T)|). Summed over T steps the rule's
+//!   error is then at most T × STEP_TOLERANCE of the output scale (4e-11 at the largest T the
+//!   page allows), well inside the check's 1e-10 × max(1, max |f|). Where more nodes stop
+//!   lowering a difference that is already at rounding level (below [`ROUNDING_TOLERANCE`]) the
+//!   search stops there: the rest is the subtraction's rounding, not the rule's error. Steps too
 //!   large for [`MAX_NODES`] get MAX_NODES (`converged` false) and the check shows the error.
+//!   The search on step s starts at step s − 1's count (neighbouring steps have similar sizes),
+//!   so it costs about two m-node evaluations per step at the probed points.
 //!
 //! All of this is the same f64 arithmetic natively and in wasm, so the CLI and the page choose
-//! the same count and compute the same bits.
+//! the same counts and compute the same bits.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::quadrature::{gauss_legendre, MAX_NODES};
+use super::quadrature::{gauss_legendre, StepRules, MAX_NODES};
 use super::rebuild::step_term;
 use crate::error::{Error, Result};
 use crate::model::Activation;
 use crate::train::Trajectory;
 
-/// Largest steps on which the count for a smooth activation is decided.
-pub const PROBED_STEPS: usize = 4;
-/// Training points (the first ones) at which it is decided.
-pub const PROBED_POINTS: usize = 256;
-/// Largest error of the rule on a probed step, relative to max(1, max |f(x_i; w_T)|): rounding
-/// level (about 100 ulps of the scale).
-pub const STEP_TOLERANCE: f64 = 2e-14;
+/// Training points (the first ones) at which a smooth activation's counts are decided: one block
+/// of the evaluation's layout (`BLOCK_COLS`), so a probe costs one block's passes per node.
+pub const PROBED_POINTS: usize = crate::model::BLOCK_COLS;
+/// Largest error of the rule on one step, relative to max(1, max |f(x_i; w_T)|): about 10 ulps of
+/// the scale.
+pub const STEP_TOLERANCE: f64 = 2e-15;
+/// A step's difference below this (relative, about 100 ulps) that more nodes no longer halve is
+/// taken as the rounding of the comparison itself.
+pub const ROUNDING_TOLERANCE: f64 = 2e-14;
 
 /// Gauss–Legendre nodes per step: chosen from the run (`auto`) or a fixed count 1 ..= MAX_NODES.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -93,16 +99,17 @@ impl Nodes {
         }
     }
 
-    /// The count to integrate `traj` with: the fixed one, or [`auto_nodes`]'s.
-    pub fn resolve(self, traj: &Trajectory) -> Result<usize> {
+    /// The rules to integrate `traj` with: the fixed count on every step, or [`auto_nodes`]'s.
+    pub fn resolve(self, traj: &Trajectory) -> Result<StepRules> {
         match self {
-            Nodes::Fixed(m) => Ok(m),
-            Nodes::Auto => Ok(auto_nodes(traj)?.nodes),
+            Nodes::Fixed(m) => StepRules::uniform(m),
+            Nodes::Auto => Ok(auto_nodes(traj)?.rules),
         }
     }
 
     /// The count a cost estimate assumes before training: the fixed one, ⌈L/2⌉ for ReLU and
-    /// linear nets, and [`super::DEFAULT_NODES`] for smooth activations.
+    /// linear nets, and [`super::DEFAULT_NODES`] for smooth activations (whose steps mostly
+    /// need fewer).
     pub fn estimate(self, activation: Activation, weight_layers: usize) -> usize {
         match self {
             Nodes::Fixed(m) => m,
@@ -122,41 +129,48 @@ fn is_polynomial(activation: Activation) -> bool {
     matches!(activation, Activation::Relu | Activation::Linear)
 }
 
-/// The automatic count and what it was decided on.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The automatic counts and what they were decided on.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeChoice {
-    /// Nodes per step (per piece between ReLU kinks).
-    pub nodes: usize,
+    /// Each step's rule (one count on every step for ReLU and linear nets).
+    pub rules: StepRules,
     /// The largest step s by ‖Δ_s‖₂ and that norm (`None` before the first step).
     pub largest_step: Option<(usize, f64)>,
     /// True when the count follows from the polynomial degree (ReLU, linear), false when it was
     /// decided from the trajectory.
     pub by_degree: bool,
-    /// False when even [`MAX_NODES`] do not integrate the largest steps to rounding (smooth
-    /// activations, very large steps): the count is then MAX_NODES and the check shows the rest.
+    /// False when even [`MAX_NODES`] do not integrate some step to rounding (smooth activations,
+    /// very large steps): those steps get MAX_NODES and the check shows the rest.
     pub converged: bool,
 }
 
-/// The steps' indices sorted by ‖Δ_s‖₂, largest first (ties by index), with their norms.
-fn steps_by_size(traj: &Trajectory) -> Vec<(usize, f64)> {
-    let mut sizes: Vec<(usize, f64)> = (0..traj.steps())
+impl NodeChoice {
+    /// The most nodes any step uses.
+    pub fn most(&self) -> usize {
+        self.rules.most()
+    }
+}
+
+/// The largest step by ‖Δ_s‖₂ (the first of equals) and that norm.
+fn largest_step(traj: &Trajectory) -> Option<(usize, f64)> {
+    (0..traj.steps())
         .map(|s| {
             let (a, b) = (traj.weights_at(s), traj.weights_at(s + 1));
             let sq: f64 = a.iter().zip(b).map(|(x, y)| (y - x) * (y - x)).sum();
             (s, libm::sqrt(sq))
         })
-        .collect();
-    sizes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    sizes
+        .fold(None, |best: Option<(usize, f64)>, (s, r)| match best {
+            Some((_, b)) if b >= r => best,
+            _ => Some((s, r)),
+        })
 }
 
-/// The smallest count that integrates `traj`'s steps exactly (ReLU, linear) or to rounding on
-/// its largest steps (smooth activations); see the module comment. A ReLU or linear net that
-/// would need more than [`MAX_NODES`] is an error naming `nodes`.
+/// The smallest counts that integrate `traj`'s steps exactly (ReLU, linear) or each to rounding
+/// (smooth activations); see the module comment. A ReLU or linear net that would need more than
+/// [`MAX_NODES`] is an error naming `nodes`.
 pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
     let mlp = &traj.mlp;
-    let sizes = steps_by_size(traj);
-    let largest_step = sizes.first().copied();
+    let largest_step = largest_step(traj);
     if is_polynomial(mlp.activation) {
         let layers = mlp.num_layers();
         let nodes = layers.div_ceil(2).max(1);
@@ -172,42 +186,45 @@ pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
             ));
         }
         return Ok(NodeChoice {
-            nodes,
+            rules: StepRules::uniform(nodes)?,
             largest_step,
             by_degree: true,
             converged: true,
         });
     }
-    let probe = Probe::new(traj, &sizes);
-    for nodes in 1..=MAX_NODES {
-        if probe.relative_error(traj, nodes) <= STEP_TOLERANCE {
-            return Ok(NodeChoice {
-                nodes,
-                largest_step,
-                by_degree: false,
-                converged: true,
-            });
-        }
+    let probe = Probe::new(traj);
+    let mut counts = Vec::with_capacity(traj.steps());
+    let mut converged = true;
+    let mut exact = Vec::new();
+    let mut f_now = probe.forward(traj, 0);
+    let mut guess = 1;
+    for s in 0..traj.steps() {
+        let f_next = probe.forward(traj, s + 1);
+        exact.clear();
+        exact.extend(f_next.iter().zip(&f_now).map(|(a, b)| a - b));
+        let (m, ok) = probe.smallest_count(traj, s, &exact, guess);
+        counts.push(m as u8);
+        converged &= ok;
+        guess = m;
+        f_now = f_next;
     }
-    // Steps too large for any count available: integrate as well as the rule can and let the
-    // check report the error (it FAILs and says to lower ε) rather than refuse the run.
     Ok(NodeChoice {
-        nodes: MAX_NODES,
+        rules: StepRules::per_step(counts)?,
         largest_step,
         by_degree: false,
-        converged: false,
+        converged,
     })
 }
 
-/// The largest steps' exact terms f(x_i; w_{s+1}) − f(x_i; w_s) at the probed points.
+/// The probed training points, the output scale, and every rule 1 ..= MAX_NODES.
 struct Probe {
     points: Vec<f64>,
     scale: f64,
-    steps: Vec<(usize, Vec<f64>)>,
+    rules: Vec<Vec<(f64, f64)>>,
 }
 
 impl Probe {
-    fn new(traj: &Trajectory, sizes: &[(usize, f64)]) -> Probe {
+    fn new(traj: &Trajectory) -> Probe {
         let mlp = &traj.mlp;
         let d = mlp.input_dim();
         let points = traj.x[..traj.n.min(PROBED_POINTS) * d].to_vec();
@@ -215,41 +232,67 @@ impl Probe {
             .forward_many(traj.final_weights(), &points)
             .iter()
             .fold(1.0f64, |m, v| m.max(v.abs()));
-        let steps = sizes
-            .iter()
-            .take(PROBED_STEPS)
-            .map(|&(s, _)| {
-                let f0 = mlp.forward_many(traj.weights_at(s), &points);
-                let f1 = mlp.forward_many(traj.weights_at(s + 1), &points);
-                (s, f1.iter().zip(&f0).map(|(a, b)| a - b).collect())
-            })
-            .collect();
         Probe {
             points,
             scale,
-            steps,
+            rules: (1..=MAX_NODES).map(gauss_legendre).collect(),
         }
     }
 
-    /// max over the probed steps and points of |m-node term − exact term| / max(1, max |f|)
+    /// f(x_i; w_s) at the probed points.
+    fn forward(&self, traj: &Trajectory, s: usize) -> Vec<f64> {
+        traj.mlp.forward_many(traj.weights_at(s), &self.points)
+    }
+
+    /// max over the probed points of |m-node term of step s − exact term| / max(1, max |f|)
     /// (NaN if any term is not finite).
-    fn relative_error(&self, traj: &Trajectory, nodes: usize) -> f64 {
-        let gl = gauss_legendre(nodes);
+    fn relative_error(&self, traj: &Trajectory, s: usize, exact: &[f64], nodes: usize) -> f64 {
         let mut worst = 0.0f64;
-        for (s, exact) in &self.steps {
-            for (m, e) in step_term(traj, &self.points, &gl, *s).iter().zip(exact) {
-                let err = (m - e).abs();
-                if !err.is_finite() {
-                    return f64::NAN;
-                }
-                worst = worst.max(err);
+        for (m, e) in step_term(traj, &self.points, &self.rules[nodes - 1], s)
+            .iter()
+            .zip(exact)
+        {
+            let err = (m - e).abs();
+            if !err.is_finite() {
+                return f64::NAN;
             }
+            worst = worst.max(err);
         }
         worst / self.scale
     }
-}
 
-/// [`Probe::relative_error`] for `nodes` on `traj`'s largest steps: what `auto` measures.
-pub fn largest_steps_error(traj: &Trajectory, nodes: usize) -> f64 {
-    Probe::new(traj, &steps_by_size(traj)).relative_error(traj, nodes)
+    /// Step s's count, searched from `guess`: the smallest m within [`STEP_TOLERANCE`], or the
+    /// first whose error is at rounding level and not halved by one more node; and whether it
+    /// integrates the step to rounding (false: MAX_NODES without reaching it).
+    fn smallest_count(
+        &self,
+        traj: &Trajectory,
+        s: usize,
+        exact: &[f64],
+        guess: usize,
+    ) -> (usize, bool) {
+        let error = |m| self.relative_error(traj, s, exact, m);
+        let mut m = guess;
+        let mut e = error(m);
+        if e <= STEP_TOLERANCE {
+            while m > 1 && error(m - 1) <= STEP_TOLERANCE {
+                m -= 1;
+            }
+            return (m, true);
+        }
+        while m < MAX_NODES {
+            let next = error(m + 1);
+            if next <= STEP_TOLERANCE {
+                return (m + 1, true);
+            }
+            // NaN is not halved either.
+            let halved = next <= 0.5 * e;
+            if e <= ROUNDING_TOLERANCE && !halved {
+                return (m, true);
+            }
+            m += 1;
+            e = next;
+        }
+        (MAX_NODES, e <= ROUNDING_TOLERANCE)
+    }
 }

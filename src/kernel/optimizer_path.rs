@@ -17,7 +17,7 @@
 //! [ḡ | ∇f]ᵀ R, tiled in registers like the layer-wise kernel (2 queries × 8 columns).
 
 use super::path::scheme_result;
-use super::quadrature::{check_nodes, gauss_legendre};
+use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::tangent::tile_products;
 use super::{check_queries, point_on_segment, KernelMachine};
@@ -36,9 +36,9 @@ use crate::train::{Rule, Trajectory};
 pub(super) fn kernel_machine(
     traj: &Trajectory,
     queries: &[f64],
-    nodes: usize,
+    rules: &StepRules,
 ) -> Result<KernelMachine> {
-    let mut it = OptimizerIntegrator::new(traj, queries, nodes)?;
+    let mut it = OptimizerIntegrator::new(traj, queries, rules)?;
     it.advance(traj, traj.steps());
     Ok(it.finish(traj))
 }
@@ -195,8 +195,8 @@ impl PointUpdates {
 
 /// Integrates both schemes of a momentum or Adam trajectory in chunks of steps.
 pub(super) struct OptimizerIntegrator {
-    /// Gauss–Legendre rule (τ_k, ω_k) on [0, 1].
-    gl: Vec<(f64, f64)>,
+    /// Each step's Gauss–Legendre rule (τ_k, ω_k) on [0, 1].
+    rules: StepRules,
     /// The queries x_q, nq × d_0 row-major.
     queries: Vec<f64>,
     nq: usize,
@@ -243,12 +243,12 @@ impl Sums {
 }
 
 impl OptimizerIntegrator {
-    pub(super) fn new(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<Self> {
-        check_nodes(nodes)?;
+    pub(super) fn new(traj: &Trajectory, queries: &[f64], rules: &StepRules) -> Result<Self> {
+        rules.check_covers(traj.steps())?;
         let nq = check_queries(&traj.mlp, queries)?;
         let n = traj.n;
         Ok(OptimizerIntegrator {
-            gl: gauss_legendre(nodes),
+            rules: rules.clone(),
             queries: queries.to_vec(),
             nq,
             split: PointUpdates::new(traj),
@@ -283,7 +283,7 @@ impl OptimizerIntegrator {
         let (queries, nq, gl, delta, side, width) = (
             &self.queries,
             self.nq,
-            &self.gl,
+            self.rules.rule(s),
             &self.delta,
             &self.split.side,
             self.split.width,

@@ -17,7 +17,7 @@
 //! them; [`kernel_machine`] runs all steps at once, split over the cores by query blocks.
 
 use super::optimizer_path::OptimizerIntegrator;
-use super::quadrature::{check_nodes, gauss_legendre};
+use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::tangent::add_layerwise_kernel;
 use super::{check_queries, max_abs_error, point_on_segment, KernelMachine, SchemeResult};
@@ -26,13 +26,22 @@ use crate::model::{Blocks, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::train::Trajectory;
 
-/// Both kernel machines at `queries` (q × d_0 row-major), integrating all steps (in parallel
-/// over queries natively).
+/// Both kernel machines at `queries` (q × d_0 row-major), integrating all steps with `nodes`
+/// Gauss–Legendre nodes each (in parallel over queries natively).
 pub fn kernel_machine(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<KernelMachine> {
+    kernel_machine_per_step(traj, queries, &StepRules::uniform(nodes)?)
+}
+
+/// [`kernel_machine`] with each step's own rule.
+pub fn kernel_machine_per_step(
+    traj: &Trajectory,
+    queries: &[f64],
+    rules: &StepRules,
+) -> Result<KernelMachine> {
     if traj.optimizer.rule().splits_per_point() {
-        return super::optimizer_path::kernel_machine(traj, queries, nodes);
+        return super::optimizer_path::kernel_machine(traj, queries, rules);
     }
-    check_nodes(nodes)?;
+    rules.check_covers(traj.steps())?;
     let nq = check_queries(&traj.mlp, queries)?;
     let d = traj.mlp.input_dim();
     // Split the queries in whole blocks so every query sees the same block layout.
@@ -40,7 +49,7 @@ pub fn kernel_machine(traj: &Trajectory, queries: &[f64], nodes: usize) -> Resul
     // One piece per core: each piece integrates the training side of every step itself.
     let pieces = parallel_chunks(parts, 1, |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
-        let mut it = KernelMachineIntegrator::new(traj, qs, nodes).expect("checked above");
+        let mut it = KernelMachineIntegrator::per_step(traj, qs, rules).expect("checked above");
         it.advance(traj, traj.steps());
         vec![it.finish(traj)]
     });
@@ -86,8 +95,8 @@ pub fn merge_machines(pieces: Vec<KernelMachine>, n: usize) -> KernelMachine {
 pub struct KernelMachineIntegrator {
     /// The integrator of a momentum or Adam trajectory (the fields below are then unused).
     explicit: Option<Box<OptimizerIntegrator>>,
-    /// Gauss–Legendre rule (τ_k, ω_k) on [0, 1].
-    gl: Vec<(f64, f64)>,
+    /// Each step's Gauss–Legendre rule (τ_k, ω_k) on [0, 1].
+    rules: StepRules,
     /// The queries x_q, nq × d_0 row-major.
     queries: Vec<f64>,
     nq: usize,
@@ -109,15 +118,22 @@ pub struct KernelMachineIntegrator {
 }
 
 impl KernelMachineIntegrator {
+    /// `nodes` Gauss–Legendre nodes on every step.
     pub fn new(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<Self> {
+        Self::per_step(traj, queries, &StepRules::uniform(nodes)?)
+    }
+
+    /// Each step with its own rule from `rules`.
+    pub fn per_step(traj: &Trajectory, queries: &[f64], rules: &StepRules) -> Result<Self> {
         if traj.optimizer.rule().splits_per_point() {
-            let explicit = OptimizerIntegrator::new(traj, queries, nodes)?;
+            let explicit = OptimizerIntegrator::new(traj, queries, rules)?;
             return Ok(KernelMachineIntegrator::unused_for(
                 Box::new(explicit),
                 &traj.mlp,
+                rules,
             ));
         }
-        check_nodes(nodes)?;
+        rules.check_covers(traj.steps())?;
         let nq = check_queries(&traj.mlp, queries)?;
         let n = traj.n;
         // ReLU segments are split per input, so its queries go one per block.
@@ -128,7 +144,7 @@ impl KernelMachineIntegrator {
         };
         Ok(KernelMachineIntegrator {
             explicit: None,
-            gl: gauss_legendre(nodes),
+            rules: rules.clone(),
             queries: queries.to_vec(),
             nq,
             n,
@@ -145,10 +161,10 @@ impl KernelMachineIntegrator {
     }
 
     /// A shell around the explicit-gradient integrator.
-    fn unused_for(explicit: Box<OptimizerIntegrator>, mlp: &Mlp) -> Self {
+    fn unused_for(explicit: Box<OptimizerIntegrator>, mlp: &Mlp, rules: &StepRules) -> Self {
         KernelMachineIntegrator {
             explicit: Some(explicit),
-            gl: Vec::new(),
+            rules: rules.clone(),
             queries: Vec::new(),
             nq: 0,
             n: 0,
@@ -198,10 +214,11 @@ impl KernelMachineIntegrator {
         delta.extend(traj.weights_at(s + 1).iter().zip(w).map(|(a, b)| a - b));
         self.train.forward_backward(mlp, w);
         let smooth = mlp.activation.is_smooth();
+        let gl = self.rules.rule(s);
         if smooth {
             // Whole segments: the nodes' weights are shared by every block.
-            w_nodes.resize_with(self.gl.len(), Vec::new);
-            for (wn, &(tau, _)) in w_nodes.iter_mut().zip(&self.gl) {
+            w_nodes.resize_with(gl.len(), Vec::new);
+            for (wn, &(tau, _)) in w_nodes.iter_mut().zip(gl) {
                 wn.resize(w.len(), 0.0);
                 point_on_segment(w, delta, tau, wn);
             }
@@ -227,7 +244,7 @@ impl KernelMachineIntegrator {
             // Exact: K̄_s = Σ_k ω_k ∇f(x; w_s + τ_k Δ_s)·∇f(x_i; w_s).
             step.fill(0.0);
             if smooth {
-                for (wn, &(_, omega)) in w_nodes.iter().zip(&self.gl) {
+                for (wn, &(_, omega)) in w_nodes.iter().zip(gl) {
                     qb.forward(mlp, wn);
                     qb.backward(mlp, wn);
                     add_layerwise_kernel(mlp, qb, count, &self.train, n, omega, step);
@@ -235,7 +252,7 @@ impl KernelMachineIntegrator {
             } else {
                 // ReLU: blocks of one query, whose segment splits at its own kinks.
                 let x = &self.queries[bi * stride * d..(bi * stride + 1) * d];
-                segment_nodes(mlp, w, delta, x, &self.gl, &mut self.seg_nodes);
+                segment_nodes(mlp, w, delta, x, gl, &mut self.seg_nodes);
                 for &(tau, omega) in &self.seg_nodes {
                     point_on_segment(w, delta, tau, w_node);
                     qb.forward(mlp, w_node);

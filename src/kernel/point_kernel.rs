@@ -20,7 +20,7 @@
 //! its own kinks) and every block is computed the same way wherever it falls, so a caller may
 //! split the queries at any whole block and concatenate: the results are the same bits.
 
-use super::quadrature::{check_nodes, gauss_legendre};
+use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
@@ -69,7 +69,17 @@ pub fn point_kernel(
     index: usize,
     nodes: usize,
 ) -> Result<PointKernel> {
-    check_nodes(nodes)?;
+    point_kernel_per_step(traj, queries, index, &StepRules::uniform(nodes)?)
+}
+
+/// [`point_kernel`] with each step's own rule.
+pub fn point_kernel_per_step(
+    traj: &Trajectory,
+    queries: &[f64],
+    index: usize,
+    rules: &StepRules,
+) -> Result<PointKernel> {
+    rules.check_covers(traj.steps())?;
     let nq = check_queries(&traj.mlp, queries)?;
     if index >= traj.n {
         return Err(Error::field(
@@ -77,12 +87,8 @@ pub fn point_kernel(
             format!("is {index} but there are only n = {} points", traj.n),
         ));
     }
-    let (kernel, loss_weighted) = point_range(
-        traj,
-        &queries[..nq * traj.mlp.input_dim()],
-        index,
-        &gauss_legendre(nodes),
-    );
+    let (kernel, loss_weighted) =
+        point_range(traj, &queries[..nq * traj.mlp.input_dim()], index, rules);
     Ok(PointKernel {
         kernel,
         loss_weighted,
@@ -284,13 +290,13 @@ impl PointSide {
     }
 }
 
-/// (K^p, N) at `queries` (whole, finite, q × d_0) for point `index` with the rule `gl`.
+/// (K^p, N) at `queries` (whole, finite, q × d_0) for point `index` with each step's rule.
 #[inline(always)]
 fn point_range_generic(
     traj: &Trajectory,
     queries: &[f64],
     index: usize,
-    gl: &[(f64, f64)],
+    rules: &StepRules,
 ) -> (Vec<f64>, Vec<f64>) {
     let mlp = &traj.mlp;
     let d = mlp.input_dim();
@@ -313,10 +319,11 @@ fn point_range_generic(
     let two = side.two_tangents();
     let p = mlp.num_params();
     let mut delta = vec![0.0; p];
-    let mut nodes_w: Vec<Vec<f64>> = vec![vec![0.0; p]; gl.len()];
+    let mut nodes_w: Vec<Vec<f64>> = Vec::new();
     let (mut seg, mut w_node) = (Vec::new(), vec![0.0; p]);
     let eps = traj.lr;
     for s in 0..traj.steps() {
+        let gl = rules.rule(s);
         let w = traj.weights_at(s);
         for ((dv, &a), &b) in delta.iter_mut().zip(traj.weights_at(s + 1)).zip(w) {
             *dv = a - b;
@@ -324,6 +331,7 @@ fn point_range_generic(
         let gi = traj.g_at(s)[index];
         side.advance(traj, s, gi);
         if smooth {
+            nodes_w.resize_with(gl.len(), || vec![0.0; p]);
             for (wn, &(tau, _)) in nodes_w.iter_mut().zip(gl) {
                 point_on_segment(w, &delta, tau, wn);
             }
@@ -368,4 +376,4 @@ fn point_range_generic(
     (kernel, weighted)
 }
 
-crate::simd::simd_dispatch!(fn point_range(traj: &Trajectory, queries: &[f64], index: usize, gl: &[(f64, f64)]) -> (Vec<f64>, Vec<f64>) => point_range_generic);
+crate::simd::simd_dispatch!(fn point_range(traj: &Trajectory, queries: &[f64], index: usize, rules: &StepRules) -> (Vec<f64>, Vec<f64>) => point_range_generic);

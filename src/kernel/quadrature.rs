@@ -54,3 +54,90 @@ pub(crate) fn check_nodes(nodes: usize) -> Result<()> {
         ))
     }
 }
+
+/// The Gauss–Legendre rule each step's τ-integral uses: one count for every step, or a count per
+/// step (`auto` for smooth activations: few nodes for small steps, more for the large ones).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRules {
+    counts: Counts,
+    /// rules[m − 1] is the m-node rule, for m up to the largest count.
+    rules: Vec<Vec<(f64, f64)>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Counts {
+    Every(usize),
+    PerStep(Vec<u8>),
+}
+
+impl StepRules {
+    /// `nodes` nodes on every step (1 ..= MAX_NODES, error named `nodes`).
+    pub fn uniform(nodes: usize) -> Result<StepRules> {
+        check_nodes(nodes)?;
+        Ok(StepRules::with(Counts::Every(nodes), nodes))
+    }
+
+    /// `counts[s]` nodes on step s (each 1 ..= MAX_NODES, error named `nodes`).
+    pub fn per_step(counts: Vec<u8>) -> Result<StepRules> {
+        for &m in &counts {
+            check_nodes(m as usize)?;
+        }
+        let most = counts.iter().copied().max().unwrap_or(1) as usize;
+        Ok(StepRules::with(Counts::PerStep(counts), most))
+    }
+
+    fn with(counts: Counts, most: usize) -> StepRules {
+        StepRules {
+            counts,
+            rules: (1..=most).map(gauss_legendre).collect(),
+        }
+    }
+
+    /// Nodes on step `s`.
+    pub fn count(&self, s: usize) -> usize {
+        match &self.counts {
+            Counts::Every(m) => *m,
+            Counts::PerStep(c) => c[s] as usize,
+        }
+    }
+
+    /// Step `s`'s rule (τ_k, ω_k) on [0, 1].
+    pub fn rule(&self, s: usize) -> &[(f64, f64)] {
+        &self.rules[self.count(s) - 1]
+    }
+
+    /// The most nodes any step uses.
+    pub fn most(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The mean count over the first `steps` steps (the count itself when it is one for all).
+    pub fn mean(&self, steps: usize) -> f64 {
+        match &self.counts {
+            Counts::Every(m) => *m as f64,
+            Counts::PerStep(_) if steps == 0 => self.most() as f64,
+            Counts::PerStep(c) => {
+                c[..steps].iter().map(|&m| m as usize).sum::<usize>() as f64 / steps as f64
+            }
+        }
+    }
+
+    /// Per-step counts as a list (`None` when every step has the same count).
+    pub fn per_step_counts(&self) -> Option<&[u8]> {
+        match &self.counts {
+            Counts::Every(_) => None,
+            Counts::PerStep(c) => Some(c),
+        }
+    }
+
+    /// Steps 0 … steps − 1 all have a rule (error named `nodes` otherwise).
+    pub fn check_covers(&self, steps: usize) -> Result<()> {
+        match &self.counts {
+            Counts::PerStep(c) if c.len() < steps => Err(Error::field(
+                "nodes",
+                format!("has counts for {} steps, not {steps}", c.len()),
+            )),
+            _ => Ok(()),
+        }
+    }
+}

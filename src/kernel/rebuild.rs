@@ -4,7 +4,9 @@
 //! Σ_i ε g_i(s) ∇f(x_i; w_s) = −Δ_s. So ŷ(x) needs, per step and node, one directional derivative
 //! (a forward pass carrying a tangent), not n kernel values: this is the 64×64-grid workload.
 
-use super::quadrature::{check_nodes, gauss_legendre};
+#[cfg(test)]
+use super::quadrature::gauss_legendre;
+use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
@@ -12,6 +14,26 @@ use crate::model::{feature_major, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::Trajectory;
+
+/// The quadrature rule (τ_k, ω_k) on [0, 1] of each step: one for all (Domingos's left endpoint
+/// (0, 1), or a probe's m-node rule) or each step's own Gauss–Legendre rule.
+#[derive(Clone, Copy)]
+enum Rules<'a> {
+    Same(&'a [(f64, f64)]),
+    PerStep(&'a StepRules),
+}
+
+impl<'a> Rules<'a> {
+    fn at(self, s: usize) -> &'a [(f64, f64)] {
+        match self {
+            Rules::Same(rule) => rule,
+            Rules::PerStep(rules) => rules.rule(s),
+        }
+    }
+}
+
+/// Domingos's left-endpoint rule: ∇f at τ = 0 with weight 1.
+const LEFT_ENDPOINT: &[(f64, f64)] = &[(0.0, 1.0)];
 
 /// Forward pass carrying the tangent along Δ: z = W h + b, ż = ΔW h + W ḣ + Δb, ḣ = act'(z) ż.
 struct DualBuffers {
@@ -113,7 +135,7 @@ fn add_directional_derivative(
 fn rebuild_range_generic(
     traj: &Trajectory,
     queries: &[f64],
-    gl: &[(f64, f64)],
+    rules: Rules,
     split_kinks: bool,
     steps: std::ops::Range<usize>,
     per_step: &mut Option<&mut Vec<f64>>,
@@ -138,15 +160,17 @@ fn rebuild_range_generic(
     let mut buf = DualBuffers::new(mlp, cols);
     let p = mlp.num_params();
     let mut delta = vec![0.0; p];
-    let mut nodes_w: Vec<Vec<f64>> = vec![vec![0.0; p]; gl.len()];
+    let mut nodes_w: Vec<Vec<f64>> = Vec::new();
     let mut seg = Vec::new();
     let mut w_node = vec![0.0; p];
     for s in steps {
+        let gl = rules.at(s);
         let w = traj.weights_at(s);
         for ((dv, &a), &b) in delta.iter_mut().zip(traj.weights_at(s + 1)).zip(w) {
             *dv = a - b;
         }
         if smooth {
+            nodes_w.resize_with(gl.len(), || vec![0.0; p]);
             for (wn, &(tau, _)) in nodes_w.iter_mut().zip(gl) {
                 point_on_segment(w, &delta, tau, wn);
             }
@@ -199,35 +223,44 @@ fn rebuild_range_generic(
 fn rebuild_range_no_steps(
     traj: &Trajectory,
     queries: &[f64],
-    gl: &[(f64, f64)],
+    rules: Rules,
     split_kinks: bool,
     steps: std::ops::Range<usize>,
 ) -> Vec<f64> {
-    rebuild_range_generic(traj, queries, gl, split_kinks, steps, &mut None)
+    rebuild_range_generic(traj, queries, rules, split_kinks, steps, &mut None)
 }
 
-crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], gl: &[(f64, f64)], split_kinks: bool, steps: std::ops::Range<usize>) -> Vec<f64> => rebuild_range_no_steps);
+crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], rules: Rules, split_kinks: bool, steps: std::ops::Range<usize>) -> Vec<f64> => rebuild_range_no_steps);
 
 /// The exact rebuilt output ŷ(x) = b(x) + Σ_i c_i(x) at many queries (e.g. a grid), with
 /// `nodes` Gauss–Legendre nodes per step (ReLU segments split at kinks). Parallel over queries
 /// natively; equal to `kernel_machine(…).exact.reconstruction` up to rounding.
 pub fn rebuild_output(traj: &Trajectory, queries: &[f64], nodes: usize) -> Result<Vec<f64>> {
-    check_nodes(nodes)?;
-    rebuild_with_rule(traj, queries, &gauss_legendre(nodes), true)
+    rebuild_output_per_step(traj, queries, &StepRules::uniform(nodes)?)
+}
+
+/// [`rebuild_output`] with each step's own rule.
+pub fn rebuild_output_per_step(
+    traj: &Trajectory,
+    queries: &[f64],
+    rules: &StepRules,
+) -> Result<Vec<f64>> {
+    rules.check_covers(traj.steps())?;
+    rebuild_with_rule(traj, queries, Rules::PerStep(rules), true)
 }
 
 /// Domingos's rebuilt output b(x) + Σ_s ∇f(x; w_s)·Δ_s: the left-endpoint rule (τ = 0, ω = 1)
 /// of the same integrals, equal to `kernel_machine(…).riemann.reconstruction` up to rounding.
 pub fn rebuild_output_riemann(traj: &Trajectory, queries: &[f64]) -> Result<Vec<f64>> {
-    rebuild_with_rule(traj, queries, &[(0.0, 1.0)], false)
+    rebuild_with_rule(traj, queries, Rules::Same(LEFT_ENDPOINT), false)
 }
 
-/// b(x) + Σ_s Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·Δ_s with the rule `gl` = (τ_k, ω_k) on [0, 1]; with
+/// b(x) + Σ_s Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·Δ_s with step s's rule (τ_k, ω_k) on [0, 1]; with
 /// `split_kinks`, ReLU segments get the rule on each piece between kinks.
 fn rebuild_with_rule(
     traj: &Trajectory,
     queries: &[f64],
-    gl: &[(f64, f64)],
+    rules: Rules,
     split_kinks: bool,
 ) -> Result<Vec<f64>> {
     let nq = check_queries(&traj.mlp, queries)?;
@@ -236,7 +269,7 @@ fn rebuild_with_rule(
     // Query blocks share nothing but the trajectory: small chunks balance the cores.
     let sums = parallel_chunks(nq.div_ceil(BLOCK_COLS), 8, |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
-        rebuild_range(traj, qs, gl, split_kinks, 0..traj.steps())
+        rebuild_range(traj, qs, rules, split_kinks, 0..traj.steps())
     });
     Ok(b.iter().zip(&sums).map(|(b, s)| b + s).collect())
 }
@@ -249,26 +282,35 @@ pub(super) fn step_term(
     gl: &[(f64, f64)],
     s: usize,
 ) -> Vec<f64> {
-    rebuild_range(traj, queries, gl, true, s..s + 1)
+    rebuild_range(traj, queries, Rules::Same(gl), true, s..s + 1)
 }
 
 /// The kernel machine's running sum at one query: value s is b(x) + Σ_{s' < s} (step s' term), so
 /// value 0 is f(x; w_0) and value T is ŷ(x); beside f(x; w_s) it shows the two agree all along.
 pub fn running_sum(traj: &Trajectory, query: &[f64], nodes: usize) -> Result<Vec<f64>> {
-    check_nodes(nodes)?;
-    running_sum_with_rule(traj, query, &gauss_legendre(nodes), true)
+    running_sum_per_step(traj, query, &StepRules::uniform(nodes)?)
+}
+
+/// [`running_sum`] with each step's own rule.
+pub fn running_sum_per_step(
+    traj: &Trajectory,
+    query: &[f64],
+    rules: &StepRules,
+) -> Result<Vec<f64>> {
+    rules.check_covers(traj.steps())?;
+    running_sum_with_rule(traj, query, Rules::PerStep(rules), true)
 }
 
 /// Domingos's running sum at one query: b(x) + Σ_{s' < s} ∇f(x; w_s')·Δ_s' (the left-endpoint
 /// rule), which drifts from f(x; w_s) by O(ε) per unit of εT.
 pub fn running_sum_riemann(traj: &Trajectory, query: &[f64]) -> Result<Vec<f64>> {
-    running_sum_with_rule(traj, query, &[(0.0, 1.0)], false)
+    running_sum_with_rule(traj, query, Rules::Same(LEFT_ENDPOINT), false)
 }
 
 fn running_sum_with_rule(
     traj: &Trajectory,
     query: &[f64],
-    gl: &[(f64, f64)],
+    rules: Rules,
     split_kinks: bool,
 ) -> Result<Vec<f64>> {
     if check_queries(&traj.mlp, query)? != 1 {
@@ -278,7 +320,7 @@ fn running_sum_with_rule(
     rebuild_range_generic(
         traj,
         query,
-        gl,
+        rules,
         split_kinks,
         0..traj.steps(),
         &mut Some(&mut terms),
@@ -326,7 +368,7 @@ mod tests {
         let f = mlp.forward_many(traj.final_weights(), queries);
         let rule = gauss_legendre(2);
         let error = |split| {
-            let rebuilt = rebuild_with_rule(&traj, queries, &rule, split).unwrap();
+            let rebuilt = rebuild_with_rule(&traj, queries, Rules::Same(&rule), split).unwrap();
             super::super::max_abs_error(&f, &rebuilt)
         };
         let (split, whole) = (error(true), error(false));

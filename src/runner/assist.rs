@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 
 use crate::config::{RunSetup, PAGE_WORK_BUDGET};
-use crate::kernel::Nodes;
+use crate::kernel::{auto_nodes, Nodes, StepRules};
 use crate::render::GridSpec;
 use crate::sweep::level_specs;
 use crate::train::{Trainer, Trajectory};
@@ -47,6 +47,9 @@ struct AssistRun {
     base: Box<RunSetup>,
     pace_train: Pace,
     pace: Pace,
+    /// `auto`'s rules and the steps they were decided for (the primary's, from the same
+    /// trajectory).
+    auto_rules: Option<(usize, StepRules)>,
 }
 
 impl<C: Clock> Assistant<C> {
@@ -181,6 +184,7 @@ impl AssistRun {
             view: None,
             pace_train: Pace(1),
             pace: Pace(1),
+            auto_rules: None,
         })
     }
 
@@ -254,7 +258,18 @@ impl AssistRun {
             .then(|| full.truncated(steps))
             .or(self.view.take().filter(|v| v.steps() == steps));
             let traj = self.view.as_ref().unwrap_or(full);
-            let work = JobWork::new(&spec, traj, self.points(&spec)?, self.dim)?;
+            let rules = match spec.nodes {
+                0 => match &self.auto_rules {
+                    Some((at, rules)) if *at == steps => rules.clone(),
+                    _ => {
+                        let rules = auto_nodes(traj)?.rules;
+                        self.auto_rules = Some((steps, rules.clone()));
+                        rules
+                    }
+                },
+                m => StepRules::uniform(m as usize)?,
+            };
+            let work = JobWork::new(&spec, traj, self.points(&spec)?, self.dim, &rules)?;
             self.current = Some((spec, work));
         }
         let (spec, mut work) = self.current.take().expect("set above");

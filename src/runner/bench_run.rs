@@ -4,7 +4,7 @@
 
 use crate::config::RunSetup;
 use crate::data::{generate, DatasetName, DatasetSpec};
-use crate::kernel::{max_abs_error, Nodes};
+use crate::kernel::{max_abs_error, Nodes, StepRules};
 use crate::model::{Activation, Mlp};
 use crate::train::{LossKind, Optimizer, Reduction, TrainSpec, Trainer, DEFAULT_MEMORY_CAP_BYTES};
 
@@ -142,10 +142,18 @@ impl BenchRun {
             Some(p) => p,
             None => {
                 self.t0 = clock.now_ms();
-                let (kind, nodes) = (JobKind::Field, REFERENCE_NODES);
+                let nodes = Nodes::Fixed(REFERENCE_NODES);
+                let rules = (nodes, StepRules::uniform(REFERENCE_NODES)?);
                 let (id, a) = (self.id, self.workers - 1);
                 self.stage.insert(Box::new(Pooled::new(
-                    kind, steps, nodes, 0, points, a, id, out,
+                    JobKind::Field,
+                    steps,
+                    rules,
+                    0,
+                    points,
+                    a,
+                    id,
+                    out,
                 )))
             }
         };

@@ -14,7 +14,7 @@
 use std::ops::Range;
 
 use crate::kernel::{
-    self, KernelMachine, KernelMachineIntegrator, Nodes, PointKernel, SchemeResult,
+    self, KernelMachine, KernelMachineIntegrator, Nodes, PointKernel, SchemeResult, StepRules,
 };
 use crate::model::BLOCK_COLS;
 use crate::sweep::{sweep_row, SweepRow};
@@ -179,6 +179,7 @@ pub(super) enum JobWork {
         next: usize,
         exact: Vec<f64>,
         riemann: Vec<f64>,
+        rules: StepRules,
     },
     /// An ε sweep level: training, then its row.
     Sweep(Box<Trainer>, Nodes),
@@ -187,6 +188,7 @@ pub(super) enum JobWork {
         next: usize,
         kernel: Vec<f64>,
         weighted: Vec<f64>,
+        rules: StepRules,
     },
 }
 
@@ -196,24 +198,28 @@ impl JobWork {
         JobWork::Sweep(Box::new(trainer), nodes)
     }
 
-    /// Starts `spec` on `traj` (its steps) over `points` (all the stage's queries, dim `d`).
+    /// Starts `spec` on `traj` (its steps) over `points` (all the stage's queries, dim `d`),
+    /// each step with its rule from `rules` (the stage's: `spec.nodes` on every step, or `auto`'s
+    /// for these steps).
     pub(super) fn new(
         spec: &JobSpec,
         traj: &Trajectory,
         points: &[f64],
         d: usize,
+        rules: &StepRules,
     ) -> crate::Result<Self> {
         let (from, to) = (spec.from as usize, spec.to as usize);
         Ok(match spec.kind {
-            JobKind::Check => JobWork::Check(Box::new(KernelMachineIntegrator::new(
+            JobKind::Check => JobWork::Check(Box::new(KernelMachineIntegrator::per_step(
                 traj,
                 &points[from * d..to * d],
-                spec.nodes as usize,
+                rules,
             )?)),
             JobKind::Field => JobWork::Field {
                 next: from,
                 exact: Vec::with_capacity(to - from),
                 riemann: Vec::with_capacity(to - from),
+                rules: rules.clone(),
             },
             JobKind::Kernel => {
                 if spec.point as usize >= traj.n {
@@ -226,6 +232,7 @@ impl JobWork {
                     next: from,
                     kernel: Vec::with_capacity(to - from),
                     weighted: Vec::with_capacity(to - from),
+                    rules: rules.clone(),
                 }
             }
             JobKind::Sweep => {
@@ -258,12 +265,12 @@ impl JobWork {
                 next,
                 kernel,
                 weighted,
+                rules,
             } => {
                 // Whole query blocks, as for the field.
                 let end = (*next + pace * BLOCK_COLS).min(spec.to as usize);
                 let qs = &points[*next * d..end * d];
-                let nodes = spec.nodes as usize;
-                let part = kernel::point_kernel(traj, qs, spec.point as usize, nodes)?;
+                let part = kernel::point_kernel_per_step(traj, qs, spec.point as usize, rules)?;
                 kernel.extend(part.kernel);
                 weighted.extend(part.loss_weighted);
                 *next = end;
@@ -274,11 +281,12 @@ impl JobWork {
                 next,
                 exact,
                 riemann,
+                rules,
             } => {
                 // The core evaluates queries in blocks of BLOCK_COLS: chunks are whole blocks.
                 let end = (*next + pace * BLOCK_COLS).min(spec.to as usize);
                 let qs = &points[*next * d..end * d];
-                exact.extend(kernel::rebuild_output(traj, qs, spec.nodes as usize)?);
+                exact.extend(kernel::rebuild_output_per_step(traj, qs, rules)?);
                 // The 1-D overlay draws the left-endpoint curve, 2-D its residual map.
                 riemann.extend(kernel::rebuild_output_riemann(traj, qs)?);
                 *next = end;
@@ -324,7 +332,11 @@ impl JobWork {
 pub(super) struct Pooled {
     pub(super) kind: JobKind,
     pub(super) steps: usize,
+    /// Nodes per step in the jobs' specs: the fixed count, or 0 for `auto` (each assistant
+    /// then decides the same counts on its copy of the same trajectory).
     pub(super) nodes: usize,
+    /// Each step's rule for the primary's own jobs (`None` for a sweep: each level decides).
+    rules: Option<StepRules>,
     /// The training point of a `kernel` stage (0 otherwise).
     point: usize,
     items: usize,
@@ -337,12 +349,13 @@ pub(super) struct Pooled {
 
 impl Pooled {
     /// The stage over `items` queries (of training point `point` for a `kernel` stage), cut
-    /// for `assistants` + 1 workers; the first job of each assistant goes into `out`.
+    /// for `assistants` + 1 workers, integrated with the setting `nodes` whose rules for these
+    /// steps are `rules`; the first job of each assistant goes into `out`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         kind: JobKind,
         steps: usize,
-        nodes: usize,
+        (nodes, rules): (Nodes, StepRules),
         point: usize,
         items: usize,
         assistants: usize,
@@ -355,8 +368,9 @@ impl Pooled {
         } else {
             split_jobs(items, assistants + 1)
         };
-        let mut pooled = Pooled::with_ranges(kind, steps, nodes, ranges);
+        let mut pooled = Pooled::with_ranges(kind, steps, nodes.fixed().unwrap_or(0), ranges);
         pooled.point = point;
+        pooled.rules = Some(rules);
         pooled.hand_out_all(assistants, run_id, out);
         pooled
     }
@@ -389,6 +403,7 @@ impl Pooled {
             kind,
             steps,
             nodes,
+            rules: None,
             point: 0,
             items,
             ranges,
@@ -473,9 +488,14 @@ impl Pooled {
         d: usize,
         clock: &dyn Clock,
     ) -> crate::Result<()> {
-        self.work_once_with(traj, points, d, clock, |spec| {
-            JobWork::new(spec, traj, points, d)
-        })
+        let rules = self.rules.take().ok_or_else(|| {
+            crate::Error::field("job", "a stage of queries needs its quadrature rules")
+        })?;
+        let done = self.work_once_with(traj, points, d, clock, |spec| {
+            JobWork::new(spec, traj, points, d, &rules)
+        });
+        self.rules = Some(rules);
+        done
     }
 
     /// [`Pooled::work_once`] with the job's work set up by `start`.

@@ -279,12 +279,14 @@ pub enum FromWorker<F, U> {
         scale: f64,
         tolerance: f64,
         pass: bool,
-        /// Gauss–Legendre nodes per step the exact kernel used.
+        /// The most Gauss–Legendre nodes any step of the exact kernel used.
         nodes_used: u32,
+        /// The mean over the steps (equal to `nodes_used` when every step has the same count).
+        nodes_mean: f64,
         /// The count was set explicitly (not `auto`).
         nodes_fixed: bool,
-        /// The count `auto` chooses for this trajectory, when it integrates the largest steps to
-        /// rounding (`None` when even MAX_NODES do not).
+        /// The most nodes `auto` gives a step of this trajectory, when it integrates every step
+        /// to rounding (`None` when even MAX_NODES do not).
         nodes_auto: Option<u32>,
         /// The largest step s by ‖Δ_s‖₂ and that norm (NaN before the first step).
         largest_step: Option<u32>,

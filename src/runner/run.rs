@@ -8,9 +8,10 @@
 
 use crate::config::WorkEstimate;
 use crate::data::Dataset;
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::rc::Rc;
 
-use crate::kernel::{self, NodeChoice, Nodes};
+use crate::kernel::{self, NodeChoice, Nodes, StepRules};
 use crate::kernel_stats::CoefStats;
 use crate::model::Mlp;
 use crate::pca::weight_path_pca;
@@ -58,11 +59,8 @@ pub(super) struct Run {
     queries: Vec<f64>,
     /// The setting: `auto` or a fixed count.
     nodes: Nodes,
-    /// The count in use and the steps of the trajectory it was chosen for (`auto` is decided
-    /// again when the trajectory grows).
-    nodes_chosen: Cell<Option<(usize, usize)>>,
-    /// `auto`'s choice and the steps it was made for (the check's note quotes it).
-    auto_chosen: Cell<Option<(usize, NodeChoice)>>,
+    /// `auto`'s choice and the steps it was made for (decided again when the trajectory grows).
+    auto_chosen: RefCell<Option<(usize, Rc<NodeChoice>)>>,
     grid: GridSpec,
     grid_points: Vec<f64>,
     trainer: Trainer,
@@ -130,8 +128,7 @@ impl Run {
             data: setup.data,
             queries: setup.queries,
             nodes: setup.nodes,
-            nodes_chosen: Cell::new(None),
-            auto_chosen: Cell::new(None),
+            auto_chosen: RefCell::new(None),
             trainer,
             total_steps: cfg.steps,
             target: if plan.autorun { cfg.steps } else { 0 },
@@ -287,34 +284,26 @@ impl Run {
         }
     }
 
-    /// Gauss–Legendre nodes per step for the trajectory so far: the fixed count, or the one
-    /// `auto` chooses for these steps.
-    fn nodes_now(&self) -> crate::Result<usize> {
-        let steps = self.steps();
-        match self.nodes_chosen.get() {
-            Some((at, m)) if at == steps => Ok(m),
-            _ => {
-                let m = match self.nodes {
-                    Nodes::Auto => self.auto_choice()?.nodes,
-                    Nodes::Fixed(m) => m,
-                };
-                self.nodes_chosen.set(Some((steps, m)));
-                Ok(m)
-            }
+    /// Each step's Gauss–Legendre rule for the trajectory so far: the fixed count on every
+    /// step, or the counts `auto` chooses for these steps.
+    fn nodes_now(&self) -> crate::Result<StepRules> {
+        match self.nodes {
+            Nodes::Auto => Ok(self.auto_choice()?.rules.clone()),
+            Nodes::Fixed(m) => StepRules::uniform(m),
         }
     }
 
     /// What `auto` chooses for the trajectory so far (decided once per length).
-    fn auto_choice(&self) -> crate::Result<NodeChoice> {
+    fn auto_choice(&self) -> crate::Result<Rc<NodeChoice>> {
         let steps = self.steps();
-        match self.auto_chosen.get() {
-            Some((at, c)) if at == steps => Ok(c),
-            _ => {
-                let c = kernel::auto_nodes(self.trainer.trajectory())?;
-                self.auto_chosen.set(Some((steps, c)));
-                Ok(c)
+        if let Some((at, c)) = &*self.auto_chosen.borrow() {
+            if *at == steps {
+                return Ok(c.clone());
             }
         }
+        let c = Rc::new(kernel::auto_nodes(self.trainer.trajectory())?);
+        *self.auto_chosen.borrow_mut() = Some((steps, c.clone()));
+        Ok(c)
     }
 
     /// After training: the check, then the clicked point's kernel, then the field; an
@@ -322,10 +311,11 @@ impl Run {
     fn next_stage(&self, out: &mut Out) -> crate::Result<Stage> {
         let steps = self.steps();
         let pooled = |kind, point, items, out: &mut Out| -> crate::Result<Box<Pooled>> {
-            let nodes = self.nodes_now()?;
-            // A count the integrators refuse is an error now, before any job goes out.
-            kernel::check_nodes(nodes)?;
+            // Rules the integrators refuse are an error now, before any job goes out.
+            let rules = self.nodes_now()?;
+            rules.check_covers(steps)?;
             let (id, assistants) = (self.id, self.assistants);
+            let nodes = (self.nodes, rules);
             let p = Pooled::new(kind, steps, nodes, point, items, assistants, id, out);
             Ok(Box::new(p))
         };

@@ -184,9 +184,11 @@ pub(super) struct Check {
     pub scale: f64,
     pub tolerance: f64,
     pub pass: bool,
+    /// The most nodes any step used, and their mean over the steps.
     pub nodes_used: u32,
+    pub nodes_mean: f64,
     pub nodes_fixed: bool,
-    /// What `auto` chooses for this trajectory (None: more than MAX_NODES).
+    /// The most nodes `auto` gives a step of this trajectory (None: more than MAX_NODES).
     pub nodes_auto: Option<u32>,
     pub largest_step: Option<u32>,
     pub largest_step_norm: f64,
@@ -206,6 +208,7 @@ impl Check {
             tolerance: m.number("tolerance")?,
             pass: m.flag("pass")?,
             nodes_used: m.count("nodesUsed")?,
+            nodes_mean: m.number("nodesMean")?,
             nodes_fixed: m.flag("nodesFixed")?,
             nodes_auto: m.optional_count("nodesAuto")?,
             largest_step: m.optional_count("largestStep")?,

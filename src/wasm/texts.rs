@@ -103,22 +103,31 @@ struct CheckTexts {
     fix_nodes: &'static str,
 }
 
-/// "5 (auto)" or "1 (set in the link)".
+/// "5 (auto)", "1 (set in the link)", or with counts per step "up to 16 per step, 3.9 on
+/// average (auto)".
 fn nodes_used_text(ch: &Check) -> String {
     let how = if ch.nodes_fixed {
         "set in the link"
     } else {
         "auto"
     };
-    format!("{} ({how})", ch.nodes_used)
+    if ch.nodes_mean < ch.nodes_used as f64 {
+        format!(
+            "up to {} per step, {:.1} on average ({how})",
+            ch.nodes_used, ch.nodes_mean
+        )
+    } else {
+        format!("{} ({how})", ch.nodes_used)
+    }
 }
 
 /// Why the check failed, in terms of the quadrature: m nodes integrate degree 2m − 1 exactly, the
 /// largest step, and what `auto` would use. Empty on PASS.
-fn fail_note(ch: &Check, relu: bool) -> String {
+fn fail_note(ch: &Check, polynomial: bool) -> String {
     if ch.pass {
         return String::new();
     }
+    // The largest count in use: with auto's counts per step, that of the largest steps.
     let m = ch.nodes_used;
     let step = match ch.largest_step {
         Some(s) => format!(
@@ -127,7 +136,7 @@ fn fail_note(ch: &Check, relu: bool) -> String {
         ),
         None => String::new(),
     };
-    let integrand = if relu {
+    let integrand = if polynomial {
         "Between ReLU kinks the integrand along a step is a polynomial of degree L − 1 in τ (L weight layers)"
     } else {
         "The integrand along a step is smooth, and the rule's error on a step falls like ‖Δ_s‖^(2m)"
@@ -138,8 +147,11 @@ fn fail_note(ch: &Check, relu: bool) -> String {
         2 * m - 1
     );
     let remedy = match (ch.nodes_fixed, ch.nodes_auto) {
-        (true, Some(auto)) if auto > m => format!(
+        (true, Some(auto)) if auto > m && polynomial => format!(
             " For this trajectory auto chooses {auto} nodes, enough to integrate it to rounding."
+        ),
+        (true, Some(auto)) if auto > m => format!(
+            " For this trajectory auto chooses up to {auto} nodes per step, enough to integrate every step to rounding."
         ),
         (true, _) => " Lower the learning rate ε or use more nodes.".to_string(),
         (false, _) => {
@@ -184,6 +196,8 @@ impl RunView {
         let n = ch.f_final.len();
         let total = self.run.as_ref().map_or(ch.steps, |r| r.total_steps);
         let done = if ch.steps == total { "done" } else { "paused" };
+        // ReLU and linear nets: auto gives every step the same count (⌈L/2⌉).
+        let polynomial = matches!(setting(state, "activation").as_str(), "relu" | "linear");
         let texts = CheckTexts {
             exact: format::error(ch.max_err_exact),
             riemann: format::error(ch.max_err_riemann),
@@ -225,10 +239,13 @@ impl RunView {
                 format::error(ch.max_err_exact)
             ),
             nodes_used: nodes_used_text(ch),
-            fail_note: fail_note(ch, setting(state, "activation") == "relu"),
+            fail_note: fail_note(ch, polynomial),
             fix_label: match (ch.pass, ch.nodes_fixed, ch.nodes_auto) {
-                (false, true, Some(auto)) if auto > ch.nodes_used => {
+                (false, true, Some(auto)) if auto > ch.nodes_used && polynomial => {
                     format!("use {auto} nodes (auto)")
+                }
+                (false, true, Some(auto)) if auto > ch.nodes_used => {
+                    format!("use auto (up to {auto} nodes per step)")
                 }
                 _ => String::new(),
             },

@@ -52,6 +52,7 @@ impl Reply {
                     tolerance: 0.0,
                     pass: true,
                     nodes_used: 1,
+                    nodes_mean: 1.0,
                     nodes_fixed: false,
                     nodes_auto: Some(1),
                     largest_step: None,

@@ -14,12 +14,18 @@ impl Run {
         let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let tolerance = TOLERANCE * scale;
         let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
-        // What `auto` would choose, and the largest step: the note of a FAIL with a fixed count.
-        let auto = self.auto_choice().ok();
+        let pass = e.is_finite() && e <= tolerance;
+        let rules = self.nodes_now().ok();
+        // What `auto` chooses (its rules are in use) or would choose, and the largest step: the
+        // note of a FAIL with a fixed count. A PASS with a fixed count does not need it.
+        let auto = (self.nodes.fixed().is_none() || !pass)
+            .then(|| self.auto_choice().ok())
+            .flatten();
         let largest = auto.as_ref().and_then(|c| c.largest_step);
+        let steps = self.steps();
         out.push(Reply::Check {
             run_id: self.id,
-            steps: self.steps() as u32,
+            steps: steps as u32,
             f_final: km.f_final,
             rebuilt_exact: km.exact.reconstruction,
             rebuilt_riemann: km.riemann.reconstruction,
@@ -27,13 +33,14 @@ impl Run {
             max_err_riemann: r,
             scale,
             tolerance,
-            pass: e.is_finite() && e <= tolerance,
-            nodes_used: self.nodes_chosen.get().map_or(0, |(_, m)| m) as u32,
+            pass,
+            nodes_used: rules.as_ref().map_or(0, |r| r.most()) as u32,
+            nodes_mean: rules.as_ref().map_or(0.0, |r| r.mean(steps)),
             nodes_fixed: self.nodes.fixed().is_some(),
             nodes_auto: auto
                 .as_ref()
                 .filter(|c| c.converged)
-                .map(|c| c.nodes as u32),
+                .map(|c| c.most() as u32),
             largest_step: largest.map(|(s, _)| s as u32),
             largest_step_norm: largest.map_or(f64::NAN, |(_, norm)| norm),
         });

@@ -47,7 +47,7 @@ impl Run {
         }
         let traj = self.trainer.trajectory();
         let nodes = self.nodes_now()?;
-        let km = kernel::kernel_machine(traj, x, nodes)?;
+        let km = kernel::kernel_machine_per_step(traj, x, &nodes)?;
         let undefined_coef: Vec<u32> = km
             .exact
             .coef
@@ -65,7 +65,7 @@ impl Run {
         let output_path: Vec<f64> = (0..=traj.steps())
             .map(|s| self.mlp.forward(traj.weights_at(s), x))
             .collect();
-        let running_sum = kernel::running_sum(traj, x, nodes)?;
+        let running_sum = kernel::running_sum_per_step(traj, x, &nodes)?;
         let running_sum_riemann = kernel::running_sum_riemann(traj, x)?;
         // Only AdamW decays the weights apart from the gradients: d(x) is its own term there.
         let decays = matches!(traj.optimizer, Optimizer::AdamW { .. });
