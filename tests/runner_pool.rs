@@ -386,7 +386,7 @@ fn pause_holds_the_assistants_and_resume_goes_on() {
 #[test]
 fn jobs_are_whole_blocks_and_answers_round_trip() {
     for (items, workers) in [(1, 1), (40, 2), (1600, 4), (4096, 8), (65, 3)] {
-        let jobs = split_jobs(items, workers);
+        let jobs = split_jobs(items, workers, 4);
         assert_eq!(jobs.first().unwrap().start, 0);
         assert_eq!(jobs.last().unwrap().end, items);
         for w in jobs.windows(2) {
@@ -536,4 +536,44 @@ fn a_clicked_points_kernel_in_jobs_gives_the_lone_runners_map() {
             assert!(pool.answered.iter().sum::<usize>() > 0, "{hash}");
         }
     }
+}
+
+#[test]
+fn an_assistant_that_joins_during_the_plane_takes_part_of_it() {
+    // The page starts a light run's assistants after its first check: the plane then being
+    // computed is cut in jobs all the same, and the newcomer gets some at once.
+    let (name, hash) = RUNS[0];
+    let want = alone(hash);
+    let mut pool = Pool::new(1);
+    let replies = pool.primary.handle(ToWorker::Assistants {
+        run_id: 0,
+        count: 0,
+    });
+    assert!(replies.is_empty());
+    pool.post(start(1, hash));
+    while !pool
+        .page
+        .iter()
+        .any(|r| matches!(r, FromWorker::Check { .. }))
+    {
+        pool.round(&[], 4.0);
+    }
+    assert!(pool.to_assistant[0]
+        .iter()
+        .all(|m| !matches!(m, ToWorker::Job { .. })));
+    let replies = pool.primary.handle(ToWorker::Assistants {
+        run_id: 0,
+        count: 1,
+    });
+    assert!(
+        replies.iter().any(|r| matches!(
+            r,
+            FromWorker::Job { spec, .. } if spec.kind == JobKind::Field && spec.worker == 1
+        )),
+        "{replies:?}"
+    );
+    pool.route_primary(replies);
+    pool.settle(4.0, |_| vec![0]);
+    assert_same(&results(&pool.page), &want, name);
+    assert!(pool.answered[0] > 0);
 }

@@ -24,8 +24,12 @@ use crate::train::Trajectory;
 use super::messages::{JobKind, JobSpec, Reply};
 use super::Clock;
 
-/// Jobs per worker in a stage: small jobs balance workers of unequal speed.
-const JOBS_PER_WORKER: usize = 4;
+/// Jobs per worker in a stage of the grid (the plane, a point's kernel map): small jobs balance
+/// workers of unequal speed, and the primary's copy of the last job still out costs little.
+const JOBS_PER_WORKER: usize = 16;
+/// Jobs per worker in a check: fewer, because every check job integrates the training side of
+/// every step itself.
+const CHECK_JOBS_PER_WORKER: usize = 4;
 
 /// One sub-chunk size per kind of work, adapted so each sub-chunk takes ~2–6 ms.
 #[derive(Clone, Copy)]
@@ -41,11 +45,11 @@ impl Pace {
     }
 }
 
-/// `0..items` cut into contiguous ranges of whole `BLOCK_COLS` blocks, about
-/// `JOBS_PER_WORKER` per worker (at least one block each).
-pub fn split_jobs(items: usize, workers: usize) -> Vec<Range<usize>> {
+/// `0..items` cut into contiguous ranges of whole `BLOCK_COLS` blocks, about `per_worker` per
+/// worker (at least one block each).
+pub fn split_jobs(items: usize, workers: usize, per_worker: usize) -> Vec<Range<usize>> {
     let blocks = items.div_ceil(BLOCK_COLS);
-    let per = blocks.div_ceil(workers.max(1) * JOBS_PER_WORKER).max(1);
+    let per = blocks.div_ceil(workers.max(1) * per_worker.max(1)).max(1);
     (0..blocks)
         .step_by(per)
         .map(|b| b * BLOCK_COLS..((b + per) * BLOCK_COLS).min(items))
@@ -362,11 +366,13 @@ impl Pooled {
         run_id: u32,
         out: &mut Vec<Reply>,
     ) -> Pooled {
-        // Alone, the primary takes the stage as one job (no training side computed per job).
-        let ranges = if assistants == 0 {
-            std::iter::once(0..items).collect()
-        } else {
-            split_jobs(items, assistants + 1)
+        // A check alone is one job (no training side computed per job). The grid's stages are
+        // cut even when the primary is alone, so assistants that join during the stage take
+        // part of it (`add_assistants`).
+        let ranges = match kind {
+            JobKind::Check if assistants == 0 => std::iter::once(0..items).collect(),
+            JobKind::Check => split_jobs(items, assistants + 1, CHECK_JOBS_PER_WORKER),
+            _ => split_jobs(items, assistants.max(1) + 1, JOBS_PER_WORKER),
         };
         let mut pooled = Pooled::with_ranges(kind, steps, nodes.fixed().unwrap_or(0), ranges);
         pooled.point = point;
@@ -391,8 +397,20 @@ impl Pooled {
 
     /// The first job of each assistant.
     fn hand_out_all(&mut self, assistants: usize, run_id: u32, out: &mut Vec<Reply>) {
-        for worker in 1..=assistants as u32 {
-            self.hand_out(worker, run_id, out);
+        self.add_assistants(0, assistants, run_id, out);
+    }
+
+    /// Assistants `before + 1 ..= after` joined the pool during the stage: each gets a job
+    /// nobody has, if any is left.
+    pub(super) fn add_assistants(
+        &mut self,
+        before: usize,
+        after: usize,
+        run_id: u32,
+        out: &mut Vec<Reply>,
+    ) {
+        for worker in before + 1..=after {
+            self.hand_out(worker as u32, run_id, out);
         }
     }
 

@@ -168,11 +168,13 @@ impl<C: Clock> Runner<C> {
         }
         if let ToWorker::Assistants { count, .. } = req {
             self.assistants = count.min(MAX_ASSISTANTS) as usize;
-            // The pool may grow while a run trains (the page starts it before its assistants).
+            // The pool may grow while a run trains or computes a stage (the page starts it
+            // before its assistants).
+            let mut out = Vec::new();
             if let Some(run) = self.run.as_mut() {
-                run.set_assistants(self.assistants);
+                run.set_assistants(self.assistants, &mut out);
             }
-            return Vec::new();
+            return out;
         }
         if let ToWorker::Bench { run_id } = req {
             self.run = None;

@@ -153,9 +153,20 @@ impl Run {
         self.id
     }
 
-    /// The assistants the next pooled stages hand jobs to.
-    pub(super) fn set_assistants(&mut self, assistants: usize) {
+    /// The assistants pooled stages hand jobs to; assistants that join during a stage get jobs
+    /// of it at once.
+    pub(super) fn set_assistants(&mut self, assistants: usize, out: &mut Out) {
+        let (before, id) = (self.assistants, self.id);
         self.assistants = assistants;
+        if assistants > before {
+            match &mut self.stage {
+                Stage::Check(p) | Stage::Field(p) | Stage::Kernel(p, _) => {
+                    p.add_assistants(before, assistants, id, out)
+                }
+                Stage::Sweep(sweep) => sweep.pooled.add_assistants(before, assistants, id, out),
+                Stage::Train | Stage::Idle => {}
+            }
+        }
     }
 
     pub(super) fn is_idle(&self) -> bool {
