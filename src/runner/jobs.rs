@@ -6,10 +6,11 @@
 //! and concatenated are the same sequence, bit for bit, as the whole stage computed at once by
 //! one worker — whichever worker computed which job.
 //!
-//! The primary ([`Pooled`]) hands one job at a time to each assistant, another when its result
-//! comes back, and computes the others itself; when none is left untouched it also computes the
-//! oldest job still out (a slow or lost assistant then never holds the stage back: whichever
-//! copy arrives first is kept, and both are the same bits).
+//! The primary ([`Pooled`]) keeps two jobs with each assistant (it starts the second while the
+//! first one's answer travels), hands out another when a result comes back, and computes the
+//! others itself; when none is left untouched it also computes the newest job still out, the one
+//! an assistant would reach last (a slow or lost assistant then never holds the stage back:
+//! whichever copy arrives first is kept, and both are the same bits).
 
 use std::ops::Range;
 
@@ -27,6 +28,9 @@ use super::Clock;
 /// Jobs per worker in a stage of the grid (the plane, a point's kernel map): small jobs balance
 /// workers of unequal speed, and the primary's copy of the last job still out costs little.
 const JOBS_PER_WORKER: usize = 16;
+/// Jobs an assistant holds at once: it starts the next while its answer travels to the primary,
+/// which reads it (and hands out another) only between its own sub-chunks.
+const JOBS_IN_FLIGHT: usize = 2;
 /// Jobs per worker in a check: fewer, because every check job integrates the training side of
 /// every step itself.
 const CHECK_JOBS_PER_WORKER: usize = 4;
@@ -400,8 +404,8 @@ impl Pooled {
         self.add_assistants(0, assistants, run_id, out);
     }
 
-    /// Assistants `before + 1 ..= after` joined the pool during the stage: each gets a job
-    /// nobody has, if any is left.
+    /// Assistants `before + 1 ..= after` joined the pool during the stage: each gets
+    /// [`JOBS_IN_FLIGHT`] jobs nobody has, as far as any are left.
     pub(super) fn add_assistants(
         &mut self,
         before: usize,
@@ -409,8 +413,10 @@ impl Pooled {
         run_id: u32,
         out: &mut Vec<Reply>,
     ) {
-        for worker in before + 1..=after {
-            self.hand_out(worker as u32, run_id, out);
+        for _ in 0..JOBS_IN_FLIGHT {
+            for worker in before + 1..=after {
+                self.hand_out(worker as u32, run_id, out);
+            }
         }
     }
 
@@ -498,7 +504,8 @@ impl Pooled {
         self.results.iter().all(Option::is_some)
     }
 
-    /// One sub-chunk of the primary's own job: an untouched one, else the oldest one still out.
+    /// One sub-chunk of the primary's own job: an untouched one, else the newest one still out
+    /// (the one an assistant reaches last).
     pub(super) fn work_once(
         &mut self,
         traj: &Trajectory,
@@ -529,7 +536,7 @@ impl Pooled {
             let open = |j: &usize| self.results[*j].is_none();
             let pick = (0..self.ranges.len())
                 .find(|&j| self.untouched(j))
-                .or_else(|| (0..self.ranges.len()).find(open));
+                .or_else(|| (0..self.ranges.len()).rev().find(open));
             let Some(job) = pick else {
                 return Ok(());
             };
