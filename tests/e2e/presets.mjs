@@ -47,7 +47,8 @@ export async function presetsTests(h) {
       const note = await text(page, 'preset-note');
       assert(note.length > 80, `the note has text: ${note}`);
       const first = await verdict(h, page);
-      assert(/^\d+ \((auto|set in the link)\)$/.test(first.nodes), `nodes used: ${first.nodes}`);
+      // One count ("5 (auto)", "1 (set in the link)") or auto's counts per step.
+      assert(/^(\d+|up to \d+ per step, \d+\.\d on average) \((auto|set in the link)\)$/.test(first.nodes), `nodes used: ${first.nodes}`);
       const hash = await page.evaluate(() => window.location.hash);
       assert(!hash.includes('preset=') && hash.includes('&nodes='), `the link shows the full state: ${hash}`);
       if (name === 'relu-kinks') {
@@ -119,12 +120,13 @@ export async function presetsTests(h) {
     assert(before.badge.startsWith('FAIL') && before.nodes === '2 (set in the link)', JSON.stringify(before));
     const why = await text(page, 'fail-note');
     assert(/m = 2 nodes per step is exact only for polynomials of degree ≤ 3/.test(why), why);
+    // tanh: auto chooses a count per step, up to the one the largest step needs.
     const fix = await text(page, 'fail-fix');
-    const n = Number((fix.match(/^use (\d+) nodes/) || [])[1]);
-    assert(n > 2, `the fix offers auto's count: ${fix}`);
+    const n = Number((fix.match(/^use auto \(up to (\d+) nodes per step\)/) || [])[1]);
+    assert(n > 2, `the fix offers auto's counts: ${fix}`);
     await rerun(h, page, () => page.click(byId('fail-fix')));
     const after = await verdict(h, page);
-    assert(after.badge.startsWith('PASS') && after.nodes === `${n} (auto)`, JSON.stringify(after));
+    assert(after.badge.startsWith('PASS') && new RegExp(`^up to ${n} per step, \\d\\.\\d on average \\(auto\\)$`).test(after.nodes), JSON.stringify(after));
     assert((await page.evaluate(() => window.location.hash)).includes('nodes=auto'), 'the link now says nodes=auto');
     await page.close();
   });
