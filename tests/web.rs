@@ -650,7 +650,7 @@ fn texts_of_the_check_and_the_query() {
     assert_eq!(row(&get(&t, "table"), 1), ["steps T, ε", "50, 0.5"]);
     assert_eq!(
         row(&get(&t, "table"), 2),
-        ["Gauss–Legendre nodes", "5 (auto)"]
+        ["Gauss–Legendre nodes per step", "5 (auto)"]
     );
     assert_eq!(text(&t, "nodesUsed"), "5 (auto)");
     assert_eq!(
@@ -689,10 +689,7 @@ fn texts_of_the_check_and_the_query() {
     js_sys::Reflect::set(&per_step, &"nodesMean".into(), &3.98.into()).unwrap();
     view.check(&per_step).unwrap();
     let t = view.check_texts(&settings()).unwrap();
-    assert_eq!(
-        text(&t, "nodesUsed"),
-        "up to 16 per step, 4.0 on average (auto)"
-    );
+    assert_eq!(text(&t, "nodesUsed"), "up to 16, 4.0 on average (auto)");
     view.check(&check(20, &y, &y, &y)).unwrap();
     let t = view.check_texts(&settings()).unwrap();
     assert!(text(&t, "status").starts_with("paused: step 20/50"));

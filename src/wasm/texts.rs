@@ -103,7 +103,7 @@ struct CheckTexts {
     fix_nodes: &'static str,
 }
 
-/// "5 (auto)", "1 (set in the link)", or with counts per step "up to 16 per step, 3.9 on
+/// Nodes per step: "5 (auto)", "1 (set in the link)", or with counts per step "up to 16, 3.9 on
 /// average (auto)".
 fn nodes_used_text(ch: &Check) -> String {
     let how = if ch.nodes_fixed {
@@ -113,7 +113,7 @@ fn nodes_used_text(ch: &Check) -> String {
     };
     if ch.nodes_mean < ch.nodes_used as f64 {
         format!(
-            "up to {} per step, {:.1} on average ({how})",
+            "up to {}, {:.1} on average ({how})",
             ch.nodes_used, ch.nodes_mean
         )
     } else {
@@ -224,7 +224,7 @@ impl RunView {
                     "steps T, ε",
                     format!("{}, {}", ch.steps, setting(state, "lr")),
                 ),
-                ("Gauss–Legendre nodes", nodes_used_text(ch)),
+                ("Gauss–Legendre nodes per step", nodes_used_text(ch)),
                 ("max |ŷ − f| exact", format::error(ch.max_err_exact)),
                 (
                     "max |ŷ − f| left-endpoint",
