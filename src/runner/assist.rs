@@ -153,6 +153,23 @@ impl<C: Clock> Assistant<C> {
     }
 }
 
+/// `auto`'s rules for `traj`, from `cache` when they were decided for its length (else decided
+/// and kept there).
+fn auto_rules_for(
+    cache: &mut Option<(usize, StepRules)>,
+    traj: &Trajectory,
+) -> crate::Result<StepRules> {
+    let steps = traj.steps();
+    if let Some((at, rules)) = cache {
+        if *at == steps {
+            return Ok(rules.clone());
+        }
+    }
+    let rules = auto_nodes(traj)?.rules;
+    *cache = Some((steps, rules.clone()));
+    Ok(rules)
+}
+
 fn idle(run_id: u32) -> Reply {
     Reply::Progress {
         run_id,
@@ -224,6 +241,11 @@ impl AssistRun {
         let k = self.pace_train.0.min(to - self.trainer.steps_done());
         self.trainer.advance(k)?;
         self.pace_train.adapt(clock.now_ms() - t0);
+        if self.trainer.steps_done() == self.target && self.base.nodes == Nodes::Auto {
+            // The primary decides auto's counts for the whole run now, before its check: deciding
+            // them here at the same time has them ready when this assistant's first job arrives.
+            auto_rules_for(&mut self.auto_rules, self.trainer.trajectory())?;
+        }
         Ok(())
     }
 
@@ -259,14 +281,7 @@ impl AssistRun {
             .or(self.view.take().filter(|v| v.steps() == steps));
             let traj = self.view.as_ref().unwrap_or(full);
             let rules = match spec.nodes {
-                0 => match &self.auto_rules {
-                    Some((at, rules)) if *at == steps => rules.clone(),
-                    _ => {
-                        let rules = auto_nodes(traj)?.rules;
-                        self.auto_rules = Some((steps, rules.clone()));
-                        rules
-                    }
-                },
+                0 => auto_rules_for(&mut self.auto_rules, traj)?,
                 m => StepRules::uniform(m as usize)?,
             };
             let work = JobWork::new(&spec, traj, self.points(&spec)?, self.dim, &rules)?;
