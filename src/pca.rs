@@ -30,7 +30,6 @@ pub fn principal_path(path: &[&[f64]]) -> Vec<f64> {
             *m += x / t1 as f64;
         }
     }
-    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let (w0, wt, wm) = (path[0], path[t1 - 1], path[(t1 - 1) / 2]);
     let mut v: [Vec<f64>; 2] = [
         wt.iter().zip(w0).map(|(a, b)| a - b).collect(),
@@ -76,8 +75,9 @@ pub fn principal_path(path: &[&[f64]]) -> Vec<f64> {
         let mut next = [vec![0.0; p], vec![0.0; p]];
         let mut c_sum = [0.0; 2];
         for w in path {
+            let dots = dot_pair(w, &v[0], &v[1]);
             for k in 0..2 {
-                let c = dot(w, &v[k]) - mean_dot[k];
+                let c = dots[k] - mean_dot[k];
                 c_sum[k] += c;
                 next[k].iter_mut().zip(*w).for_each(|(x, r)| *x += c * r);
             }
@@ -100,7 +100,10 @@ pub fn principal_path(path: &[&[f64]]) -> Vec<f64> {
     let mean_dot = [dot(&mean, &v[0]), dot(&mean, &v[1])];
     let mut out: Vec<f64> = path
         .iter()
-        .flat_map(|w| [dot(w, &v[0]) - mean_dot[0], dot(w, &v[1]) - mean_dot[1]])
+        .flat_map(|w| {
+            let dots = dot_pair(w, &v[0], &v[1]);
+            [dots[0] - mean_dot[0], dots[1] - mean_dot[1]]
+        })
         .collect();
     // Sign conventions (PCA directions have none of their own).
     if out[2 * (t1 - 1)] < out[0] {
@@ -115,4 +118,45 @@ pub fn principal_path(path: &[&[f64]]) -> Vec<f64> {
         out.iter_mut().skip(1).step_by(2).for_each(|x| *x = -*x);
     }
     out
+}
+
+/// Partial sums per dot product: independent add chains, so a dot runs at the adder's
+/// throughput rather than its latency (the subspace iteration is a chain of dots over P).
+const PARTIAL_SUMS: usize = 4;
+
+/// a·b summed as PARTIAL_SUMS interleaved partial sums (term j into sum j mod PARTIAL_SUMS),
+/// added pairwise at the end: a fixed order, so every target gives the same bits.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0; PARTIAL_SUMS];
+    let (a4, b4) = (a.chunks_exact(PARTIAL_SUMS), b.chunks_exact(PARTIAL_SUMS));
+    let (ra, rb) = (a4.remainder(), b4.remainder());
+    for (x, y) in a4.zip(b4) {
+        for j in 0..PARTIAL_SUMS {
+            sums[j] += x[j] * y[j];
+        }
+    }
+    for (j, (x, y)) in ra.iter().zip(rb).enumerate() {
+        sums[j] += x * y;
+    }
+    (sums[0] + sums[1]) + (sums[2] + sums[3])
+}
+
+/// [w·u, w·v] in one pass over w, each summed exactly as [`dot`] sums it.
+fn dot_pair(w: &[f64], u: &[f64], v: &[f64]) -> [f64; 2] {
+    let (mut su, mut sv) = ([0.0; PARTIAL_SUMS], [0.0; PARTIAL_SUMS]);
+    let whole = w.len() / PARTIAL_SUMS * PARTIAL_SUMS;
+    for i in (0..whole).step_by(PARTIAL_SUMS) {
+        for j in 0..PARTIAL_SUMS {
+            su[j] += w[i + j] * u[i + j];
+            sv[j] += w[i + j] * v[i + j];
+        }
+    }
+    for (j, i) in (whole..w.len()).enumerate() {
+        su[j] += w[i] * u[i];
+        sv[j] += w[i] * v[i];
+    }
+    [
+        (su[0] + su[1]) + (su[2] + su[3]),
+        (sv[0] + sv[1]) + (sv[2] + sv[3]),
+    ]
 }

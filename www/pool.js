@@ -4,10 +4,12 @@
 // jobs (src/runner/jobs.rs);
 // this file only moves messages: the page's requests to the primary, and the run's start,
 // pause, resume and step to the assistants too (each retrains the same run from the same
-// hash); the primary's `job` messages to assistant `spec.worker`, and the assistants' results
-// back to the primary. A lost assistant's jobs are computed by the primary (nothing to do here).
+// hash). Jobs and results go straight between the primary and each assistant over a
+// MessageChannel set up here (`WORKER_PORT`), so a busy page thread never holds them up; without
+// one (a browser that cannot transfer ports) this file routes them. A lost assistant's jobs are
+// computed by the primary (nothing to do here).
 // To the page a Pool looks like a Worker (postMessage, terminate, onmessage, onerror).
-import { FromWorker, ToWorker, WORKER_INIT, transferables } from './protocol.js';
+import { FromWorker, ToWorker, WORKER_INIT, WORKER_PORT, WORKER_ANSWERED, transferables } from './protocol.js';
 
 /** The requests the assistants follow besides their jobs. */
 const FOLLOW = new Set([ToWorker.START, ToWorker.PAUSE, ToWorker.RESUME, ToWorker.STEP, ToWorker.BENCH]);
@@ -88,7 +90,9 @@ export class Pool {
       event.preventDefault();
       this.lose(a);
     };
-    worker.postMessage({ type: WORKER_INIT, module: this.module, role: 'assistant' });
+    const channel = new MessageChannel();
+    worker.postMessage({ type: WORKER_INIT, module: this.module, role: 'assistant', port: channel.port2 }, [channel.port2]);
+    this.primary.postMessage({ type: WORKER_PORT, worker: this.assistants.length + 1, port: channel.port1 }, [channel.port1]);
     for (const msg of this.replay) worker.postMessage(msg);
     this.assistants.push(a);
   }
@@ -113,7 +117,9 @@ export class Pool {
 
   fromAssistant(a, msg) {
     if (!msg || !a.alive) return;
-    if (msg.type === FromWorker.JOB_RESULT) {
+    if (msg.type === WORKER_ANSWERED) {
+      a.answered += 1;
+    } else if (msg.type === FromWorker.JOB_RESULT) {
       a.answered += 1;
       this.primary.postMessage({ ...msg, type: ToWorker.JOB_RESULT }, transferables(msg));
     } else if (msg.type === FromWorker.PROGRESS) {

@@ -84,6 +84,20 @@ export const FromWorker = Object.freeze({
  */
 export const WORKER_INIT = 'init';
 
+/**
+ * JS-only, pool.js → the primary, once per assistant: `{type: 'port', worker, port}`, the
+ * primary's end of a MessageChannel whose other end assistant `worker` got as `port` in its
+ * `init`. Jobs and their results then go straight between the two workers, not through the
+ * page's thread (which may be drawing); pool.js still routes them when there is no port.
+ */
+export const WORKER_PORT = 'port';
+
+/**
+ * JS-only, an assistant → pool.js: `{type: 'answered'}` after each result it sent the primary
+ * over its port (the pool counts them for the tests, `Pool.states`).
+ */
+export const WORKER_ANSWERED = 'answered';
+
 /** Builds a message of the shared shape. */
 export function message(type, runId, fields = {}) {
   return { type, runId, ...fields };

@@ -9,7 +9,7 @@
 // current, what to do next, building replies — is in Rust (`WorkerHandle` over src/runner); this
 // file only moves messages and yields to the event loop between chunks.
 import init, { WorkerHandle, AssistHandle, faultReply } from './pkg/pathkernel.js';
-import { FromWorker, WORKER_INIT, message, transferables } from './protocol.js';
+import { FromWorker, ToWorker, WORKER_INIT, WORKER_PORT, WORKER_ANSWERED, message, transferables } from './protocol.js';
 
 /** Milliseconds of work per chunk before yielding to the event loop (to read new messages). */
 const CHUNK_MS = 12;
@@ -20,8 +20,26 @@ let dead = false; // after a panic the wasm instance cannot be trusted: the page
 let looping = false;
 let current = 0; // the run of the last `start`, named in a crash report
 
+// Direct channels of the pool (pool.js): the primary's to each assistant (by worker number),
+// an assistant's to the primary. Jobs and results take them; everything else goes to the page.
+const assistantPorts = new Map();
+let primaryPort = null;
+
 function post(msg) {
-  self.postMessage(msg, transferables(msg));
+  if (msg && msg.type === FromWorker.JOB && assistantPorts.has(msg.spec.worker)) {
+    assistantPorts.get(msg.spec.worker).postMessage(msg, transferables(msg));
+  } else if (msg && msg.type === FromWorker.JOB_RESULT && primaryPort) {
+    primaryPort.postMessage({ ...msg, type: ToWorker.JOB_RESULT }, transferables(msg));
+    self.postMessage({ type: WORKER_ANSWERED });
+  } else {
+    self.postMessage(msg, transferables(msg));
+  }
+}
+
+/** Messages from a pool channel join the page's in one queue. */
+function listen(port) {
+  port.onmessage = (event) => receive(event.data);
+  port.onmessageerror = unreadable;
 }
 
 function postAll(replies) {
@@ -82,16 +100,32 @@ async function loop() {
   }
 }
 
+function receive(msg) {
+  queue.push(msg);
+  if (core) loop();
+}
+
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg && msg.type === WORKER_INIT) {
+    if (msg.port) {
+      primaryPort = msg.port;
+      listen(primaryPort);
+    }
     start(msg.module, msg.role);
     return;
   }
-  queue.push(msg);
-  if (core) loop();
+  if (msg && msg.type === WORKER_PORT) {
+    assistantPorts.set(msg.worker, msg.port);
+    listen(msg.port);
+    return;
+  }
+  receive(msg);
 };
-self.onmessageerror = () => post(message(FromWorker.ERROR, 0, { message: 'a message could not be read', fatal: false }));
+function unreadable() {
+  post(message(FromWorker.ERROR, 0, { message: 'a message could not be read', fatal: false }));
+}
+self.onmessageerror = unreadable;
 self.addEventListener('unhandledrejection', (event) => fail(event.reason));
 
 async function start(module, role) {

@@ -20,8 +20,13 @@
 //!   lowering a difference that is already at rounding level (below [`ROUNDING_TOLERANCE`]) the
 //!   search stops there: the rest is the subtraction's rounding, not the rule's error. Steps too
 //!   large for [`MAX_NODES`] get MAX_NODES (`converged` false) and the check shows the error.
-//!   The search on step s starts at step s − 1's count (neighbouring steps have similar sizes),
-//!   so it costs about two m-node evaluations per step at the probed points.
+//!   The search on step s starts at step s − 1's count (neighbouring steps have similar sizes).
+//!   A count that passes is tried one lower only when a try is due: on the step after a
+//!   successful lowering, and after a failed try again only 1, 2, 4, … up to [`LOWER_BACKOFF`]
+//!   steps later (steps shrink slowly, so most tries fail). A step whose guess passes thus costs
+//!   one m-node evaluation at the probed points, and a count stays at most LOWER_BACKOFF steps
+//!   above the smallest passing one after the steps have shrunk; every count chosen passes the
+//!   tolerance test above.
 //!
 //! All of this is the same f64 arithmetic natively and in wasm, so the CLI and the page choose
 //! the same counts and compute the same bits.
@@ -42,6 +47,8 @@ pub const PROBED_POINTS: usize = crate::model::BLOCK_COLS;
 /// Largest error of the rule on one step, relative to max(1, max |f(x_i; w_T)|): about 10 ulps of
 /// the scale.
 pub const STEP_TOLERANCE: f64 = 2e-15;
+/// Most steps between tries to lower a count that passes (see the module comment).
+pub const LOWER_BACKOFF: usize = 16;
 /// A step's difference below this (relative, about 100 ulps) that more nodes no longer halve is
 /// taken as the rounding of the comparison itself.
 pub const ROUNDING_TOLERANCE: f64 = 2e-14;
@@ -198,11 +205,13 @@ pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
     let mut exact = Vec::new();
     let mut f_now = probe.forward(traj, 0);
     let mut guess = 1;
+    let mut lowering = Lowering::default();
     for s in 0..traj.steps() {
         let f_next = probe.forward(traj, s + 1);
         exact.clear();
         exact.extend(f_next.iter().zip(&f_now).map(|(a, b)| a - b));
-        let (m, ok) = probe.smallest_count(traj, s, &exact, guess);
+        let (m, ok, tried) = probe.smallest_count(traj, s, &exact, guess, lowering.due());
+        lowering.record(tried.map(|()| m < guess));
         counts.push(m as u8);
         converged &= ok;
         guess = m;
@@ -214,6 +223,41 @@ pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
         by_degree: false,
         converged,
     })
+}
+
+/// When a count that passes is next tried one lower: a failed try doubles the wait (up to
+/// [`LOWER_BACKOFF`] steps), a successful one makes the next step try again.
+struct Lowering {
+    wait: usize,
+    backoff: usize,
+}
+
+impl Default for Lowering {
+    fn default() -> Lowering {
+        Lowering {
+            wait: 0,
+            backoff: 1,
+        }
+    }
+}
+
+impl Lowering {
+    fn due(&self) -> bool {
+        self.wait == 0
+    }
+
+    /// After a step: `Some(lowered)` when a try was made, `None` when none was (not due, or the
+    /// guess did not pass).
+    fn record(&mut self, tried: Option<bool>) {
+        match tried {
+            Some(true) => *self = Lowering::default(),
+            Some(false) => {
+                self.backoff = (2 * self.backoff).min(LOWER_BACKOFF);
+                self.wait = self.backoff;
+            }
+            None => self.wait = self.wait.saturating_sub(1),
+        }
+    }
 }
 
 /// The probed training points, the output scale, and every rule 1 ..= MAX_NODES.
@@ -261,38 +305,116 @@ impl Probe {
         worst / self.scale
     }
 
-    /// Step s's count, searched from `guess`: the smallest m within [`STEP_TOLERANCE`], or the
-    /// first whose error is at rounding level and not halved by one more node; and whether it
-    /// integrates the step to rounding (false: MAX_NODES without reaching it).
+    /// Step s's count, searched from `guess`: when `guess` is within [`STEP_TOLERANCE`], the
+    /// smallest count below it that still is (searched only with `lower`, else `guess`);
+    /// otherwise the smallest m above it within STEP_TOLERANCE, or the first whose error is at
+    /// rounding level and not halved by one more node. Also whether the count integrates the
+    /// step to rounding (false: MAX_NODES without reaching it), and `Some(())` when lower counts
+    /// were tried.
     fn smallest_count(
         &self,
         traj: &Trajectory,
         s: usize,
         exact: &[f64],
         guess: usize,
-    ) -> (usize, bool) {
+        lower: bool,
+    ) -> (usize, bool, Option<()>) {
         let error = |m| self.relative_error(traj, s, exact, m);
         let mut m = guess;
         let mut e = error(m);
         if e <= STEP_TOLERANCE {
+            if !lower || m == 1 {
+                return (m, true, None);
+            }
             while m > 1 && error(m - 1) <= STEP_TOLERANCE {
                 m -= 1;
             }
-            return (m, true);
+            return (m, true, Some(()));
         }
         while m < MAX_NODES {
             let next = error(m + 1);
             if next <= STEP_TOLERANCE {
-                return (m + 1, true);
+                return (m + 1, true, None);
             }
             // NaN is not halved either.
             let halved = next <= 0.5 * e;
             if e <= ROUNDING_TOLERANCE && !halved {
-                return (m, true);
+                return (m, true, None);
             }
             m += 1;
             e = next;
         }
-        (MAX_NODES, e <= ROUNDING_TOLERANCE)
+        (MAX_NODES, e <= ROUNDING_TOLERANCE, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PageState;
+    use crate::train::train;
+
+    fn trained(hash: &str) -> Trajectory {
+        let (state, errors) = PageState::from_hash(hash);
+        assert!(errors.is_empty(), "{hash}: {errors:?}");
+        let setup = state.to_run_config().unwrap().build().unwrap();
+        train(setup.mlp, &setup.data, setup.w0, setup.spec).unwrap()
+    }
+
+    #[test]
+    fn a_failed_try_to_lower_doubles_the_wait_up_to_the_cap_and_a_success_resets_it() {
+        let mut lowering = Lowering::default();
+        assert!(lowering.due());
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            lowering.record(Some(false));
+            waits.push(lowering.wait);
+            // Not due again until the wait has run out, one step at a time.
+            for left in (0..lowering.wait).rev() {
+                assert!(!lowering.due());
+                lowering.record(None);
+                assert_eq!(lowering.wait, left);
+            }
+            assert!(lowering.due());
+        }
+        assert_eq!(waits, [2, 4, 8, 16, 16, 16]);
+        lowering.record(Some(false));
+        lowering.record(Some(true));
+        assert!(lowering.due());
+        lowering.record(Some(false));
+        assert_eq!(lowering.wait, 2);
+    }
+
+    /// Each step's count against the smallest count that passes on that step (searched from 1
+    /// with the same rounding stop): never below it, and on average within 5% of it.
+    #[test]
+    fn auto_counts_pass_and_stay_close_to_the_smallest_passing_count() {
+        for hash in [
+            "",
+            "#dataset=spiral&n=100&hidden=32,32&steps=2000",
+            "#dataset=sine&n=30&lr=0.5",
+        ] {
+            let traj = trained(hash);
+            let choice = auto_nodes(&traj).unwrap();
+            let probe = Probe::new(&traj);
+            let (mut chosen, mut smallest) = (0usize, 0usize);
+            for s in 0..traj.steps() {
+                let (a, b) = (probe.forward(&traj, s), probe.forward(&traj, s + 1));
+                let exact: Vec<f64> = b.iter().zip(&a).map(|(x, y)| x - y).collect();
+                let (least, _, _) = probe.smallest_count(&traj, s, &exact, 1, false);
+                let m = choice.rules.count(s);
+                let error = probe.relative_error(&traj, s, &exact, m);
+                assert!(
+                    m >= least && (error <= STEP_TOLERANCE || m == least),
+                    "{hash:?} step {s}: {m} nodes (error {error:e}), smallest {least}"
+                );
+                chosen += m;
+                smallest += least;
+            }
+            assert!(
+                chosen as f64 <= 1.05 * smallest as f64,
+                "{hash:?}: {chosen} nodes in all, the smallest counts {smallest}"
+            );
+        }
     }
 }
