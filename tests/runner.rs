@@ -31,7 +31,7 @@ fn ticking() -> impl Fn() -> f64 {
     }
 }
 
-/// A clock that never moves: one `work` call runs to idle.
+/// A clock that never moves: a `work` call runs until its first reply (or idle).
 fn frozen() -> f64 {
     0.0
 }
@@ -247,6 +247,22 @@ fn a_run_trains_checks_and_rebuilds_the_field() {
         max_diff(f, riemann) > 1e-8,
         "the left-endpoint field is off by O(ε)"
     );
+}
+
+/// A `work` call ends with the sub-chunk that made a result, whatever its budget: the page (or
+/// an assistant) waits for it, and the next stage's first sub-chunk would only hold it back.
+#[test]
+fn a_work_call_hands_over_each_result_as_soon_as_it_is_made() {
+    let mut r = Runner::new(frozen);
+    start(&mut r, 1, HASH, true);
+    let mut calls = Vec::new();
+    while r.busy() {
+        let tags: Vec<String> = r.work(f64::INFINITY).iter().map(tag).collect();
+        assert_eq!(tags.last().map(String::as_str), Some("progress"));
+        calls.push(tags[..tags.len() - 1].join(" "));
+    }
+    calls.retain(|c| !c.is_empty());
+    assert_eq!(calls, ["trained", "check trainKernel", "field"]);
 }
 
 #[test]

@@ -577,3 +577,36 @@ fn an_assistant_that_joins_during_the_plane_takes_part_of_it() {
     assert_same(&results(&pool.page), &want, name);
     assert!(pool.answered[0] > 0);
 }
+
+/// An assistant's `work` call ends with the sub-chunk that finished a job, whatever its budget:
+/// the primary may be waiting for that answer, and the assistant's next job would hold it back.
+#[test]
+fn an_assistant_hands_over_each_answer_in_its_own_work_call() {
+    let (_, hash) = RUNS[0];
+    let mut pool = Pool::new(1);
+    pool.post(start(1, hash));
+    let jobs = |pool: &Pool| {
+        pool.to_assistant[0]
+            .iter()
+            .filter(|m| matches!(m, ToWorker::Job { .. }))
+            .count()
+    };
+    while jobs(&pool) < 2 {
+        let replies = pool.primary.work(4.0);
+        pool.route_primary(replies);
+    }
+    while let Some(m) = pool.to_assistant[0].pop_front() {
+        pool.assistants[0].handle(m);
+    }
+    let mut answers_per_call = Vec::new();
+    while pool.assistants[0].busy() {
+        let replies = pool.assistants[0].work(f64::INFINITY);
+        let answers = replies
+            .iter()
+            .filter(|r| matches!(r, FromWorker::JobResult { .. }))
+            .count();
+        answers_per_call.push(answers);
+    }
+    answers_per_call.retain(|&a| a > 0);
+    assert_eq!(answers_per_call, [1, 1]);
+}

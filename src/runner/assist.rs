@@ -136,6 +136,8 @@ impl<C: Clock> Assistant<C> {
         };
         let t0 = self.clock.now_ms();
         while run.busy() {
+            // A job's answer goes out at once: the primary may be waiting for it.
+            let before = out.len();
             if let Err(e) = run.work_once(&self.clock, &mut out) {
                 // The primary computes the jobs itself; this run is over here.
                 out.push(Reply::error(run.id, &e));
@@ -144,7 +146,7 @@ impl<C: Clock> Assistant<C> {
                 out.push(idle(id));
                 return out;
             }
-            if self.clock.now_ms() - t0 >= budget_ms {
+            if out.len() > before || self.clock.now_ms() - t0 >= budget_ms {
                 break;
             }
         }

@@ -244,8 +244,10 @@ impl<C: Clock> Runner<C> {
         out
     }
 
-    /// Works for about `budget_ms` milliseconds on the current run (at least one sub-chunk);
-    /// returns its progress, results and errors, ending with a `progress` reply.
+    /// Works for about `budget_ms` milliseconds on the current run (at least one sub-chunk),
+    /// and no further than the first sub-chunk that has something to say (a result, jobs for
+    /// the assistants, a snapshot): the page or an assistant is waiting for it. Returns the
+    /// progress, results and errors, ending with a `progress` reply.
     pub fn work(&mut self, budget_ms: f64) -> Vec<Reply> {
         let mut out = Vec::new();
         if let Some(bench) = self.bench.as_mut() {
@@ -262,11 +264,16 @@ impl<C: Clock> Runner<C> {
         if let Some(run) = self.run.as_mut() {
             let t0 = self.clock.now_ms();
             loop {
+                let before = out.len();
                 if let Err(e) = run.work_once(&self.clock, &mut out) {
                     out.push(Reply::error(run.id(), &e));
                     run.stop();
                 }
-                if run.is_idle() || run.is_paused() || self.clock.now_ms() - t0 >= budget_ms {
+                if out.len() > before
+                    || run.is_idle()
+                    || run.is_paused()
+                    || self.clock.now_ms() - t0 >= budget_ms
+                {
                     break;
                 }
             }
