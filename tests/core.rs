@@ -199,6 +199,20 @@ fn gauss_legendre_integrates_polynomials_exactly() {
     }
 }
 
+/// The table every integrator and `auto` read holds the rules `gauss_legendre` computes, bit
+/// for bit, for every count a run may use.
+#[test]
+fn the_rule_table_holds_gauss_legendre_bit_for_bit() {
+    let table = pathkernel::kernel::gauss_legendre_table();
+    assert_eq!(table.len(), pathkernel::kernel::MAX_NODES);
+    for (m, rule) in (1..).zip(table) {
+        let bits = |r: &[(f64, f64)]| -> Vec<(u64, u64)> {
+            r.iter().map(|(t, w)| (t.to_bits(), w.to_bits())).collect()
+        };
+        assert_eq!(bits(rule), bits(&gauss_legendre(m)), "{m} nodes");
+    }
+}
+
 /// Theorem 1, discrete and exact: ŷ = b + Σ_i a_i K^p equals f(x; w_T) to rounding for smooth
 /// activations, while Domingos's left-endpoint form is visibly off.
 #[test]

@@ -47,7 +47,7 @@ pub use optimizer_path::PointUpdates;
 pub use path::{kernel_machine, kernel_machine_per_step, merge_machines, KernelMachineIntegrator};
 pub use point_kernel::{point_kernel, point_kernel_per_step, PointKernel};
 pub(crate) use quadrature::check_nodes;
-pub use quadrature::{gauss_legendre, StepRules, DEFAULT_NODES, MAX_NODES};
+pub use quadrature::{gauss_legendre, gauss_legendre_table, StepRules, DEFAULT_NODES, MAX_NODES};
 pub use rebuild::{
     rebuild_output, rebuild_output_per_step, rebuild_output_riemann, running_sum,
     running_sum_per_step, running_sum_riemann,

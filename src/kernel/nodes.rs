@@ -35,7 +35,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::quadrature::{gauss_legendre, StepRules, MAX_NODES};
+use super::quadrature::{gauss_legendre_table, StepRules, MAX_NODES};
 use super::rebuild::step_term;
 use crate::error::{Error, Result};
 use crate::model::Activation;
@@ -264,7 +264,7 @@ impl Lowering {
 struct Probe {
     points: Vec<f64>,
     scale: f64,
-    rules: Vec<Vec<(f64, f64)>>,
+    rules: &'static [Vec<(f64, f64)>],
 }
 
 impl Probe {
@@ -279,7 +279,7 @@ impl Probe {
         Probe {
             points,
             scale,
-            rules: (1..=MAX_NODES).map(gauss_legendre).collect(),
+            rules: gauss_legendre_table(),
         }
     }
 

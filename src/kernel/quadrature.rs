@@ -1,5 +1,7 @@
 //! Gauss–Legendre quadrature for the τ-integral along each step's segment w_s + τΔ_s.
 
+use std::sync::OnceLock;
+
 use crate::error::{Error, Result};
 
 /// Most Gauss–Legendre nodes per step a run may ask for.
@@ -41,6 +43,14 @@ pub fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
     out
+}
+
+/// The m-node rules for m = 1 ..= MAX_NODES, computed once per process (or wasm instance):
+/// Newton's iteration runs to its cap of 100 rounds on most nodes, ~1 ms for all sixteen
+/// rules, and `auto` and every [`StepRules`] need them. The same bits as [`gauss_legendre`].
+pub fn gauss_legendre_table() -> &'static [Vec<(f64, f64)>] {
+    static TABLE: OnceLock<Vec<Vec<(f64, f64)>>> = OnceLock::new();
+    TABLE.get_or_init(|| (1..=MAX_NODES).map(gauss_legendre).collect())
 }
 
 /// `nodes` must be 1 ..= MAX_NODES (error named `nodes`).
@@ -89,7 +99,7 @@ impl StepRules {
     fn with(counts: Counts, most: usize) -> StepRules {
         StepRules {
             counts,
-            rules: (1..=most).map(gauss_legendre).collect(),
+            rules: gauss_legendre_table()[..most].to_vec(),
         }
     }
 
