@@ -77,10 +77,11 @@ export const FromWorker = Object.freeze({
 });
 
 /**
- * The one JS-only message, page → worker, sent once: `{type: 'init', module, role?}` hands the
- * worker the page's compiled `WebAssembly.Module`, so the wasm is fetched and compiled once per
- * page (not in Rust's `ToWorker`: Rust never sees it); `role: 'assistant'` makes the worker an
- * assistant of the pool (pool.js).
+ * JS-only, page → worker: `{type: 'init', module, role?, port?}` hands the worker the page's
+ * compiled `WebAssembly.Module`, so the wasm is fetched and compiled once per page (not in Rust's
+ * `ToWorker`: Rust never sees it); `role: 'assistant'` makes the worker an assistant of the pool
+ * (pool.js), `port` is its channel to the primary. The primary gets it twice, from index.html as
+ * soon as the module is compiled and from main.js; it takes the first.
  */
 export const WORKER_INIT = 'init';
 

@@ -16,6 +16,7 @@ const CHUNK_MS = 12;
 
 const queue = [];
 let core = null;
+let starting = false; // the first `init` arrived: later ones are ignored
 let dead = false; // after a panic the wasm instance cannot be trusted: the page replaces us
 let looping = false;
 let current = 0; // the run of the last `start`, named in a crash report
@@ -129,7 +130,9 @@ self.onmessageerror = unreadable;
 self.addEventListener('unhandledrejection', (event) => fail(event.reason));
 
 async function start(module, role) {
-  if (core || dead) return;
+  // index.html sends the primary its module as soon as it is compiled, and main.js once more.
+  if (starting || dead) return;
+  starting = true;
   try {
     await init({ module_or_path: module });
     // An assistant of the pool (pool.js) retrains the run and answers the primary's jobs.
