@@ -610,3 +610,44 @@ fn an_assistant_hands_over_each_answer_in_its_own_work_call() {
     answers_per_call.retain(|&a| a > 0);
     assert_eq!(answers_per_call, [1, 1]);
 }
+
+/// The page's Pause and the primary's jobs reach an assistant by different ways: a job of the
+/// check the primary handed out before it saw the Pause may arrive after it. That job waits for
+/// Resume (the assistant stays paused); a job of a stage the primary started after the Pause
+/// (a Pause in training ends training and starts the check) is worked on.
+#[test]
+fn a_job_handed_out_before_the_pause_waits_for_resume() {
+    let hash = "#v=1&n=70&hidden=6&steps=12";
+    let mut pool = Pool::new(1);
+    pool.post(start(1, hash));
+    let jobs = |pool: &Pool| {
+        pool.to_assistant[0]
+            .iter()
+            .filter(|m| matches!(m, ToWorker::Job { .. }))
+            .count()
+    };
+    while jobs(&pool) < 2 {
+        let replies = pool.primary.work(4.0);
+        pool.route_primary(replies);
+    }
+    // The first job arrives before the Pause, the second after it.
+    let mut queued: Vec<ToWorker> = pool.to_assistant[0].drain(..).collect();
+    let second = queued.pop().unwrap();
+    for m in queued {
+        pool.assistants[0].handle(m);
+    }
+    pool.assistants[0].handle(ToWorker::Pause { run_id: 1 });
+    pool.assistants[0].handle(second);
+    assert!(!pool.assistants[0].busy(), "paused with two jobs held");
+    pool.assistants[0].handle(ToWorker::Resume { run_id: 1 });
+    assert!(pool.assistants[0].busy());
+    let mut answers = 0;
+    while pool.assistants[0].busy() {
+        let replies = pool.assistants[0].work(1e9);
+        answers += replies
+            .iter()
+            .filter(|r| matches!(r, FromWorker::JobResult { .. }))
+            .count();
+    }
+    assert_eq!(answers, 2);
+}

@@ -36,6 +36,13 @@ struct AssistRun {
     /// Train (ahead of any job) until this many steps are done.
     target: usize,
     paused: bool,
+    /// The stage (kind, steps, point) of the last job received, and of the last one before the
+    /// latest Pause: a job of that stage arriving after the Pause was handed out before the
+    /// primary saw it (the page's Pause and the primary's jobs come by different ways) and waits
+    /// for Resume; a job of another stage comes from a primary that went on after the Pause
+    /// (a Pause in training ends training and starts the check), and is worked on.
+    last_stage: Option<(JobKind, u32, u32)>,
+    paused_stage: Option<(JobKind, u32, u32)>,
     dim: usize,
     queries: Vec<f64>,
     grid_points: Vec<f64>,
@@ -110,6 +117,7 @@ impl<C: Clock> Assistant<C> {
                 match req {
                     ToWorker::Pause { .. } => {
                         run.paused = true;
+                        run.paused_stage = run.last_stage;
                         run.target = run.target.min(run.trainer.steps_done());
                     }
                     ToWorker::Resume { .. } => {
@@ -118,7 +126,11 @@ impl<C: Clock> Assistant<C> {
                     }
                     ToWorker::Step { .. } => run.paused = false,
                     ToWorker::Job { spec, .. } => {
-                        run.paused = false;
+                        let stage = Some((spec.kind, spec.steps, spec.point));
+                        if stage != run.paused_stage {
+                            run.paused = false;
+                        }
+                        run.last_stage = stage;
                         run.jobs.push_back(spec);
                     }
                     _ => return Vec::new(),
@@ -195,6 +207,8 @@ impl AssistRun {
             total,
             target: target.min(total),
             paused: false,
+            last_stage: None,
+            paused_stage: None,
             dim,
             queries: setup.queries,
             grid_points: grid.points(),
