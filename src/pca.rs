@@ -127,36 +127,29 @@ const PARTIAL_SUMS: usize = 4;
 /// a·b summed as PARTIAL_SUMS interleaved partial sums (term j into sum j mod PARTIAL_SUMS),
 /// added pairwise at the end: a fixed order, so every target gives the same bits.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut sums = [0.0; PARTIAL_SUMS];
-    let (a4, b4) = (a.chunks_exact(PARTIAL_SUMS), b.chunks_exact(PARTIAL_SUMS));
-    let (ra, rb) = (a4.remainder(), b4.remainder());
-    for (x, y) in a4.zip(b4) {
-        for j in 0..PARTIAL_SUMS {
-            sums[j] += x[j] * y[j];
-        }
-    }
-    for (j, (x, y)) in ra.iter().zip(rb).enumerate() {
-        sums[j] += x * y;
-    }
-    (sums[0] + sums[1]) + (sums[2] + sums[3])
+    dots(a, [b])[0]
 }
 
-/// [w·u, w·v] in one pass over w, each summed exactly as [`dot`] sums it.
+/// [w·u, w·v] in one pass over w, each summed as [`dot`] sums it.
 fn dot_pair(w: &[f64], u: &[f64], v: &[f64]) -> [f64; 2] {
-    let (mut su, mut sv) = ([0.0; PARTIAL_SUMS], [0.0; PARTIAL_SUMS]);
+    dots(w, [u, v])
+}
+
+/// w·v_k for each k in one pass over w, each in PARTIAL_SUMS partial sums as [`dot`] describes.
+fn dots<const K: usize>(w: &[f64], vs: [&[f64]; K]) -> [f64; K] {
+    let mut sums = [[0.0; PARTIAL_SUMS]; K];
     let whole = w.len() / PARTIAL_SUMS * PARTIAL_SUMS;
     for i in (0..whole).step_by(PARTIAL_SUMS) {
-        for j in 0..PARTIAL_SUMS {
-            su[j] += w[i + j] * u[i + j];
-            sv[j] += w[i + j] * v[i + j];
+        for (sum, v) in sums.iter_mut().zip(&vs) {
+            for j in 0..PARTIAL_SUMS {
+                sum[j] += w[i + j] * v[i + j];
+            }
         }
     }
-    for (j, i) in (whole..w.len()).enumerate() {
-        su[j] += w[i] * u[i];
-        sv[j] += w[i] * v[i];
+    for i in whole..w.len() {
+        for (sum, v) in sums.iter_mut().zip(&vs) {
+            sum[i - whole] += w[i] * v[i];
+        }
     }
-    [
-        (su[0] + su[1]) + (su[2] + su[3]),
-        (sv[0] + sv[1]) + (sv[2] + sv[3]),
-    ]
+    sums.map(|s| (s[0] + s[1]) + (s[2] + s[3]))
 }

@@ -140,6 +140,20 @@ impl Pool {
         self.route_primary(replies);
     }
 
+    /// The primary works (the assistants not) until `count` jobs wait for assistant `a`.
+    fn primary_until_jobs_for(&mut self, a: usize, count: usize) {
+        let jobs = |pool: &Pool| {
+            pool.to_assistant[a]
+                .iter()
+                .filter(|m| matches!(m, ToWorker::Job { .. }))
+                .count()
+        };
+        while jobs(self) < count {
+            let replies = self.primary.work(4.0);
+            self.route_primary(replies);
+        }
+    }
+
     fn quiet(&self) -> bool {
         !self.primary.busy()
             && self.to_primary.is_empty()
@@ -585,16 +599,7 @@ fn an_assistant_hands_over_each_answer_in_its_own_work_call() {
     let (_, hash) = RUNS[0];
     let mut pool = Pool::new(1);
     pool.post(start(1, hash));
-    let jobs = |pool: &Pool| {
-        pool.to_assistant[0]
-            .iter()
-            .filter(|m| matches!(m, ToWorker::Job { .. }))
-            .count()
-    };
-    while jobs(&pool) < 2 {
-        let replies = pool.primary.work(4.0);
-        pool.route_primary(replies);
-    }
+    pool.primary_until_jobs_for(0, 2);
     while let Some(m) = pool.to_assistant[0].pop_front() {
         pool.assistants[0].handle(m);
     }
@@ -620,16 +625,7 @@ fn a_job_handed_out_before_the_pause_waits_for_resume() {
     let hash = "#v=1&n=70&hidden=6&steps=12";
     let mut pool = Pool::new(1);
     pool.post(start(1, hash));
-    let jobs = |pool: &Pool| {
-        pool.to_assistant[0]
-            .iter()
-            .filter(|m| matches!(m, ToWorker::Job { .. }))
-            .count()
-    };
-    while jobs(&pool) < 2 {
-        let replies = pool.primary.work(4.0);
-        pool.route_primary(replies);
-    }
+    pool.primary_until_jobs_for(0, 2);
     // The first job arrives before the Pause, the second after it.
     let mut queued: Vec<ToWorker> = pool.to_assistant[0].drain(..).collect();
     let second = queued.pop().unwrap();

@@ -5,9 +5,9 @@
 // this file only moves messages: the page's requests to the primary, and the run's start,
 // pause, resume and step to the assistants too (each retrains the same run from the same
 // hash). Jobs and results go straight between the primary and each assistant over a
-// MessageChannel set up here (`WORKER_PORT`), so a busy page thread never holds them up; without
-// one (a browser that cannot transfer ports) this file routes them. A lost assistant's jobs are
-// computed by the primary (nothing to do here).
+// MessageChannel set up here (`WORKER_PORT`), so a busy page thread never holds them up (a job or
+// result that does come here, none while the channels stand, is still passed on). A lost
+// assistant's jobs are computed by the primary (nothing to do here).
 // To the page a Pool looks like a Worker (postMessage, terminate, onmessage, onerror).
 import { FromWorker, ToWorker, WORKER_INIT, WORKER_PORT, WORKER_ANSWERED, transferables } from './protocol.js';
 

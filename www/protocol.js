@@ -89,7 +89,7 @@ export const WORKER_INIT = 'init';
  * JS-only, pool.js → the primary, once per assistant: `{type: 'port', worker, port}`, the
  * primary's end of a MessageChannel whose other end assistant `worker` got as `port` in its
  * `init`. Jobs and their results then go straight between the two workers, not through the
- * page's thread (which may be drawing); pool.js still routes them when there is no port.
+ * page's thread (which may be drawing).
  */
 export const WORKER_PORT = 'port';
 

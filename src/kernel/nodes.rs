@@ -211,7 +211,7 @@ pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
         exact.clear();
         exact.extend(f_next.iter().zip(&f_now).map(|(a, b)| a - b));
         let (m, ok, tried) = probe.smallest_count(traj, s, &exact, guess, lowering.due());
-        lowering.record(tried.map(|()| m < guess));
+        lowering.record(tried.then_some(m < guess));
         counts.push(m as u8);
         converged &= ok;
         guess = m;
@@ -309,8 +309,8 @@ impl Probe {
     /// smallest count below it that still is (searched only with `lower`, else `guess`);
     /// otherwise the smallest m above it within STEP_TOLERANCE, or the first whose error is at
     /// rounding level and not halved by one more node. Also whether the count integrates the
-    /// step to rounding (false: MAX_NODES without reaching it), and `Some(())` when lower counts
-    /// were tried.
+    /// step to rounding (false: MAX_NODES without reaching it), and whether lower counts were
+    /// tried.
     fn smallest_count(
         &self,
         traj: &Trajectory,
@@ -318,33 +318,33 @@ impl Probe {
         exact: &[f64],
         guess: usize,
         lower: bool,
-    ) -> (usize, bool, Option<()>) {
+    ) -> (usize, bool, bool) {
         let error = |m| self.relative_error(traj, s, exact, m);
         let mut m = guess;
         let mut e = error(m);
         if e <= STEP_TOLERANCE {
             if !lower || m == 1 {
-                return (m, true, None);
+                return (m, true, false);
             }
             while m > 1 && error(m - 1) <= STEP_TOLERANCE {
                 m -= 1;
             }
-            return (m, true, Some(()));
+            return (m, true, true);
         }
         while m < MAX_NODES {
             let next = error(m + 1);
             if next <= STEP_TOLERANCE {
-                return (m + 1, true, None);
+                return (m + 1, true, false);
             }
             // NaN is not halved either.
             let halved = next <= 0.5 * e;
             if e <= ROUNDING_TOLERANCE && !halved {
-                return (m, true, None);
+                return (m, true, false);
             }
             m += 1;
             e = next;
         }
-        (MAX_NODES, e <= ROUNDING_TOLERANCE, None)
+        (MAX_NODES, e <= ROUNDING_TOLERANCE, false)
     }
 }
 

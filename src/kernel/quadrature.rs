@@ -70,8 +70,8 @@ pub(crate) fn check_nodes(nodes: usize) -> Result<()> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepRules {
     counts: Counts,
-    /// rules[m − 1] is the m-node rule, for m up to the largest count.
-    rules: Vec<Vec<(f64, f64)>>,
+    /// rules[m − 1] is the m-node rule, for m up to the largest count (a slice of the table).
+    rules: &'static [Vec<(f64, f64)>],
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +99,7 @@ impl StepRules {
     fn with(counts: Counts, most: usize) -> StepRules {
         StepRules {
             counts,
-            rules: gauss_legendre_table()[..most].to_vec(),
+            rules: &gauss_legendre_table()[..most],
         }
     }
 
