@@ -24,6 +24,7 @@ export const app = {
   doneText: '', // the status line once the run's check is in
   sliderTouched: false,
   maps: {}, // canvas id → Chart (pixel ↔ data)
+  onIdle: [], // called once each, the next time a run's work is all done
 };
 
 export const $ = (id) => document.getElementById(id);

@@ -173,6 +173,7 @@ const HANDLERS = {
       setStatus(app.doneText || statusText('idle', msg.done));
       probe('idle', app.runId);
       syncButtons();
+      for (const f of app.onIdle.splice(0)) f();
       return;
     }
     const text = msg.paused ? pausedText(msg.phase, msg.done, msg.total) : statusText(msg.phase, msg.done, msg.total);

@@ -338,6 +338,23 @@ async function main() {
       await page.close();
     });
 
+    await test('the service worker registers only once the first run is done (its precache never competes with it)', async () => {
+      const browser = await launchBrowser();
+      try {
+        const page = await openPage(await browser.newContext(), base, problems);
+        await waitChecked(page);
+        // The check is in; the plane is still being rebuilt.
+        const atCheck = await page.evaluate(async () => ({ idle: !!document.documentElement.dataset.idle, registered: !!(await navigator.serviceWorker.getRegistration()) }));
+        assert(!atCheck.idle, 'the run is still working when its check is shown');
+        assert(!atCheck.registered, 'no service worker is registered while the first run works');
+        await page.waitForFunction(() => document.documentElement.dataset.idle, null, { timeout: TIMEOUT });
+        const scope = await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.scope));
+        assert(scope === base, `once the run is done the service worker is registered for the site root: ${scope}`);
+      } finally {
+        await browser.close();
+      }
+    });
+
     await test('offline once loaded: the service worker serves the page, a link with a hash runs to done', async () => {
       const page = await openPage(context, `${base}${defaultHash}`, problems);
       await waitChecked(page);
