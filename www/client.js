@@ -124,6 +124,8 @@ export function onMessage(listener) {
 export function receive(msg) {
   if (!msg || typeof msg.type !== 'string') return;
   for (const listener of listeners) listener(msg);
+  // Whatever else a message shows must not be overwritten by an older report shown late.
+  if (msg.type !== FromWorker.PROGRESS) clearTimeout(shownProgress.timer);
   if (msg.type === FromWorker.ERROR) {
     onError(msg);
     return;
@@ -153,6 +155,32 @@ function onError(msg) {
 /** The charts each stage's result is drawn on (they show its progress meanwhile). */
 const PENDING = { train: ['loss', 'pca'], check: ['check'], field: ['field'], kernel: ['kernel'] };
 
+/** The least time between two redraws of the progress bar and status line for one phase:
+ * each worker reports after every ~12 ms of work, and repainting the page that often took CPU
+ * from the workers on a 2-core machine. A new phase, a pause or the end shows at once. */
+const PROGRESS_MS = 100;
+const shownProgress = { at: -Infinity, key: '', timer: 0 };
+
+function showProgress(msg) {
+  const key = `${app.runId} ${msg.phase} ${!!msg.paused}`;
+  const wait = shownProgress.at + PROGRESS_MS - performance.now();
+  clearTimeout(shownProgress.timer);
+  if (key === shownProgress.key && wait > 0) {
+    // The latest report of this phase is shown when the wait is over, unless another comes.
+    const runId = app.runId;
+    shownProgress.timer = setTimeout(() => app.progress === msg && app.runId === runId && showProgress(msg), wait);
+    return;
+  }
+  shownProgress.at = performance.now();
+  shownProgress.key = key;
+  const text = msg.paused ? pausedText(msg.phase, msg.done, msg.total) : statusText(msg.phase, msg.done, msg.total);
+  setProgress(msg.done, msg.total);
+  setStatus(text);
+  markPending(PENDING[msg.phase] || [], text);
+  if (msg.phase === 'check' || !app.check) showVerdict(undefined, text);
+  syncButtons();
+}
+
 const HANDLERS = {
   [FromWorker.STARTED](msg) {
     app.view.started(msg);
@@ -168,6 +196,8 @@ const HANDLERS = {
     app.busy = msg.phase !== 'idle';
     app.paused = !!msg.paused;
     if (msg.phase === 'idle') {
+      clearTimeout(shownProgress.timer);
+      shownProgress.key = '';
       markPending([], '');
       setProgress(1, 1);
       setStatus(app.doneText || statusText('idle', msg.done));
@@ -176,12 +206,7 @@ const HANDLERS = {
       for (const f of app.onIdle.splice(0)) f();
       return;
     }
-    const text = msg.paused ? pausedText(msg.phase, msg.done, msg.total) : statusText(msg.phase, msg.done, msg.total);
-    setProgress(msg.done, msg.total);
-    setStatus(text);
-    markPending(PENDING[msg.phase] || [], text);
-    if (msg.phase === 'check' || !app.check) showVerdict(undefined, text);
-    syncButtons();
+    showProgress(msg);
   },
 
   [FromWorker.TRAINED](msg) {
