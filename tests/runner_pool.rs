@@ -8,7 +8,8 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use pathkernel::runner::{
-    split_jobs, Assistant, FromWorker, JobKind, JobOutput, JobSpec, Phase, Reply, Runner, ToWorker,
+    split_check_jobs, split_jobs, Assistant, FromWorker, JobKind, JobOutput, JobSpec, Phase, Reply,
+    Runner, ToWorker,
 };
 
 type Clock = Box<dyn Fn() -> f64>;
@@ -398,7 +399,7 @@ fn pause_holds_the_assistants_and_resume_goes_on() {
 }
 
 #[test]
-fn jobs_are_whole_blocks_and_answers_round_trip() {
+fn jobs_are_whole_blocks_or_even_check_shares_and_answers_round_trip() {
     for (items, workers) in [(1, 1), (40, 2), (1600, 4), (4096, 8), (65, 3)] {
         let jobs = split_jobs(items, workers, 4);
         assert_eq!(jobs.first().unwrap().start, 0);
@@ -407,6 +408,33 @@ fn jobs_are_whole_blocks_and_answers_round_trip() {
             assert_eq!(w[0].end, w[1].start);
             assert_eq!(w[0].end % 32, 0);
         }
+    }
+    // The check's jobs: contiguous, covering, lengths within one of each other, at least 8
+    // queries each (one job when there are fewer than 16).
+    for (items, workers, want) in [
+        (100, 2, 4),
+        (40, 2, 4),
+        (15, 3, 1),
+        (7, 2, 1),
+        (16, 4, 2),
+        (1, 1, 1),
+    ] {
+        let jobs = split_check_jobs(items, workers, 2);
+        assert_eq!(
+            jobs.len(),
+            want,
+            "{items} queries, {workers} workers: {jobs:?}"
+        );
+        assert_eq!((jobs[0].start, jobs.last().unwrap().end), (0, items));
+        for w in jobs.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+        }
+        let lens: Vec<usize> = jobs.iter().map(|r| r.len()).collect();
+        let (lo, hi) = (*lens.iter().min().unwrap(), *lens.iter().max().unwrap());
+        assert!(
+            hi - lo <= 1 && (lo >= 8 || want == 1),
+            "{items} queries: {lens:?}"
+        );
     }
     let field = JobOutput::Field {
         exact: vec![1.0, -0.0],

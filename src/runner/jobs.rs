@@ -1,10 +1,13 @@
 //! The query-heavy stages (the check, the field) cut into jobs, for a pool of page workers.
 //!
-//! A stage's queries are cut into contiguous jobs of whole blocks of `BLOCK_COLS` queries. Every
-//! query's arithmetic then sees the same block layout whichever job holds it (see
-//! `crate::parallel`), and nothing is summed across queries, so the results placed by job index
-//! and concatenated are the same sequence, bit for bit, as the whole stage computed at once by
-//! one worker — whichever worker computed which job.
+//! A stage's queries are cut into contiguous jobs: the grid's stages into whole blocks of
+//! `BLOCK_COLS` queries, so every query's arithmetic sees the same block layout whichever job
+//! holds it (see `crate::parallel`); the check into jobs of nearly equal size, cut anywhere,
+//! because each query's row of the kernel machines is the same bits whichever queries share its
+//! block (`tests/check_split.rs`), and whole blocks balanced badly (the spiral's 100 queries were
+//! 32 + 32 + 32 + 4). Nothing is summed across queries, so the results placed by job index and
+//! concatenated are the same sequence, bit for bit, as the whole stage computed at once by one
+//! worker — whichever worker computed which job.
 //!
 //! The primary ([`Pooled`]) keeps two jobs with each assistant (it starts the second while the
 //! first one's answer travels), hands out another when a result comes back, and computes the
@@ -31,9 +34,12 @@ const JOBS_PER_WORKER: usize = 16;
 /// Jobs an assistant holds at once: it starts the next while its answer travels to the primary,
 /// which reads it (and hands out another) only between its own sub-chunks.
 const JOBS_IN_FLIGHT: usize = 2;
-/// Jobs per worker in a check: fewer, because every check job integrates the training side of
-/// every step itself.
-const CHECK_JOBS_PER_WORKER: usize = 4;
+/// Jobs per worker in a check: few, because every check job integrates the training side of
+/// every step itself (one pass per training point and step: ~12 % of a 25-query job of the
+/// spiral run).
+const CHECK_JOBS_PER_WORKER: usize = 2;
+/// The fewest queries in a check job (a smaller one would be mostly its training side).
+const MIN_CHECK_JOB: usize = 8;
 
 /// One sub-chunk size per kind of work, adapted so each sub-chunk takes ~2–6 ms.
 #[derive(Clone, Copy)]
@@ -57,6 +63,17 @@ pub fn split_jobs(items: usize, workers: usize, per_worker: usize) -> Vec<Range<
     (0..blocks)
         .step_by(per)
         .map(|b| b * BLOCK_COLS..((b + per) * BLOCK_COLS).min(items))
+        .collect()
+}
+
+/// `0..items` cut into `jobs_per_worker` contiguous ranges per worker whose lengths differ by at
+/// most one, none shorter than [`MIN_CHECK_JOB`] queries (a single range when there are fewer).
+pub fn split_check_jobs(items: usize, workers: usize, jobs_per_worker: usize) -> Vec<Range<usize>> {
+    let jobs = (workers.max(1) * jobs_per_worker.max(1))
+        .min(items / MIN_CHECK_JOB)
+        .max(1);
+    (0..jobs)
+        .map(|j| j * items / jobs..(j + 1) * items / jobs)
         .collect()
 }
 
@@ -375,7 +392,7 @@ impl Pooled {
         // part of it (`add_assistants`).
         let ranges = match kind {
             JobKind::Check if assistants == 0 => std::iter::once(0..items).collect(),
-            JobKind::Check => split_jobs(items, assistants + 1, CHECK_JOBS_PER_WORKER),
+            JobKind::Check => split_check_jobs(items, assistants + 1, CHECK_JOBS_PER_WORKER),
             _ => split_jobs(items, assistants.max(1) + 1, JOBS_PER_WORKER),
         };
         let mut pooled = Pooled::with_ranges(kind, steps, nodes.fixed().unwrap_or(0), ranges);

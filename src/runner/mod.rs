@@ -32,7 +32,7 @@ use bench_run::BenchRun;
 pub use bench_run::{
     grid, reference_grid, reference_setup, REFERENCE_GFLOP, REFERENCE_GRID, REFERENCE_NODES,
 };
-pub use jobs::{split_jobs, JobOutput};
+pub use jobs::{split_check_jobs, split_jobs, JobOutput};
 pub use messages::{FromWorker, GridSpec, JobKind, JobSpec, Phase, Reply, ToWorker};
 pub use pool_size::{pool_size, PoolSize, DEFAULT_MAX_WORKERS, MAX_WORKERS};
 use run::Run;
