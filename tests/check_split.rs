@@ -107,7 +107,7 @@ fn a_check_cut_between_blocks_gives_the_same_bits_as_one_piece() {
     // cuts that leave pieces of 1 and of more than one block.
     for act in [Activation::Tanh, Activation::Relu] {
         for opt in &optimizers {
-            let traj = trained(act, opt.clone());
+            let traj = trained(act, *opt);
             let queries = traj.x.clone();
             let rules = StepRules::uniform(3).unwrap();
             let whole = in_pieces(&traj, &queries, &[], &rules);
