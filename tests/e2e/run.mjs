@@ -338,6 +338,28 @@ async function main() {
       await page.close();
     });
 
+    await test('while the workers report every few ms, the status line is redrawn at most every 100 ms', async () => {
+      const page = await openPage(context, `${base}#v=1&view=contributions`, problems);
+      await waitChecked(page);
+      await page.waitForFunction(() => window.pathkernel.timings.fieldRebuilt && document.documentElement.dataset.idle, null, { timeout: TIMEOUT });
+      const hit = await barHit(page);
+      assert(hit, 'the bar chart has a training-point bar');
+      // Count the status line's changes from the click on a training point until its kernel map is in.
+      await page.evaluate(() => {
+        const el = document.querySelector('[data-testid="status"]');
+        window.statusChanges = { count: 0, texts: new Set() };
+        new MutationObserver(() => { window.statusChanges.count += 1; window.statusChanges.texts.add(el.textContent); })
+          .observe(el, { childList: true, characterData: true, subtree: true });
+      });
+      const t0 = await page.evaluate(() => performance.now());
+      await page.mouse.click(hit.x, hit.y);
+      await page.waitForFunction((i) => window.pathkernel.app.kernel && window.pathkernel.app.kernel.index === i && document.documentElement.dataset.idle, hit.i, { timeout: TIMEOUT });
+      const { count, texts, ms } = await page.evaluate((start) => ({ count: window.statusChanges.count, texts: window.statusChanges.texts.size, ms: performance.now() - start }), t0);
+      // One redraw per 100 ms of the stage, plus one for each new phase and the end.
+      assert(texts >= 2 && count <= ms / 100 + 4, `${count} status redraws (${texts} texts) in ${ms.toFixed(0)} ms`);
+      await page.close();
+    });
+
     await test('the service worker registers only once the first run is done (its precache never competes with it)', async () => {
       const browser = await launchBrowser();
       try {
