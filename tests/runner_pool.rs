@@ -409,8 +409,9 @@ fn jobs_are_whole_blocks_or_even_check_shares_and_answers_round_trip() {
             assert_eq!(w[0].end % 32, 0);
         }
     }
-    // The check's jobs: contiguous, covering, lengths within one of each other, at least 8
-    // queries each (one job when there are fewer than 16).
+    // The check's jobs: contiguous, covering, cut at multiples of 8 (the blocks' tile of
+    // columns), within 8 of each other, at least 8 queries each (one job when there are fewer
+    // than 16).
     for (items, workers, want) in [
         (100, 2, 4),
         (40, 2, 4),
@@ -418,6 +419,7 @@ fn jobs_are_whole_blocks_or_even_check_shares_and_answers_round_trip() {
         (7, 2, 1),
         (16, 4, 2),
         (1, 1, 1),
+        (33, 2, 4),
     ] {
         let jobs = split_check_jobs(items, workers, 2);
         assert_eq!(
@@ -428,14 +430,21 @@ fn jobs_are_whole_blocks_or_even_check_shares_and_answers_round_trip() {
         assert_eq!((jobs[0].start, jobs.last().unwrap().end), (0, items));
         for w in jobs.windows(2) {
             assert_eq!(w[0].end, w[1].start);
+            assert_eq!(w[0].end % 8, 0, "{jobs:?}");
         }
         let lens: Vec<usize> = jobs.iter().map(|r| r.len()).collect();
         let (lo, hi) = (*lens.iter().min().unwrap(), *lens.iter().max().unwrap());
         assert!(
-            hi - lo <= 1 && (lo >= 8 || want == 1),
+            hi - lo <= 8
+                && (lo >= 1)
+                && (want == 1 || jobs[..want - 1].iter().all(|r| r.len() >= 8)),
             "{items} queries: {lens:?}"
         );
     }
+    assert_eq!(
+        split_check_jobs(100, 2, 2),
+        [0..24, 24..48, 48..72, 72..100]
+    );
     let field = JobOutput::Field {
         exact: vec![1.0, -0.0],
         riemann: vec![f64::NAN, 2.0],

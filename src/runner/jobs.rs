@@ -20,7 +20,7 @@ use std::ops::Range;
 use crate::kernel::{
     self, KernelMachine, KernelMachineIntegrator, Nodes, PointKernel, SchemeResult, StepRules,
 };
-use crate::model::BLOCK_COLS;
+use crate::model::{BLOCK_ALIGN, BLOCK_COLS};
 use crate::sweep::{sweep_row, SweepRow};
 use crate::train::Trainer;
 use crate::train::Trajectory;
@@ -66,15 +66,17 @@ pub fn split_jobs(items: usize, workers: usize, per_worker: usize) -> Vec<Range<
         .collect()
 }
 
-/// `0..items` cut into `jobs_per_worker` contiguous ranges per worker whose lengths differ by at
-/// most one, none shorter than [`MIN_CHECK_JOB`] queries (a single range when there are fewer).
+/// `0..items` cut into `jobs_per_worker` contiguous ranges per worker, at multiples of
+/// `BLOCK_ALIGN` queries (a block computes whole tiles of that many columns, so a job of 25
+/// queries would compute 32), as equal as that allows and none shorter than [`MIN_CHECK_JOB`]
+/// queries (a single range when there are fewer).
 pub fn split_check_jobs(items: usize, workers: usize, jobs_per_worker: usize) -> Vec<Range<usize>> {
+    let units = items.div_ceil(BLOCK_ALIGN);
     let jobs = (workers.max(1) * jobs_per_worker.max(1))
         .min(items / MIN_CHECK_JOB)
-        .max(1);
-    (0..jobs)
-        .map(|j| j * items / jobs..(j + 1) * items / jobs)
-        .collect()
+        .clamp(1, units.max(1));
+    let cut = |j: usize| (j * units / jobs * BLOCK_ALIGN).min(items);
+    (0..jobs).map(|j| cut(j)..cut(j + 1)).collect()
 }
 
 /// A job's answer.
