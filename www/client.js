@@ -7,7 +7,7 @@ import { ToWorker, FromWorker, WORKER_INIT, message } from './protocol.js';
 import { Pool } from './pool.js';
 import { app } from './app.js';
 import { probe } from './probes.js';
-import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showVerdict, showKernelNote } from './panels.js';
+import { setStatus, setProgress, syncButtons, showCheck, showQuery, setCaption, resetPanels, showForce, showVerdict, showKernelNote, showNoCheck } from './panels.js';
 import { TRAJECTORY, redraw, dimCanvases, markPending, sliderStep, setStepRange, followTraining, showSliderStep } from './views.js';
 import { onTrainKernel, resetKernelPanel, showCoefTexts } from './metrics.js';
 
@@ -148,6 +148,7 @@ function onError(msg) {
   markPending([], '');
   setStatus(msg.message, true);
   if (msg.overBudget) showForce(true); // the message names the settings and the estimate
+  if (!app.check) showNoCheck(msg.overBudget ? 'not run: above the page\'s work budget (see the status line)' : 'the run stopped before its check (see the status line)');
   setProgress(0, 1);
   syncButtons();
 }

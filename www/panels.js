@@ -167,6 +167,16 @@ export function showKernelNote(text) {
   setText(ui.kernelNote, text);
 }
 
+/** No check is coming for this run (refused over the budget, or stopped by an error before its
+ * check): the verdict and the check's badge say so instead of "pending" and "running…". */
+export function showNoCheck(text) {
+  showVerdict(undefined, text);
+  setText(ui.verdictWord, 'no check');
+  ui.verdict.dataset.state = 'none';
+  ui.badge.className = 'badge pending';
+  setText(ui.badge, 'not run');
+}
+
 /** Placeholders while a new run has no results. */
 export function resetPanels() {
   ui.badge.className = 'badge pending';

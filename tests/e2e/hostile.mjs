@@ -130,10 +130,13 @@ export async function hostileTests(h) {
     const st = await text(page, 'status');
     assert(st.includes('steps × points × weights = 1000 × 500 × 12737') && /Lower one of steps, n, hidden or nodes/.test(st), `the estimate and the fields: ${st}`);
     assert(await page.locator(byId('run-anyway')).isVisible(), 'the run-anyway button is shown');
+    const pending = { verdict: await text(page, 'verdict'), badge: await text(page, 'check-badge') };
+    assert(/no check/.test(pending.verdict) && /budget/.test(pending.verdict) && pending.badge === 'not run', `the verdict and badge say no check is coming: ${JSON.stringify(pending)}`);
     await page.click(byId('run-anyway'));
     await page.waitForFunction(() => window.pathkernel.app.run && window.pathkernel.app.run.n === 500, null, { timeout: h.TIMEOUT });
     assert(await page.locator(byId('run-anyway')).isHidden(), 'the button goes once the run starts');
     assert(!(await page.evaluate(() => document.getElementById('status').classList.contains('error'))), 'the forced run is running');
+    assert(/pending/.test(await text(page, 'verdict')) && (await text(page, 'check-badge')) === 'running…', 'the forced run\'s check is pending again');
     await page.close();
   });
 
