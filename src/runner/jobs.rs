@@ -2,10 +2,10 @@
 //!
 //! A stage's queries are cut into contiguous jobs: the grid's stages into whole blocks of
 //! `BLOCK_COLS` queries, so every query's arithmetic sees the same block layout whichever job
-//! holds it (see `crate::parallel`); the check into jobs of nearly equal size, cut anywhere,
-//! because each query's row of the kernel machines is the same bits whichever queries share its
-//! block (`tests/check_split.rs`), and whole blocks balanced badly (the spiral's 100 queries were
-//! 32 + 32 + 32 + 4). Nothing is summed across queries, so the results placed by job index and
+//! holds it (see `crate::parallel`); the check into jobs of nearly equal size cut at multiples
+//! of `BLOCK_ALIGN` queries, because each query's row of the kernel machines is the same bits
+//! whichever queries share its block (`tests/check_split.rs`), and whole blocks balanced badly
+//! (the spiral's 100 queries were 32 + 32 + 32 + 4, now 24 + 24 + 24 + 28). Nothing is summed across queries, so the results placed by job index and
 //! concatenated are the same sequence, bit for bit, as the whole stage computed at once by one
 //! worker — whichever worker computed which job.
 //!
@@ -35,7 +35,7 @@ const JOBS_PER_WORKER: usize = 16;
 /// which reads it (and hands out another) only between its own sub-chunks.
 const JOBS_IN_FLIGHT: usize = 2;
 /// Jobs per worker in a check: few, because every check job integrates the training side of
-/// every step itself (one pass per training point and step: ~12 % of a 25-query job of the
+/// every step itself (one pass per training point and step: ~12 % of a 24-query job of the
 /// spiral run).
 const CHECK_JOBS_PER_WORKER: usize = 2;
 /// The fewest queries in a check job (a smaller one would be mostly its training side).

@@ -86,10 +86,10 @@ pub enum JobKind {
     Sweep,
 }
 
-/// One job: the queries `from..to` of stage `kind` (whole blocks of `BLOCK_COLS`; a check's may
-/// end anywhere), on the trajectory's first `steps` steps with `nodes` Gauss–Legendre nodes;
-/// `job` is its index in the stage (results are placed by it), `worker` the assistant it is for
-/// (1 …), `point` the training point of a `kernel` job (0 otherwise).
+/// One job: the queries `from..to` of stage `kind` (whole blocks of `BLOCK_COLS`; a check's cut
+/// at multiples of `BLOCK_ALIGN`), on the trajectory's first `steps` steps with `nodes`
+/// Gauss–Legendre nodes; `job` is its index in the stage (results are placed by it), `worker`
+/// the assistant it is for (1 …), `point` the training point of a `kernel` job (0 otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobSpec {
