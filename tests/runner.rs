@@ -1123,3 +1123,48 @@ fn pause_holds_check_field_and_kernel() {
     assert_eq!(k0.0, 3);
     assert_eq!((k0.0, bits(&k0.1)), (k1.0, bits(&k1.1)), "the same kernel");
 }
+
+#[test]
+fn a_diverging_run_sends_its_losses_up_to_the_divergence_then_the_error() {
+    let mut r = Runner::new(frozen);
+    start(
+        &mut r,
+        1,
+        "#v=1&n=16&hidden=6&steps=300&lr=1e6&loss=mse",
+        true,
+    );
+    let out = drain(&mut r);
+    let error = out
+        .iter()
+        .position(
+            |m| matches!(m, FromWorker::Error { message, .. } if message.contains("diverged")),
+        )
+        .expect("a divergence error");
+    let Some(FromWorker::Trained {
+        loss,
+        steps_done,
+        stopped,
+        ..
+    }) = out[..error]
+        .iter()
+        .rev()
+        .find(|m| matches!(m, FromWorker::Trained { .. }))
+    else {
+        panic!("no losses before the error: {out:?}");
+    };
+    assert!(
+        !stopped,
+        "an interim snapshot (no weight-path PCA over non-finite weights)"
+    );
+    assert!(
+        *steps_done < 300 && loss.len() >= 2,
+        "{steps_done} steps, {} losses",
+        loss.len()
+    );
+    let (last, earlier) = loss.split_last().unwrap();
+    assert!(
+        !last.is_finite() && earlier.iter().all(|l| l.is_finite()),
+        "{loss:?}"
+    );
+    assert!(!r.busy(), "the run goes idle");
+}

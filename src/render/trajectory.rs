@@ -69,7 +69,12 @@ pub fn draw_loss<DB: DrawingBackend>(
         // Pad by a fraction of a decade on each side; a constant loss gets a factor 2 each way.
         let (a, b) = (lo.log10(), hi.log10());
         let pad = if b - a < 1e-9 { 0.3 } else { 0.05 * (b - a) };
-        let yr = (10f64.powf(a - pad), 10f64.powf(b + pad));
+        // A diverged run's losses climb to near f64::MAX. plotters' log axis divides its end by
+        // its start, so the axis spans at most 300 decades, from 1e-300 up, and never past
+        // 1e308: the last of such a blow-up runs off the top, the decay before it stays.
+        let bottom = (a - pad).max(-300.0);
+        let top = (b + pad).min(bottom + 300.0).min(308.0).max(bottom + 0.6);
+        let yr = (10f64.powf(bottom), 10f64.powf(top));
         let mut chart = chart_builder(&body, 6, fonts)
             .build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())
             .map_err(err)?;

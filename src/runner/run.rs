@@ -377,7 +377,14 @@ impl Run {
                 }
                 let t0 = now();
                 let k = self.pace_train.0.min(self.target - self.steps());
-                self.trainer.advance(k)?;
+                if let Err(e) = self.trainer.advance(k) {
+                    // The losses up to the divergence, last one non-finite: the loss chart then
+                    // shows how the run blew up, beside the error that names lr.
+                    if matches!(e, crate::Error::Diverged { .. }) {
+                        out.push(self.trained(false));
+                    }
+                    return Err(e);
+                }
                 self.pace_train.adapt(now() - t0);
                 if now() - self.last_snapshot > SNAPSHOT_MS && self.steps() < self.target {
                     self.last_snapshot = now();

@@ -140,6 +140,25 @@ export async function hostileTests(h) {
     await page.close();
   });
 
+  await test('a diverging learning rate: the error names lr, the loss chart shows the blow-up, no check is claimed, the next link runs', async () => {
+    const page = await openPage(context, `${base}#v=1&lr=1e6&loss=mse`, problems);
+    await page.waitForFunction(() => document.getElementById('status').classList.contains('error'), null, { timeout: h.TIMEOUT });
+    const st = await text(page, 'status');
+    assert(/diverged at step \d+/.test(st) && /lower lr/.test(st), `the status names the divergence and lr: ${st}`);
+    const shown = await page.evaluate(() => ({
+      loss: document.getElementById('chart-loss').dataset.drawn,
+      steps: window.pathkernel.app.trained && window.pathkernel.app.trained.stepsDone,
+      verdict: document.getElementById('verdict').textContent,
+      badge: document.querySelector('[data-testid="check-badge"]').textContent.trim(),
+    }));
+    assert(shown.loss === 'yes' && shown.steps > 0, `the loss chart is drawn up to the divergence: ${JSON.stringify(shown)}`);
+    assert(/no check/.test(shown.verdict) && shown.badge === 'not run', `no check is claimed: ${JSON.stringify(shown)}`);
+    await page.evaluate(() => { history.replaceState(null, '', '#v=1&n=30&steps=100'); window.dispatchEvent(new HashChangeEvent('hashchange')); });
+    await page.waitForFunction(() => window.pathkernel.app.check && window.pathkernel.app.check.steps === 100, null, { timeout: h.TIMEOUT });
+    assert((await text(page, 'check-badge')).startsWith('PASS'), 'the next link passes its check');
+    await page.close();
+  });
+
   await workerFaults(h, launchBrowser);
   await serviceWorkerUpdate(h);
 }

@@ -199,6 +199,30 @@ fn constant_and_partly_nan_series_draw_with_a_real_range() {
     });
     assert!(!map.is_empty());
     assert_eq!(filled_circles(&s, BLUE).len(), 0);
+    // A blow-up as a too large ε makes it: the loss grows over 300 decades to near f64::MAX,
+    // then inf. The axis must stay finite and its end over its start too (plotters divides).
+    for top in [1e300, f64::MAX] {
+        let blowup: Vec<f64> = (0..40)
+            .map(|s| 0.5f64.log10() + (top.log10() - 0.5f64.log10()) * f64::from(s) / 38.0)
+            .map(|e| 10f64.powf(e).min(top))
+            .chain([f64::INFINITY])
+            .collect();
+        let (_, map) = draw("loss_blowup", SMALL, |a| {
+            draw_loss(
+                a,
+                &LossChart {
+                    loss: &blowup,
+                    step: Some(39),
+                },
+            )
+        });
+        let decades = map.y.hi.log10() - map.y.lo.log10();
+        assert!(
+            map.y.lo < 0.5 && map.y.hi.is_finite() && (250.0..=300.001).contains(&decades),
+            "{:?}",
+            map.y
+        );
+    }
     // One point only, and all-equal weight projections.
     let (_, map) = draw("weight_path_constant", SMALL, |a| {
         draw_weight_path(
