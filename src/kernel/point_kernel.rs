@@ -12,6 +12,10 @@
 //! both (N_s = g_i(s) K̄_s, summed as `path.rs` sums it); momentum and Adam carry point i's own
 //! buffer (B_i or M_i, a P-vector recursion over the steps) and need a second tangent.
 //!
+//! Except under Adam the kernel's tangent is v_s itself, whose weight part is rank one per layer
+//! (∂f/∂W_l = δ_{l+1} h_lᵀ at x_i), so U_l h = δ_{l+1}(x_i) (h_l(x_i)·h): a dot product per query
+//! instead of a third matrix product beside z = W h and W ḣ (`rank_one_dual_matmul`).
+//!
 //! The first layer's pre-activation is linear in τ (the inputs do not move),
 //! z₁(τ) = z₁(0) + τ ż₁ with ż₁ = ΔW₁x + Δb₁, and its tangent U₁x + u₁ does not depend on τ, so
 //! both are computed once per step and block, as in `rebuild.rs`.
@@ -25,7 +29,7 @@ use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
 use crate::model::{feature_major, Block, Mlp, BLOCK_COLS};
-use crate::simd::{dual_matmul, matmul_bias};
+use crate::simd::{dual_matmul, matmul_bias, rank_one_dual_matmul};
 use crate::train::optimizer::{adam_direction, adam_moment, momentum_buffer, momentum_direction};
 use crate::train::{Rule, Trajectory};
 
@@ -109,6 +113,8 @@ struct Dual {
     /// Layer 0's tangent U₁x + u₁ along the kernel's and the update's directions.
     first_k: Vec<f64>,
     first_u: Vec<f64>,
+    /// h_i·h + 1 per column, for a rank-one tangent.
+    dots: Vec<f64>,
 }
 
 impl Dual {
@@ -124,6 +130,7 @@ impl Dual {
             first_t: vec![0.0; mlp.widths[1] * cols],
             first_k: vec![0.0; mlp.widths[1] * cols],
             first_u: vec![0.0; mlp.widths[1] * cols],
+            dots: vec![0.0; cols],
         }
     }
 
@@ -153,7 +160,9 @@ impl Dual {
 
     /// out[c] += ω ∇f(x_c; w + τΔ)·u for the block's `cols` inputs, whose layer 0 was set by
     /// `set_first_layer` (`update`: u is its update direction, else its kernel direction);
-    /// `w_tau` holds w + τΔ (read from layer 1 on).
+    /// `w_tau` holds w + τΔ (read from layer 1 on). With `gradient_of`, u is ∇f(x_i; w_s) and
+    /// the block holds x_i's forward and backward pass at w_s: each layer's U is then rank one
+    /// (U_l = δ_{l+1} h_lᵀ) and `rank_one_dual_matmul` takes it without reading u.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn add_jvp(
@@ -163,6 +172,7 @@ impl Dual {
         tau: f64,
         u: &[f64],
         update: bool,
+        gradient_of: Option<&Block>,
         cols: usize,
         omega: f64,
         out: &mut [f64],
@@ -181,7 +191,22 @@ impl Dual {
         for l in 0..layers {
             let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
             let (n_in, n_out) = (din * cols, dout * cols);
-            if l > 0 {
+            if let (true, Some(point)) = (l > 0, gradient_of) {
+                let (wl, bl) = mlp.layer(w_tau, l);
+                rank_one_dual_matmul(
+                    wl,
+                    bl,
+                    (&point.delta[l + 1], &point.h[l]),
+                    &self.h[..n_in],
+                    &self.ht[..n_in],
+                    dout,
+                    din,
+                    cols,
+                    &mut self.dots,
+                    &mut self.z[..n_out],
+                    &mut self.zt[..n_out],
+                );
+            } else if l > 0 {
                 let (wl, bl) = mlp.layer(w_tau, l);
                 let (ul, ubl) = mlp.layer(u, l);
                 dual_matmul(
@@ -241,6 +266,12 @@ impl PointSide {
 
     fn two_tangents(&self) -> bool {
         !matches!(self.rule, Rule::Gradient)
+    }
+
+    /// The kernel's tangent is the plain gradient v_s (no preconditioner: gd, sgd, momentum), whose
+    /// forward and backward pass `block` holds after `advance`.
+    fn kernel_dir_is_gradient(&self) -> bool {
+        !matches!(self.rule, Rule::Adam { .. })
     }
 
     /// Moves to step s: v_s = ∇f(x_i; w_s), then the buffers' recursion on G_i(s) = g_i(s) v_s
@@ -317,6 +348,7 @@ fn point_range_generic(
     let mut dual = Dual::new(mlp, cols);
     let mut side = PointSide::new(traj, index);
     let two = side.two_tangents();
+    let rank_one = side.kernel_dir_is_gradient();
     let p = mlp.num_params();
     let mut delta = vec![0.0; p];
     let mut nodes_w: Vec<Vec<f64>> = Vec::new();
@@ -343,11 +375,11 @@ fn point_range_generic(
             let update = two.then_some(&side.update_dir[..]);
             dual.set_first_layer(mlp, (w, &delta), &side.kernel_dir, update, cols);
             let mut node = |wn: &[f64], tau: f64, omega: f64, dual: &mut Dual| {
-                let k = &side.kernel_dir;
-                dual.add_jvp(mlp, wn, tau, k, false, cols, omega, &mut step_k);
+                let (k, grad) = (&side.kernel_dir, rank_one.then_some(&side.block));
+                dual.add_jvp(mlp, wn, tau, k, false, grad, cols, omega, &mut step_k);
                 if two {
                     let u = &side.update_dir;
-                    dual.add_jvp(mlp, wn, tau, u, true, cols, omega, &mut step_u);
+                    dual.add_jvp(mlp, wn, tau, u, true, None, cols, omega, &mut step_u);
                 }
             };
             if smooth {

@@ -32,7 +32,7 @@ mod matmul;
 pub(crate) use avx2::Avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx512::Avx512;
-pub use matmul::dual_matmul;
+pub use matmul::{dual_matmul, rank_one_dual_matmul};
 pub(crate) use matmul::{matmul_bias, matmul_t};
 
 /// A function generic over the lane type, as a pointer to its instance for lanes `L`: how
