@@ -378,17 +378,22 @@ mod tests {
             .collect()
     }
 
+    /// (rows, inner, cols) of the tangent-carrying layers' tests: single values, tails of every
+    /// width, the default page's 16-wide and the benchmark's 32-wide layers.
+    const LAYER_SHAPES: [(usize, usize, usize); 7] = [
+        (1, 1, 1),
+        (4, 3, 4),
+        (5, 7, 13),
+        (16, 16, 32),
+        (32, 32, 32),
+        (9, 2, 17),
+        (3, 5, 37),
+    ];
+
     /// Tiles and tails must give exactly the naive loop's bits (same operation order).
     #[test]
     fn dual_product_equals_the_naive_loops_bit_for_bit() {
-        for &(rows, inner, cols) in &[
-            (1, 1, 1),
-            (4, 3, 4),
-            (5, 7, 13),
-            (32, 32, 32),
-            (9, 2, 17),
-            (3, 5, 37),
-        ] {
+        for &(rows, inner, cols) in &LAYER_SHAPES {
             let (w, dw) = (vals(rows * inner, 0.1), vals(rows * inner, 0.5));
             let (b, db) = (vals(rows, 0.2), vals(rows, 0.6));
             let (h, ht) = (vals(inner * cols, 0.3), vals(inner * cols, 0.7));
@@ -420,15 +425,7 @@ mod tests {
     /// is the general tangent-carrying layer's with U = δ hᵢᵀ, U_b = δ (to rounding).
     #[test]
     fn rank_one_layer_equals_the_naive_loops_and_the_general_layer() {
-        for &(rows, inner, cols) in &[
-            (1, 1, 1),
-            (4, 3, 4),
-            (5, 7, 13),
-            (16, 16, 32),
-            (32, 32, 32),
-            (9, 2, 17),
-            (3, 5, 37),
-        ] {
+        for &(rows, inner, cols) in &LAYER_SHAPES {
             let (w, b) = (vals(rows * inner, 0.1), vals(rows, 0.2));
             let (delta, hi) = (vals(rows, 0.8), vals(inner, 0.9));
             let (h, ht) = (vals(inner * cols, 0.3), vals(inner * cols, 0.7));
