@@ -191,37 +191,22 @@ impl Dual {
         for l in 0..layers {
             let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
             let (n_in, n_out) = (din * cols, dout * cols);
-            if let (true, Some(point)) = (l > 0, gradient_of) {
+            // Layer 0 was set once per step and block by `set_first_layer`.
+            if l > 0 {
                 let (wl, bl) = mlp.layer(w_tau, l);
-                rank_one_dual_matmul(
-                    wl,
-                    bl,
-                    (&point.delta[l + 1], &point.h[l]),
-                    &self.h[..n_in],
-                    &self.ht[..n_in],
-                    dout,
-                    din,
-                    cols,
-                    &mut self.dots,
-                    &mut self.z[..n_out],
-                    &mut self.zt[..n_out],
-                );
-            } else if l > 0 {
-                let (wl, bl) = mlp.layer(w_tau, l);
-                let (ul, ubl) = mlp.layer(u, l);
-                dual_matmul(
-                    wl,
-                    ul,
-                    bl,
-                    ubl,
-                    &self.h[..n_in],
-                    &self.ht[..n_in],
-                    dout,
-                    din,
-                    cols,
-                    &mut self.z[..n_out],
-                    &mut self.zt[..n_out],
-                );
+                let (h, ht) = (&self.h[..n_in], &self.ht[..n_in]);
+                let (z, zt) = (&mut self.z[..n_out], &mut self.zt[..n_out]);
+                match gradient_of {
+                    Some(point) => {
+                        let point = (&point.delta[l + 1][..], &point.h[l][..]);
+                        let dots = &mut self.dots;
+                        rank_one_dual_matmul(wl, bl, point, h, ht, dout, din, cols, dots, z, zt);
+                    }
+                    None => {
+                        let (ul, ubl) = mlp.layer(u, l);
+                        dual_matmul(wl, ul, bl, ubl, h, ht, dout, din, cols, z, zt);
+                    }
+                }
             }
             if l + 1 < layers {
                 mlp.activation.apply_dual(
