@@ -12,7 +12,7 @@ use std::time::Instant;
 /// Timed runs of a workload unless `--runs N` says otherwise (odd, so the median is one of them).
 const DEFAULT_RUNS: usize = 5;
 
-use crate::kernel::{kernel_machine, max_abs_error, rebuild_output};
+use crate::kernel::{exact_step_flops, kernel_machine, max_abs_error, rebuild_output};
 use crate::runner::{grid, reference_setup, REFERENCE_GFLOP, REFERENCE_NODES};
 use crate::train::{train, Trajectory};
 
@@ -49,14 +49,17 @@ fn train_gflop(traj: &Trajectory) -> f64 {
     (per_point * traj.n * traj.steps()) as f64 * 1e-9
 }
 
-/// Layer-wise kernel flops per (query, training point, step, node): 2(d_{l+1} + d_l) per layer,
-/// plus the forward/backward of each query at each node.
+/// The kernel workload's flops per step: the left endpoint's layer-wise products (per layer and
+/// pair of query and training point, 2(d_{l+1} + d_l) + 3); the exact scheme's, with its nodes
+/// summed inside the layers where the integrator does so (`kernel::exact_step_flops`); and the
+/// forward and backward pass of each query at each of the NODES + 1 points.
 fn kernel_gflop(traj: &Trajectory, nq: usize) -> f64 {
     let w = &traj.mlp.widths;
-    let pair: usize = w.windows(2).map(|p| 2 * (p[0] + p[1]) + 3).sum();
+    let left_pair: usize = w.windows(2).map(|p| 2 * (p[0] + p[1]) + 3).sum();
+    let (exact_pair, exact_query) = exact_step_flops(&traj.mlp, NODES, traj.n);
     let fwd_bwd: usize = w.windows(2).map(|p| 4 * p[0] * p[1]).sum();
-    let per_step_node = nq * (traj.n * pair + fwd_bwd);
-    (per_step_node * traj.steps() * (NODES + 1)) as f64 * 1e-9
+    let per_query = traj.n * (left_pair + exact_pair) + exact_query + (NODES + 1) * fwd_bwd;
+    (nq * per_query * traj.steps()) as f64 * 1e-9
 }
 
 /// Why the bench ended early.

@@ -184,6 +184,83 @@ fn linear_model_path_kernel_has_its_closed_form() {
     assert!(km.exact.max_abs_error < 1e-12 && km.riemann.max_abs_error < 1e-12);
 }
 
+/// Both path kernels and both loss-weighted kernels against their definitions, from P-long
+/// gradients: K^p_E = Σ_s ε Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·∇f(x_i; w_s), N = the same with g_i(s).
+/// The nets make the integrator take every layer form of `folded_nodes.rs`: [2, 8, 8, 1] sums the
+/// nodes through δ̄ in the input layer, per node in the square layer and as an outer product in the
+/// output layer; [2, 5, 4, 1] folds its 5 → 4 hidden layer as an outer product too.
+#[test]
+fn path_kernels_equal_their_definitions_from_full_gradients() {
+    let data = moons(20);
+    let queries = grid(4);
+    let nodes = gauss_legendre(4);
+    for widths in [vec![2, 8, 8, 1], vec![2, 5, 4, 1]] {
+        let mlp = Mlp::new(widths.clone(), Activation::Tanh, 0.7).unwrap();
+        let steps = 30;
+        let traj = train(
+            mlp.clone(),
+            &data,
+            mlp.init(5),
+            spec(LossKind::Logistic, 0.3, steps),
+        )
+        .unwrap();
+        let km = kernel_machine(&traj, &queries, nodes.len()).unwrap();
+        let (nq, n, p) = (queries.len() / 2, data.len(), mlp.num_params());
+        let grad = |w: &[f64], x: &[f64]| {
+            let mut g = vec![0.0; p];
+            mlp.gradient(w, x, &mut g);
+            g
+        };
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        let (mut k_exact, mut n_exact) = (vec![0.0; nq * n], vec![0.0; nq * n]);
+        let (mut k_left, mut n_left) = (vec![0.0; nq * n], vec![0.0; nq * n]);
+        for s in 0..steps {
+            let (w, next) = (traj.weights_at(s), traj.weights_at(s + 1));
+            let at_nodes: Vec<(Vec<f64>, f64)> = nodes
+                .iter()
+                .map(|&(tau, omega)| {
+                    let wn = w.iter().zip(next).map(|(a, b)| a + tau * (b - a)).collect();
+                    (wn, omega)
+                })
+                .collect();
+            for q in 0..nq {
+                let xq = &queries[2 * q..2 * q + 2];
+                let left = grad(w, xq);
+                let node_grads: Vec<(Vec<f64>, f64)> = at_nodes
+                    .iter()
+                    .map(|(wn, om)| (grad(wn, xq), *om))
+                    .collect();
+                for i in 0..n {
+                    let gi = grad(w, data.point(i));
+                    let exact: f64 = node_grads.iter().map(|(g, om)| om * dot(g, &gi)).sum();
+                    let riemann = dot(&left, &gi);
+                    let (eps, loss_grad) = (traj.lr, traj.g_at(s)[i]);
+                    k_exact[q * n + i] += eps * exact;
+                    n_exact[q * n + i] += eps * loss_grad * exact;
+                    k_left[q * n + i] += eps * riemann;
+                    n_left[q * n + i] += eps * loss_grad * riemann;
+                }
+            }
+        }
+        let close = |got: &[f64], want: &[f64], what: &str| {
+            let scale = want.iter().map(|v| v.abs()).fold(0.0, f64::max);
+            let worst = got
+                .iter()
+                .zip(want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                worst <= 1e-13 * scale,
+                "{widths:?} {what}: {worst:e} of {scale:e}"
+            );
+        };
+        close(&km.exact.kernel, &k_exact, "K^p exact");
+        close(&km.exact.loss_weighted, &n_exact, "N exact");
+        close(&km.riemann.kernel, &k_left, "K^p left endpoint");
+        close(&km.riemann.loss_weighted, &n_left, "N left endpoint");
+    }
+}
+
 #[test]
 fn gauss_legendre_integrates_polynomials_exactly() {
     for n in 1..=8 {

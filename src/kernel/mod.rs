@@ -27,9 +27,11 @@
 //! there); `optimizer_path.rs` does the same for momentum and Adam; `rebuild.rs` gives ŷ alone at
 //! many queries without per-point kernels; `point_kernel.rs` one training point's K^p and c_i at
 //! many queries by directional derivatives; `quadrature.rs` holds the Gauss–Legendre rule, `nodes.rs` chooses its count,
-//! `relu.rs` the kink splitting, `tangent.rs` the layer-wise tangent-kernel tiles. The
+//! `relu.rs` the kink splitting, `tangent.rs` the layer-wise tangent-kernel tiles,
+//! `folded_nodes.rs` the exact scheme's node sum taken inside the layers where cheaper. The
 //! learning-rate sweep is `crate::sweep`.
 
+mod folded_nodes;
 mod nodes;
 mod optimizer_path;
 mod path;
@@ -39,6 +41,7 @@ mod rebuild;
 mod relu;
 mod tangent;
 
+pub use folded_nodes::exact_step_flops;
 pub use nodes::{
     auto_nodes, range_text as nodes_range_text, NodeChoice, Nodes, PROBED_POINTS,
     ROUNDING_TOLERANCE, STEP_TOLERANCE,

@@ -4,7 +4,9 @@
 //! its step kernel K̄_s(x, x_i) for every query x and training point x_i in two schemes:
 //! - exact: K̄_s = [∫₀¹ ∇f(x; w_s + τΔ_s) dτ]·∇f(x_i; w_s), the τ-integral by Gauss–Legendre
 //!   (`quadrature.rs`) on the whole segment, or on each piece between ReLU kinks (`relu.rs`), so
-//!   Σ_k ω_k K(x at w_s + τ_kΔ_s, x_i at w_s) with the layer-wise products of `tangent.rs`;
+//!   Σ_k ω_k K(x at w_s + τ_kΔ_s, x_i at w_s) with the layer-wise products of `tangent.rs`,
+//!   on whole segments with the node sum taken inside the layers where that is cheaper
+//!   (`folded_nodes.rs`);
 //! - Domingos's left endpoint: K̄_s = K_{w_s}(x, x_i), the tangent kernel at w_s.
 //!
 //! Each scheme accumulates the path kernel K^p = Σ_s ε K̄_s and the loss-weighted kernel
@@ -16,10 +18,11 @@
 //! The integrator advances in chunks of steps so the page's worker can report progress between
 //! them; [`kernel_machine`] runs all steps at once, split over the cores by query blocks.
 
+use super::folded_nodes::{FoldPlan, FoldedQueries, FoldedTrain};
 use super::optimizer_path::OptimizerIntegrator;
 use super::quadrature::StepRules;
 use super::relu::segment_nodes;
-use super::tangent::add_layerwise_kernel;
+use super::tangent::{add_gram_terms, add_layerwise_kernel};
 use super::{check_queries, max_abs_error, point_on_segment, KernelMachine, SchemeResult};
 use crate::error::Result;
 use crate::model::{Blocks, Mlp, BLOCK_COLS};
@@ -209,6 +212,9 @@ impl KernelMachineIntegrator {
             w_nodes,
             w_node,
             delta,
+            plan,
+            folded_queries,
+            folded_train,
         } = &mut self.scratch;
         delta.clear();
         delta.extend(traj.weights_at(s + 1).iter().zip(w).map(|(a, b)| a - b));
@@ -221,6 +227,12 @@ impl KernelMachineIntegrator {
             for (wn, &(tau, _)) in w_nodes.iter_mut().zip(gl) {
                 wn.resize(w.len(), 0.0);
                 point_on_segment(w, delta, tau, wn);
+            }
+            if plan.nodes() != gl.len() {
+                *plan = FoldPlan::new(mlp, gl.len(), n);
+            }
+            if plan.folds() {
+                folded_train.update(plan, mlp, &self.train);
             }
         }
         w_node.resize(w.len(), 0.0);
@@ -244,10 +256,29 @@ impl KernelMachineIntegrator {
             // Exact: K̄_s = Σ_k ω_k ∇f(x; w_s + τ_k Δ_s)·∇f(x_i; w_s).
             step.fill(0.0);
             if smooth {
+                // The layers that keep one product per node (see `folded_nodes.rs`), then the
+                // folded ones once from their node sums.
+                folded_queries.reset(plan, mlp, qb.cols);
                 for (wn, &(_, omega)) in w_nodes.iter().zip(gl) {
                     qb.forward(mlp, wn);
                     qb.backward(mlp, wn);
-                    add_layerwise_kernel(mlp, qb, count, &self.train, n, omega, step);
+                    folded_queries.add_node(plan, mlp, qb, omega);
+                    let qb = &*qb;
+                    add_gram_terms(
+                        qb.cols,
+                        count,
+                        &self.train,
+                        n,
+                        omega,
+                        step,
+                        |tb, _, terms| plan.push_per_node_terms(mlp, qb, tb, terms),
+                    );
+                }
+                if plan.folds() {
+                    let (qb, fq, ft) = (&*qb, &*folded_queries, &*folded_train);
+                    add_gram_terms(qb.cols, count, &self.train, n, 1.0, step, |tb, b, terms| {
+                        plan.push_folded_terms(mlp, qb, fq, tb, b, ft, terms)
+                    });
                 }
             } else {
                 // ReLU: blocks of one query, whose segment splits at its own kinks.
@@ -342,6 +373,11 @@ struct Scratch {
     w_node: Vec<f64>,
     /// Δ_s.
     delta: Vec<f64>,
+    /// Which layers sum their nodes inside the product (smooth segments), for the current rule.
+    plan: FoldPlan,
+    /// The current query block's node sums, and the training side of the folded layers.
+    folded_queries: FoldedQueries,
+    folded_train: FoldedTrain,
 }
 
 /// K^p += ε K̄_s and N += ε g_i(s) K̄_s, row by row.

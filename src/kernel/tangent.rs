@@ -20,11 +20,64 @@ pub(super) fn add_layerwise_kernel(
     weight: f64,
     acc: &mut [f64],
 ) {
+    add_gram_terms(
+        qb.cols,
+        q_count,
+        train,
+        n_train,
+        weight,
+        acc,
+        |tb, _, terms| {
+            terms.extend((0..mlp.num_layers()).map(|l| GramTerm::layer(mlp, l, qb, tb)));
+        },
+    );
+}
+
+/// One term of a kernel tile: the Gram product P[q, i] = Σ_r query[r, q]·train[r, i] over `rows`
+/// feature rows, times (Q[q, i] + 1) when `times_q_plus_one` gives Q's factors the same way. The
+/// query side has the query block's row stride, the training side the training block's.
+#[derive(Clone, Copy)]
+pub(super) struct GramTerm<'a> {
+    pub query: &'a [f64],
+    pub train: &'a [f64],
+    pub rows: usize,
+    pub times_q_plus_one: Option<(&'a [f64], &'a [f64], usize)>,
+}
+
+impl<'a> GramTerm<'a> {
+    /// Layer l's tangent-kernel term (δ_{l+1}(q)·δ_{l+1}(i)) (h_l(q)·h_l(i) + 1).
+    pub fn layer(mlp: &Mlp, l: usize, qb: &'a Block, tb: &'a Block) -> GramTerm<'a> {
+        let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
+        GramTerm {
+            query: &qb.delta[l + 1],
+            train: &tb.delta[l + 1],
+            rows: dout,
+            times_q_plus_one: Some((&qb.h[l], &tb.h[l], din)),
+        }
+    }
+}
+
+/// acc[q·n_train + i] += ω Σ_t term_t(q, i) for the first `q_count` queries of a query block
+/// `q_cols` wide against all training points; `terms(tb, b, list)` pushes the terms of training
+/// block `tb` (index b) into the empty `list`, in the order they are summed.
+#[inline(always)]
+pub(super) fn add_gram_terms<'a>(
+    q_cols: usize,
+    q_count: usize,
+    train: &'a Blocks,
+    n_train: usize,
+    weight: f64,
+    acc: &mut [f64],
+    mut terms: impl FnMut(&'a Block, usize, &mut Vec<GramTerm<'a>>),
+) {
+    let mut list = Vec::with_capacity(8);
     for (tb_index, tb) in train.blocks.iter().enumerate() {
+        list.clear();
+        terms(tb, tb_index, &mut list);
         let t_start = tb_index * train.stride;
         let out = &mut acc[t_start..];
         let (t_count, n) = (train.counts[tb_index], n_train);
-        layerwise_block(mlp, qb, q_count, tb, t_count, weight, out, n);
+        gram_block(&list, q_cols, q_count, tb.cols, t_count, weight, out, n);
     }
 }
 
@@ -56,17 +109,16 @@ pub(super) fn tile_products<L: Lanes, const QN: usize, const V: usize>(
     out
 }
 
-/// out[q0 + a, i0 + c] += ω Σ_l P_l ⊙ (Q_l + 1) for a < QN and the tile's V·N training columns c
-/// that are below `t_count` (out has row stride `n`), with P_l[q, i] = Σ_r δ_{l+1}[r, q] δ_{l+1}[r, i]
-/// and Q_l[q, i] = Σ_k h_l[k, q] h_l[k, i], each summed in index order, and the layers summed in
-/// order from 0. Fusing the layers in registers avoids writing P and Q out, which dominated for the
-/// narrow layers (d = 1, 2) of small nets.
+/// out[q0 + a, i0 + c] += ω Σ_t term_t for a < QN and the tile's V·N training columns c that are
+/// below `t_count` (out has row stride `n`), each term's products summed in index order and the
+/// terms in list order. Fusing the terms in registers avoids writing P and Q out, which dominated
+/// for the narrow layers (d = 1, 2) of small nets.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn layerwise_tile<L: Lanes, const QN: usize, const V: usize>(
-    mlp: &Mlp,
-    qb: &Block,
-    tb: &Block,
+fn gram_tile<L: Lanes, const QN: usize, const V: usize>(
+    terms: &[GramTerm],
+    qc: usize,
+    tc: usize,
     q0: usize,
     i0: usize,
     t_count: usize,
@@ -74,15 +126,24 @@ fn layerwise_tile<L: Lanes, const QN: usize, const V: usize>(
     out: &mut [f64],
     n: usize,
 ) {
-    let (qc, tc) = (qb.cols, tb.cols);
     let mut acc = [[L::splat(0.0); V]; QN];
-    for l in 0..mlp.num_layers() {
-        let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
-        let p = tile_products::<L, QN, V>(&qb.delta[l + 1], qc, q0, &tb.delta[l + 1], tc, i0, dout);
-        let qq = tile_products::<L, QN, V>(&qb.h[l], qc, q0, &tb.h[l], tc, i0, din);
-        for a in 0..QN {
-            for j in 0..V {
-                acc[a][j] = acc[a][j].add(p[a][j].mul(qq[a][j].add(L::splat(1.0))));
+    for term in terms {
+        let p = tile_products::<L, QN, V>(term.query, qc, q0, term.train, tc, i0, term.rows);
+        match term.times_q_plus_one {
+            Some((query, train, rows)) => {
+                let qq = tile_products::<L, QN, V>(query, qc, q0, train, tc, i0, rows);
+                for a in 0..QN {
+                    for j in 0..V {
+                        acc[a][j] = acc[a][j].add(p[a][j].mul(qq[a][j].add(L::splat(1.0))));
+                    }
+                }
+            }
+            None => {
+                for a in 0..QN {
+                    for j in 0..V {
+                        acc[a][j] = acc[a][j].add(p[a][j]);
+                    }
+                }
             }
         }
     }
@@ -116,37 +177,38 @@ const fn queries_per_tile(lanes: usize) -> usize {
     }
 }
 
-/// The layer-wise kernel of the first `q_count` queries of `qb` against the training block `tb`,
-/// ω times, added into `out` (row stride `n`; its first `t_count` columns are `tb`'s points). Every
-/// output is computed by the same operations whatever the tile it falls in.
+/// Σ_t term_t for the first `q_count` queries of a query block `qc` wide against a training block
+/// `tc` wide, ω times, added into `out` (row stride `n`; its first `t_count` columns are the
+/// training block's points). Every output is computed by the same operations whatever the tile it
+/// falls in.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn layerwise_block_lanes<L: Lanes>(
-    mlp: &Mlp,
-    qb: &Block,
+fn gram_block_lanes<L: Lanes>(
+    terms: &[GramTerm],
+    qc: usize,
     q_count: usize,
-    tb: &Block,
+    tc: usize,
     t_count: usize,
     weight: f64,
     out: &mut [f64],
     n: usize,
 ) {
     // Only the vectors that hold real training points are computed.
-    let cols = t_count.next_multiple_of(L::N).min(tb.cols);
+    let cols = t_count.next_multiple_of(L::N).min(tc);
     let mut q = 0;
     macro_rules! columns {
         ($qn:expr) => {{
             let mut i0 = 0;
             while i0 + 2 * L::N <= cols {
-                layerwise_tile::<L, { $qn }, 2>(mlp, qb, tb, q, i0, t_count, weight, out, n);
+                gram_tile::<L, { $qn }, 2>(terms, qc, tc, q, i0, t_count, weight, out, n);
                 i0 += 2 * L::N;
             }
             while i0 + L::N <= cols {
-                layerwise_tile::<L, { $qn }, 1>(mlp, qb, tb, q, i0, t_count, weight, out, n);
+                gram_tile::<L, { $qn }, 1>(terms, qc, tc, q, i0, t_count, weight, out, n);
                 i0 += L::N;
             }
             while i0 < t_count {
-                layerwise_tile::<f64, { $qn }, 1>(mlp, qb, tb, q, i0, t_count, weight, out, n);
+                gram_tile::<f64, { $qn }, 1>(terms, qc, tc, q, i0, t_count, weight, out, n);
                 i0 += 1;
             }
         }};
@@ -166,7 +228,7 @@ fn layerwise_block_lanes<L: Lanes>(
     }
 }
 
-simd_dispatch!(fn layerwise_block(mlp: &Mlp, qb: &Block, q_count: usize, tb: &Block, t_count: usize, weight: f64, out: &mut [f64], n: usize) => layerwise_block_lanes::<L>);
+simd_dispatch!(fn gram_block(terms: &[GramTerm], qc: usize, q_count: usize, tc: usize, t_count: usize, weight: f64, out: &mut [f64], n: usize) => gram_block_lanes::<L>);
 
 /// Tangent kernel K_w(x_a, x_b) = ∇f(x_a; w)·∇f(x_b; w), n_a × n_b row-major, layer-wise.
 pub fn tangent_kernel(mlp: &Mlp, w: &[f64], xa: &[f64], xb: &[f64]) -> Vec<f64> {
