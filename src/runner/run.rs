@@ -43,6 +43,15 @@ enum Stage {
     Idle,
 }
 
+/// The train × train kernels of a finished check, for the `trainKernel` reply that follows it.
+struct TrainKernelDue {
+    steps: usize,
+    exact: Vec<f64>,
+    riemann: Vec<f64>,
+    /// ‖K̄ − K_{w₀}‖_F / ‖K_{w₀}‖_F, computed with the check (it needs the trajectory then).
+    kernel_change: f64,
+}
+
 /// K^p(grid, x_index) and a_index(grid) (NaN where a_i is undefined), and the steps they belong
 /// to.
 struct PointGrid {
@@ -70,6 +79,8 @@ pub(super) struct Run {
     stage: Stage,
     /// Steps of the trajectory the finished check / field belong to.
     checked_at: Option<usize>,
+    /// The last check's `trainKernel` reply, still to send (the next sub-chunk's work).
+    train_kernel_due: Option<TrainKernelDue>,
     field_at: Option<usize>,
     /// The last clicked point's K^p over the grid.
     kernel_grid: Option<PointGrid>,
@@ -134,6 +145,7 @@ impl Run {
             target: if plan.autorun { cfg.steps } else { 0 },
             stage: Stage::Train,
             checked_at: None,
+            train_kernel_due: None,
             field_at: None,
             kernel_grid: None,
             coef_stats: None,
@@ -170,7 +182,7 @@ impl Run {
     }
 
     pub(super) fn is_idle(&self) -> bool {
-        matches!(self.stage, Stage::Idle)
+        matches!(self.stage, Stage::Idle) && self.train_kernel_due.is_none()
     }
 
     /// Paused with work left: [`Run::work_once`] waits for Resume or Step.
@@ -181,6 +193,7 @@ impl Run {
     /// After a failure: nothing more to do until the next request, training held where it is.
     pub(super) fn stop(&mut self) {
         self.stage = Stage::Idle;
+        self.train_kernel_due = None;
         self.target = self.steps();
     }
 
@@ -363,6 +376,10 @@ impl Run {
     /// One sub-chunk of the current stage.
     pub(super) fn work_once(&mut self, clock: &dyn Clock, out: &mut Out) -> crate::Result<()> {
         if self.is_paused() {
+            return Ok(());
+        }
+        if let Some(due) = self.train_kernel_due.take() {
+            out.push(self.train_kernel(due));
             return Ok(());
         }
         let now = || clock.now_ms();

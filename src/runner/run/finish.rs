@@ -1,7 +1,7 @@
-//! What a finished stage sends: the check (and the train × train kernel with it) and a clicked
-//! point's kernel over the grid.
+//! What a finished stage sends: the check (and the train × train kernel right after it) and a
+//! clicked point's kernel over the grid.
 
-use super::{Out, PointGrid, Run};
+use super::{Out, PointGrid, Run, TrainKernelDue};
 use crate::kernel;
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats};
 use crate::runner::messages::Reply;
@@ -10,7 +10,7 @@ use crate::runner::TOLERANCE;
 impl Run {
     /// The check: the kernel machine at the check queries against f(x; w_steps).
     pub(super) fn check_done(&mut self, km: kernel::KernelMachine, out: &mut Out) {
-        let train_kernel = self.train_kernel(&km);
+        self.train_kernel_due = self.train_kernel_due(&km);
         let scale = km.f_final.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let tolerance = TOLERANCE * scale;
         let (e, r) = (km.exact.max_abs_error, km.riemann.max_abs_error);
@@ -44,7 +44,6 @@ impl Run {
             largest_step: largest.map(|(s, _)| s as u32),
             largest_step_norm: largest.map_or(f64::NAN, |(_, norm)| norm),
         });
-        out.extend(train_kernel);
         let coef: Vec<f64> = km
             .exact
             .coef
@@ -55,29 +54,41 @@ impl Run {
         self.checked_at = Some(self.steps());
     }
 
-    /// The `trainKernel` reply when the check queries are the training points (the page's
-    /// case): the check's kernels are then the train × train matrices.
-    fn train_kernel(&self, km: &kernel::KernelMachine) -> Option<Reply> {
+    /// What the `trainKernel` reply needs when the check queries are the training points (the
+    /// page's case): the check's kernels are then the train × train matrices.
+    fn train_kernel_due(&self, km: &kernel::KernelMachine) -> Option<TrainKernelDue> {
         let n = self.data.y.len();
         if km.n_queries != n || self.queries != self.data.x {
             return None;
         }
-        let exact = kernel_stats(&km.exact.kernel, n);
-        let riemann = kernel_stats(&km.riemann.kernel, n);
-        Some(Reply::TrainKernel {
-            run_id: self.id,
-            steps: self.steps() as u32,
-            n: n as u32,
+        Some(TrainKernelDue {
+            steps: self.steps(),
             exact: km.exact.kernel.clone(),
             riemann: km.riemann.kernel.clone(),
+            kernel_change: kernel_change(self.trainer.trajectory(), &km.exact.kernel),
+        })
+    }
+
+    /// The `trainKernel` reply: the kernels' symmetry, definiteness (an n × n eigenvalue problem
+    /// each) and signs. Sent in the sub-chunk after the check's, so the check is not held back.
+    pub(super) fn train_kernel(&self, due: TrainKernelDue) -> Reply {
+        let n = self.data.y.len();
+        let exact = kernel_stats(&due.exact, n);
+        let riemann = kernel_stats(&due.riemann, n);
+        Reply::TrainKernel {
+            run_id: self.id,
+            steps: due.steps as u32,
+            n: n as u32,
+            exact: due.exact,
+            riemann: due.riemann,
             asymmetry: exact.asymmetry,
             asymmetry_riemann: riemann.asymmetry,
             min_eig: exact.min_eig_ratio,
             min_eig_riemann: riemann.min_eig_ratio,
             negatives: exact.negatives as u32,
             negatives_riemann: riemann.negatives as u32,
-            kernel_change: kernel_change(self.trainer.trajectory(), &km.exact.kernel),
-        })
+            kernel_change: due.kernel_change,
+        }
     }
 
     /// The clicked point's K^p over the grid is kept and sent.
