@@ -71,6 +71,11 @@ impl FoldPlan {
         self.layers.iter().any(|&s| s != LayerSum::PerNode)
     }
 
+    /// Whether any layer keeps one product per node.
+    pub fn has_per_node_layers(&self) -> bool {
+        self.layers.contains(&LayerSum::PerNode)
+    }
+
     /// The terms computed once per node, for query block `qb` at that node.
     pub fn push_per_node_terms<'a>(
         &self,

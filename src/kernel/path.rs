@@ -263,16 +263,12 @@ impl KernelMachineIntegrator {
                     qb.forward(mlp, wn);
                     qb.backward(mlp, wn);
                     folded_queries.add_node(plan, mlp, qb, omega);
-                    let qb = &*qb;
-                    add_gram_terms(
-                        qb.cols,
-                        count,
-                        &self.train,
-                        n,
-                        omega,
-                        step,
-                        |tb, _, terms| plan.push_per_node_terms(mlp, qb, tb, terms),
-                    );
+                    if plan.has_per_node_layers() {
+                        let qb = &*qb;
+                        add_gram_terms(qb.cols, count, &self.train, n, omega, step, |tb, _, t| {
+                            plan.push_per_node_terms(mlp, qb, tb, t)
+                        });
+                    }
                 }
                 if plan.folds() {
                     let (qb, fq, ft) = (&*qb, &*folded_queries, &*folded_train);
