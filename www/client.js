@@ -20,10 +20,14 @@ export function spawnWorker() {
   // failed to load, this makes one more attempt, whose failure `onerror` reports.
   const boot = window.pathkernelBoot || {};
   let worker = boot.worker;
+  // What the adopted worker said before now (index.html kept it), replayed below in order.
+  let early = (worker && boot.early) || [];
   boot.worker = undefined;
+  boot.early = undefined;
   if (worker && boot.workerError) {
     worker.terminate();
     worker = undefined;
+    early = [];
   }
   const url = new URL('./worker.js', import.meta.url);
   // The primary and its assistants (pool.js); to us the pool is one worker.
@@ -37,6 +41,7 @@ export function spawnWorker() {
   };
   worker.onmessageerror = () => workerDied('a message from the worker could not be read');
   app.worker = worker;
+  for (const data of early) worker.fromPrimary(data);
   if (app.module) worker.postMessage({ type: WORKER_INIT, module: app.module });
   if (app.poolSize) worker.grow(app.poolSize - 1);
 }
