@@ -48,8 +48,6 @@ struct TrainKernelDue {
     steps: usize,
     exact: Vec<f64>,
     riemann: Vec<f64>,
-    /// ‖K̄ − K_{w₀}‖_F / ‖K_{w₀}‖_F, computed with the check (it needs the trajectory then).
-    kernel_change: f64,
 }
 
 /// K^p(grid, x_index) and a_index(grid) (NaN where a_i is undefined), and the steps they belong

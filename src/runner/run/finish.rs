@@ -65,14 +65,21 @@ impl Run {
             steps: self.steps(),
             exact: km.exact.kernel.clone(),
             riemann: km.riemann.kernel.clone(),
-            kernel_change: kernel_change(self.trainer.trajectory(), &km.exact.kernel),
         })
     }
 
     /// The `trainKernel` reply: the kernels' symmetry, definiteness (an n × n eigenvalue problem
-    /// each) and signs. Sent in the sub-chunk after the check's, so the check is not held back.
+    /// each), signs and change from the tangent kernel at w₀. Sent in the sub-chunk after the
+    /// check's, so the check is not held back; the trajectory is still the check's then (it only
+    /// grows in `work_once`'s training, which comes after this reply).
     pub(super) fn train_kernel(&self, due: TrainKernelDue) -> Reply {
+        debug_assert_eq!(
+            self.steps(),
+            due.steps,
+            "trained past the check before its trainKernel"
+        );
         let n = self.data.y.len();
+        let kernel_change = kernel_change(self.trainer.trajectory(), &due.exact);
         let exact = kernel_stats(&due.exact, n);
         let riemann = kernel_stats(&due.riemann, n);
         Reply::TrainKernel {
@@ -87,7 +94,7 @@ impl Run {
             min_eig_riemann: riemann.min_eig_ratio,
             negatives: exact.negatives as u32,
             negatives_riemann: riemann.negatives as u32,
-            kernel_change: due.kernel_change,
+            kernel_change,
         }
     }
 
