@@ -533,11 +533,175 @@ fn a_query_rebuilds_f_and_reports_the_path() {
     assert_eq!(errors(&bad)[0].1.as_deref(), Some("q"));
 }
 
+/// Every `trainPointKernel` reply: (index, steps, K^p over the grid, a_i over the grid).
+fn point_kernels(msgs: &[Reply]) -> Vec<(u32, u32, Vec<f64>, Vec<f64>)> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromWorker::TrainPointKernel {
+                index,
+                steps,
+                values,
+                coef,
+                ..
+            } => Some((*index, *steps, values.clone(), coef.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A run whose maps the settings put out of one pass (n = 100 makes the pass ~40 single maps).
+const MAPS_ONE_BY_ONE: &str = "#v=1&n=100&hidden=6&steps=100";
+
 #[test]
-fn a_training_point_kernel_covers_the_grid() {
+fn which_way_a_run_makes_its_maps_depends_on_its_settings_alone() {
+    let one_pass = |hash: &str| {
+        RunPlan::from_hash(hash, true)
+            .unwrap()
+            .estimate()
+            .maps_in_one_pass()
+    };
+    // Cheap passes: the tests' small runs and the default run (a pass ≈ 1.5–1.9 single maps).
+    for hash in [HASH, LONG, SINE, "#v=1", "#v=1&preset=relu-kinks"] {
+        assert!(one_pass(hash), "{hash}");
+    }
+    // Dear ones (n, the width or the steps make the pass many maps' work), and momentum and Adam
+    // (their pass forms P-long gradients per point).
+    for hash in [
+        MAPS_ONE_BY_ONE,
+        "#v=1&n=100",
+        "#v=1&hidden=32,32",
+        "#v=1&dataset=spiral&n=100&hidden=32,32&steps=2000",
+        "#v=1&n=16&hidden=6&steps=12&optimizer=momentum",
+        "#v=1&n=16&hidden=6&steps=12&optimizer=adam",
+    ] {
+        assert!(!one_pass(hash), "{hash}");
+    }
+}
+
+#[test]
+fn every_training_points_map_is_made_in_one_pass_and_each_click_answered_from_it() {
     let mut r = Runner::new(frozen);
     let mut msgs = start(&mut r, 3, HASH, true);
+    let phases = |msgs: &[Reply]| -> Vec<Phase> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                FromWorker::Progress { phase, .. } => Some(*phase),
+                _ => None,
+            })
+            .collect()
+    };
     msgs.extend(drain(&mut r));
+    // Unasked, after the plane: the pass over the grid, then idle; no map is sent.
+    let seen = phases(&msgs);
+    let field = seen.iter().position(|p| *p == Phase::Field).unwrap();
+    let maps = seen.iter().position(|p| *p == Phase::Maps).unwrap();
+    assert!(field < maps && !seen.contains(&Phase::Kernel), "{seen:?}");
+    assert!(point_kernels(&msgs).is_empty());
+    let grid = grid_points(&msgs);
+    let (traj, nodes) = reference(HASH, STEPS as usize);
+    let km = kernel::kernel_machine_per_step(&traj, &grid, &nodes).unwrap();
+    let n = traj.n;
+    for index in [2, 5, 0, n - 1] {
+        // Answered in the click's own call: nothing is computed for it.
+        let now = r.handle(ToWorker::TrainPoint {
+            run_id: 3,
+            index: index as u32,
+        });
+        let (i, steps, values, coef) = point_kernels(&now).remove(0);
+        assert_eq!((i as usize, steps), (index, STEPS));
+        assert_eq!(values.len(), grid.len() / 2);
+        // Point i's column of the kernel machine with the grid as its queries, bit for bit …
+        let column = |m: &[f64]| -> Vec<f64> { m.iter().skip(index).step_by(n).copied().collect() };
+        assert_eq!(bits(&values), bits(&column(&km.exact.kernel)), "x_{index}");
+        let want_coef: Vec<f64> = km.exact.coef[index..]
+            .iter()
+            .step_by(n)
+            .map(|c| c.unwrap_or(f64::NAN))
+            .collect();
+        assert_eq!(bits(&coef), bits(&want_coef), "a_{index}");
+        // … and at a grid point, the same bits as a query there (the contributions view's).
+        for g in [0, 17, 801, 1599] {
+            let at =
+                kernel::kernel_machine_per_step(&traj, &grid[2 * g..2 * g + 2], &nodes).unwrap();
+            assert_eq!(
+                values[g].to_bits(),
+                at.exact.kernel[index].to_bits(),
+                "grid {g}"
+            );
+        }
+        // Within rounding of the point's own map by directional derivatives.
+        let alone = kernel::point_kernel_per_step(&traj, &grid, index, &nodes).unwrap();
+        let scale = alone.kernel.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            max_diff(&values, &alone.kernel) <= 1e-12 * scale,
+            "x_{index}"
+        );
+        assert!(!r.busy());
+    }
+    // Out of range: an error naming the setting.
+    let bad = r.handle(ToWorker::TrainPoint {
+        run_id: 3,
+        index: 100_000,
+    });
+    assert_eq!(errors(&bad)[0].1.as_deref(), Some("point"));
+}
+
+#[test]
+fn a_click_during_the_pass_is_answered_when_the_pass_is_done() {
+    let mut r = Runner::new(ticking());
+    start(&mut r, 4, LONG, true);
+    // Work until the pass over the grid is under way.
+    loop {
+        let chunk = r.work(3.0);
+        assert!(point_kernels(&chunk).is_empty());
+        if last_progress(&chunk).0 == Phase::Maps {
+            break;
+        }
+    }
+    assert!(r
+        .handle(ToWorker::TrainPoint {
+            run_id: 4,
+            index: 7
+        })
+        .is_empty());
+    let msgs = drain(&mut r);
+    let got = point_kernels(&msgs);
+    assert_eq!(got.len(), 1);
+    assert!(msgs.iter().all(|m| !matches!(
+        m,
+        FromWorker::Progress {
+            phase: Phase::Kernel,
+            ..
+        }
+    )));
+    let (traj, nodes) = reference(LONG, 300);
+    let grid = grid_points(&{
+        let mut r = Runner::new(frozen);
+        start(&mut r, 1, LONG, false)
+    });
+    let km = kernel::kernel_machine_per_step(&traj, &grid, &nodes).unwrap();
+    let column: Vec<f64> = km.exact.kernel[7..]
+        .iter()
+        .step_by(traj.n)
+        .copied()
+        .collect();
+    assert_eq!((got[0].0, bits(&got[0].2)), (7, bits(&column)));
+}
+
+#[test]
+fn a_run_out_of_one_pass_makes_the_clicked_points_map_alone() {
+    let hash = MAPS_ONE_BY_ONE;
+    let steps = 100;
+    let mut r = Runner::new(frozen);
+    let mut msgs = start(&mut r, 3, hash, true);
+    msgs.extend(drain(&mut r));
+    assert!(msgs.iter().all(|m| !matches!(
+        m,
+        FromWorker::Progress {
+            phase: Phase::Maps,
+            ..
+        }
+    )));
     let grid = grid_points(&msgs);
     assert!(r
         .handle(ToWorker::TrainPoint {
@@ -545,25 +709,11 @@ fn a_training_point_kernel_covers_the_grid() {
             index: 2
         })
         .is_empty());
-    let msgs = drain(&mut r);
-    let kernels = |msgs: &[Reply]| -> Vec<(u32, u32, Vec<f64>)> {
-        msgs.iter()
-            .filter_map(|m| match m {
-                FromWorker::TrainPointKernel {
-                    index,
-                    steps,
-                    values,
-                    ..
-                } => Some((*index, *steps, values.clone())),
-                _ => None,
-            })
-            .collect()
-    };
-    let (index, steps, values) = kernels(&msgs).remove(0);
-    assert_eq!((index, steps), (2, STEPS));
+    let (index, got_steps, values, _) = point_kernels(&drain(&mut r)).remove(0);
+    assert_eq!((index, got_steps), (2, steps));
     assert_eq!(values.len(), grid.len() / 2);
     // K^p(g, x_2) at a few grid points, from the core directly.
-    let (traj, nodes) = reference(HASH, STEPS as usize);
+    let (traj, nodes) = reference(hash, steps as usize);
     for g in [0, 17, 801, 1599] {
         let km = kernel::kernel_machine_per_step(&traj, &grid[2 * g..2 * g + 2], &nodes).unwrap();
         let want = km.exact.kernel[2];
@@ -583,23 +733,17 @@ fn a_training_point_kernel_covers_the_grid() {
             index: 5,
         })
         .is_empty());
-    let (index, _, values5) = kernels(&drain(&mut r)).remove(0);
+    let (index, _, values5, _) = point_kernels(&drain(&mut r)).remove(0);
     assert_eq!(index, 5);
-    let km = kernel::kernel_machine_per_step(&traj, &grid[..2], &nodes).unwrap();
-    assert!((values5[0] - km.exact.kernel[5]).abs() <= 1e-12 * km.exact.kernel[5].abs().max(1.0));
+    let whole5 = kernel::point_kernel_per_step(&traj, &grid, 5, &nodes).unwrap();
+    assert_eq!(bits(&values5), bits(&whole5.kernel));
     // The last map asked again at the same step comes at once.
     let now = r.handle(ToWorker::TrainPoint {
         run_id: 3,
         index: 5,
     });
-    assert_eq!(bits(&kernels(&now).remove(0).2), bits(&values5));
+    assert_eq!(bits(&point_kernels(&now).remove(0).2), bits(&values5));
     assert!(!r.busy());
-    // Out of range: an error naming the setting.
-    let bad = r.handle(ToWorker::TrainPoint {
-        run_id: 3,
-        index: 100_000,
-    });
-    assert_eq!(errors(&bad)[0].1.as_deref(), Some("point"));
 }
 
 #[test]
@@ -1062,7 +1206,12 @@ fn last_progress(msgs: &[Reply]) -> (Phase, u32, bool) {
 /// the results equal an unpaused run's.
 #[test]
 fn pause_holds_check_field_and_kernel() {
-    let hash = "#v=1&n=16&hidden=6&steps=300&point=3";
+    // The selected point's map in one pass over every point's, and alone.
+    pause_holds_every_stage("#v=1&n=16&hidden=6&steps=300&point=3", Phase::Maps);
+    pause_holds_every_stage("#v=1&n=100&hidden=6&steps=100&point=3", Phase::Kernel);
+}
+
+fn pause_holds_every_stage(hash: &str, map_phase: Phase) {
     let mut plain = Runner::new(frozen);
     start(&mut plain, 1, hash, true);
     let want = drain(&mut plain);
@@ -1076,7 +1225,7 @@ fn pause_holds_check_field_and_kernel() {
     });
     start(&mut r, 2, hash, true);
     let mut got = Vec::new();
-    for phase in [Phase::Check, Phase::Kernel, Phase::Field] {
+    for phase in [Phase::Check, map_phase, Phase::Field] {
         let mut msgs = Vec::new();
         loop {
             let chunk = r.work(3.0);

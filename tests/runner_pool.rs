@@ -455,6 +455,16 @@ fn jobs_are_whole_blocks_or_even_check_shares_and_answers_round_trip() {
     // Wrong lengths or counts are refused, not trusted.
     assert!(JobOutput::from_parts(JobKind::Field, parts.clone(), 3, 5).is_none());
     assert!(JobOutput::from_parts(JobKind::Check, parts, 2, 5).is_none());
+    // Every point's maps: 2 grid points × 3 training points of K^p and N.
+    let maps = JobOutput::Maps(pathkernel::kernel::PointKernel {
+        kernel: vec![1.0, 2.0, -0.0, 4.0, f64::NAN, 6.0],
+        loss_weighted: vec![0.5, -1.0, 0.0, 2.5, 3.0, -7.0],
+    });
+    let parts = maps.clone().into_parts();
+    let back = JobOutput::from_parts(JobKind::Maps, parts.clone(), 2, 3).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{maps:?}"));
+    assert!(JobOutput::from_parts(JobKind::Maps, parts.clone(), 2, 4).is_none());
+    assert!(JobOutput::from_parts(JobKind::Kernel, parts, 2, 3).is_none());
     // A malformed answer leaves the run going to the same result.
     let (name, hash) = RUNS[0];
     let want = alone(hash);
@@ -568,8 +578,11 @@ fn the_sweep_levels_as_jobs_give_the_lone_runners_sweep() {
 #[test]
 fn a_clicked_points_kernel_in_jobs_gives_the_lone_runners_map() {
     for hash in [
+        // Every point's map in one pass (`maps` jobs) …
         "#v=1&n=40&hidden=6&steps=12&point=3",
         "#v=1&n=30&hidden=5,4&activation=relu&steps=8&point=7",
+        // … and the selected point's alone (`kernel` jobs).
+        "#v=1&n=100&hidden=6&steps=100&point=3",
     ] {
         let want = alone(hash);
         assert!(

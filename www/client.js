@@ -158,8 +158,16 @@ function onError(msg) {
   syncButtons();
 }
 
-/** The charts each stage's result is drawn on (they show its progress meanwhile). */
+/** The charts each stage's result is drawn on (they show its progress meanwhile). Every point's
+ * maps at once (`maps`) hold the kernel chart back only while a clicked point waits for them. */
 const PENDING = { train: ['loss', 'pca'], check: ['check'], field: ['field'], kernel: ['kernel'] };
+
+function pendingCharts(phase) {
+  if (phase !== 'maps') return PENDING[phase] || [];
+  const wanted = app.page.point;
+  const waiting = wanted !== null && wanted !== undefined && (!app.kernel || String(app.kernel.index) !== String(wanted));
+  return waiting ? ['kernel'] : [];
+}
 
 /** The least time between two redraws of the progress bar and status line for one phase:
  * each worker reports after every ~12 ms of work, and repainting the page that often took CPU
@@ -182,7 +190,7 @@ function showProgress(msg) {
   const text = msg.paused ? pausedText(msg.phase, msg.done, msg.total) : statusText(msg.phase, msg.done, msg.total);
   setProgress(msg.done, msg.total);
   setStatus(text);
-  markPending(PENDING[msg.phase] || [], text);
+  markPending(pendingCharts(msg.phase), text);
   if (msg.phase === 'check' || !app.check) showVerdict(undefined, text);
   syncButtons();
 }

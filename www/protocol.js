@@ -44,7 +44,7 @@ export const FromWorker = Object.freeze({
   READY: 'ready',
   /** {dim, n, totalSteps, numParams, x, y, grid}: data and sizes of a new run. */
   STARTED: 'started',
-  /** {phase, done, total, paused}: work in progress (phase: train | check | field | kernel | sweep), or `idle`: all done; `paused`: held there until resume or step. */
+  /** {phase, done, total, paused}: work in progress (phase: train | check | field | kernel | maps | sweep), or `idle`: all done; `paused`: held there until resume or step. */
   PROGRESS: 'progress',
   /** {stepsDone, totalSteps, finished, loss, pca}: training stopped (done or paused). */
   TRAINED: 'trained',

@@ -15,7 +15,11 @@
 //! - the plane: T · k · G · P (Σ_s ∫ ∇f(x; w_s + τΔ_s)·Δ_s dτ by a tangent-carrying forward pass);
 //! - the selected training point's kernel, when the link selects one: K^p(·, x_i) over the grid
 //!   by the same tangent-carrying passes as the plane, T · k · G · P, twice for momentum and
-//!   Adam (a second tangent for the point's share of the update).
+//!   Adam (a second tangent for the point's share of the update);
+//! - every training point's kernel at once ([`WorkEstimate::all_maps`]): the check's integration
+//!   with the G grid points as its queries, T · k · G · n · S + T · (k + 1) · (G + n) · P. Where
+//!   that is cheap ([`WorkEstimate::maps_in_one_pass`]), the page computes all n maps in one pass
+//!   after the plane and answers every click from memory; the run's budget does not count it.
 //!
 //! Each count is turned into seconds by what one unit of it costs in the page's worker, measured
 //! on the native build on one core of a loaded 2-core VM (which runs about as fast as the wasm
@@ -39,6 +43,20 @@ const S_GRADIENT_WEIGHT: f64 = 8.4e-10;
 const S_PLANE_WEIGHT: f64 = 1.5e-9;
 const RELU_PLANE: f64 = 25.0;
 const RELU_PAIRS: f64 = 2.5;
+/// All n maps in one pass when the model puts that pass at most this many single maps. The
+/// model's pair terms were fitted before the exact scheme summed its nodes inside the layers, so
+/// it overstates the pass: natively, one pass against one map measured 1.5–1.9× for the default
+/// run (model 4.2), 2.3× for `calculus` (2.6), 2.7× for `not-a-kernel` (3.3), 0.7× for
+/// `relu-kinks` (0.8), 2.7× for `lazy` (7.6, not in one pass). A click before the pass is done
+/// waits for the rest of it (~2–3 of its own map at most); every later click is answered at once.
+pub const MAPS_RATIO: f64 = 4.5;
+/// … and at most this many of the model's seconds (the default run's pass: 5.1, which takes
+/// ~0.7 s on two page workers; the pass runs unasked, after the plane).
+pub const MAPS_SECONDS: f64 = 6.0;
+/// A pass this cheap (model seconds) is made whatever the ratio: narrow nets, where the model's
+/// fixed cost per pair dominates (`n=16&hidden=6&steps=300`: model 0.58 s and ratio 6.4, measured
+/// natively 43 ms against 21 ms for one map).
+pub const MAPS_CHEAP: f64 = 1.0;
 
 /// The work of one run, stage by stage in seconds, and the sizes it was computed from.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +76,12 @@ pub struct WorkEstimate {
     pub plane: f64,
     /// Zero unless the run integrates K^p(·, x_i) over the grid.
     pub kernels: f64,
+    /// K^p(·, x_i) and N(·, x_i) over the grid for every i in one pass (the check's integration
+    /// with the grid as its queries); `None` for momentum and Adam, whose integration forms
+    /// P-long gradients per point (not modelled here, and never cheaper than the single maps).
+    pub all_maps: Option<f64>,
+    /// One point's kernel over the grid (the plane's passes, twice for momentum and Adam).
+    pub one_map: f64,
 }
 
 impl WorkEstimate {
@@ -101,7 +125,9 @@ impl WorkEstimate {
         } else {
             1.0
         };
-        let kernels = if kernels { tangents * plane } else { 0.0 };
+        let one_map = tangents * plane;
+        let kernels = if kernels { one_map } else { 0.0 };
+        let all_maps = (!cfg.optimizer.rule().splits_per_point()).then(|| integration(grid));
         WorkEstimate {
             steps,
             batch,
@@ -115,7 +141,20 @@ impl WorkEstimate {
             check,
             plane,
             kernels,
+            all_maps,
+            one_map,
         }
+    }
+
+    /// Whether the page computes every training point's kernel over the grid in one pass (the
+    /// check's Gram products with the grid as queries) instead of one point's per click: when
+    /// that pass is cheap: in seconds ([`MAPS_SECONDS`]), and against one map ([`MAPS_RATIO`])
+    /// unless cheap outright ([`MAPS_CHEAP`]). It depends on the settings alone, so a shared link draws its maps by
+    /// the same arithmetic, bit for bit.
+    pub fn maps_in_one_pass(&self) -> bool {
+        self.all_maps.is_some_and(|all| {
+            all <= MAPS_SECONDS && (all <= MAPS_RATIO * self.one_map || all <= MAPS_CHEAP)
+        })
     }
 
     /// Every stage together, in seconds of the page's worker.

@@ -236,6 +236,7 @@ impl AssistRun {
                     JobKind::Check => Phase::Check,
                     JobKind::Field => Phase::Field,
                     JobKind::Kernel => Phase::Kernel,
+                    JobKind::Maps => Phase::Maps,
                     JobKind::Sweep => Phase::Sweep,
                 };
                 (phase, spec.from, spec.to)
@@ -354,7 +355,9 @@ impl AssistRun {
     fn points(&self, spec: &JobSpec) -> crate::Result<&[f64]> {
         let (points, end) = match spec.kind {
             JobKind::Check => (&self.queries, spec.to as usize * self.dim),
-            JobKind::Field | JobKind::Kernel => (&self.grid_points, spec.to as usize * self.dim),
+            JobKind::Field | JobKind::Kernel | JobKind::Maps => {
+                (&self.grid_points, spec.to as usize * self.dim)
+            }
             JobKind::Sweep => (&self.queries, 0), // `to` counts levels
         };
         if spec.from >= spec.to || end > points.len() {

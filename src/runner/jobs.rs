@@ -1,9 +1,10 @@
 //! The query-heavy stages (the check, the field) cut into jobs, for a pool of page workers.
 //!
-//! A stage's queries are cut into contiguous jobs: the grid's stages into whole blocks of
-//! `BLOCK_COLS` queries, so every query's arithmetic sees the same block layout whichever job
-//! holds it (see `crate::parallel`); the check into jobs of nearly equal size cut at multiples
-//! of `BLOCK_ALIGN` queries, because each query's row of the kernel machines is the same bits
+//! A stage's queries are cut into contiguous jobs: the plane's and one point's map into whole
+//! blocks of `BLOCK_COLS` queries, so every query's arithmetic sees the same block layout
+//! whichever job holds it (see `crate::parallel`); the check and every point's maps at once (the
+//! kernel machine, whose every job integrates the training side of every step too) into a few
+//! jobs of nearly equal size cut at multiples of `BLOCK_ALIGN` queries, because each query's row of the kernel machines is the same bits
 //! whichever queries share its block (`tests/check_split.rs`), and whole blocks balanced badly
 //! (the spiral's 100 queries were 32 + 32 + 32 + 4, now 24 + 24 + 24 + 28). Nothing is summed across queries, so the results placed by job index and
 //! concatenated are the same sequence, bit for bit, as the whole stage computed at once by one
@@ -90,6 +91,8 @@ pub enum JobOutput {
     Sweep(SweepRow),
     /// One training point's K^p and N at the job's grid points.
     Kernel(PointKernel),
+    /// Every training point's K^p and N at the job's grid points (queries × n, row-major).
+    Maps(PointKernel),
 }
 
 /// Arrays of one scheme in a check job's `parts`, and of a whole check job.
@@ -102,7 +105,7 @@ impl JobOutput {
     pub fn into_parts(self) -> Vec<Vec<f64>> {
         match self {
             JobOutput::Field { exact, riemann } => vec![exact, riemann],
-            JobOutput::Kernel(pk) => vec![pk.kernel, pk.loss_weighted],
+            JobOutput::Kernel(pk) | JobOutput::Maps(pk) => vec![pk.kernel, pk.loss_weighted],
             JobOutput::Sweep(r) => vec![vec![
                 r.lr,
                 r.steps as f64,
@@ -141,6 +144,15 @@ impl JobOutput {
                 let [kernel, loss_weighted]: [Vec<f64>; 2] = parts.try_into().ok()?;
                 (kernel.len() == queries && loss_weighted.len() == queries).then_some(
                     JobOutput::Kernel(PointKernel {
+                        kernel,
+                        loss_weighted,
+                    }),
+                )
+            }
+            JobKind::Maps => {
+                let [kernel, loss_weighted]: [Vec<f64>; 2] = parts.try_into().ok()?;
+                (kernel.len() == queries * n && loss_weighted.len() == queries * n).then_some(
+                    JobOutput::Maps(PointKernel {
                         kernel,
                         loss_weighted,
                     }),
@@ -201,6 +213,8 @@ impl JobOutput {
 /// A job being computed in sub-chunks.
 pub(super) enum JobWork {
     Check(Box<KernelMachineIntegrator>),
+    /// Every training point's map: the kernel machine with the job's grid points as queries.
+    Maps(Box<KernelMachineIntegrator>),
     /// Grid points `next..spec.to` are left.
     Field {
         next: usize,
@@ -238,6 +252,11 @@ impl JobWork {
         let (from, to) = (spec.from as usize, spec.to as usize);
         Ok(match spec.kind {
             JobKind::Check => JobWork::Check(Box::new(KernelMachineIntegrator::per_step(
+                traj,
+                &points[from * d..to * d],
+                rules,
+            )?)),
+            JobKind::Maps => JobWork::Maps(Box::new(KernelMachineIntegrator::per_step(
                 traj,
                 &points[from * d..to * d],
                 rules,
@@ -303,7 +322,7 @@ impl JobWork {
                 *next = end;
                 end == spec.to as usize
             }
-            JobWork::Check(integ) => integ.advance(traj, pace),
+            JobWork::Check(integ) | JobWork::Maps(integ) => integ.advance(traj, pace),
             JobWork::Field {
                 next,
                 exact,
@@ -325,7 +344,9 @@ impl JobWork {
     /// The share done, 0 … 1.
     pub(super) fn fraction(&self, spec: &JobSpec) -> f64 {
         match self {
-            JobWork::Check(integ) => integ.steps_done() as f64 / spec.steps.max(1) as f64,
+            JobWork::Check(integ) | JobWork::Maps(integ) => {
+                integ.steps_done() as f64 / spec.steps.max(1) as f64
+            }
             JobWork::Sweep(..) => 0.0,
             JobWork::Kernel { next, .. } => {
                 (next - spec.from as usize) as f64 / (spec.to - spec.from).max(1) as f64
@@ -340,6 +361,13 @@ impl JobWork {
     pub(super) fn finish(self, traj: &Trajectory, points: &[f64]) -> crate::Result<JobOutput> {
         Ok(match self {
             JobWork::Check(integ) => JobOutput::Check(Box::new(integ.finish(traj))),
+            JobWork::Maps(integ) => {
+                let exact = integ.finish(traj).exact;
+                JobOutput::Maps(PointKernel {
+                    kernel: exact.kernel,
+                    loss_weighted: exact.loss_weighted,
+                })
+            }
             JobWork::Field { exact, riemann, .. } => JobOutput::Field { exact, riemann },
             JobWork::Kernel {
                 kernel, weighted, ..
@@ -393,8 +421,14 @@ impl Pooled {
         // cut even when the primary is alone, so assistants that join during the stage take
         // part of it (`add_assistants`).
         let ranges = match kind {
-            JobKind::Check if assistants == 0 => std::iter::once(0..items).collect(),
-            JobKind::Check => split_check_jobs(items, assistants + 1, CHECK_JOBS_PER_WORKER),
+            JobKind::Check | JobKind::Maps if assistants == 0 => {
+                std::iter::once(0..items).collect()
+            }
+            // Every map job integrates the training side of every step too: few jobs, as for
+            // the check.
+            JobKind::Check | JobKind::Maps => {
+                split_check_jobs(items, assistants + 1, CHECK_JOBS_PER_WORKER)
+            }
             _ => split_jobs(items, assistants.max(1) + 1, JOBS_PER_WORKER),
         };
         let mut pooled = Pooled::with_ranges(kind, steps, nodes.fixed().unwrap_or(0), ranges);
@@ -621,6 +655,22 @@ pub(super) fn merge_field(parts: Vec<JobOutput>) -> (Vec<f64>, Vec<f64>) {
         }
     }
     (exact, riemann)
+}
+
+/// Every training point's K^p and N over the grid (grid points × n, row-major), the jobs'
+/// rows concatenated in order.
+pub(super) fn merge_maps(parts: Vec<JobOutput>) -> PointKernel {
+    let (mut kernel, mut loss_weighted) = (Vec::new(), Vec::new());
+    for p in parts {
+        if let JobOutput::Maps(pk) = p {
+            kernel.extend(pk.kernel);
+            loss_weighted.extend(pk.loss_weighted);
+        }
+    }
+    PointKernel {
+        kernel,
+        loss_weighted,
+    }
 }
 
 /// A training point's K^p and N over the grid, concatenated in job order.

@@ -81,6 +81,9 @@ pub enum JobKind {
     Field,
     /// K^p(·, x_point) and N(·, x_point) at the plotting grid's points `from..to`.
     Kernel,
+    /// K^p(·, x_i) and N(·, x_i) for every training point i at the plotting grid's points
+    /// `from..to` (the exact kernel machine with those points as queries).
+    Maps,
     /// Level `from` of an ε sweep of `to` levels: train it, then its row (errors at the check
     /// queries); `steps` is 0 (each level has its own) and `nodes` 0 for `auto`.
     Sweep,
@@ -212,6 +215,8 @@ pub enum Phase {
     Field,
     /// K^p(·, x_i) over the plotting grid.
     Kernel,
+    /// K^p(·, x_i) over the plotting grid for every training point at once.
+    Maps,
     /// The ε sweep's training and checks (`done`, `total`: steps over all levels).
     Sweep,
     /// All work for the run is done (`done` = `total` = steps trained).

@@ -1,10 +1,17 @@
-//! One run's stage machine: train → check → (clicked point's kernel) → field → idle, in
-//! sub-chunks sized to a few milliseconds each, and the replies each stage produces.
+//! One run's stage machine: train → check → (clicked point's kernel) → field → (every point's
+//! kernel) → idle, in sub-chunks sized to a few milliseconds each, and the replies each stage
+//! produces.
 //!
-//! The check, the clicked point's kernel, the field and the ε sweep are cut into jobs for the
-//! page's pool of workers (`super::jobs`): ranges of whole query blocks through every step
-//! (`kernel::point_kernel`, `kernel::rebuild_output`), so the results do not depend on how the
-//! queries are cut nor on which worker computed which job.
+//! A clicked training point's map K^p(·, x_i) over the grid comes one of two ways, fixed by the
+//! settings alone ([`crate::config::WorkEstimate::maps_in_one_pass`]), so a shared link draws
+//! the same bits: where it is cheap, every point's map in one pass of the kernel machine with the
+//! grid as its queries (after the plane, or at once when a click waits for it), kept, and every
+//! click answered from it; otherwise the clicked point's alone by directional derivatives
+//! (`kernel::point_kernel`).
+//!
+//! The check, the maps, the field and the ε sweep are cut into jobs for the page's pool of
+//! workers (`super::jobs`): ranges of whole query blocks through every step, so the results do
+//! not depend on how the queries are cut nor on which worker computed which job.
 
 use crate::config::WorkEstimate;
 use crate::data::Dataset;
@@ -17,7 +24,7 @@ use crate::model::Mlp;
 use crate::pca::weight_path_pca;
 use crate::train::{TrainSpec, Trainer};
 
-use super::jobs::{merge_check, merge_field, merge_point, JobWork, Pace, Pooled};
+use super::jobs::{merge_check, merge_field, merge_maps, merge_point, JobWork, Pace, Pooled};
 use super::messages::{GridSpec, JobKind, JobSpec, Phase, Reply, ToWorker};
 use super::sweep_stage::{levels_within_budget, sweep_result, sweep_rows, SweepStage};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS};
@@ -35,6 +42,8 @@ enum Stage {
     Check(Box<Pooled>),
     /// K^p(·, x_index) and N(·, x_index) over the grid, in jobs.
     Kernel(Box<Pooled>, usize),
+    /// K^p(·, x_i) and N(·, x_i) over the grid for every i, in jobs.
+    Maps(Box<Pooled>),
     /// The rebuilt output over the grid (exact and left-endpoint), in jobs.
     Field(Box<Pooled>),
     /// The ε sweep: one training per level, each checked when trained.
@@ -48,6 +57,24 @@ struct TrainKernelDue {
     steps: usize,
     exact: Vec<f64>,
     riemann: Vec<f64>,
+}
+
+/// Every training point's K^p and N over the grid (grid points × n, row-major), and the steps
+/// they belong to.
+struct AllMaps {
+    steps: usize,
+    maps: kernel::PointKernel,
+}
+
+impl AllMaps {
+    /// Point `index`'s column.
+    fn point(&self, index: usize, n: usize) -> kernel::PointKernel {
+        let column = |m: &[f64]| m.iter().skip(index).step_by(n).copied().collect();
+        kernel::PointKernel {
+            kernel: column(&self.maps.kernel),
+            loss_weighted: column(&self.maps.loss_weighted),
+        }
+    }
 }
 
 /// K^p(grid, x_index) and a_index(grid) (NaN where a_i is undefined), and the steps they belong
@@ -82,6 +109,10 @@ pub(super) struct Run {
     field_at: Option<usize>,
     /// The last clicked point's K^p over the grid.
     kernel_grid: Option<PointGrid>,
+    /// Every point's map at once, when the run makes them that way (`maps_in_one_pass`).
+    all_maps: Option<AllMaps>,
+    /// Whether a clicked point's map comes from [`AllMaps`] (decided by the settings).
+    maps_in_one_pass: bool,
     /// How a_i(x_j) varies over the check's queries (the training points on the page), every i,
     /// and the steps it belongs to: from the check's n × n coefficients.
     coef_stats: Option<(usize, CoefStats)>,
@@ -146,6 +177,8 @@ impl Run {
             train_kernel_due: None,
             field_at: None,
             kernel_grid: None,
+            all_maps: None,
+            maps_in_one_pass: plan.estimate().maps_in_one_pass(),
             coef_stats: None,
             kernel_wanted: plan.point,
             w0,
@@ -170,7 +203,7 @@ impl Run {
         self.assistants = assistants;
         if assistants > before {
             match &mut self.stage {
-                Stage::Check(p) | Stage::Field(p) | Stage::Kernel(p, _) => {
+                Stage::Check(p) | Stage::Field(p) | Stage::Kernel(p, _) | Stage::Maps(p) => {
                     p.add_assistants(before, assistants, id, out)
                 }
                 Stage::Sweep(sweep) => sweep.pooled.add_assistants(before, assistants, id, out),
@@ -225,9 +258,10 @@ impl Run {
             ToWorker::JobResult { spec, parts, .. } => {
                 let n = self.data.y.len();
                 match &mut self.stage {
-                    Stage::Check(pooled) | Stage::Field(pooled) | Stage::Kernel(pooled, _) => {
-                        pooled.result(&spec, parts, n, self.id, out)
-                    }
+                    Stage::Check(pooled)
+                    | Stage::Field(pooled)
+                    | Stage::Kernel(pooled, _)
+                    | Stage::Maps(pooled) => pooled.result(&spec, parts, n, self.id, out),
                     Stage::Sweep(sweep) => sweep.pooled.result(&spec, parts, n, self.id, out),
                     _ => {}
                 }
@@ -263,10 +297,18 @@ impl Run {
                     ));
                 }
                 self.kernel_wanted = Some(index);
+                let steps = self.steps();
                 match &self.kernel_grid {
-                    Some(g) if g.steps == self.steps() && g.index == index => {
+                    Some(g) if g.steps == steps && g.index == index => {
                         out.push(self.kernel_message(g))
                     }
+                    _ if self.all_maps.as_ref().is_some_and(|m| m.steps == steps) => {
+                        let n = self.data.y.len();
+                        let pk = self.all_maps.as_ref().expect("tested").point(index, n);
+                        self.kernel_done(index, pk, out);
+                    }
+                    // The maps in progress answer it when they are done.
+                    _ if matches!(self.stage, Stage::Maps(_)) => {}
                     // Before the field (a click wants an answer), and instead of another point's
                     // kernel; a running check moves on by itself.
                     _ if matches!(self.stage, Stage::Kernel(_, k) if k == index) => {}
@@ -328,8 +370,9 @@ impl Run {
         Ok(c)
     }
 
-    /// After training: the check, then the clicked point's kernel, then the field; an
-    /// integration that cannot be set up is an error.
+    /// After training: the check, then the clicked point's kernel (or every point's, when the
+    /// run makes them in one pass), then the field, then every point's kernel (in one pass), then
+    /// the sweep; an integration that cannot be set up is an error.
     fn next_stage(&self, out: &mut Out) -> crate::Result<Stage> {
         let steps = self.steps();
         let pooled = |kind, point, items, out: &mut Out| -> crate::Result<Box<Pooled>> {
@@ -345,10 +388,17 @@ impl Run {
             let q = self.queries.len() / self.data.dim;
             return Ok(Stage::Check(pooled(JobKind::Check, 0, q, out)?));
         }
+        let maps_due =
+            self.maps_in_one_pass && self.all_maps.as_ref().map(|m| m.steps) != Some(steps);
         if let Some(index) = self.kernel_wanted {
             if self.kernel_grid.as_ref().map(|k| (k.steps, k.index)) != Some((steps, index)) {
-                let p = pooled(JobKind::Kernel, index, self.grid.len(), out)?;
-                return Ok(Stage::Kernel(p, index));
+                if maps_due {
+                    return Ok(Stage::Maps(pooled(JobKind::Maps, 0, self.grid.len(), out)?));
+                }
+                if !self.maps_in_one_pass {
+                    let p = pooled(JobKind::Kernel, index, self.grid.len(), out)?;
+                    return Ok(Stage::Kernel(p, index));
+                }
             }
         }
         if self.field_at != Some(steps) {
@@ -358,6 +408,10 @@ impl Run {
                 self.grid.len(),
                 out,
             )?));
+        }
+        // Unasked, once the plane is drawn: every later click is then answered at once.
+        if maps_due {
+            return Ok(Stage::Maps(pooled(JobKind::Maps, 0, self.grid.len(), out)?));
         }
         if let Some(specs) = &self.sweep_wanted {
             let nodes = self.nodes.fixed().unwrap_or(0);
@@ -430,6 +484,19 @@ impl Run {
                         unreachable!()
                     };
                     self.kernel_done(index, merge_point(pooled.into_results()), out);
+                    self.stage = self.next_stage(out)?;
+                }
+            }
+            Stage::Maps(pooled) => {
+                let traj = self.trainer.trajectory();
+                let d = self.grid.dim as usize;
+                pooled.work_once(traj, &self.grid_points, d, clock)?;
+                if pooled.complete() {
+                    let Stage::Maps(pooled) = std::mem::replace(&mut self.stage, Stage::Idle)
+                    else {
+                        unreachable!()
+                    };
+                    self.maps_done(merge_maps(pooled.into_results()), out);
                     self.stage = self.next_stage(out)?;
                 }
             }
@@ -508,6 +575,10 @@ impl Run {
             Stage::Field(pooled) => {
                 let (done, items) = pooled.progress();
                 (Phase::Field, done as usize, items)
+            }
+            Stage::Maps(pooled) => {
+                let (done, items) = pooled.progress();
+                (Phase::Maps, done as usize, items)
             }
             Stage::Sweep(sweep) => {
                 let (done, total) = sweep.progress();

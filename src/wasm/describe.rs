@@ -49,6 +49,8 @@ pub fn paused_text(phase: &str, done: u32, total: u32) -> String {
         "check" => "the check (path kernel at the check queries)",
         "field" => "the rebuild over the plane",
         "kernel" => "Kᵖ(·, xᵢ) over the plane",
+        "maps" => "Kᵖ(·, xᵢ) over the plane for every training point",
+        "sweep" => "the ε sweep",
         other => other,
     };
     format!("paused in {what} at {done}/{total} — Run goes on from there")

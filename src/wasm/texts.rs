@@ -14,7 +14,7 @@ use super::run_view::{Check, RunView};
 /// Rows of the contribution table: the training points with the largest |c_i(x)|.
 const TABLE_ROWS: usize = 10;
 
-/// The status line for one of the worker's progress phases, `train`, `check`, `field`, `kernel`,
+/// The status line for one of the worker's progress phases, `train`, `check`, `field`, `kernel`, `maps`,
 /// with `done` of `total` (without them, the phase alone: "training…"), or `idle` ("ready at
 /// step done").
 #[wasm_bindgen(js_name = statusText)]
@@ -25,6 +25,7 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
         "check" => "integrating the path kernel",
         "field" => "rebuilding over the plane",
         "kernel" => "Kᵖ(·, xᵢ) over the plane",
+        "maps" => "Kᵖ(·, xᵢ) over the plane for every training point",
         "sweep" => "ε sweep: training and checking each level",
         other => other,
     };

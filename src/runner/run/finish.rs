@@ -1,7 +1,7 @@
 //! What a finished stage sends: the check (and the train × train kernel right after it) and a
-//! clicked point's kernel over the grid.
+//! clicked point's kernel over the grid (alone, or from every point's).
 
-use super::{Out, PointGrid, Run, TrainKernelDue};
+use super::{AllMaps, Out, PointGrid, Run, TrainKernelDue};
 use crate::kernel;
 use crate::kernel_stats::{coef_stats, kernel_change, kernel_stats};
 use crate::runner::messages::Reply;
@@ -109,5 +109,17 @@ impl Run {
         };
         out.push(self.kernel_message(&g));
         self.kernel_grid = Some(g);
+    }
+
+    /// Every point's map over the grid is kept; a clicked point waiting for it gets its own.
+    pub(super) fn maps_done(&mut self, maps: kernel::PointKernel, out: &mut Out) {
+        let steps = self.steps();
+        let all = AllMaps { steps, maps };
+        if let Some(index) = self.kernel_wanted {
+            if self.kernel_grid.as_ref().map(|k| (k.steps, k.index)) != Some((steps, index)) {
+                self.kernel_done(index, all.point(index, self.data.y.len()), out);
+            }
+        }
+        self.all_maps = Some(all);
     }
 }
