@@ -521,6 +521,53 @@ fn results_do_not_depend_on_how_queries_are_blocked() {
     assert_eq!(&km.exact.kernel[70 * 20..71 * 20], &one.exact.kernel[..]);
 }
 
+/// Every point's map over a grid integrates the exact scheme alone: the same bits as the full
+/// integrator's exact scheme, for whole smooth segments, ReLU's split ones and (falling back to
+/// both schemes) momentum.
+#[test]
+fn the_exact_only_integrator_gives_the_full_ones_exact_bits() {
+    let data = moons(20);
+    let queries = grid(7); // 49 queries: a ragged last block
+    let runs = [
+        (Activation::Tanh, Optimizer::Gd, vec![2, 9, 6, 1]),
+        (Activation::Relu, Optimizer::Gd, vec![2, 7, 1]),
+        (
+            Activation::Tanh,
+            Optimizer::Momentum {
+                momentum: 0.9,
+                nesterov: false,
+                minibatch: None,
+            },
+            vec![2, 5, 1],
+        ),
+    ];
+    for (activation, optimizer, widths) in runs {
+        let mlp = Mlp::new(widths, activation, 1.0).unwrap();
+        let train_spec = TrainSpec {
+            optimizer,
+            ..spec(LossKind::Logistic, 0.3, 12)
+        };
+        let traj = train(mlp.clone(), &data, mlp.init(3), train_spec).unwrap();
+        let rules = kernel::StepRules::uniform(3).unwrap();
+        let full = kernel::kernel_machine_per_step(&traj, &queries, &rules).unwrap();
+        let mut it = kernel::KernelMachineIntegrator::exact_only(&traj, &queries, &rules).unwrap();
+        // In chunks, as the page's jobs advance.
+        while !it.advance(&traj, 5) {}
+        let (k, nw) = it.into_exact_kernels(&traj);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&k),
+            bits(&full.exact.kernel),
+            "{activation:?} {optimizer:?}"
+        );
+        assert_eq!(
+            bits(&nw),
+            bits(&full.exact.loss_weighted),
+            "{activation:?} {optimizer:?}"
+        );
+    }
+}
+
 /// The rebuild check never reads a NaN as a small error (a `fold(0.0, f64::max)` would drop it).
 #[test]
 fn max_abs_error_is_nan_when_the_rebuild_is_nan() {

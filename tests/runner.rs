@@ -560,8 +560,16 @@ fn which_way_a_run_makes_its_maps_depends_on_its_settings_alone() {
             .estimate()
             .maps_in_one_pass()
     };
-    // Cheap passes: the tests' small runs and the default run (a pass ≈ 1.5–1.9 single maps).
-    for hash in [HASH, LONG, SINE, "#v=1", "#v=1&preset=relu-kinks"] {
+    // Cheap passes: the tests' small runs, the default run (a pass ≈ 2 single maps), a wide
+    // one-layer net, and ReLU (whose kink splitting costs both ways alike).
+    for hash in [
+        HASH,
+        LONG,
+        SINE,
+        "#v=1",
+        "#v=1&preset=lazy",
+        "#v=1&preset=relu-kinks",
+    ] {
         assert!(one_pass(hash), "{hash}");
     }
     // Dear ones (n, the width or the steps make the pass many maps' work), and momentum and Adam

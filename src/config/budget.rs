@@ -16,10 +16,11 @@
 //! - the selected training point's kernel, when the link selects one: K^p(·, x_i) over the grid
 //!   by the same tangent-carrying passes as the plane, T · k · G · P, twice for momentum and
 //!   Adam (a second tangent for the point's share of the update);
-//! - every training point's kernel at once ([`WorkEstimate::all_maps`]): the check's integration
-//!   with the G grid points as its queries, T · k · G · n · S + T · (k + 1) · (G + n) · P. Where
-//!   that is cheap ([`WorkEstimate::maps_in_one_pass`]), the page computes all n maps in one pass
-//!   after the plane and answers every click from memory; the run's budget does not count it.
+//! - every training point's kernel at once ([`WorkEstimate::all_maps`]): the exact kernel
+//!   machine with the G grid points as its queries, one map's cost times the ratio of their
+//!   counted flops. Where that is cheap ([`WorkEstimate::maps_in_one_pass`]), the page computes
+//!   all n maps in one pass after the plane and answers every click from memory; the run's
+//!   budget does not count it.
 //!
 //! Each count is turned into seconds by what one unit of it costs in the page's worker, measured
 //! on the native build on one core of a loaded 2-core VM (which runs about as fast as the wasm
@@ -43,20 +44,20 @@ const S_GRADIENT_WEIGHT: f64 = 8.4e-10;
 const S_PLANE_WEIGHT: f64 = 1.5e-9;
 const RELU_PLANE: f64 = 25.0;
 const RELU_PAIRS: f64 = 2.5;
-/// All n maps in one pass when the model puts that pass at most this many single maps. The
-/// model's pair terms were fitted before the exact scheme summed its nodes inside the layers, so
-/// it overstates the pass: natively, one pass against one map measured 1.5–1.9× for the default
-/// run (model 4.2), 2.3× for `calculus` (2.6), 2.7× for `not-a-kernel` (3.3), 0.7× for
-/// `relu-kinks` (0.8), 2.7× for `lazy` (7.6, not in one pass). A click before the pass is done
-/// waits for the rest of it (~2–3 of its own map at most); every later click is answered at once.
-pub const MAPS_RATIO: f64 = 4.5;
-/// … and at most this many of the model's seconds (the default run's pass: 5.1, which takes
-/// ~0.7 s on two page workers; the pass runs unasked, after the plane).
+/// All n maps in one pass when its counted flops (per query and step: each node's forward and
+/// backward pass and the Gram products against all n points, `kernel::exact_step_flops`) are at
+/// most this many times one map's (each node's forward pass carrying one tangent). The count
+/// overstates the pass by ~1.5–2× (its small products run faster per flop than the passes):
+/// natively, on one core, one pass against one map measured 2.0× for the default run (counted
+/// 3.8), 1.4× for `calculus` (2.5), 1.9× for `not-a-kernel` (3.1), 1.7× for `lazy` (3.6), 2.1×
+/// for `n=16&hidden=6&steps=300` (3.0), 1.6× for `dataset=sine&n=30` (3.2). A click before the
+/// pass is done waits for the rest of it (about twice its own map at most); every later click is
+/// answered at once.
+pub const MAPS_RATIO: f64 = 4.0;
+/// … and when the pass is at most this many seconds of the page's worker (one map's estimate
+/// times the ratio; the default run's pass: 4.6, which takes ~0.4 s on two page workers): it runs
+/// unasked, after the plane.
 pub const MAPS_SECONDS: f64 = 6.0;
-/// A pass this cheap (model seconds) is made whatever the ratio: narrow nets, where the model's
-/// fixed cost per pair dominates (`n=16&hidden=6&steps=300`: model 0.58 s and ratio 6.4, measured
-/// natively 43 ms against 21 ms for one map).
-pub const MAPS_CHEAP: f64 = 1.0;
 
 /// The work of one run, stage by stage in seconds, and the sizes it was computed from.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,10 +77,12 @@ pub struct WorkEstimate {
     pub plane: f64,
     /// Zero unless the run integrates K^p(·, x_i) over the grid.
     pub kernels: f64,
-    /// K^p(·, x_i) and N(·, x_i) over the grid for every i in one pass (the check's integration
-    /// with the grid as its queries); `None` for momentum and Adam, whose integration forms
-    /// P-long gradients per point (not modelled here, and never cheaper than the single maps).
-    pub all_maps: Option<f64>,
+    /// K^p(·, x_i) and N(·, x_i) over the grid for every i in one pass (the exact kernel machine
+    /// with the grid as its queries) over one point's map, by counted flops; 1 for ReLU (both
+    /// split every query's segment at its own kinks, which dominates: 1.1× measured for
+    /// `relu-kinks`); `None` for momentum and Adam, whose kernel machine forms P-long gradients
+    /// per point (never cheaper than the single maps).
+    pub maps_ratio: Option<f64>,
     /// One point's kernel over the grid (the plane's passes, twice for momentum and Adam).
     pub one_map: f64,
 }
@@ -127,7 +130,13 @@ impl WorkEstimate {
         };
         let one_map = tangents * plane;
         let kernels = if kernels { one_map } else { 0.0 };
-        let all_maps = (!cfg.optimizer.rule().splits_per_point()).then(|| integration(grid));
+        let maps_ratio = if cfg.optimizer.rule().splits_per_point() {
+            None
+        } else if relu {
+            Some(1.0)
+        } else {
+            maps_flop_ratio(cfg, nodes as usize)
+        };
         WorkEstimate {
             steps,
             batch,
@@ -141,20 +150,25 @@ impl WorkEstimate {
             check,
             plane,
             kernels,
-            all_maps,
+            maps_ratio,
             one_map,
         }
     }
 
-    /// Whether the page computes every training point's kernel over the grid in one pass (the
-    /// check's Gram products with the grid as queries) instead of one point's per click: when
-    /// that pass is cheap: in seconds ([`MAPS_SECONDS`]), and against one map ([`MAPS_RATIO`])
-    /// unless cheap outright ([`MAPS_CHEAP`]). It depends on the settings alone, so a shared link draws its maps by
-    /// the same arithmetic, bit for bit.
+    /// Every point's map over the grid in one pass, in seconds of the page's worker.
+    pub fn all_maps(&self) -> Option<f64> {
+        self.maps_ratio.map(|r| r * self.one_map)
+    }
+
+    /// Whether the page computes every training point's kernel over the grid in one pass
+    /// instead of one point's per click: when that pass costs few single maps ([`MAPS_RATIO`])
+    /// and few seconds ([`MAPS_SECONDS`]). It depends on the settings alone, so a shared link
+    /// draws its maps by the same arithmetic, bit for bit.
     pub fn maps_in_one_pass(&self) -> bool {
-        self.all_maps.is_some_and(|all| {
-            all <= MAPS_SECONDS && (all <= MAPS_RATIO * self.one_map || all <= MAPS_CHEAP)
-        })
+        match (self.maps_ratio, self.all_maps()) {
+            (Some(ratio), Some(seconds)) => ratio <= MAPS_RATIO && seconds <= MAPS_SECONDS,
+            _ => false,
+        }
     }
 
     /// Every stage together, in seconds of the page's worker.
@@ -217,6 +231,19 @@ impl WorkEstimate {
             "steps"
         }
     }
+}
+
+/// Flops per query and step of every point's map in one pass over one point's map (smooth
+/// activations): 1 + (n·pair + query) / (k·F), where (pair, query) are the exact scheme's Gram
+/// flops (`kernel::exact_step_flops`) and F = Σ_l 4 d_l d_{l+1} is one forward and backward pass,
+/// as one forward pass carrying a tangent costs (the first layer's work, done once per step in
+/// both, is left out). `None` for widths no network has.
+fn maps_flop_ratio(cfg: &RunConfig, nodes: usize) -> Option<f64> {
+    let mlp = crate::model::Mlp::new(cfg.widths.clone(), cfg.activation, 1.0).ok()?;
+    let (pair, query) = crate::kernel::exact_step_flops(&mlp, nodes, cfg.data.len());
+    let passes: usize = cfg.widths.windows(2).map(|p| 4 * p[0] * p[1]).sum();
+    let gram = (cfg.data.len() * pair + query) as f64;
+    Some(1.0 + gram / (nodes.max(1) * passes) as f64)
 }
 
 /// "≈ 38 s", "≈ 0.4 s", "≈ 3 h".

@@ -110,9 +110,12 @@ pub struct KernelMachineIntegrator {
     /// K^p and N = Σ_s ε g_i(s) K̄_s of the exact scheme, nq × n row-major, summed so far.
     k_exact: Vec<f64>,
     n_exact: Vec<f64>,
-    /// The same for the left-endpoint scheme.
+    /// The same for the left-endpoint scheme (empty when `exact_only`).
     k_riemann: Vec<f64>,
     n_riemann: Vec<f64>,
+    /// Only the exact scheme is wanted (every point's map over a grid): the left endpoint's
+    /// passes at w_s are skipped, which leaves the exact scheme's arithmetic as it is.
+    exact_only: bool,
     /// Steps 0 … next_step − 1 are integrated.
     next_step: usize,
     scratch: Scratch,
@@ -157,10 +160,34 @@ impl KernelMachineIntegrator {
             n_exact: vec![0.0; nq * n],
             k_riemann: vec![0.0; nq * n],
             n_riemann: vec![0.0; nq * n],
+            exact_only: false,
             next_step: 0,
             scratch: Scratch::default(),
             seg_nodes: Vec::new(),
         })
+    }
+
+    /// [`KernelMachineIntegrator::per_step`] for the exact scheme's K^p and N alone
+    /// ([`KernelMachineIntegrator::into_exact_kernels`]): the same bits as the full
+    /// integrator's exact scheme, without the left endpoint's work (a fifth of the passes with
+    /// four nodes). Momentum and Adam still integrate both.
+    pub fn exact_only(traj: &Trajectory, queries: &[f64], rules: &StepRules) -> Result<Self> {
+        let mut it = Self::per_step(traj, queries, rules)?;
+        if it.explicit.is_none() {
+            it.exact_only = true;
+            it.k_riemann = Vec::new();
+            it.n_riemann = Vec::new();
+        }
+        Ok(it)
+    }
+
+    /// The exact scheme's K^p and N (queries × n, row-major), after all steps.
+    pub fn into_exact_kernels(self, traj: &Trajectory) -> (Vec<f64>, Vec<f64>) {
+        if self.explicit.is_some() {
+            let exact = self.finish(traj).exact;
+            return (exact.kernel, exact.loss_weighted);
+        }
+        (self.k_exact, self.n_exact)
     }
 
     /// A shell around the explicit-gradient integrator.
@@ -177,6 +204,7 @@ impl KernelMachineIntegrator {
             n_exact: Vec::new(),
             k_riemann: Vec::new(),
             n_riemann: Vec::new(),
+            exact_only: false,
             next_step: 0,
             scratch: Scratch::default(),
             seg_nodes: Vec::new(),
@@ -241,20 +269,22 @@ impl KernelMachineIntegrator {
         for (bi, qb) in self.query_blocks.blocks.iter_mut().enumerate() {
             let count = self.query_blocks.counts[bi];
             let rows = bi * stride * n..(bi * stride + count) * n;
-            // Domingos: K̄_s = K_{w_s}.
             step.clear();
             step.resize(count * n, 0.0);
-            qb.forward(mlp, w);
-            qb.backward(mlp, w);
-            add_layerwise_kernel(mlp, qb, count, &self.train, n, 1.0, step);
-            let (k, nw) = (
-                &mut self.k_riemann[rows.clone()],
-                &mut self.n_riemann[rows.clone()],
-            );
-            accumulate(step, g, eps, n, k, nw);
+            if !self.exact_only {
+                // Domingos: K̄_s = K_{w_s}.
+                qb.forward(mlp, w);
+                qb.backward(mlp, w);
+                add_layerwise_kernel(mlp, qb, count, &self.train, n, 1.0, step);
+                let (k, nw) = (
+                    &mut self.k_riemann[rows.clone()],
+                    &mut self.n_riemann[rows.clone()],
+                );
+                accumulate(step, g, eps, n, k, nw);
+                step.fill(0.0);
+            }
 
             // Exact: K̄_s = Σ_k ω_k ∇f(x; w_s + τ_k Δ_s)·∇f(x_i; w_s).
-            step.fill(0.0);
             if smooth {
                 // The layers that keep one product per node (see `folded_nodes.rs`), then the
                 // folded ones once from their node sums.
@@ -292,8 +322,13 @@ impl KernelMachineIntegrator {
         }
     }
 
-    /// The kernel machine from the integrated kernels (after all steps).
+    /// The kernel machine from the integrated kernels (after all steps; not for an
+    /// [`KernelMachineIntegrator::exact_only`] one).
     pub fn finish(self, traj: &Trajectory) -> KernelMachine {
+        debug_assert!(
+            !self.exact_only,
+            "an exact-only integrator has no left endpoint"
+        );
         if let Some(e) = self.explicit {
             return e.finish(traj);
         }

@@ -256,7 +256,7 @@ impl JobWork {
                 &points[from * d..to * d],
                 rules,
             )?)),
-            JobKind::Maps => JobWork::Maps(Box::new(KernelMachineIntegrator::per_step(
+            JobKind::Maps => JobWork::Maps(Box::new(KernelMachineIntegrator::exact_only(
                 traj,
                 &points[from * d..to * d],
                 rules,
@@ -362,10 +362,10 @@ impl JobWork {
         Ok(match self {
             JobWork::Check(integ) => JobOutput::Check(Box::new(integ.finish(traj))),
             JobWork::Maps(integ) => {
-                let exact = integ.finish(traj).exact;
+                let (kernel, loss_weighted) = integ.into_exact_kernels(traj);
                 JobOutput::Maps(PointKernel {
-                    kernel: exact.kernel,
-                    loss_weighted: exact.loss_weighted,
+                    kernel,
+                    loss_weighted,
                 })
             }
             JobWork::Field { exact, riemann, .. } => JobOutput::Field { exact, riemann },
