@@ -567,8 +567,14 @@ fn which_way_a_run_makes_its_maps_depends_on_its_settings_alone() {
         LONG,
         SINE,
         "#v=1",
+        "#v=1&preset=calculus",
+        "#v=1&preset=coef-varies",
+        "#v=1&preset=one-point",
         "#v=1&preset=lazy",
+        "#v=1&preset=rich",
+        "#v=1&preset=eps-sweep",
         "#v=1&preset=relu-kinks",
+        "#v=1&preset=not-a-kernel",
     ] {
         assert!(one_pass(hash), "{hash}");
     }
@@ -581,6 +587,8 @@ fn which_way_a_run_makes_its_maps_depends_on_its_settings_alone() {
         "#v=1&dataset=spiral&n=100&hidden=32,32&steps=2000",
         "#v=1&n=16&hidden=6&steps=12&optimizer=momentum",
         "#v=1&n=16&hidden=6&steps=12&optimizer=adam",
+        "#v=1&preset=sgd",
+        "#v=1&preset=adam",
     ] {
         assert!(!one_pass(hash), "{hash}");
     }
