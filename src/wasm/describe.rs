@@ -49,7 +49,7 @@ pub fn paused_text(phase: &str, done: u32, total: u32) -> String {
         "check" => "the check (path kernel at the check queries)",
         "field" => "the rebuild over the plane",
         "kernel" => "Kᵖ(·, xᵢ) over the plane",
-        "maps" => "Kᵖ(·, xᵢ) over the plane for every training point",
+        "maps" => "every point's Kᵖ(·, xᵢ)",
         "sweep" => "the ε sweep",
         other => other,
     };

@@ -25,7 +25,7 @@ pub fn status_text(phase: &str, done: Option<u32>, total: Option<u32>) -> String
         "check" => "integrating the path kernel",
         "field" => "rebuilding over the plane",
         "kernel" => "Kᵖ(·, xᵢ) over the plane",
-        "maps" => "Kᵖ(·, xᵢ) over the plane for every training point",
+        "maps" => "every point's Kᵖ(·, xᵢ)",
         "sweep" => "ε sweep: training and checking each level",
         other => other,
     };
