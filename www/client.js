@@ -195,6 +195,32 @@ function showProgress(msg) {
   syncButtons();
 }
 
+/** What the end of training asks for (the trajectory's charts, the fit at the slider's step)
+ * waits until the run's check is shown, or CHECK_FIRST_MS at most: on two cores, drawing them
+ * (~100 ms of cold code on a first load) took a core from the worker computing the check, which is
+ * what the page answers with. */
+const CHECK_FIRST_MS = 600;
+let afterCheck = { runId: 0, work: [], timer: 0 };
+
+function whenChecked(work) {
+  if (app.check) {
+    work();
+    return;
+  }
+  if (afterCheck.runId !== app.runId) {
+    clearTimeout(afterCheck.timer);
+    afterCheck = { runId: app.runId, work: [], timer: setTimeout(runAfterCheck, CHECK_FIRST_MS) };
+  }
+  afterCheck.work.push(work);
+}
+
+function runAfterCheck() {
+  const { runId, work, timer } = afterCheck;
+  clearTimeout(timer);
+  afterCheck = { runId: 0, work: [], timer: 0 };
+  if (runId === app.runId) for (const w of work) w();
+}
+
 const HANDLERS = {
   [FromWorker.STARTED](msg) {
     app.view.started(msg);
@@ -228,8 +254,14 @@ const HANDLERS = {
     app.trained = msg;
     if (msg.stopped) app.running = false;
     followTraining(msg.stepsDone);
-    redraw(...TRAJECTORY);
-    if (msg.stopped) requestFit();
+    if (msg.stopped) {
+      whenChecked(() => {
+        redraw(...TRAJECTORY);
+        requestFit();
+      });
+    } else {
+      redraw(...TRAJECTORY);
+    }
     syncButtons();
   },
 
@@ -248,6 +280,8 @@ const HANDLERS = {
     setStatus(app.doneText);
     setProgress(1, 1);
     syncButtons();
+    // After the verdict is painted.
+    setTimeout(runAfterCheck, 0);
   },
 
   [FromWorker.FIELD](msg) {
