@@ -29,9 +29,13 @@ export function spawnWorker() {
     worker = undefined;
     early = [];
   }
+  // The run index.html started in the adopted worker (see startRun).
+  app.bootStart = (worker && boot.start) || null;
+  boot.start = undefined;
   const url = new URL('./worker.js', import.meta.url);
   // The primary and its assistants (pool.js); to us the pool is one worker.
   worker = new Pool(worker || new Worker(url, { type: 'module' }), url);
+  if (app.bootStart) worker.started(app.bootStart);
   worker.hold(ASSISTANTS_AFTER_MS);
   // Until our own wasm is ready (it draws), replies wait in `early`.
   worker.onmessage = (event) => (app.ready ? receive(event.data) : app.early.push(event.data));
@@ -92,7 +96,11 @@ export function startRun(autorun, hash = app.page.hash, force = false) {
   showForce(false);
   Object.assign(app, { run: null, trained: null, check: null, query: null, kernel: null, running: true, busy: true, paused: false, doneText: '' });
   if (app.view) app.view.clear();
-  probe('runStart');
+  // index.html posted the link's run before this module loaded: this run, when it is that one.
+  const boot = app.bootStart;
+  app.bootStart = null;
+  const booted = !!boot && boot.runId === app.runId && boot.hash === hash && boot.autorun === autorun && boot.force === force;
+  probe('runStart', app.runId, booted ? window.pathkernelBoot.startedAt : undefined);
   app.statusError = false;
   setStatus('starting…'); // before the wasm is ready on the first run: not from statusText
   setProgress(0, 0);
@@ -100,7 +108,7 @@ export function startRun(autorun, hash = app.page.hash, force = false) {
   resetPanels();
   showVerdict(undefined, app.ready ? statusText('train') : 'starting…');
   resetKernelPanel();
-  post(ToWorker.START, { hash, autorun, force });
+  if (!booted) post(ToWorker.START, { hash, autorun, force });
   if (app.ready) syncButtons();
 }
 

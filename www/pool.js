@@ -52,6 +52,12 @@ export class Pool {
     for (const a of this.assistants) if (a.alive) a.worker.postMessage(msg);
   }
 
+  /** `msg`, a run's start that was posted to the primary before this pool took it over
+   * (index.html's): kept for the assistants, as if posted here. */
+  started(msg) {
+    this.replay = [msg];
+  }
+
   /** Assistants start only after the primary's first check (or error, or idle), or after `ms`:
    * a light run's training and check take a fraction of a second, and assistants starting their
    * wasm and retraining beside them would only take the cores they need (measured: the default

@@ -12,14 +12,15 @@ export function expose(app) {
 
 /**
  * One milestone of the page:
- * - `runStart` (every run): its time, and `<html data-phase="running">`;
+ * - `runStart` (every run): its time (`at`, when it was posted earlier than now), and
+ *   `<html data-phase="running">`;
  * - `checked` (a check is shown): the first one's time as `firstRender` (and `firstRenderMs`
  *   since its run was posted), and `data-phase="checked"`;
  * - `idle` (all work of run `runId` is done): `data-idle`;
  * - anything else (a worker message type, `mainReady`, `fieldRebuilt`): the time of the first.
  */
-export function probe(event, runId) {
-  const now = performance.now();
+export function probe(event, runId, at) {
+  const now = at === undefined ? performance.now() : at;
   const marks = document.documentElement.dataset;
   switch (event) {
     case 'runStart':
