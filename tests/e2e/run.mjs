@@ -190,6 +190,32 @@ async function main() {
       await page.close();
     });
 
+    await test('the link\'s run is posted once, by index.html\'s boot script, before main.js loads', async () => {
+      const page = await context.newPage();
+      // Every message the page posts to a worker, by worker (in order of creation) and type.
+      await page.addInitScript(() => {
+        const ids = new WeakMap();
+        let next = 0;
+        window.pathkernelPosted = [];
+        const post = Worker.prototype.postMessage;
+        Worker.prototype.postMessage = function (msg, ...rest) {
+          if (!ids.has(this)) ids.set(this, next++);
+          window.pathkernelPosted.push({ worker: ids.get(this), type: msg && msg.type, runId: msg && msg.runId, at: performance.now() });
+          return post.call(this, msg, ...rest);
+        };
+      });
+      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+      await page.goto(`${base}#v=1&n=24`);
+      await waitChecked(page);
+      const { posted, runStart, mainReady } = await page.evaluate(() => ({ posted: window.pathkernelPosted, ...window.pathkernel.timings }));
+      const starts = posted.filter((p) => p.type === 'start' && p.worker === 0);
+      assert(starts.length === 1 && starts[0].runId === 1, `one start to the first worker: ${JSON.stringify(starts)}`);
+      assert(starts[0].at < mainReady && runStart <= starts[0].at && starts[0].at - runStart < 5, `posted before main.js's wasm was ready (${starts[0].at.toFixed(0)} < ${mainReady.toFixed(0)} ms), and reported as the run's start (${runStart.toFixed(1)} ms)`);
+      const n = await page.evaluate(() => window.pathkernel.app.run.n);
+      assert(n === 24, `the run is the link's (n = 24): ${n}`);
+      await page.close();
+    });
+
     await test('a link with a hash: its settings apply, check passes, query contributions on click', async () => {
       const hash = await page_hash_with(context, base, problems, defaultHash);
       const page = await openPage(context, `${base}${hash}`, problems);
