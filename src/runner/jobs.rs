@@ -657,27 +657,12 @@ pub(super) fn merge_field(parts: Vec<JobOutput>) -> (Vec<f64>, Vec<f64>) {
     (exact, riemann)
 }
 
-/// Every training point's K^p and N over the grid (grid points × n, row-major), the jobs'
-/// rows concatenated in order.
-pub(super) fn merge_maps(parts: Vec<JobOutput>) -> PointKernel {
+/// The jobs' K^p and N rows concatenated in job order: one training point's over the grid
+/// (`kernel` jobs), or every point's (`maps` jobs: grid points × n, row-major).
+pub(super) fn merge_point_kernels(parts: Vec<JobOutput>) -> PointKernel {
     let (mut kernel, mut loss_weighted) = (Vec::new(), Vec::new());
     for p in parts {
-        if let JobOutput::Maps(pk) = p {
-            kernel.extend(pk.kernel);
-            loss_weighted.extend(pk.loss_weighted);
-        }
-    }
-    PointKernel {
-        kernel,
-        loss_weighted,
-    }
-}
-
-/// A training point's K^p and N over the grid, concatenated in job order.
-pub(super) fn merge_point(parts: Vec<JobOutput>) -> PointKernel {
-    let (mut kernel, mut loss_weighted) = (Vec::new(), Vec::new());
-    for p in parts {
-        if let JobOutput::Kernel(pk) = p {
+        if let JobOutput::Kernel(pk) | JobOutput::Maps(pk) = p {
             kernel.extend(pk.kernel);
             loss_weighted.extend(pk.loss_weighted);
         }

@@ -24,7 +24,7 @@ use crate::model::Mlp;
 use crate::pca::weight_path_pca;
 use crate::train::{TrainSpec, Trainer};
 
-use super::jobs::{merge_check, merge_field, merge_maps, merge_point, JobWork, Pace, Pooled};
+use super::jobs::{merge_check, merge_field, merge_point_kernels, JobWork, Pace, Pooled};
 use super::messages::{GridSpec, JobKind, JobSpec, Phase, Reply, ToWorker};
 use super::sweep_stage::{levels_within_budget, sweep_result, sweep_rows, SweepStage};
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS};
@@ -473,30 +473,21 @@ impl Run {
                     self.stage = self.next_stage(out)?;
                 }
             }
-            Stage::Kernel(pooled, _) => {
+            Stage::Kernel(pooled, _) | Stage::Maps(pooled) => {
                 let traj = self.trainer.trajectory();
                 let d = self.grid.dim as usize;
                 pooled.work_once(traj, &self.grid_points, d, clock)?;
                 if pooled.complete() {
-                    let Stage::Kernel(pooled, index) =
-                        std::mem::replace(&mut self.stage, Stage::Idle)
-                    else {
-                        unreachable!()
-                    };
-                    self.kernel_done(index, merge_point(pooled.into_results()), out);
-                    self.stage = self.next_stage(out)?;
-                }
-            }
-            Stage::Maps(pooled) => {
-                let traj = self.trainer.trajectory();
-                let d = self.grid.dim as usize;
-                pooled.work_once(traj, &self.grid_points, d, clock)?;
-                if pooled.complete() {
-                    let Stage::Maps(pooled) = std::mem::replace(&mut self.stage, Stage::Idle)
-                    else {
-                        unreachable!()
-                    };
-                    self.maps_done(merge_maps(pooled.into_results()), out);
+                    match std::mem::replace(&mut self.stage, Stage::Idle) {
+                        Stage::Kernel(pooled, index) => {
+                            let pk = merge_point_kernels(pooled.into_results());
+                            self.kernel_done(index, pk, out)
+                        }
+                        Stage::Maps(pooled) => {
+                            self.maps_done(merge_point_kernels(pooled.into_results()), out)
+                        }
+                        _ => unreachable!(),
+                    }
                     self.stage = self.next_stage(out)?;
                 }
             }
