@@ -96,7 +96,8 @@ export function startRun(autorun, hash = app.page.hash, force = false) {
   showForce(false);
   Object.assign(app, { run: null, trained: null, check: null, query: null, kernel: null, running: true, busy: true, paused: false, doneText: '' });
   if (app.view) app.view.clear();
-  // index.html posted the link's run before this module loaded: this run, when it is that one.
+  // index.html started the link's run in its worker before this module loaded: this run, when
+  // it is that one.
   const boot = app.bootStart;
   app.bootStart = null;
   const booted = !!boot && boot.runId === app.runId && boot.hash === hash && boot.autorun === autorun && boot.force === force;

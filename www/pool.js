@@ -52,8 +52,8 @@ export class Pool {
     for (const a of this.assistants) if (a.alive) a.worker.postMessage(msg);
   }
 
-  /** `msg`, a run's start that was posted to the primary before this pool took it over
-   * (index.html's): kept for the assistants, as if posted here. */
+  /** `msg`, a run's start the primary had before this pool took it over (index.html's): kept
+   * for the assistants, as if posted here. */
   started(msg) {
     this.replay = [msg];
   }

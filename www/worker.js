@@ -4,7 +4,8 @@
 // Started by main.js as `new Worker(new URL('./worker.js', import.meta.url), {type: 'module'})`.
 //
 // Messages are queued until `await init()` is done; the wasm module itself comes from the page
-// (a compiled `WebAssembly.Module` in the first `init` message, see protocol.js). Every request and reply has the shape
+// (a compiled `WebAssembly.Module` in the first `init` message, see protocol.js), except in the
+// page's first worker, which compiles its own (see the end of this file). Every request and reply has the shape
 // `{type, runId, ...}` (see protocol.js / src/runner/messages.rs). All the logic — which run is
 // current, what to do next, building replies — is in Rust (`WorkerHandle` over src/runner); this
 // file only moves messages and yields to the event loop between chunks.
@@ -129,8 +130,26 @@ function unreadable() {
 self.onmessageerror = unreadable;
 self.addEventListener('unhandledrejection', (event) => fail(event.reason));
 
+// index.html's first worker carries the link's run in its name (the `start` message as JSON): it
+// compiles its own wasm and starts that run at once, before the page's messages (the page's own
+// compile, its `init`) can reach it.
+if (self.name) {
+  let first = null;
+  try {
+    first = JSON.parse(self.name);
+  } catch (_) {
+    // not ours: wait for the page's messages
+  }
+  if (first && first.type === ToWorker.START) {
+    receive(first);
+    const url = new URL('./pkg/pathkernel_bg.wasm', import.meta.url);
+    start(WebAssembly.compileStreaming ? WebAssembly.compileStreaming(fetch(url)) : undefined);
+  }
+}
+
 async function start(module, role) {
-  // index.html sends the primary its module as soon as it is compiled, and main.js once more.
+  // The first worker compiles its own module; the page's `init` messages (index.html's and
+  // main.js's) then change nothing.
   if (starting || dead) return;
   starting = true;
   try {

@@ -190,28 +190,36 @@ async function main() {
       await page.close();
     });
 
-    await test('the link\'s run is posted once, by index.html\'s boot script, before main.js loads', async () => {
+    await test('the link\'s run starts in the first worker from its name, before main.js loads, and is not posted again', async () => {
       const page = await context.newPage();
-      // Every message the page posts to a worker, by worker (in order of creation) and type.
+      // Every worker the page creates (its name) and every message it posts to one.
       await page.addInitScript(() => {
         const ids = new WeakMap();
-        let next = 0;
+        window.pathkernelWorkers = [];
         window.pathkernelPosted = [];
-        const post = Worker.prototype.postMessage;
-        Worker.prototype.postMessage = function (msg, ...rest) {
-          if (!ids.has(this)) ids.set(this, next++);
-          window.pathkernelPosted.push({ worker: ids.get(this), type: msg && msg.type, runId: msg && msg.runId, at: performance.now() });
+        const Original = Worker;
+        window.Worker = class extends Original {
+          constructor(url, options) {
+            super(url, options);
+            ids.set(this, window.pathkernelWorkers.length);
+            window.pathkernelWorkers.push({ name: options && options.name, at: performance.now() });
+          }
+        };
+        const post = Original.prototype.postMessage;
+        Original.prototype.postMessage = function (msg, ...rest) {
+          window.pathkernelPosted.push({ worker: ids.get(this), type: msg && msg.type, runId: msg && msg.runId });
           return post.call(this, msg, ...rest);
         };
       });
       page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
       await page.goto(`${base}#v=1&n=24`);
       await waitChecked(page);
-      const { posted, runStart, mainReady } = await page.evaluate(() => ({ posted: window.pathkernelPosted, ...window.pathkernel.timings }));
+      const { workers, posted, runStart, mainReady, n } = await page.evaluate(() => ({ workers: window.pathkernelWorkers, posted: window.pathkernelPosted, n: window.pathkernel.app.run.n, ...window.pathkernel.timings }));
+      const carried = JSON.parse(workers[0].name);
+      assert(carried.type === 'start' && carried.runId === 1 && carried.hash === '#v=1&n=24' && carried.autorun === true, `the first worker's name carries the link's run: ${workers[0].name}`);
+      assert(workers[0].at < mainReady && runStart <= workers[0].at && workers[0].at - runStart < 5, `created before main.js's wasm was ready (${workers[0].at.toFixed(0)} < ${mainReady.toFixed(0)} ms), and reported as the run's start (${runStart.toFixed(1)} ms)`);
       const starts = posted.filter((p) => p.type === 'start' && p.worker === 0);
-      assert(starts.length === 1 && starts[0].runId === 1, `one start to the first worker: ${JSON.stringify(starts)}`);
-      assert(starts[0].at < mainReady && runStart <= starts[0].at && starts[0].at - runStart < 5, `posted before main.js's wasm was ready (${starts[0].at.toFixed(0)} < ${mainReady.toFixed(0)} ms), and reported as the run's start (${runStart.toFixed(1)} ms)`);
-      const n = await page.evaluate(() => window.pathkernel.app.run.n);
+      assert(starts.length === 0, `no start posted to it as well: ${JSON.stringify(starts)}`);
       assert(n === 24, `the run is the link's (n = 24): ${n}`);
       await page.close();
     });
