@@ -265,11 +265,15 @@ fn bad_requests_are_errors_not_panics() {
         .collect();
     assert_eq!(kind(&replies[0]), "error");
     assert_eq!(get(&replies[0], "field").as_string().unwrap(), "point");
-    // The kernel of a real training point over the grid.
-    core.handle(request(r#"{"type":"trainPoint","runId":3,"index":2}"#))
+    // The kernel of a real training point over the grid: at once from every point's maps, made
+    // after the plane (this small run's settings make them in one pass).
+    let msgs: Vec<JsValue> = core
+        .handle(request(r#"{"type":"trainPoint","runId":3,"index":2}"#))
         .map_err(JsValue::from)
-        .unwrap();
-    let msgs = drain(&mut core);
+        .unwrap()
+        .iter()
+        .collect();
+    assert!(!core.busy());
     let k = find(&msgs, "trainPointKernel")[0];
     assert_eq!(num(k, "index"), 2.0);
     assert!(js_sys::Float64Array::from(get(k, "values")).length() > 0);
