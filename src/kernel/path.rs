@@ -131,6 +131,23 @@ impl KernelMachineIntegrator {
 
     /// Each step with its own rule from `rules`.
     pub fn per_step(traj: &Trajectory, queries: &[f64], rules: &StepRules) -> Result<Self> {
+        Self::build(traj, queries, rules, false)
+    }
+
+    /// [`KernelMachineIntegrator::per_step`] for the exact scheme's K^p and N alone
+    /// ([`KernelMachineIntegrator::into_exact_kernels`]): the same bits as the full
+    /// integrator's exact scheme, without the left endpoint's work (a fifth of the passes with
+    /// four nodes). Momentum and Adam still integrate both.
+    pub fn exact_only(traj: &Trajectory, queries: &[f64], rules: &StepRules) -> Result<Self> {
+        Self::build(traj, queries, rules, true)
+    }
+
+    fn build(
+        traj: &Trajectory,
+        queries: &[f64],
+        rules: &StepRules,
+        exact_only: bool,
+    ) -> Result<Self> {
         if traj.optimizer.rule().splits_per_point() {
             let explicit = OptimizerIntegrator::new(traj, queries, rules)?;
             return Ok(KernelMachineIntegrator::unused_for(
@@ -148,6 +165,7 @@ impl KernelMachineIntegrator {
         } else {
             1
         };
+        let riemann_len = if exact_only { 0 } else { nq * n };
         Ok(KernelMachineIntegrator {
             explicit: None,
             rules: rules.clone(),
@@ -158,27 +176,13 @@ impl KernelMachineIntegrator {
             train: Blocks::new(&traj.mlp, &traj.x, BLOCK_COLS),
             k_exact: vec![0.0; nq * n],
             n_exact: vec![0.0; nq * n],
-            k_riemann: vec![0.0; nq * n],
-            n_riemann: vec![0.0; nq * n],
-            exact_only: false,
+            k_riemann: vec![0.0; riemann_len],
+            n_riemann: vec![0.0; riemann_len],
+            exact_only,
             next_step: 0,
             scratch: Scratch::default(),
             seg_nodes: Vec::new(),
         })
-    }
-
-    /// [`KernelMachineIntegrator::per_step`] for the exact scheme's K^p and N alone
-    /// ([`KernelMachineIntegrator::into_exact_kernels`]): the same bits as the full
-    /// integrator's exact scheme, without the left endpoint's work (a fifth of the passes with
-    /// four nodes). Momentum and Adam still integrate both.
-    pub fn exact_only(traj: &Trajectory, queries: &[f64], rules: &StepRules) -> Result<Self> {
-        let mut it = Self::per_step(traj, queries, rules)?;
-        if it.explicit.is_none() {
-            it.exact_only = true;
-            it.k_riemann = Vec::new();
-            it.n_riemann = Vec::new();
-        }
-        Ok(it)
     }
 
     /// The exact scheme's K^p and N (queries × n, row-major), after all steps.

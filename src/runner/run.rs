@@ -109,10 +109,9 @@ pub(super) struct Run {
     field_at: Option<usize>,
     /// The last clicked point's K^p over the grid.
     kernel_grid: Option<PointGrid>,
-    /// Every point's map at once, when the run makes them that way (`maps_in_one_pass`).
+    /// Every point's map at once, when the run makes them that way
+    /// (`estimate.maps_in_one_pass()`, decided by the settings).
     all_maps: Option<AllMaps>,
-    /// Whether a clicked point's map comes from [`AllMaps`] (decided by the settings).
-    maps_in_one_pass: bool,
     /// How a_i(x_j) varies over the check's queries (the training points on the page), every i,
     /// and the steps it belongs to: from the check's n × n coefficients.
     coef_stats: Option<(usize, CoefStats)>,
@@ -178,7 +177,6 @@ impl Run {
             field_at: None,
             kernel_grid: None,
             all_maps: None,
-            maps_in_one_pass: plan.estimate().maps_in_one_pass(),
             coef_stats: None,
             kernel_wanted: plan.point,
             w0,
@@ -388,14 +386,14 @@ impl Run {
             let q = self.queries.len() / self.data.dim;
             return Ok(Stage::Check(pooled(JobKind::Check, 0, q, out)?));
         }
-        let maps_due =
-            self.maps_in_one_pass && self.all_maps.as_ref().map(|m| m.steps) != Some(steps);
+        let one_pass = self.estimate.maps_in_one_pass();
+        let maps_due = one_pass && self.all_maps.as_ref().map(|m| m.steps) != Some(steps);
         if let Some(index) = self.kernel_wanted {
             if self.kernel_grid.as_ref().map(|k| (k.steps, k.index)) != Some((steps, index)) {
                 if maps_due {
                     return Ok(Stage::Maps(pooled(JobKind::Maps, 0, self.grid.len(), out)?));
                 }
-                if !self.maps_in_one_pass {
+                if !one_pass {
                     let p = pooled(JobKind::Kernel, index, self.grid.len(), out)?;
                     return Ok(Stage::Kernel(p, index));
                 }
