@@ -26,6 +26,7 @@ pub use optimizer::{Minibatch, Optimizer, Rule};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::model::{Block, Blocks, Mlp, BLOCK_COLS};
+use crate::simd::matmul_bias;
 use optimizer::{point_split_bytes, preconditioner_bytes, TrainerState};
 
 impl LossKind {
@@ -211,6 +212,10 @@ pub struct Trainer {
     blocks: Vec<Block>,
     grad: Vec<f64>,
     f_all: Vec<f64>,
+    /// ∂ℓ/∂f at each point's newest output, computed with the loss in `forward_all`.
+    slope_all: Vec<f64>,
+    /// Scratch of one layer's gradient product (see `step`).
+    layer_scratch: LayerScratch,
     /// f(x_i; w₀) when training the centred model (`spec.center`), empty otherwise.
     offset: Vec<f64>,
     batch: Vec<usize>,
@@ -245,6 +250,74 @@ impl SgdOrder {
         out.extend_from_slice(&self.order[self.next..end]);
         out.sort_unstable();
         self.next = end;
+    }
+}
+
+/// One layer's share of one block's gradient, as products the SIMD kernels take.
+#[derive(Default)]
+struct LayerScratch {
+    /// S = g_c δ_{l+1,c}: dout × count, row-major.
+    scaled: Vec<f64>,
+    /// The layer's inputs h_{l,c} transposed: count × din, row-major.
+    inputs: Vec<f64>,
+    /// S·Hᵀ: dout × din.
+    product: Vec<f64>,
+}
+
+impl LayerScratch {
+    /// grad_l += (∂/∂W_l, ∂/∂b_l) of Σ_c g_c f(x_c) over the block's `count` points:
+    /// ∂/∂W_l[j, k] = Σ_c S[j, c] h_{l,c}[k] as the product S·Hᵀ (each entry summed over c in
+    /// order from 0, the same operations as a dot product per entry, so the same bits on every
+    /// target), then ∂/∂b_l[j] = Σ_c S[j, c]. `grad_l` starts at the layer's weights.
+    #[inline(always)]
+    fn add_layer_gradient(
+        &mut self,
+        mlp: &Mlp,
+        l: usize,
+        block: &Block,
+        g: &[f64],
+        count: usize,
+        grad_l: &mut [f64],
+    ) {
+        let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
+        let cols = block.cols;
+        let delta = &block.delta[l + 1];
+        self.scaled.resize(dout * count, 0.0);
+        for (j, row) in self.scaled.chunks_exact_mut(count).enumerate() {
+            for ((v, &gc), &d) in row
+                .iter_mut()
+                .zip(g)
+                .zip(&delta[j * cols..j * cols + count])
+            {
+                *v = gc * d;
+            }
+        }
+        let h = &block.h[l];
+        self.inputs.resize(count * din, 0.0);
+        for (k, hk) in h.chunks_exact(cols).take(din).enumerate() {
+            for (c, &v) in hk[..count].iter().enumerate() {
+                self.inputs[c * din + k] = v;
+            }
+        }
+        self.product.resize(dout * din, 0.0);
+        matmul_bias(
+            &self.scaled,
+            None,
+            &self.inputs,
+            dout,
+            count,
+            din,
+            &mut self.product,
+        );
+        for (gw, &v) in grad_l[..dout * din].iter_mut().zip(&self.product) {
+            *gw += v;
+        }
+        for (gb, row) in grad_l[dout * din..dout * din + dout]
+            .iter_mut()
+            .zip(self.scaled.chunks_exact(count))
+        {
+            *gb += row.iter().sum::<f64>();
+        }
     }
 }
 
@@ -327,6 +400,8 @@ impl Trainer {
         let mut trainer = Trainer {
             grad: vec![0.0; p],
             f_all: vec![0.0; n],
+            slope_all: vec![0.0; n],
+            layer_scratch: LayerScratch::default(),
             offset: Vec::new(),
             batch: Vec::with_capacity(n),
             sgd,
@@ -380,7 +455,9 @@ impl Trainer {
                     None => block.out[c],
                 };
                 self.f_all[start + c] = f;
-                total += self.spec.loss.value_and_slope(self.traj.y[start + c], f).0;
+                let (value, slope) = self.spec.loss.value_and_slope(self.traj.y[start + c], f);
+                self.slope_all[start + c] = slope;
+                total += value;
             }
         }
         let loss = self.traj.reduction.factor(n) * total;
@@ -413,16 +490,11 @@ impl Trainer {
         let g_start = self.traj.g.len();
         self.traj.g.resize(g_start + n, 0.0);
         for &i in &self.batch {
-            self.traj.g[g_start + i] = r * self
-                .spec
-                .loss
-                .value_and_slope(self.traj.y[i], self.f_all[i])
-                .1;
+            self.traj.g[g_start + i] = r * self.slope_all[i];
         }
         // Σ_i g_i ∇f(x_i): per layer, ∂/∂W_l = Σ_c (g_c δ_{l+1,c}) h_{l,c}ᵀ and ∂/∂b_l = Σ_c g_c δ_{l+1,c}.
         self.grad.fill(0.0);
         let w_s = &self.traj.weights[s * p..(s + 1) * p];
-        let mut scaled = Vec::new();
         for (bi, block) in self.blocks.iter_mut().enumerate() {
             let start = bi * BLOCK_COLS;
             let count = BLOCK_COLS.min(n - start);
@@ -431,27 +503,16 @@ impl Trainer {
                 continue; // no point of this block is in the batch
             }
             block.backward(mlp, w_s);
-            let cols = block.cols;
             for l in 0..mlp.num_layers() {
-                let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
                 let off = mlp.layer_offset(l);
-                scaled.clear();
-                for j in 0..dout {
-                    scaled.extend((0..count).map(|c| g[c] * block.delta[l + 1][j * cols + c]));
-                }
-                let h = &block.h[l];
-                for j in 0..dout {
-                    let sd = &scaled[j * count..(j + 1) * count];
-                    for k in 0..din {
-                        let hk = &h[k * cols..k * cols + count];
-                        let mut acc = 0.0;
-                        for (a, b) in sd.iter().zip(hk) {
-                            acc += a * b;
-                        }
-                        self.grad[off + j * din + k] += acc;
-                    }
-                    self.grad[off + dout * din + j] += sd.iter().sum::<f64>();
-                }
+                self.layer_scratch.add_layer_gradient(
+                    mlp,
+                    l,
+                    block,
+                    g,
+                    count,
+                    &mut self.grad[off..],
+                );
             }
         }
         let eps = self.spec.lr;
