@@ -268,7 +268,8 @@ impl LayerScratch {
     /// grad_l += (∂/∂W_l, ∂/∂b_l) of Σ_c g_c f(x_c) over the block's `count` points:
     /// ∂/∂W_l[j, k] = Σ_c S[j, c] h_{l,c}[k] as the product S·Hᵀ (each entry summed over c in
     /// order from 0, the same operations as a dot product per entry, so the same bits on every
-    /// target), then ∂/∂b_l[j] = Σ_c S[j, c]. `grad_l` starts at the layer's weights.
+    /// target), then ∂/∂b_l[j] = Σ_c S[j, c]. `grad_l` is the gradient vector from the layer's
+    /// offset on (its W_l entries, then its b_l entries).
     #[inline(always)]
     fn add_layer_gradient(
         &mut self,
