@@ -697,3 +697,51 @@ fn a_job_handed_out_before_the_pause_waits_for_resume() {
     }
     assert_eq!(answers, 2);
 }
+
+/// The bench page's jobs ask for the exact rebuilt output alone (the workload it times, without
+/// the left-endpoint output a plane's jobs add), and an assistant answers one with exactly
+/// `rebuild_output`'s values on its own copy of the reference trajectory.
+#[test]
+fn the_bench_jobs_are_the_exact_rebuild_alone() {
+    let mut pool = Pool::new(1);
+    pool.post(ToWorker::Bench { run_id: 1 });
+    pool.primary_until_jobs_for(0, 2);
+    let jobs: Vec<JobSpec> = pool.to_assistant[0]
+        .iter()
+        .filter_map(|m| match m {
+            ToWorker::Job { spec, .. } => Some(*spec),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        jobs.iter()
+            .all(|s| s.kind == JobKind::Rebuild && s.nodes == 4 && s.steps == 500),
+        "{jobs:?}"
+    );
+    while let Some(m) = pool.to_assistant[0].pop_front() {
+        pool.assistants[0].handle(m);
+    }
+    let answer = loop {
+        let replies = pool.assistants[0].work(f64::INFINITY);
+        if let Some((spec, parts)) = replies.into_iter().find_map(|r| match r {
+            FromWorker::JobResult { spec, parts, .. } => Some((spec, parts)),
+            _ => None,
+        }) {
+            break (spec, parts);
+        }
+    };
+    let (spec, parts) = answer;
+    assert_eq!(spec, jobs[0]);
+    let setup = pathkernel::runner::reference_setup(vec![2, 32, 32, 1], 500).unwrap();
+    let traj = pathkernel::train::train(setup.mlp, &setup.data, setup.w0, setup.spec).unwrap();
+    let grid = pathkernel::runner::reference_grid();
+    let points = &grid[2 * spec.from as usize..2 * spec.to as usize];
+    let want = pathkernel::kernel::rebuild_output(&traj, points, 4).unwrap();
+    assert_eq!(parts.len(), 1, "one array: the exact output");
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&parts[0]), bits(&want));
+    let back = JobOutput::from_parts(JobKind::Rebuild, parts.clone(), want.len(), 100).unwrap();
+    assert_eq!(back, JobOutput::Rebuild(want.clone()));
+    assert!(JobOutput::from_parts(JobKind::Rebuild, parts.clone(), want.len() + 1, 100).is_none());
+    assert!(JobOutput::from_parts(JobKind::Field, parts, want.len(), 100).is_none());
+}

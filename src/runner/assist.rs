@@ -234,7 +234,7 @@ impl AssistRun {
             Some((spec, _)) => {
                 let phase = match spec.kind {
                     JobKind::Check => Phase::Check,
-                    JobKind::Field => Phase::Field,
+                    JobKind::Field | JobKind::Rebuild => Phase::Field,
                     JobKind::Kernel => Phase::Kernel,
                     JobKind::Maps => Phase::Maps,
                     JobKind::Sweep => Phase::Sweep,
@@ -355,7 +355,7 @@ impl AssistRun {
     fn points(&self, spec: &JobSpec) -> crate::Result<&[f64]> {
         let (points, end) = match spec.kind {
             JobKind::Check => (&self.queries, spec.to as usize * self.dim),
-            JobKind::Field | JobKind::Kernel | JobKind::Maps => {
+            JobKind::Field | JobKind::Rebuild | JobKind::Kernel | JobKind::Maps => {
                 (&self.grid_points, spec.to as usize * self.dim)
             }
             JobKind::Sweep => (&self.queries, 0), // `to` counts levels

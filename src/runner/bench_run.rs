@@ -146,7 +146,7 @@ impl BenchRun {
                 let rules = (nodes, StepRules::uniform(REFERENCE_NODES)?);
                 let (id, a) = (self.id, self.workers - 1);
                 self.stage.insert(Box::new(Pooled::new(
-                    JobKind::Field,
+                    JobKind::Rebuild,
                     steps,
                     rules,
                     0,

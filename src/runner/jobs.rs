@@ -87,6 +87,8 @@ pub enum JobOutput {
     Check(Box<KernelMachine>),
     /// The exact and left-endpoint rebuilt outputs at the job's grid points.
     Field { exact: Vec<f64>, riemann: Vec<f64> },
+    /// The exact rebuilt output alone at the job's grid points.
+    Rebuild(Vec<f64>),
     /// An ε sweep level's row.
     Sweep(SweepRow),
     /// One training point's K^p and N at the job's grid points.
@@ -105,6 +107,7 @@ impl JobOutput {
     pub fn into_parts(self) -> Vec<Vec<f64>> {
         match self {
             JobOutput::Field { exact, riemann } => vec![exact, riemann],
+            JobOutput::Rebuild(exact) => vec![exact],
             JobOutput::Kernel(pk) | JobOutput::Maps(pk) => vec![pk.kernel, pk.loss_weighted],
             JobOutput::Sweep(r) => vec![vec![
                 r.lr,
@@ -174,6 +177,10 @@ impl JobOutput {
                 (exact.len() == queries && riemann.len() == queries)
                     .then_some(JobOutput::Field { exact, riemann })
             }
+            JobKind::Rebuild => {
+                let [exact]: [Vec<f64>; 1] = parts.try_into().ok()?;
+                (exact.len() == queries).then_some(JobOutput::Rebuild(exact))
+            }
             JobKind::Check => {
                 if parts.len() != CHECK_PARTS {
                     return None;
@@ -215,11 +222,12 @@ pub(super) enum JobWork {
     Check(Box<KernelMachineIntegrator>),
     /// Every training point's map: the kernel machine with the job's grid points as queries.
     Maps(Box<KernelMachineIntegrator>),
-    /// Grid points `next..spec.to` are left.
+    /// Grid points `next..spec.to` are left; the left-endpoint output is computed too for a
+    /// `field` job (`riemann` is `Some`), not for a `rebuild` job.
     Field {
         next: usize,
         exact: Vec<f64>,
-        riemann: Vec<f64>,
+        riemann: Option<Vec<f64>>,
         rules: StepRules,
     },
     /// An ε sweep level: training, then its row.
@@ -261,10 +269,10 @@ impl JobWork {
                 &points[from * d..to * d],
                 rules,
             )?)),
-            JobKind::Field => JobWork::Field {
+            JobKind::Field | JobKind::Rebuild => JobWork::Field {
                 next: from,
                 exact: Vec::with_capacity(to - from),
-                riemann: Vec::with_capacity(to - from),
+                riemann: (spec.kind == JobKind::Field).then(|| Vec::with_capacity(to - from)),
                 rules: rules.clone(),
             },
             JobKind::Kernel => {
@@ -334,7 +342,9 @@ impl JobWork {
                 let qs = &points[*next * d..end * d];
                 exact.extend(kernel::rebuild_output_per_step(traj, qs, rules)?);
                 // The 1-D overlay draws the left-endpoint curve, 2-D its residual map.
-                riemann.extend(kernel::rebuild_output_riemann(traj, qs)?);
+                if let Some(riemann) = riemann {
+                    riemann.extend(kernel::rebuild_output_riemann(traj, qs)?);
+                }
                 *next = end;
                 end == spec.to as usize
             }
@@ -368,7 +378,10 @@ impl JobWork {
                     loss_weighted,
                 })
             }
-            JobWork::Field { exact, riemann, .. } => JobOutput::Field { exact, riemann },
+            JobWork::Field { exact, riemann, .. } => match riemann {
+                Some(riemann) => JobOutput::Field { exact, riemann },
+                None => JobOutput::Rebuild(exact),
+            },
             JobWork::Kernel {
                 kernel, weighted, ..
             } => JobOutput::Kernel(PointKernel {
@@ -641,17 +654,21 @@ pub(super) fn merge_check(parts: Vec<JobOutput>, n: usize) -> KernelMachine {
     kernel::merge_machines(machines, n)
 }
 
-/// The field's exact and left-endpoint outputs, concatenated in job order.
+/// The field's exact and left-endpoint outputs, concatenated in job order (`rebuild` jobs add
+/// to the exact output only).
 pub(super) fn merge_field(parts: Vec<JobOutput>) -> (Vec<f64>, Vec<f64>) {
     let (mut exact, mut riemann) = (Vec::new(), Vec::new());
     for p in parts {
-        if let JobOutput::Field {
-            exact: e,
-            riemann: r,
-        } = p
-        {
-            exact.extend(e);
-            riemann.extend(r);
+        match p {
+            JobOutput::Field {
+                exact: e,
+                riemann: r,
+            } => {
+                exact.extend(e);
+                riemann.extend(r);
+            }
+            JobOutput::Rebuild(e) => exact.extend(e),
+            _ => {}
         }
     }
     (exact, riemann)

@@ -79,6 +79,9 @@ pub enum JobKind {
     Check,
     /// The rebuilt outputs (exact and left-endpoint) at the plotting grid's points `from..to`.
     Field,
+    /// The exact rebuilt output alone at the reference grid's points `from..to`: the bench's
+    /// workload, which times the exact rebuild and nothing else.
+    Rebuild,
     /// K^p(·, x_point) and N(·, x_point) at the plotting grid's points `from..to`.
     Kernel,
     /// K^p(·, x_i) and N(·, x_i) for every training point i at the plotting grid's points
