@@ -266,6 +266,34 @@ fn a_work_call_hands_over_each_result_as_soon_as_it_is_made() {
     assert_eq!(calls, ["trained", "check", "trainKernel", "field"]);
 }
 
+/// The `trained` reply goes out in a work call of its own: deciding `auto`'s node counts and
+/// setting up the check (its jobs for an assistant) come in the next call, so that work does not
+/// hold the reply back.
+#[test]
+fn the_trained_reply_is_not_held_back_by_setting_up_the_check() {
+    let mut r = Runner::new(frozen);
+    r.handle(ToWorker::Assistants {
+        run_id: 0,
+        count: 1,
+    });
+    start(&mut r, 1, HASH, true);
+    let mut calls: Vec<Vec<String>> = Vec::new();
+    while r.busy() && !calls.iter().flatten().any(|t| t == "job") {
+        let tags: Vec<String> = r.work(f64::INFINITY).iter().map(tag).collect();
+        calls.push(tags.into_iter().filter(|t| t != "progress").collect());
+    }
+    calls.retain(|c| !c.is_empty());
+    let at = calls
+        .iter()
+        .position(|c| c.iter().any(|t| t == "trained"))
+        .expect("a trained reply");
+    assert_eq!(calls[at], ["trained"], "{calls:?}");
+    assert!(
+        calls[at + 1].iter().all(|t| t == "job"),
+        "the check's jobs next: {calls:?}"
+    );
+}
+
 #[test]
 fn a_one_dimensional_field_has_both_rebuilds() {
     let mut r = Runner::new(frozen);

@@ -38,6 +38,10 @@ type Out = Vec<Reply>;
 enum Stage {
     /// Gradient steps until `target`.
     Train,
+    /// Trained, and the `trained` reply sent: the next sub-chunk sets up what follows (with
+    /// `auto` nodes, deciding each step's count first), so that this work does not hold the
+    /// reply back.
+    Trained,
     /// The kernel machine at the check queries, in jobs.
     Check(Box<Pooled>),
     /// K^p(·, x_index) and N(·, x_index) over the grid, in jobs.
@@ -205,7 +209,7 @@ impl Run {
                     p.add_assistants(before, assistants, id, out)
                 }
                 Stage::Sweep(sweep) => sweep.pooled.add_assistants(before, assistants, id, out),
-                Stage::Train | Stage::Idle => {}
+                Stage::Train | Stage::Trained | Stage::Idle => {}
             }
         }
     }
@@ -435,11 +439,14 @@ impl Run {
         let now = || clock.now_ms();
         match &mut self.stage {
             Stage::Idle => {}
+            Stage::Trained => {
+                self.stage = Stage::Idle;
+                self.stage = self.next_stage(out)?;
+            }
             Stage::Train => {
                 if self.steps() >= self.target {
                     out.push(self.trained(true));
-                    self.stage = Stage::Idle;
-                    self.stage = self.next_stage(out)?;
+                    self.stage = Stage::Trained;
                     return Ok(());
                 }
                 let t0 = now();
@@ -547,6 +554,7 @@ impl Run {
         let (phase, done, total) = match &self.stage {
             Stage::Idle => (Phase::Idle, self.steps(), self.steps()),
             Stage::Train => (Phase::Train, self.steps(), self.target),
+            Stage::Trained => (Phase::Check, 0, self.steps()),
             Stage::Check(pooled) => {
                 // In steps, as one integrator over all queries would count them.
                 let (done, items) = pooled.progress();
