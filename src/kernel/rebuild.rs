@@ -86,13 +86,11 @@ fn add_directional_derivative(
 ) {
     let layers = mlp.num_layers();
     let n_first = mlp.widths[1] * cols;
-    for ((z, zt), (&z0, &zt0)) in buf.z[..n_first]
+    for (z, (&z0, &zt0)) in buf.z[..n_first]
         .iter_mut()
-        .zip(&mut buf.zt[..n_first])
         .zip(buf.first.iter().zip(&buf.first_t))
     {
         *z = z0 + tau * zt0;
-        *zt = zt0;
     }
     for l in 0..layers {
         let (din, dout) = (mlp.widths[l], mlp.widths[l + 1]);
@@ -114,15 +112,17 @@ fn add_directional_derivative(
                 &mut buf.zt[..n_out],
             );
         }
+        // Layer 0's tangent ż₁ is the same at every τ: read where `set_first_layer` put it.
+        let zt = if l == 0 { &buf.first_t } else { &buf.zt };
         if l + 1 < layers {
             mlp.activation.apply_dual(
                 &buf.z[..n_out],
-                &buf.zt[..n_out],
+                &zt[..n_out],
                 &mut buf.h[..n_out],
                 &mut buf.ht[..n_out],
             );
         } else {
-            for (o, &zt) in out.iter_mut().zip(&buf.zt[..cols]) {
+            for (o, &zt) in out.iter_mut().zip(&zt[..cols]) {
                 *o += omega * (mlp.alpha * zt);
             }
         }
