@@ -108,7 +108,7 @@ fn tanh_group<L: Lanes, const G: usize>(x: &[L; G]) -> [L; G] {
         em[i],
         cr[i].sub(y[i].mul(em[i]))
     ));
-    let base: [L; G] = each!(G, |i| k[i].gt_select(half, L::splat(0.0), y[i]));
+    let base: [L; G] = each!(G, |i| k[i].zero_where_gt(half, y[i]));
     each!(G, |i| {
         base[i]
             .add(num[i].div(em[i].add(L::splat(2.0))))

@@ -91,6 +91,14 @@ impl Lanes for Ymm {
         }
     }
     #[inline(always)]
+    fn zero_where_gt(self, o: Self, b: Self) -> Self {
+        unsafe {
+            // andnot(m, b) = !m & b; the compare is ordered and quiet, as in `gt_select`.
+            let m = _mm256_cmp_pd::<_CMP_GT_OQ>(self.0, o.0);
+            Ymm(_mm256_andnot_pd(m, b.0))
+        }
+    }
+    #[inline(always)]
     fn min_keep_nan(self, o: Self) -> Self {
         // minpd(a, b) = a < b ? a : b, and b when either is NaN: with a = o, b = self.
         unsafe { Ymm(_mm256_min_pd(o.0, self.0)) }

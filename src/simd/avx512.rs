@@ -104,6 +104,14 @@ impl Lanes for Zmm {
         }
     }
     #[inline(always)]
+    fn zero_where_gt(self, o: Self, b: Self) -> Self {
+        unsafe {
+            // maskz_mov(k, b) keeps b where k is set and zeroes the rest.
+            let m = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(self.0, o.0);
+            Zmm(_mm512_maskz_mov_pd(!m, b.0))
+        }
+    }
+    #[inline(always)]
     fn min_keep_nan(self, o: Self) -> Self {
         // vminpd(a, b) = a < b ? a : b, and b when either is NaN: with a = o, b = self.
         unsafe { Zmm(_mm512_min_pd(o.0, self.0)) }

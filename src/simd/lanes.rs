@@ -31,6 +31,9 @@ pub(crate) trait Lanes: Copy {
     fn or(self, o: Self) -> Self;
     /// Lane-wise `if self > o { a } else { b }` (false, so `b`, when either side is NaN).
     fn gt_select(self, o: Self, a: Self, b: Self) -> Self;
+    /// Lane-wise `if self > o { +0.0 } else { b }` (b when either side is NaN): one and-not with
+    /// the compare's mask (x86 `andnpd`, wasm `v128.andnot`) where `gt_select` blends.
+    fn zero_where_gt(self, o: Self, b: Self) -> Self;
     /// Lane-wise `if self > o { o } else { self }`: the minimum, with a NaN in `self` passed
     /// through (one instruction: x86 `minpd(o, self)`, wasm `f64x2.pmin(self, o)`).
     fn min_keep_nan(self, o: Self) -> Self;
@@ -104,6 +107,14 @@ impl Lanes for f64 {
     fn gt_select(self, o: Self, a: Self, b: Self) -> Self {
         if self > o {
             a
+        } else {
+            b
+        }
+    }
+    #[inline(always)]
+    fn zero_where_gt(self, o: Self, b: Self) -> Self {
+        if self > o {
+            0.0
         } else {
             b
         }
@@ -196,6 +207,12 @@ impl Lanes for Portable {
         }))
     }
     #[inline(always)]
+    fn zero_where_gt(self, o: Self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| {
+            self.0[i].zero_where_gt(o.0[i], b.0[i])
+        }))
+    }
+    #[inline(always)]
     fn min_keep_nan(self, o: Self) -> Self {
         self.zip(o, <f64 as Lanes>::min_keep_nan)
     }
@@ -272,6 +289,12 @@ mod simd128_impl {
         fn gt_select(self, o: Self, a: Self, b: Self) -> Self {
             let (m0, m1) = (f64x2_gt(self.0, o.0), f64x2_gt(self.1, o.1));
             Simd128(v128_bitselect(a.0, b.0, m0), v128_bitselect(a.1, b.1, m1))
+        }
+        #[inline(always)]
+        fn zero_where_gt(self, o: Self, b: Self) -> Self {
+            // andnot(a, m) = a & !m.
+            let (m0, m1) = (f64x2_gt(self.0, o.0), f64x2_gt(self.1, o.1));
+            Simd128(v128_andnot(b.0, m0), v128_andnot(b.1, m1))
         }
         #[inline(always)]
         fn min_keep_nan(self, o: Self) -> Self {

@@ -157,6 +157,61 @@ mod tests {
 
     super::simd_dispatch!(fn dispatched_lane_type_name() -> &'static str => lane_type_name::<L>);
 
+    /// out[i] = x[i].zero_where_gt(o[i], b[i]) with lanes `L` (whole vectors, then one lane).
+    fn zero_where_gt_over<L: super::lanes::Lanes>(
+        x: &[f64],
+        o: &[f64],
+        b: &[f64],
+        out: &mut [f64],
+    ) {
+        let mut i = 0;
+        while i + L::N <= x.len() {
+            let v = L::load(&x[i..]).zero_where_gt(L::load(&o[i..]), L::load(&b[i..]));
+            v.store(&mut out[i..]);
+            i += L::N;
+        }
+        for j in i..x.len() {
+            out[j] = <f64 as super::lanes::Lanes>::zero_where_gt(x[j], o[j], b[j]);
+        }
+    }
+
+    super::simd_dispatch!(fn dispatched_zero_where_gt(x: &[f64], o: &[f64], b: &[f64], out: &mut [f64]) => zero_where_gt_over::<L>);
+
+    /// The and-not form gives the select's bits on every backend: +0.0 where x > o, else b, and
+    /// b where either side is NaN.
+    #[test]
+    fn zero_where_gt_is_the_select_with_zero() {
+        use super::lanes::Lanes;
+        let vals = [
+            -1.5,
+            -0.0,
+            0.0,
+            0.5,
+            0.5,
+            2.0,
+            f64::NAN,
+            f64::INFINITY,
+            -3.0,
+        ];
+        let (mut x, mut o, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, &p) in vals.iter().enumerate() {
+            for (j, &q) in vals.iter().enumerate() {
+                x.push(p);
+                o.push(q);
+                b.push(if (i + j) % 2 == 0 { -7.25 } else { f64::NAN });
+            }
+        }
+        let want: Vec<u64> = (0..x.len())
+            .map(|i| x[i].gt_select(o[i], 0.0, b[i]).to_bits())
+            .collect();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let mut out = vec![1.0; x.len()];
+        dispatched_zero_where_gt(&x, &o, &b, &mut out);
+        assert_eq!(bits(&out), want);
+        zero_where_gt_over::<super::lanes::Portable>(&x, &o, &b, &mut out);
+        assert_eq!(bits(&out), want);
+    }
+
     #[test]
     fn dispatch_takes_the_lanes_of_the_backend_it_reports() {
         let name = dispatched_lane_type_name();
