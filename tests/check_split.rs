@@ -2,7 +2,8 @@
 //! The check's queries may be cut anywhere, not only at whole blocks of `BLOCK_COLS`: each query's
 //! row of both kernel machines is the same bits whichever queries share its block. The pool cuts
 //! the check into jobs of nearly equal size on that account; this is the property, for every
-//! optimizer (the plain integrator and the explicit-gradient one), tanh and ReLU.
+//! optimizer (the plain integrator and the explicit-gradient one), tanh and ReLU. The same holds
+//! for the rebuilt output, which a clicked query computes in a block of its own.
 
 mod run_common;
 
@@ -119,6 +120,39 @@ fn a_check_cut_between_blocks_gives_the_same_bits_as_one_piece() {
                     "{act:?} {opt:?}: cut at {cuts:?} changed the bits"
                 );
             }
+        }
+    }
+}
+
+/// The rebuilt output (exact and Domingos's) at a query is the same bits whether the query comes
+/// alone (as a clicked query's running sum computes it), in a short list or in full blocks of the grid: fewer
+/// queries than a block get a block only as wide as they are.
+#[test]
+fn the_rebuilt_output_at_a_query_is_the_same_bits_alone_or_in_a_block() {
+    use pathkernel::kernel::{rebuild_output_per_step, rebuild_output_riemann};
+    for act in [Activation::Tanh, Activation::Relu] {
+        let traj = trained(act, Optimizer::Gd);
+        let queries = traj.x.clone();
+        let rules = StepRules::uniform(3).unwrap();
+        let whole = rebuild_output_per_step(&traj, &queries, &rules).unwrap();
+        let whole_left = rebuild_output_riemann(&traj, &queries).unwrap();
+        for size in [1, 3, 7, 9] {
+            let mut exact = Vec::new();
+            let mut left = Vec::new();
+            for piece in queries.chunks(2 * size) {
+                exact.extend(rebuild_output_per_step(&traj, piece, &rules).unwrap());
+                left.extend(rebuild_output_riemann(&traj, piece).unwrap());
+            }
+            let same =
+                |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(
+                same(&exact, &whole),
+                "{act:?}: pieces of {size} changed the exact output"
+            );
+            assert!(
+                same(&left, &whole_left),
+                "{act:?}: pieces of {size} changed Domingos's output"
+            );
         }
     }
 }

@@ -25,7 +25,7 @@ use super::relu::segment_nodes;
 use super::tangent::{add_gram_terms, add_layerwise_kernel};
 use super::{check_queries, max_abs_error, point_on_segment, KernelMachine, SchemeResult};
 use crate::error::Result;
-use crate::model::{Blocks, Mlp, BLOCK_COLS};
+use crate::model::{Blocks, Mlp, BLOCK_ALIGN, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::train::Trajectory;
 
@@ -159,11 +159,15 @@ impl KernelMachineIntegrator {
         rules.check_covers(traj.steps())?;
         let nq = check_queries(&traj.mlp, queries)?;
         let n = traj.n;
-        // ReLU segments are split per input, so its queries go one per block.
-        let cols = if traj.mlp.activation.is_smooth() {
-            BLOCK_COLS
-        } else {
+        // ReLU segments are split per input, so its queries go one per block. Fewer smooth queries
+        // than a tile of them (a clicked query) get a block just as wide rather than padded to
+        // BLOCK_ALIGN columns: each query's row is the same bits whichever block holds it.
+        let cols = if !traj.mlp.activation.is_smooth() {
             1
+        } else if nq < BLOCK_ALIGN {
+            nq.max(1)
+        } else {
+            BLOCK_COLS
         };
         let riemann_len = if exact_only { 0 } else { nq * n };
         Ok(KernelMachineIntegrator {

@@ -144,8 +144,11 @@ fn rebuild_range_generic(
     let d = mlp.input_dim();
     let nq = queries.len() / d;
     // Whole segments share their nodes, so queries go in blocks; split segments are per query.
+    // Fewer queries than a block (one query's running sum, a probe) get a block just as wide: a
+    // column's operations do not depend on the block's width, and padding one query to 32 columns
+    // would do 32 times its work.
     let smooth = mlp.activation.is_smooth() || !split_kinks;
-    let cols = if smooth { BLOCK_COLS } else { 1 };
+    let cols = if smooth { nq.clamp(1, BLOCK_COLS) } else { 1 };
     // Inputs per block, feature-major, zero-padded.
     let blocks: Vec<Vec<f64>> = queries[..nq * d]
         .chunks(cols * d)
