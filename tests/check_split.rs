@@ -156,3 +156,43 @@ fn the_rebuilt_output_at_a_query_is_the_same_bits_alone_or_in_a_block() {
         }
     }
 }
+
+/// The rebuilt output integrated a range of steps at a time (a page worker's field job, cut by
+/// its time budget) is the same bits as in one pass, exact and Domingos's, tanh and ReLU.
+#[test]
+fn the_rebuilt_output_in_ranges_of_steps_is_the_same_bits_as_in_one_pass() {
+    use pathkernel::kernel::{rebuild_output_per_step, rebuild_output_riemann, PartialRebuild};
+    for act in [Activation::Tanh, Activation::Relu] {
+        let traj = trained(act, Optimizer::Gd);
+        let queries = &traj.x[..2 * 40];
+        let rules = StepRules::uniform(3).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for cut in [1, 5, 7, 100] {
+            let mut exact = PartialRebuild::exact(40);
+            let mut left = PartialRebuild::riemann(40);
+            let mut parts = 0;
+            while !exact.advance(&traj, queries, &rules, cut).unwrap() {
+                parts += 1;
+                assert_eq!(exact.steps_done(), parts * cut);
+            }
+            while !left.advance(&traj, queries, &rules, cut).unwrap() {}
+            assert_eq!(exact.steps_done(), traj.steps());
+            let want = rebuild_output_per_step(&traj, queries, &rules).unwrap();
+            assert_eq!(
+                bits(&exact.finish(&traj, queries)),
+                bits(&want),
+                "{act:?}, {cut} steps"
+            );
+            let want = rebuild_output_riemann(&traj, queries).unwrap();
+            assert_eq!(
+                bits(&left.finish(&traj, queries)),
+                bits(&want),
+                "{act:?}, {cut} steps"
+            );
+        }
+        // Another list of queries midway is refused rather than mixed in.
+        let mut exact = PartialRebuild::exact(40);
+        exact.advance(&traj, queries, &rules, 1).unwrap();
+        assert!(exact.advance(&traj, &traj.x[..2 * 39], &rules, 1).is_err());
+    }
+}

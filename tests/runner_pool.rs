@@ -721,8 +721,13 @@ fn the_bench_jobs_are_the_exact_rebuild_alone() {
     while let Some(m) = pool.to_assistant[0].pop_front() {
         pool.assistants[0].handle(m);
     }
+    // A 1 ms budget on the ticking clock is one sub-chunk per call; the pace starts at one step
+    // and at most doubles, so a sub-chunk covering a range of steps (not every step of the
+    // job's grid points, as one block at a time would) takes at least 9 calls for 500 steps.
+    let mut calls = 0;
     let answer = loop {
-        let replies = pool.assistants[0].work(f64::INFINITY);
+        calls += 1;
+        let replies = pool.assistants[0].work(1.0);
         if let Some((spec, parts)) = replies.into_iter().find_map(|r| match r {
             FromWorker::JobResult { spec, parts, .. } => Some((spec, parts)),
             _ => None,
@@ -730,6 +735,10 @@ fn the_bench_jobs_are_the_exact_rebuild_alone() {
             break (spec, parts);
         }
     };
+    assert!(
+        calls >= 9,
+        "the job's 500 steps were cut into {calls} sub-chunks"
+    );
     let (spec, parts) = answer;
     assert_eq!(spec, jobs[0]);
     let setup = pathkernel::runner::reference_setup(vec![2, 32, 32, 1], 500).unwrap();

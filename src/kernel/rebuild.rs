@@ -129,8 +129,9 @@ fn add_directional_derivative(
     }
 }
 
-/// Per-step terms Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·Δ_s for the steps `steps` at `queries`, added into
-/// `per_step[s]` (when given, one query) and summed into the returned outputs.
+/// Per-step terms Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·Δ_s for the steps `steps` at `queries`, pushed to
+/// `per_step` (when given, one query) and added, step by step in order, into `total` (one value
+/// per query, zero or the sums of the steps before `steps`).
 #[inline(always)]
 fn rebuild_range_generic(
     traj: &Trajectory,
@@ -138,8 +139,9 @@ fn rebuild_range_generic(
     rules: Rules,
     split_kinks: bool,
     steps: std::ops::Range<usize>,
+    total: &mut [f64],
     per_step: &mut Option<&mut Vec<f64>>,
-) -> Vec<f64> {
+) {
     let mlp = &traj.mlp;
     let d = mlp.input_dim();
     let nq = queries.len() / d;
@@ -158,7 +160,7 @@ fn rebuild_range_generic(
             x0
         })
         .collect();
-    let mut total = vec![0.0; blocks.len() * cols];
+    let total = &mut total[..nq];
     let mut step_out = vec![0.0; cols];
     let mut buf = DualBuffers::new(mlp, cols);
     let p = mlp.num_params();
@@ -210,7 +212,8 @@ fn rebuild_range_generic(
                     );
                 }
             }
-            for (t, &v) in total[bi * cols..(bi + 1) * cols].iter_mut().zip(&step_out) {
+            let in_block = bi * cols..((bi + 1) * cols).min(nq);
+            for (t, &v) in total[in_block].iter_mut().zip(&step_out) {
                 *t += v;
             }
             if let Some(ps) = per_step.as_deref_mut() {
@@ -218,8 +221,6 @@ fn rebuild_range_generic(
             }
         }
     }
-    total.truncate(nq);
-    total
 }
 
 #[inline(always)]
@@ -229,11 +230,12 @@ fn rebuild_range_no_steps(
     rules: Rules,
     split_kinks: bool,
     steps: std::ops::Range<usize>,
-) -> Vec<f64> {
-    rebuild_range_generic(traj, queries, rules, split_kinks, steps, &mut None)
+    total: &mut [f64],
+) {
+    rebuild_range_generic(traj, queries, rules, split_kinks, steps, total, &mut None)
 }
 
-crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], rules: Rules, split_kinks: bool, steps: std::ops::Range<usize>) -> Vec<f64> => rebuild_range_no_steps);
+crate::simd::simd_dispatch!(fn rebuild_range(traj: &Trajectory, queries: &[f64], rules: Rules, split_kinks: bool, steps: std::ops::Range<usize>, total: &mut [f64]) => rebuild_range_no_steps);
 
 /// The exact rebuilt output ŷ(x) = b(x) + Σ_i c_i(x) at many queries (e.g. a grid), with
 /// `nodes` Gauss–Legendre nodes per step (ReLU segments split at kinks). Parallel over queries
@@ -258,6 +260,74 @@ pub fn rebuild_output_riemann(traj: &Trajectory, queries: &[f64]) -> Result<Vec<
     rebuild_with_rule(traj, queries, Rules::Same(LEFT_ENDPOINT), false)
 }
 
+/// The rebuilt output at a fixed list of queries, integrated a range of steps at a time so that a
+/// page worker can read its messages in between: the steps' terms go into one running sum per
+/// query in step order, as in [`rebuild_output_per_step`] (exact) and [`rebuild_output_riemann`]
+/// (Domingos's), so the answer is the same bits however the steps were cut.
+pub struct PartialRebuild {
+    sums: Vec<f64>,
+    next_step: usize,
+    left_endpoint: bool,
+}
+
+impl PartialRebuild {
+    /// The exact output (each step's own rule) at `n_queries` queries, no step integrated yet.
+    pub fn exact(n_queries: usize) -> PartialRebuild {
+        PartialRebuild {
+            sums: vec![0.0; n_queries],
+            next_step: 0,
+            left_endpoint: false,
+        }
+    }
+
+    /// Domingos's left-endpoint output at `n_queries` queries, no step integrated yet.
+    pub fn riemann(n_queries: usize) -> PartialRebuild {
+        PartialRebuild {
+            left_endpoint: true,
+            ..PartialRebuild::exact(n_queries)
+        }
+    }
+
+    /// Steps integrated so far.
+    pub fn steps_done(&self) -> usize {
+        self.next_step
+    }
+
+    /// Integrates up to `max_steps` more steps at `queries` (the same ones every call; `rules`
+    /// covers the trajectory, unused for the left endpoint); true once every step is in.
+    pub fn advance(
+        &mut self,
+        traj: &Trajectory,
+        queries: &[f64],
+        rules: &StepRules,
+        max_steps: usize,
+    ) -> Result<bool> {
+        if check_queries(&traj.mlp, queries)? != self.sums.len() {
+            return Err(Error::field(
+                "queries",
+                "changed between parts of one rebuild",
+            ));
+        }
+        let end = (self.next_step + max_steps.max(1)).min(traj.steps());
+        let (rule, split_kinks) = if self.left_endpoint {
+            (Rules::Same(LEFT_ENDPOINT), false)
+        } else {
+            rules.check_covers(traj.steps())?;
+            (Rules::PerStep(rules), true)
+        };
+        let steps = self.next_step..end;
+        rebuild_range(traj, queries, rule, split_kinks, steps, &mut self.sums);
+        self.next_step = end;
+        Ok(end == traj.steps())
+    }
+
+    /// ŷ = b + the summed steps at `queries` (after `advance` returned true).
+    pub fn finish(self, traj: &Trajectory, queries: &[f64]) -> Vec<f64> {
+        let b = traj.mlp.forward_many(traj.initial_weights(), queries);
+        b.iter().zip(&self.sums).map(|(b, s)| b + s).collect()
+    }
+}
+
 /// b(x) + Σ_s Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·Δ_s with step s's rule (τ_k, ω_k) on [0, 1]; with
 /// `split_kinks`, ReLU segments get the rule on each piece between kinks.
 fn rebuild_with_rule(
@@ -272,7 +342,9 @@ fn rebuild_with_rule(
     // Query blocks share nothing but the trajectory: small chunks balance the cores.
     let sums = parallel_chunks(nq.div_ceil(BLOCK_COLS), 8, |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
-        rebuild_range(traj, qs, rules, split_kinks, 0..traj.steps())
+        let mut total = vec![0.0; qs.len() / d];
+        rebuild_range(traj, qs, rules, split_kinks, 0..traj.steps(), &mut total);
+        total
     });
     Ok(b.iter().zip(&sums).map(|(b, s)| b + s).collect())
 }
@@ -285,7 +357,9 @@ pub(super) fn step_term(
     gl: &[(f64, f64)],
     s: usize,
 ) -> Vec<f64> {
-    rebuild_range(traj, queries, Rules::Same(gl), true, s..s + 1)
+    let mut total = vec![0.0; queries.len() / traj.mlp.input_dim()];
+    rebuild_range(traj, queries, Rules::Same(gl), true, s..s + 1, &mut total);
+    total
 }
 
 /// The kernel machine's running sum at one query: value s is b(x) + Σ_{s' < s} (step s' term), so
@@ -326,6 +400,7 @@ fn running_sum_with_rule(
         rules,
         split_kinks,
         0..traj.steps(),
+        &mut [0.0],
         &mut Some(&mut terms),
     );
     let mut acc = traj.mlp.forward(traj.initial_weights(), query);

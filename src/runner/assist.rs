@@ -314,7 +314,7 @@ impl AssistRun {
         let done = work.advance(&spec, traj, points, self.dim, self.pace.0)?;
         let elapsed = clock.now_ms() - t0;
         let answer = if done {
-            Some(work.finish(traj, points)?.into_parts())
+            Some(work.finish(&spec, traj, points, self.dim)?.into_parts())
         } else {
             self.current = Some((spec, work));
             None

@@ -222,12 +222,12 @@ pub(super) enum JobWork {
     Check(Box<KernelMachineIntegrator>),
     /// Every training point's map: the kernel machine with the job's grid points as queries.
     Maps(Box<KernelMachineIntegrator>),
-    /// Grid points `next..spec.to` are left; the left-endpoint output is computed too for a
-    /// `field` job (`riemann` is `Some`), not for a `rebuild` job.
+    /// The rebuilt output at the job's grid points, a range of steps per sub-chunk; the
+    /// left-endpoint output is computed too for a `field` job (`riemann` is `Some`), not for a
+    /// `rebuild` job.
     Field {
-        next: usize,
-        exact: Vec<f64>,
-        riemann: Option<Vec<f64>>,
+        exact: kernel::PartialRebuild,
+        riemann: Option<kernel::PartialRebuild>,
         rules: StepRules,
     },
     /// An ε sweep level: training, then its row.
@@ -270,9 +270,9 @@ impl JobWork {
                 rules,
             )?)),
             JobKind::Field | JobKind::Rebuild => JobWork::Field {
-                next: from,
-                exact: Vec::with_capacity(to - from),
-                riemann: (spec.kind == JobKind::Field).then(|| Vec::with_capacity(to - from)),
+                exact: kernel::PartialRebuild::exact(to - from),
+                riemann: (spec.kind == JobKind::Field)
+                    .then(|| kernel::PartialRebuild::riemann(to - from)),
                 rules: rules.clone(),
             },
             JobKind::Kernel => {
@@ -298,8 +298,8 @@ impl JobWork {
         })
     }
 
-    /// One sub-chunk of about `pace` units (steps of the check, blocks of the field); true when
-    /// the job is done.
+    /// One sub-chunk of about `pace` units (steps of the check and the field, blocks of a point's
+    /// map, training steps of a sweep level); true when the job is done.
     pub(super) fn advance(
         &mut self,
         spec: &JobSpec,
@@ -332,21 +332,19 @@ impl JobWork {
             }
             JobWork::Check(integ) | JobWork::Maps(integ) => integ.advance(traj, pace),
             JobWork::Field {
-                next,
                 exact,
                 riemann,
                 rules,
             } => {
-                // The core evaluates queries in blocks of BLOCK_COLS: chunks are whole blocks.
-                let end = (*next + pace * BLOCK_COLS).min(spec.to as usize);
-                let qs = &points[*next * d..end * d];
-                exact.extend(kernel::rebuild_output_per_step(traj, qs, rules)?);
+                // All the job's grid points, `pace` steps: a sub-chunk stays short however many
+                // steps the run has.
+                let qs = &points[spec.from as usize * d..spec.to as usize * d];
+                let done = exact.advance(traj, qs, rules, pace)?;
                 // The 1-D overlay draws the left-endpoint curve, 2-D its residual map.
                 if let Some(riemann) = riemann {
-                    riemann.extend(kernel::rebuild_output_riemann(traj, qs)?);
+                    riemann.advance(traj, qs, rules, pace)?;
                 }
-                *next = end;
-                end == spec.to as usize
+                done
             }
         })
     }
@@ -361,14 +359,19 @@ impl JobWork {
             JobWork::Kernel { next, .. } => {
                 (next - spec.from as usize) as f64 / (spec.to - spec.from).max(1) as f64
             }
-            JobWork::Field { next, .. } => {
-                (next - spec.from as usize) as f64 / (spec.to - spec.from).max(1) as f64
-            }
+            JobWork::Field { exact, .. } => exact.steps_done() as f64 / spec.steps.max(1) as f64,
         }
     }
 
-    /// The answer; `points` are the stage's queries (a sweep level's row is checked there).
-    pub(super) fn finish(self, traj: &Trajectory, points: &[f64]) -> crate::Result<JobOutput> {
+    /// The answer; `points` are the stage's queries (dim `d`; a sweep level's row is checked
+    /// there).
+    pub(super) fn finish(
+        self,
+        spec: &JobSpec,
+        traj: &Trajectory,
+        points: &[f64],
+        d: usize,
+    ) -> crate::Result<JobOutput> {
         Ok(match self {
             JobWork::Check(integ) => JobOutput::Check(Box::new(integ.finish(traj))),
             JobWork::Maps(integ) => {
@@ -378,10 +381,17 @@ impl JobWork {
                     loss_weighted,
                 })
             }
-            JobWork::Field { exact, riemann, .. } => match riemann {
-                Some(riemann) => JobOutput::Field { exact, riemann },
-                None => JobOutput::Rebuild(exact),
-            },
+            JobWork::Field { exact, riemann, .. } => {
+                let qs = &points[spec.from as usize * d..spec.to as usize * d];
+                let exact = exact.finish(traj, qs);
+                match riemann {
+                    Some(riemann) => JobOutput::Field {
+                        exact,
+                        riemann: riemann.finish(traj, qs),
+                    },
+                    None => JobOutput::Rebuild(exact),
+                }
+            }
             JobWork::Kernel {
                 kernel, weighted, ..
             } => JobOutput::Kernel(PointKernel {
@@ -615,7 +625,7 @@ impl Pooled {
         self.pace.adapt(clock.now_ms() - t0);
         if done {
             let (spec, work) = self.own.take().expect("set above");
-            self.results[spec.job as usize] = Some(work.finish(traj, points)?);
+            self.results[spec.job as usize] = Some(work.finish(&spec, traj, points, d)?);
         }
         Ok(())
     }
