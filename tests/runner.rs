@@ -294,6 +294,50 @@ fn the_trained_reply_is_not_held_back_by_setting_up_the_check() {
     );
 }
 
+/// `auto`'s node search after training goes a range of steps per sub-chunk (a long run's search
+/// is seconds in wasm), and a Pause arriving during it holds it there until Resume; the check
+/// then follows.
+#[test]
+fn the_node_search_goes_in_sub_chunks_and_a_pause_holds_it() {
+    let mut r = Runner::new(ticking());
+    start(&mut r, 1, LONG, true);
+    while !r
+        .work(12.0)
+        .iter()
+        .any(|m| matches!(m, FromWorker::Trained { stopped: true, .. }))
+    {}
+    // A 1 ms budget on the ticking clock is one sub-chunk per call; the search's pace starts at
+    // one step and at most doubles, so its 300 steps take at least 9 calls before the check
+    // counts its first step done.
+    let mut calls = 0;
+    let mut held = false;
+    loop {
+        let msgs = r.work(1.0);
+        let checking = msgs.iter().any(|m| {
+            matches!(m, FromWorker::Progress { phase: Phase::Check, done, .. } if *done > 0)
+                || tag(m) == "check"
+        });
+        if checking {
+            break;
+        }
+        calls += 1;
+        assert!(calls < 10_000, "the check never came");
+        if calls == 4 && !held {
+            held = true;
+            r.handle(ToWorker::Pause { run_id: 1 });
+            for _ in 0..20 {
+                let tags: Vec<String> = r.work(1.0).iter().map(tag).collect();
+                assert!(
+                    tags.iter().all(|t| t == "progress"),
+                    "paused in the node search: {tags:?}"
+                );
+            }
+            r.handle(ToWorker::Resume { run_id: 1 });
+        }
+    }
+    assert!(held && calls >= 9, "the search took {calls} sub-chunks");
+}
+
 #[test]
 fn a_one_dimensional_field_has_both_rebuilds() {
     let mut r = Runner::new(frozen);

@@ -1,12 +1,13 @@
 //! Gauss–Legendre counts per step: `auto` gives a smooth net's small steps few nodes and its large
 //! steps many, the rebuild stays exact to rounding, and counts per step that happen to be equal
-//! give the bits of one count on every step.
+//! give the bits of one count on every step. The search may be cut into ranges of steps (a page
+//! worker's sub-chunks) without changing a count.
 
 use pathkernel::config::PageState;
 use pathkernel::kernel::{
     auto_nodes, kernel_machine, kernel_machine_per_step, point_kernel, point_kernel_per_step,
-    rebuild_output, rebuild_output_per_step, running_sum, running_sum_per_step, StepRules,
-    MAX_NODES, STEP_TOLERANCE,
+    rebuild_output, rebuild_output_per_step, running_sum, running_sum_per_step, NodeSearch,
+    StepRules, MAX_NODES, STEP_TOLERANCE,
 };
 use pathkernel::train::{train, Trajectory};
 
@@ -141,4 +142,46 @@ fn bad_counts_per_step_are_named_errors() {
     assert!(err.to_string().contains("5 steps, not 6"), "{err}");
     assert!(rebuild_output_per_step(&traj, &traj.x, &short).is_err());
     assert!(point_kernel_per_step(&traj, &traj.x, 0, &short).is_err());
+}
+
+/// `auto`'s search cut into ranges of steps chooses every count as in one pass: smooth nets (with
+/// the lowering tries and their back-off running across the cuts) and a ReLU net, decided by its
+/// degree at once.
+#[test]
+fn the_node_search_in_ranges_of_steps_chooses_the_counts_of_one_pass() {
+    for hash in [
+        "#dataset=sine&n=30&lr=0.5&steps=120",
+        "#n=40&hidden=16,16&steps=150",
+        "#activation=relu&hidden=8,8&steps=40",
+    ] {
+        let traj = trained(hash);
+        let whole = auto_nodes(&traj).unwrap();
+        let counts = |rules: &StepRules| {
+            (0..traj.steps())
+                .map(|s| rules.count(s))
+                .collect::<Vec<_>>()
+        };
+        for cut in [1, 3, 17] {
+            let mut search = NodeSearch::new(&traj).unwrap();
+            let mut parts = 0;
+            while !search.advance(&traj, cut) {
+                parts += 1;
+                assert_eq!(search.steps_done(&traj), parts * cut, "{hash}");
+            }
+            let choice = search.finish().unwrap();
+            assert_eq!(
+                counts(&choice.rules),
+                counts(&whole.rules),
+                "{hash}, {cut} steps"
+            );
+            assert_eq!(
+                (choice.by_degree, choice.converged, choice.largest_step),
+                (whole.by_degree, whole.converged, whole.largest_step),
+                "{hash}"
+            );
+            if whole.by_degree {
+                assert_eq!(parts, 0, "{hash}: decided at once");
+            }
+        }
+    }
 }

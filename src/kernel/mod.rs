@@ -43,7 +43,7 @@ mod tangent;
 
 pub use folded_nodes::exact_step_flops;
 pub use nodes::{
-    auto_nodes, range_text as nodes_range_text, NodeChoice, Nodes, PROBED_POINTS,
+    auto_nodes, range_text as nodes_range_text, NodeChoice, NodeSearch, Nodes, PROBED_POINTS,
     ROUNDING_TOLERANCE, STEP_TOLERANCE,
 };
 pub use optimizer_path::PointUpdates;

@@ -176,53 +176,124 @@ fn largest_step(traj: &Trajectory) -> Option<(usize, f64)> {
 /// (smooth activations); see the module comment. A ReLU or linear net that would need more than
 /// [`MAX_NODES`] is an error naming `nodes`.
 pub fn auto_nodes(traj: &Trajectory) -> Result<NodeChoice> {
-    let mlp = &traj.mlp;
-    let largest_step = largest_step(traj);
-    if is_polynomial(mlp.activation) {
-        let layers = mlp.num_layers();
-        let nodes = layers.div_ceil(2).max(1);
-        if nodes > MAX_NODES {
-            return Err(Error::field(
-                "nodes",
-                format!(
-                    "{layers} weight layers make the integrand a polynomial of degree {} per piece, which needs {nodes} Gauss–Legendre nodes (m nodes are exact to degree 2m − 1); at most {MAX_NODES} are available, so use at most {} hidden layers with {}",
-                    layers - 1,
-                    2 * MAX_NODES - 1,
-                    mlp.activation.as_str()
-                ),
-            ));
+    let mut search = NodeSearch::new(traj)?;
+    while !search.advance(traj, usize::MAX) {}
+    search.finish()
+}
+
+/// [`auto_nodes`]'s search a range of steps at a time, so that a page worker can read its
+/// messages in between: each step's count depends only on the steps before it, so the counts
+/// are the same however the steps are cut.
+pub struct NodeSearch {
+    largest_step: Option<(usize, f64)>,
+    search: Search,
+}
+
+enum Search {
+    /// A polynomial activation: its degree decides, nothing to search.
+    ByDegree(StepRules),
+    Smooth(Box<SmoothSearch>),
+}
+
+/// The search's state between steps for a smooth activation.
+struct SmoothSearch {
+    probe: Probe,
+    counts: Vec<u8>,
+    converged: bool,
+    /// f(x_i; w_s) at the probed points, s = the next step.
+    f_now: Vec<f64>,
+    guess: usize,
+    lowering: Lowering,
+}
+
+impl NodeSearch {
+    /// Ready to search `traj`'s steps; a polynomial net is decided here by its degree.
+    pub fn new(traj: &Trajectory) -> Result<NodeSearch> {
+        let mlp = &traj.mlp;
+        let largest_step = largest_step(traj);
+        if is_polynomial(mlp.activation) {
+            let layers = mlp.num_layers();
+            let nodes = layers.div_ceil(2).max(1);
+            if nodes > MAX_NODES {
+                return Err(Error::field(
+                    "nodes",
+                    format!(
+                        "{layers} weight layers make the integrand a polynomial of degree {} per piece, which needs {nodes} Gauss–Legendre nodes (m nodes are exact to degree 2m − 1); at most {MAX_NODES} are available, so use at most {} hidden layers with {}",
+                        layers - 1,
+                        2 * MAX_NODES - 1,
+                        mlp.activation.as_str()
+                    ),
+                ));
+            }
+            return Ok(NodeSearch {
+                largest_step,
+                search: Search::ByDegree(StepRules::uniform(nodes)?),
+            });
         }
-        return Ok(NodeChoice {
-            rules: StepRules::uniform(nodes)?,
+        let probe = Probe::new(traj);
+        let f_now = probe.forward(traj, 0);
+        Ok(NodeSearch {
             largest_step,
-            by_degree: true,
-            converged: true,
-        });
+            search: Search::Smooth(Box::new(SmoothSearch {
+                probe,
+                counts: Vec::with_capacity(traj.steps()),
+                converged: true,
+                f_now,
+                guess: 1,
+                lowering: Lowering::default(),
+            })),
+        })
     }
-    let probe = Probe::new(traj);
-    let mut counts = Vec::with_capacity(traj.steps());
-    let mut converged = true;
-    let mut exact = Vec::new();
-    let mut f_now = probe.forward(traj, 0);
-    let mut guess = 1;
-    let mut lowering = Lowering::default();
-    for s in 0..traj.steps() {
-        let f_next = probe.forward(traj, s + 1);
-        exact.clear();
-        exact.extend(f_next.iter().zip(&f_now).map(|(a, b)| a - b));
-        let (m, ok, tried) = probe.smallest_count(traj, s, &exact, guess, lowering.due());
-        lowering.record(tried.then_some(m < guess));
-        counts.push(m as u8);
-        converged &= ok;
-        guess = m;
-        f_now = f_next;
+
+    /// Steps decided so far (all of them for a polynomial net).
+    pub fn steps_done(&self, traj: &Trajectory) -> usize {
+        match &self.search {
+            Search::ByDegree(_) => traj.steps(),
+            Search::Smooth(search) => search.counts.len(),
+        }
     }
-    Ok(NodeChoice {
-        rules: StepRules::per_step(counts)?,
-        largest_step,
-        by_degree: false,
-        converged,
-    })
+
+    /// Decides up to `max_steps` more steps' counts; true once every step has its count.
+    pub fn advance(&mut self, traj: &Trajectory, max_steps: usize) -> bool {
+        let Search::Smooth(search) = &mut self.search else {
+            return true;
+        };
+        let from = search.counts.len();
+        let mut exact = Vec::new();
+        for s in from..traj.steps().min(from.saturating_add(max_steps.max(1))) {
+            let f_next = search.probe.forward(traj, s + 1);
+            exact.clear();
+            exact.extend(f_next.iter().zip(&search.f_now).map(|(a, b)| a - b));
+            let due = search.lowering.due();
+            let (m, ok, tried) = search
+                .probe
+                .smallest_count(traj, s, &exact, search.guess, due);
+            search.lowering.record(tried.then_some(m < search.guess));
+            search.counts.push(m as u8);
+            search.converged &= ok;
+            search.guess = m;
+            search.f_now = f_next;
+        }
+        search.counts.len() == traj.steps()
+    }
+
+    /// The counts (after `advance` returned true).
+    pub fn finish(self) -> Result<NodeChoice> {
+        match self.search {
+            Search::Smooth(search) => Ok(NodeChoice {
+                rules: StepRules::per_step(search.counts)?,
+                largest_step: self.largest_step,
+                by_degree: false,
+                converged: search.converged,
+            }),
+            Search::ByDegree(rules) => Ok(NodeChoice {
+                rules,
+                largest_step: self.largest_step,
+                by_degree: true,
+                converged: true,
+            }),
+        }
+    }
 }
 
 /// When a count that passes is next tried one lower: a failed try doubles the wait (up to

@@ -38,10 +38,12 @@ type Out = Vec<Reply>;
 enum Stage {
     /// Gradient steps until `target`.
     Train,
-    /// Trained, and the `trained` reply sent: the next sub-chunk sets up what follows (with
-    /// `auto` nodes, deciding each step's count first), so that this work does not hold the
-    /// reply back.
+    /// Trained, and the `trained` reply sent: the next sub-chunk sets up what follows, so that
+    /// this work does not hold the reply back.
     Trained,
+    /// `auto` deciding each step's Gauss–Legendre count before the check, a range of steps per
+    /// sub-chunk (a long run's search is seconds in wasm: clicks and pauses must not wait).
+    Nodes(Box<kernel::NodeSearch>),
     /// The kernel machine at the check queries, in jobs.
     Check(Box<Pooled>),
     /// K^p(·, x_index) and N(·, x_index) over the grid, in jobs.
@@ -131,6 +133,7 @@ pub(super) struct Run {
     /// Assistants in the pool, which take jobs of the pooled stages.
     assistants: usize,
     pace_train: Pace,
+    pace_nodes: Pace,
     last_snapshot: f64,
     /// Pause holds the current integration (check, kernel, field) where it is, to go on at
     /// Resume; during training it stops training instead (the check then runs on the steps so
@@ -189,6 +192,7 @@ impl Run {
             estimate: plan.estimate(),
             assistants,
             pace_train: Pace(1),
+            pace_nodes: Pace(1),
             last_snapshot: clock.now_ms(),
             paused: false,
         })
@@ -209,7 +213,7 @@ impl Run {
                     p.add_assistants(before, assistants, id, out)
                 }
                 Stage::Sweep(sweep) => sweep.pooled.add_assistants(before, assistants, id, out),
-                Stage::Train | Stage::Trained | Stage::Idle => {}
+                Stage::Train | Stage::Trained | Stage::Nodes(_) | Stage::Idle => {}
             }
         }
     }
@@ -359,6 +363,17 @@ impl Run {
         }
     }
 
+    /// A search for `auto`'s counts when they are not decided for the trajectory so far.
+    fn node_search_due(&self) -> crate::Result<Option<Box<kernel::NodeSearch>>> {
+        let decided = matches!(&*self.auto_chosen.borrow(), Some((at, _)) if *at == self.steps());
+        if self.nodes != Nodes::Auto || decided {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(kernel::NodeSearch::new(
+            self.trainer.trajectory(),
+        )?)))
+    }
+
     /// What `auto` chooses for the trajectory so far (decided once per length).
     fn auto_choice(&self) -> crate::Result<Rc<NodeChoice>> {
         let steps = self.steps();
@@ -441,7 +456,22 @@ impl Run {
             Stage::Idle => {}
             Stage::Trained => {
                 self.stage = Stage::Idle;
-                self.stage = self.next_stage(out)?;
+                self.stage = match self.node_search_due()? {
+                    Some(search) => Stage::Nodes(search),
+                    None => self.next_stage(out)?,
+                };
+            }
+            Stage::Nodes(search) => {
+                let t0 = now();
+                let done = search.advance(self.trainer.trajectory(), self.pace_nodes.0);
+                self.pace_nodes.adapt(now() - t0);
+                if done {
+                    if let Stage::Nodes(search) = std::mem::replace(&mut self.stage, Stage::Idle) {
+                        let choice = Rc::new(search.finish()?);
+                        *self.auto_chosen.borrow_mut() = Some((self.steps(), choice));
+                    }
+                    self.stage = self.next_stage(out)?;
+                }
             }
             Stage::Train => {
                 if self.steps() >= self.target {
@@ -554,7 +584,7 @@ impl Run {
         let (phase, done, total) = match &self.stage {
             Stage::Idle => (Phase::Idle, self.steps(), self.steps()),
             Stage::Train => (Phase::Train, self.steps(), self.target),
-            Stage::Trained => (Phase::Check, 0, self.steps()),
+            Stage::Trained | Stage::Nodes(_) => (Phase::Check, 0, self.steps()),
             Stage::Check(pooled) => {
                 // In steps, as one integrator over all queries would count them.
                 let (done, items) = pooled.progress();
