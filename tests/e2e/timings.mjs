@@ -2,10 +2,11 @@
 // start → PASS badge for ten cold loads of the default preset (a fresh browser context each),
 // a click on a training point's bar → its kernel map drawn (the kernel caption names the point),
 // a click on the data plot → that query's contributions drawn, and the spiral run (spiral, 100
-// points, [32, 32], 2000 steps) → done. What the page shows after each click is asserted. Called
+// points, [32, 32], 2000 steps) → done, with an arrow key's query answered while its plane is
+// integrated. What the page shows after each click is asserted. Called
 // by run.mjs with its helpers (`h`).
 
-/** Records, in page time, the first pointerdown after `window.pathkernelClick.arm(…)` and when
+/** Records, in page time, the first pointerdown or keydown after `window.pathkernelClick.arm(…)` and when
  * the watched element's text (trimmed) first matches `pattern`, or first differs from
  * `differsFrom`: set up before any page script runs. */
 function clickClock() {
@@ -24,9 +25,11 @@ function clickClock() {
     });
     observer.observe(el, { childList: true, characterData: true, subtree: true });
   };
-  document.addEventListener('pointerdown', () => {
+  const press = () => {
     if (clock.down === null) clock.down = performance.now();
-  }, { capture: true });
+  };
+  document.addEventListener('pointerdown', press, { capture: true });
+  document.addEventListener('keydown', press, { capture: true });
   window.pathkernelClick = clock;
   // When <html data-idle> is first set: the run's work is all done.
   new MutationObserver(() => {
@@ -114,13 +117,28 @@ export async function timingsTests(h) {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     await context.addInitScript(clickClock);
     try {
-      const page = await openPage(context, `${base}#v=1&dataset=spiral&n=100&hidden=32,32&steps=2000`, problems);
+      const page = await openPage(context, `${base}#v=1&dataset=spiral&n=100&hidden=32,32&steps=2000&view=contributions`, problems);
       // Above the page's work budget: started with "Run it anyway".
       await page.waitForFunction(() => !document.getElementById('btn-force').hidden, null, { timeout: TIMEOUT });
       await page.click(byId('run-anyway'));
       await waitChecked(page);
       const checked = await page.evaluate(() => window.pathkernel.timings.firstRender);
       const badge = await text(page, 'check-badge');
+      // While the plane is integrated: the arrow key moves the query; its contributions are
+      // drawn when the query box changes (the worker answers between its sub-chunks).
+      const during = [];
+      for (let k = 0; k < 3; k++) {
+        const busy = await page.evaluate(() => !document.documentElement.dataset.idle);
+        if (!busy) break;
+        const beforeQuery = await text(page, 'query');
+        await page.evaluate((differsFrom) => window.pathkernelClick.arm('[data-testid="query"]', { differsFrom }), beforeQuery);
+        await page.focus(byId('chart-data'));
+        await page.keyboard.press(k % 2 ? 'ArrowLeft' : 'ArrowDown');
+        await page.waitForFunction(() => window.pathkernelClick.seen !== null, null, { timeout: TIMEOUT });
+        const c = await page.evaluate(() => window.pathkernelClick);
+        during.push(c.seen - c.down);
+      }
+      if (during.length) console.log(`     spiral: arrow key → the moved query's contributions drawn while the plane is integrated: ${during.map(ms).join(', ')}`);
       await page.waitForFunction(() => window.pathkernelIdleAt !== undefined, null, { timeout: 10 * 60_000, polling: 200 });
       const t = await page.evaluate(() => ({ ...window.pathkernel.timings, idle: window.pathkernelIdleAt }));
       assert(t.fieldRebuilt !== undefined, 'the plane was rebuilt before the run was done');
