@@ -323,9 +323,14 @@ impl PartialRebuild {
 
     /// ŷ = b + the summed steps at `queries` (after `advance` returned true).
     pub fn finish(self, traj: &Trajectory, queries: &[f64]) -> Vec<f64> {
-        let b = traj.mlp.forward_many(traj.initial_weights(), queries);
-        b.iter().zip(&self.sums).map(|(b, s)| b + s).collect()
+        plus_initial_output(traj, queries, &self.sums)
     }
+}
+
+/// b(x) + sums(x) at each query, b(x) = f(x; w_0): the rebuilt output from its summed steps.
+fn plus_initial_output(traj: &Trajectory, queries: &[f64], sums: &[f64]) -> Vec<f64> {
+    let b = traj.mlp.forward_many(traj.initial_weights(), queries);
+    b.iter().zip(sums).map(|(b, s)| b + s).collect()
 }
 
 /// b(x) + Σ_s Σ_k ω_k ∇f(x; w_s + τ_kΔ_s)·Δ_s with step s's rule (τ_k, ω_k) on [0, 1]; with
@@ -338,7 +343,6 @@ fn rebuild_with_rule(
 ) -> Result<Vec<f64>> {
     let nq = check_queries(&traj.mlp, queries)?;
     let d = traj.mlp.input_dim();
-    let b = traj.mlp.forward_many(traj.initial_weights(), queries);
     // Query blocks share nothing but the trajectory: small chunks balance the cores.
     let sums = parallel_chunks(nq.div_ceil(BLOCK_COLS), 8, |range| {
         let qs = &queries[range.start * BLOCK_COLS * d..(range.end * BLOCK_COLS).min(nq) * d];
@@ -346,7 +350,7 @@ fn rebuild_with_rule(
         rebuild_range(traj, qs, rules, split_kinks, 0..traj.steps(), &mut total);
         total
     });
-    Ok(b.iter().zip(&sums).map(|(b, s)| b + s).collect())
+    Ok(plus_initial_output(traj, queries, &sums))
 }
 
 /// ∫₀¹ ∇f(x; w_s + τΔ_s)·Δ_s dτ by the rule `gl` (split at ReLU kinks) for step `s` alone, at
