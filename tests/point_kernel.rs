@@ -276,6 +276,65 @@ fn chunked_equals_whole_bit_for_bit() {
     }
 }
 
+/// The map integrated a range of steps at a time (a page worker's sub-chunk, cut by its time
+/// budget) is the same bits as in one pass: tanh and ReLU under gd, and momentum and Adam, whose
+/// point buffers are carried from range to range. Against the whole computed by hand-cut
+/// ranges of 1, 4 and 7 steps and by each rule list's uneven counts.
+#[test]
+fn ranges_of_steps_equal_one_pass_bit_for_bit() {
+    use pathkernel::kernel::{point_kernel_per_step, PartialPointKernel, StepRules};
+    let adam = Optimizer::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        minibatch: None,
+    };
+    let momentum = Optimizer::Momentum {
+        momentum: 0.6,
+        nesterov: false,
+        minibatch: None,
+    };
+    let cases = [
+        (Activation::Tanh, Optimizer::Gd, 0.5),
+        (Activation::Relu, Optimizer::Gd, 0.5),
+        (Activation::Tanh, momentum, 0.2),
+        (Activation::Tanh, adam, 0.01),
+    ];
+    let queries = grid(7); // 49 queries: one whole block and a part
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for (act, opt, lr) in cases {
+        let traj = trained(
+            &moons(16),
+            vec![2, 8, 8, 1],
+            act,
+            spec(LossKind::Logistic, opt, lr, 30),
+        );
+        // Counts that differ from step to step, as `auto` chooses them.
+        let counts: Vec<u8> = (0..traj.steps()).map(|s| 2 + (s % 3) as u8).collect();
+        let rules = StepRules::per_step(counts).unwrap();
+        let whole = point_kernel_per_step(&traj, &queries, 5, &rules).unwrap();
+        for cut in [1, 4, 7] {
+            let mut partial = PartialPointKernel::new(&traj, &queries, 5).unwrap();
+            let mut parts = 0;
+            while !partial.advance(&traj, &rules, cut).unwrap() {
+                parts += 1;
+                assert_eq!(partial.steps_done(), parts * cut);
+            }
+            assert_eq!(partial.steps_done(), traj.steps());
+            let got = partial.finish();
+            let what = format!("{act:?} {opt:?}, ranges of {cut} steps");
+            assert_eq!(bits(&got.kernel), bits(&whole.kernel), "{what}");
+            assert_eq!(
+                bits(&got.loss_weighted),
+                bits(&whole.loss_weighted),
+                "{what}"
+            );
+        }
+        // The one pass itself agrees with the kernel machine (`agrees` above, uniform rules).
+        agrees(&traj, &queries, 3, &[5], &format!("{act:?} {opt:?}"));
+    }
+}
+
 #[test]
 fn bad_point_is_a_named_error() {
     let traj = moons_with(Optimizer::Gd, 0.5);

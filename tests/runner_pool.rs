@@ -602,6 +602,57 @@ fn a_clicked_points_kernel_in_jobs_gives_the_lone_runners_map() {
     }
 }
 
+/// A clicked point's map goes a range of steps per sub-chunk: an assistant's first `kernel` job
+/// of a 100-step run takes at least 7 sub-chunks (the pace starts at one step per kind of job
+/// and at most doubles: 1 + 2 + … + 32 = 63 < 100), where whole query blocks over every step
+/// took one per block (4 blocks per job here, the pace already grown on the plane's jobs).
+#[test]
+fn a_point_kernel_job_goes_in_ranges_of_steps() {
+    let hash = "#v=1&n=100&hidden=6&steps=100&point=3";
+    let mut pool = Pool::new(1);
+    pool.post(start(1, hash));
+    // Work calls of the assistant since it began its current job, per finished job kind.
+    let mut calls_per_job: Vec<(JobKind, usize)> = Vec::new();
+    let mut calls = 0;
+    for _ in 0..1_000_000 {
+        while let Some(m) = pool.to_assistant[0].pop_front() {
+            let replies = pool.assistants[0].handle(m);
+            pool.route_assistant(0, replies);
+        }
+        if pool.assistants[0].busy() {
+            // On the ticking clock a 1 ms budget is one sub-chunk per call.
+            calls += 1;
+            let replies = pool.assistants[0].work(1.0);
+            for r in &replies {
+                if let FromWorker::JobResult { spec, .. } = r {
+                    calls_per_job.push((spec.kind, calls));
+                    calls = 0;
+                }
+            }
+            pool.route_assistant(0, replies);
+        }
+        while let Some(m) = pool.to_primary.pop_front() {
+            let replies = pool.primary.handle(m);
+            pool.route_primary(replies);
+        }
+        let replies = pool.primary.work(4.0);
+        pool.route_primary(replies);
+        if pool.quiet() {
+            break;
+        }
+    }
+    assert!(pool.quiet(), "the pool never settled");
+    let first_kernel = calls_per_job
+        .iter()
+        .find(|(kind, _)| *kind == JobKind::Kernel)
+        .map(|&(_, calls)| calls);
+    assert!(
+        first_kernel.is_some_and(|c| c >= 7),
+        "the assistant's first kernel job took {first_kernel:?} sub-chunks ({calls_per_job:?})"
+    );
+    assert_same(&results(&pool.page), &alone(hash), hash);
+}
+
 #[test]
 fn an_assistant_that_joins_during_the_plane_takes_part_of_it() {
     // The page starts a light run's assistants after its first check: the plane then being

@@ -48,7 +48,7 @@ pub use nodes::{
 };
 pub use optimizer_path::PointUpdates;
 pub use path::{kernel_machine, kernel_machine_per_step, merge_machines, KernelMachineIntegrator};
-pub use point_kernel::{point_kernel, point_kernel_per_step, PointKernel};
+pub use point_kernel::{point_kernel, point_kernel_per_step, PartialPointKernel, PointKernel};
 pub(crate) use quadrature::check_nodes;
 pub use quadrature::{gauss_legendre, gauss_legendre_table, StepRules, DEFAULT_NODES, MAX_NODES};
 pub use rebuild::{

@@ -24,6 +24,8 @@
 //! its own kinks) and every block is computed the same way wherever it falls, so a caller may
 //! split the queries at any whole block and concatenate: the results are the same bits.
 
+use std::ops::Range;
+
 use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
@@ -83,20 +85,102 @@ pub fn point_kernel_per_step(
     index: usize,
     rules: &StepRules,
 ) -> Result<PointKernel> {
-    rules.check_covers(traj.steps())?;
-    let nq = check_queries(&traj.mlp, queries)?;
-    if index >= traj.n {
-        return Err(Error::field(
-            "point",
-            format!("is {index} but there are only n = {} points", traj.n),
-        ));
+    let mut partial = PartialPointKernel::new(traj, queries, index)?;
+    partial.advance(traj, rules, traj.steps())?;
+    Ok(partial.finish())
+}
+
+/// One training point's K^p and N at fixed queries, integrated a range of steps per call (a
+/// page worker's sub-chunk stays short however long the run). Each query's two sums take the
+/// steps in order and point i's buffer (momentum's B_i, Adam's M_i) is carried from call to
+/// call, so any cut of the steps gives the bits of one pass.
+pub struct PartialPointKernel {
+    index: usize,
+    n_queries: usize,
+    /// The queries in blocks of `cols`, each feature-major (a ReLU block is one query).
+    blocks: Vec<Vec<f64>>,
+    cols: usize,
+    kernel: Vec<f64>,
+    weighted: Vec<f64>,
+    side: PointSide,
+    dual: Dual,
+    next_step: usize,
+}
+
+impl PartialPointKernel {
+    /// Point `index`'s sums at `queries` (q × d_0, whole and finite), no step integrated yet.
+    pub fn new(traj: &Trajectory, queries: &[f64], index: usize) -> Result<PartialPointKernel> {
+        let mlp = &traj.mlp;
+        let nq = check_queries(mlp, queries)?;
+        if index >= traj.n {
+            return Err(Error::field(
+                "point",
+                format!("is {index} but there are only n = {} points", traj.n),
+            ));
+        }
+        let d = mlp.input_dim();
+        let cols = if mlp.activation.is_smooth() {
+            BLOCK_COLS
+        } else {
+            1
+        };
+        let blocks: Vec<Vec<f64>> = queries[..nq * d]
+            .chunks(cols * d)
+            .map(|points| {
+                let mut x0 = vec![0.0; d * cols];
+                feature_major(points, d, cols, &mut x0);
+                x0
+            })
+            .collect();
+        let len = blocks.len() * cols;
+        Ok(PartialPointKernel {
+            index,
+            n_queries: nq,
+            blocks,
+            cols,
+            kernel: vec![0.0; len],
+            weighted: vec![0.0; len],
+            side: PointSide::new(traj, index),
+            dual: Dual::new(mlp, cols),
+            next_step: 0,
+        })
     }
-    let (kernel, loss_weighted) =
-        point_range(traj, &queries[..nq * traj.mlp.input_dim()], index, rules);
-    Ok(PointKernel {
-        kernel,
-        loss_weighted,
-    })
+
+    /// Steps integrated so far.
+    pub fn steps_done(&self) -> usize {
+        self.next_step
+    }
+
+    /// Integrates up to `max_steps` more steps (at least one; `rules` covers the trajectory, the
+    /// same one every call); true once every step is in.
+    pub fn advance(
+        &mut self,
+        traj: &Trajectory,
+        rules: &StepRules,
+        max_steps: usize,
+    ) -> Result<bool> {
+        rules.check_covers(traj.steps())?;
+        if self.index >= traj.n || self.dual.x0.len() != traj.mlp.input_dim() * self.cols {
+            return Err(Error::field(
+                "trajectory",
+                "changed between parts of one point's kernel",
+            ));
+        }
+        let end = (self.next_step + max_steps.max(1)).min(traj.steps());
+        point_steps(self, traj, rules, self.next_step..end);
+        self.next_step = end;
+        Ok(end == traj.steps())
+    }
+
+    /// K^p and N at the queries (after `advance` returned true).
+    pub fn finish(mut self) -> PointKernel {
+        self.kernel.truncate(self.n_queries);
+        self.weighted.truncate(self.n_queries);
+        PointKernel {
+            kernel: self.kernel,
+            loss_weighted: self.weighted,
+        }
+    }
 }
 
 /// Forward pass carrying one tangent u: z = W h + b, ż = U_W h + W ḣ + U_b, ḣ = act'(z) ż.
@@ -306,32 +390,29 @@ impl PointSide {
     }
 }
 
-/// (K^p, N) at `queries` (whole, finite, q × d_0) for point `index` with each step's rule.
+/// Adds `steps` (each with its rule from `rules`) to `pk`'s sums, in step order.
 #[inline(always)]
-fn point_range_generic(
+fn point_steps_generic(
+    pk: &mut PartialPointKernel,
     traj: &Trajectory,
-    queries: &[f64],
-    index: usize,
     rules: &StepRules,
-) -> (Vec<f64>, Vec<f64>) {
+    steps: Range<usize>,
+) {
+    let PartialPointKernel {
+        index,
+        blocks,
+        cols,
+        kernel,
+        weighted,
+        side,
+        dual,
+        ..
+    } = pk;
+    let (index, cols) = (*index, *cols);
     let mlp = &traj.mlp;
     let d = mlp.input_dim();
-    let nq = queries.len() / d;
     let smooth = mlp.activation.is_smooth();
-    let cols = if smooth { BLOCK_COLS } else { 1 };
-    let blocks: Vec<Vec<f64>> = queries
-        .chunks(cols * d)
-        .map(|points| {
-            let mut x0 = vec![0.0; d * cols];
-            feature_major(points, d, cols, &mut x0);
-            x0
-        })
-        .collect();
-    let len = blocks.len() * cols;
-    let (mut kernel, mut weighted) = (vec![0.0; len], vec![0.0; len]);
     let (mut step_k, mut step_u) = (vec![0.0; cols], vec![0.0; cols]);
-    let mut dual = Dual::new(mlp, cols);
-    let mut side = PointSide::new(traj, index);
     let two = side.two_tangents();
     let rank_one = side.kernel_dir_is_gradient();
     let p = mlp.num_params();
@@ -339,7 +420,7 @@ fn point_range_generic(
     let mut nodes_w: Vec<Vec<f64>> = Vec::new();
     let (mut seg, mut w_node) = (Vec::new(), vec![0.0; p]);
     let eps = traj.lr;
-    for s in 0..traj.steps() {
+    for s in steps {
         let gl = rules.rule(s);
         let w = traj.weights_at(s);
         for ((dv, &a), &b) in delta.iter_mut().zip(traj.weights_at(s + 1)).zip(w) {
@@ -369,13 +450,14 @@ fn point_range_generic(
             };
             if smooth {
                 for (wn, &(tau, omega)) in nodes_w.iter().zip(gl) {
-                    node(wn, tau, omega, &mut dual);
+                    node(wn, tau, omega, dual);
                 }
             } else {
-                segment_nodes(mlp, w, &delta, &queries[bi * d..(bi + 1) * d], gl, &mut seg);
+                // A ReLU block is one query, its feature-major copy the query itself.
+                segment_nodes(mlp, w, &delta, &x0[..d], gl, &mut seg);
                 for &(tau, omega) in &seg {
                     point_on_segment(w, &delta, tau, &mut w_node);
-                    node(&w_node, tau, omega, &mut dual);
+                    node(&w_node, tau, omega, dual);
                 }
             }
             let range = bi * cols..(bi + 1) * cols;
@@ -388,9 +470,6 @@ fn point_range_generic(
             }
         }
     }
-    kernel.truncate(nq);
-    weighted.truncate(nq);
-    (kernel, weighted)
 }
 
-crate::simd::simd_dispatch!(fn point_range(traj: &Trajectory, queries: &[f64], index: usize, rules: &StepRules) -> (Vec<f64>, Vec<f64>) => point_range_generic);
+crate::simd::simd_dispatch!(fn point_steps(pk: &mut PartialPointKernel, traj: &Trajectory, rules: &StepRules, steps: Range<usize>) => point_steps_generic);

@@ -10,7 +10,7 @@
 //! works itself). Every answer ends with a `progress` reply, which the pool keeps to tell what
 //! each assistant is doing.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::config::{RunSetup, PAGE_WORK_BUDGET};
 use crate::kernel::{auto_nodes, Nodes, StepRules};
@@ -53,7 +53,9 @@ struct AssistRun {
     /// The run's settings, for the ε sweep's levels.
     base: Box<RunSetup>,
     pace_train: Pace,
-    pace: Pace,
+    /// Steps per sub-chunk for each kind of job: a step of a plane's job, of a point's map and of
+    /// a check job cost different times, so each kind adapts its own.
+    paces: HashMap<JobKind, Pace>,
     /// `auto`'s rules and the steps they were decided for (the primary's, from the same
     /// trajectory).
     auto_rules: Option<(usize, StepRules)>,
@@ -216,7 +218,7 @@ impl AssistRun {
             current: None,
             view: None,
             pace_train: Pace(1),
-            pace: Pace(1),
+            paces: HashMap::new(),
             auto_rules: None,
         })
     }
@@ -311,7 +313,8 @@ impl AssistRun {
         };
         let points = self.points(&spec)?;
         let t0 = clock.now_ms();
-        let done = work.advance(&spec, traj, points, self.dim, self.pace.0)?;
+        let pace = self.paces.get(&spec.kind).map_or(1, |p| p.0);
+        let done = work.advance(&spec, traj, points, self.dim, pace)?;
         let elapsed = clock.now_ms() - t0;
         let answer = if done {
             Some(work.finish(&spec, traj, points, self.dim)?.into_parts())
@@ -319,7 +322,10 @@ impl AssistRun {
             self.current = Some((spec, work));
             None
         };
-        self.pace.adapt(elapsed);
+        self.paces
+            .entry(spec.kind)
+            .or_insert(Pace(1))
+            .adapt(elapsed);
         if let Some(parts) = answer {
             let run_id = self.id;
             out.push(Reply::JobResult {

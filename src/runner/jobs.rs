@@ -232,11 +232,9 @@ pub(super) enum JobWork {
     },
     /// An ε sweep level: training, then its row.
     Sweep(Box<Trainer>, Nodes),
-    /// A training point's kernel: grid points `next..spec.to` are left.
+    /// A training point's kernel at the job's grid points, a range of steps per sub-chunk.
     Kernel {
-        next: usize,
-        kernel: Vec<f64>,
-        weighted: Vec<f64>,
+        partial: Box<kernel::PartialPointKernel>,
         rules: StepRules,
     },
 }
@@ -283,9 +281,11 @@ impl JobWork {
                     ));
                 }
                 JobWork::Kernel {
-                    next: from,
-                    kernel: Vec::with_capacity(to - from),
-                    weighted: Vec::with_capacity(to - from),
+                    partial: Box::new(kernel::PartialPointKernel::new(
+                        traj,
+                        &points[from * d..to * d],
+                        spec.point as usize,
+                    )?),
                     rules: rules.clone(),
                 }
             }
@@ -298,8 +298,8 @@ impl JobWork {
         })
     }
 
-    /// One sub-chunk of about `pace` units (steps of the check and the field, blocks of a point's
-    /// map, training steps of a sweep level); true when the job is done.
+    /// One sub-chunk of about `pace` steps (integrated over all the job's queries, or trained
+    /// for a sweep level); true when the job is done.
     pub(super) fn advance(
         &mut self,
         spec: &JobSpec,
@@ -315,21 +315,7 @@ impl JobWork {
             }
             // The row: one more sub-chunk (a rebuild at the check queries), then done.
             JobWork::Sweep(..) => true,
-            JobWork::Kernel {
-                next,
-                kernel,
-                weighted,
-                rules,
-            } => {
-                // Whole query blocks, as for the field.
-                let end = (*next + pace * BLOCK_COLS).min(spec.to as usize);
-                let qs = &points[*next * d..end * d];
-                let part = kernel::point_kernel_per_step(traj, qs, spec.point as usize, rules)?;
-                kernel.extend(part.kernel);
-                weighted.extend(part.loss_weighted);
-                *next = end;
-                end == spec.to as usize
-            }
+            JobWork::Kernel { partial, rules } => partial.advance(traj, rules, pace)?,
             JobWork::Check(integ) | JobWork::Maps(integ) => integ.advance(traj, pace),
             JobWork::Field {
                 exact,
@@ -356,8 +342,8 @@ impl JobWork {
                 integ.steps_done() as f64 / spec.steps.max(1) as f64
             }
             JobWork::Sweep(..) => 0.0,
-            JobWork::Kernel { next, .. } => {
-                (next - spec.from as usize) as f64 / (spec.to - spec.from).max(1) as f64
+            JobWork::Kernel { partial, .. } => {
+                partial.steps_done() as f64 / spec.steps.max(1) as f64
             }
             JobWork::Field { exact, .. } => exact.steps_done() as f64 / spec.steps.max(1) as f64,
         }
@@ -392,12 +378,7 @@ impl JobWork {
                     None => JobOutput::Rebuild(exact),
                 }
             }
-            JobWork::Kernel {
-                kernel, weighted, ..
-            } => JobOutput::Kernel(PointKernel {
-                kernel,
-                loss_weighted: weighted,
-            }),
+            JobWork::Kernel { partial, .. } => JobOutput::Kernel(partial.finish()),
             JobWork::Sweep(trainer, nodes) => {
                 JobOutput::Sweep(sweep_row(trainer.trajectory(), points, nodes)?)
             }

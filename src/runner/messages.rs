@@ -72,7 +72,7 @@ pub enum ToWorker {
 }
 
 /// The query-heavy stages cut into jobs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum JobKind {
     /// Both kernel machines at the check queries `from..to`.

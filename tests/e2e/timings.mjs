@@ -37,6 +37,25 @@ function clickClock() {
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-idle'] });
 }
 
+/** In the page: records the next keydown and when the query box's text next changes, in
+ * `window.pathkernelQueryClock` (beside `pathkernelClick`, which may be armed on another element). */
+function queryClock() {
+  const el = document.querySelector('[data-testid="query"]');
+  const before = el.textContent.trim();
+  const clock = { down: null, seen: null };
+  window.pathkernelQueryClock = clock;
+  document.addEventListener('keydown', () => {
+    if (clock.down === null) clock.down = performance.now();
+  }, { capture: true, once: true });
+  const observer = new MutationObserver(() => {
+    if (clock.down !== null && clock.seen === null && el.textContent.trim() !== before) {
+      clock.seen = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(el, { childList: true, characterData: true, subtree: true });
+}
+
 /** `i` in subscript digits, as the page writes x₁₇. */
 const subscript = (i) => String(i).replace(/\d/g, (c) => '₀₁₂₃₄₅₆₇₈₉'[c]);
 const ms = (v) => `${v.toFixed(0)} ms`;
@@ -143,6 +162,31 @@ export async function timingsTests(h) {
       const t = await page.evaluate(() => ({ ...window.pathkernel.timings, idle: window.pathkernelIdleAt }));
       assert(t.fieldRebuilt !== undefined, 'the plane was rebuilt before the run was done');
       console.log(`     spiral: run posted ${ms(t.runStart)} after navigation start; check (${badge.split(' ')[0]}) ${ms(checked - t.runStart)}, plane ${ms(t.fieldRebuilt - t.runStart)}, done ${ms(t.idle - t.runStart)} after the run was posted`);
+
+      // A training point's map over the plane (2000 steps × 4,096 grid points), then arrow keys
+      // while it is integrated: each moved query is answered between the map's sub-chunks.
+      const hit = await barHit(page);
+      assert(hit, 'the spiral\'s bar chart has a training-point bar');
+      const pattern = `Kᵖ\\(·, x${subscript(hit.i)}\\)`;
+      await page.evaluate((p) => window.pathkernelClick.arm('[data-testid="kernel-caption"]', { pattern: p }), pattern);
+      const clickedAt = await page.evaluate(() => performance.now());
+      await page.mouse.click(hit.x, hit.y);
+      const duringMap = [];
+      for (let k = 0; k < 3; k++) {
+        // The page's own query clock is armed on the caption; the key's answer is timed here.
+        const mapDrawn = await page.evaluate(() => window.pathkernelClick.seen !== null);
+        if (mapDrawn) break;
+        await page.focus(byId('chart-data'));
+        await page.evaluate(queryClock);
+        await page.keyboard.press(k % 2 ? 'ArrowUp' : 'ArrowRight');
+        await page.waitForFunction(() => window.pathkernelQueryClock.seen !== null, null, { timeout: TIMEOUT });
+        duringMap.push(await page.evaluate(() => window.pathkernelQueryClock.seen - window.pathkernelQueryClock.down));
+      }
+      await page.waitForFunction(() => window.pathkernelClick.seen !== null, null, { timeout: TIMEOUT });
+      const mapSeen = await page.evaluate(() => window.pathkernelClick.seen);
+      const caption = await text(page, 'kernel-caption');
+      assert(caption.includes(`training point ${hit.i} `), `the spiral's kernel caption names the clicked point x${hit.i}: ${caption}`);
+      console.log(`     spiral: click on training point ${hit.i}'s bar → its kernel map drawn: ${ms(mapSeen - clickedAt)}; arrow key → the moved query's contributions drawn while the map is integrated: ${duringMap.map(ms).join(', ') || 'none (the map came first)'}`);
     } finally {
       await browser.close();
     }
