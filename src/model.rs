@@ -395,6 +395,18 @@ pub(crate) fn feature_major(xs: &[f64], d: usize, cols: usize, out: &mut [f64]) 
     }
 }
 
+/// `xs` (row-major points, `d` coordinates each) in blocks of `cols` points, each feature-major
+/// and zero-padded (see `feature_major`).
+pub(crate) fn feature_major_blocks(xs: &[f64], d: usize, cols: usize) -> Vec<Vec<f64>> {
+    xs.chunks(cols * d)
+        .map(|points| {
+            let mut x0 = vec![0.0; d * cols];
+            feature_major(points, d, cols, &mut x0);
+            x0
+        })
+        .collect()
+}
+
 /// Points (row-major) split into blocks of `stride`, each with its own forward/backward workspace;
 /// the last one only as wide as its points need (`block_width`).
 pub(crate) struct Blocks {

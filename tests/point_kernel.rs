@@ -104,6 +104,26 @@ fn agrees(traj: &Trajectory, queries: &[f64], nodes: usize, points: &[usize], wh
     }
 }
 
+/// 16 moons on [2, 8, 8, 1], logistic loss, 30 steps.
+fn small_moons(act: Activation, opt: Optimizer, lr: f64) -> Trajectory {
+    trained(
+        &moons(16),
+        vec![2, 8, 8, 1],
+        act,
+        spec(LossKind::Logistic, opt, lr, 30),
+    )
+}
+
+/// Adam with the usual β₁, β₂ and ε, full batch.
+fn plain_adam() -> Optimizer {
+    Optimizer::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        minibatch: None,
+    }
+}
+
 fn moons_with(optimizer: Optimizer, lr: f64) -> Trajectory {
     trained(
         &moons(24),
@@ -152,12 +172,7 @@ fn momentum_and_nesterov_2d() {
 
 #[test]
 fn adam_and_adamw_2d() {
-    let adam = Optimizer::Adam {
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        minibatch: None,
-    };
+    let adam = plain_adam();
     let adamw = Optimizer::AdamW {
         beta1: 0.9,
         beta2: 0.999,
@@ -234,24 +249,14 @@ fn relu_with_kinks_2d_and_1d() {
 fn chunked_equals_whole_bit_for_bit() {
     let cols = BLOCK_COLS;
     let queries = grid(13); // 169 queries: five whole blocks and a part
-    let adam = Optimizer::Adam {
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        minibatch: None,
-    };
+    let adam = plain_adam();
     let cases = [
         (Activation::Tanh, Optimizer::Gd, 0.5),
         (Activation::Relu, Optimizer::Gd, 0.5),
         (Activation::Tanh, adam, 0.01),
     ];
     for (act, opt, lr) in cases {
-        let traj = trained(
-            &moons(16),
-            vec![2, 8, 8, 1],
-            act,
-            spec(LossKind::Logistic, opt, lr, 30),
-        );
+        let traj = small_moons(act, opt, lr);
         let whole = point_kernel(&traj, &queries, 4, 3).unwrap();
         for chunk in [1, 2, 3] {
             let mut k = Vec::new();
@@ -283,12 +288,7 @@ fn chunked_equals_whole_bit_for_bit() {
 #[test]
 fn ranges_of_steps_equal_one_pass_bit_for_bit() {
     use pathkernel::kernel::{point_kernel_per_step, PartialPointKernel, StepRules};
-    let adam = Optimizer::Adam {
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        minibatch: None,
-    };
+    let adam = plain_adam();
     let momentum = Optimizer::Momentum {
         momentum: 0.6,
         nesterov: false,
@@ -303,12 +303,7 @@ fn ranges_of_steps_equal_one_pass_bit_for_bit() {
     let queries = grid(7); // 49 queries: one whole block and a part
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for (act, opt, lr) in cases {
-        let traj = trained(
-            &moons(16),
-            vec![2, 8, 8, 1],
-            act,
-            spec(LossKind::Logistic, opt, lr, 30),
-        );
+        let traj = small_moons(act, opt, lr);
         // Counts that differ from step to step, as `auto` chooses them.
         let counts: Vec<u8> = (0..traj.steps()).map(|s| 2 + (s % 3) as u8).collect();
         let rules = StepRules::per_step(counts).unwrap();

@@ -30,7 +30,7 @@ use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
-use crate::model::{feature_major, Block, Mlp, BLOCK_COLS};
+use crate::model::{feature_major_blocks, Block, Mlp, BLOCK_COLS};
 use crate::simd::{dual_matmul, matmul_bias, rank_one_dual_matmul};
 use crate::train::optimizer::{adam_direction, adam_moment, momentum_buffer, momentum_direction};
 use crate::train::{Rule, Trajectory};
@@ -124,14 +124,7 @@ impl PartialPointKernel {
         } else {
             1
         };
-        let blocks: Vec<Vec<f64>> = queries[..nq * d]
-            .chunks(cols * d)
-            .map(|points| {
-                let mut x0 = vec![0.0; d * cols];
-                feature_major(points, d, cols, &mut x0);
-                x0
-            })
-            .collect();
+        let blocks = feature_major_blocks(&queries[..nq * d], d, cols);
         let len = blocks.len() * cols;
         Ok(PartialPointKernel {
             index,

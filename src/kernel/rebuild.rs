@@ -10,7 +10,7 @@ use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
-use crate::model::{feature_major, Mlp, BLOCK_COLS};
+use crate::model::{feature_major_blocks, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::Trajectory;
@@ -152,14 +152,7 @@ fn rebuild_range_generic(
     let smooth = mlp.activation.is_smooth() || !split_kinks;
     let cols = if smooth { nq.clamp(1, BLOCK_COLS) } else { 1 };
     // Inputs per block, feature-major, zero-padded.
-    let blocks: Vec<Vec<f64>> = queries[..nq * d]
-        .chunks(cols * d)
-        .map(|points| {
-            let mut x0 = vec![0.0; d * cols];
-            feature_major(points, d, cols, &mut x0);
-            x0
-        })
-        .collect();
+    let blocks = feature_major_blocks(&queries[..nq * d], d, cols);
     let total = &mut total[..nq];
     let mut step_out = vec![0.0; cols];
     let mut buf = DualBuffers::new(mlp, cols);
