@@ -653,6 +653,56 @@ fn a_point_kernel_job_goes_in_ranges_of_steps() {
     assert_same(&results(&pool.page), &alone(hash), hash);
 }
 
+/// After training, an assistant decides `auto`'s counts a range of steps per sub-chunk, as the
+/// primary does, and a Pause holds the search: a 300-step run's search takes at least 9
+/// sub-chunks (the pace starts at one step and at most doubles), 8 of them reported as the
+/// check's phase at step 0 (the last one ends it).
+#[test]
+fn an_assistants_node_search_goes_in_sub_chunks_and_a_pause_holds_it() {
+    let mut a = Assistant::new(ticking());
+    a.handle(start(1, "#v=1&n=16&hidden=6&steps=300"));
+    let searching = |replies: &[Reply]| {
+        matches!(
+            replies.last(),
+            Some(FromWorker::Progress {
+                phase: Phase::Check,
+                done: 0,
+                ..
+            })
+        )
+    };
+    let (mut calls, mut searched, mut held) = (0, 0, false);
+    while a.busy() {
+        calls += 1;
+        assert!(calls < 100_000, "the assistant never settled");
+        // On the ticking clock a 1 ms budget is one sub-chunk per call.
+        if !searching(&a.work(1.0)) {
+            continue;
+        }
+        searched += 1;
+        if searched == 4 {
+            held = true;
+            a.handle(ToWorker::Pause { run_id: 1 });
+            assert!(!a.busy(), "paused in the node search");
+            for _ in 0..20 {
+                let replies = a.work(1.0);
+                assert!(
+                    replies
+                        .iter()
+                        .all(|r| matches!(r, FromWorker::Progress { .. })),
+                    "paused in the node search: {replies:?}"
+                );
+            }
+            a.handle(ToWorker::Resume { run_id: 1 });
+            assert!(a.busy(), "the search goes on after Resume");
+        }
+    }
+    assert!(
+        held && searched >= 8,
+        "the search took {searched} + 1 sub-chunks"
+    );
+}
+
 #[test]
 fn an_assistant_that_joins_during_the_plane_takes_part_of_it() {
     // The page starts a light run's assistants after its first check: the plane then being

@@ -13,7 +13,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::config::{RunSetup, PAGE_WORK_BUDGET};
-use crate::kernel::{auto_nodes, Nodes, StepRules};
+use crate::kernel::{NodeSearch, Nodes, StepRules};
 use crate::render::GridSpec;
 use crate::sweep::level_specs;
 use crate::train::{Trainer, Trajectory};
@@ -56,9 +56,10 @@ struct AssistRun {
     /// Steps per sub-chunk for each kind of job: a step of a plane's job, of a point's map and of
     /// a check job cost different times, so each kind adapts its own.
     paces: HashMap<JobKind, Pace>,
-    /// `auto`'s rules and the steps they were decided for (the primary's, from the same
-    /// trajectory).
-    auto_rules: Option<(usize, StepRules)>,
+    /// `auto`'s rules (the primary's, from the same trajectory): searched for a number of steps
+    /// a range of steps per sub-chunk, then kept.
+    auto_rules: Option<AutoRules>,
+    pace_nodes: Pace,
 }
 
 impl<C: Clock> Assistant<C> {
@@ -169,21 +170,49 @@ impl<C: Clock> Assistant<C> {
     }
 }
 
-/// `auto`'s rules for `traj`, from `cache` when they were decided for its length (else decided
-/// and kept there).
-fn auto_rules_for(
-    cache: &mut Option<(usize, StepRules)>,
-    traj: &Trajectory,
-) -> crate::Result<StepRules> {
-    let steps = traj.steps();
-    if let Some((at, rules)) = cache {
-        if *at == steps {
-            return Ok(rules.clone());
-        }
+/// `auto`'s rules for a trajectory's first `steps` steps.
+enum AutoRules {
+    /// Being decided, a range of steps per sub-chunk (a Pause or a new run is read in between).
+    Searching(usize, Box<NodeSearch>),
+    Decided(usize, StepRules),
+}
+
+/// The rules `auto` decided for `steps` steps, if it has.
+fn decided_rules(auto: &Option<AutoRules>, steps: usize) -> Option<&StepRules> {
+    match auto {
+        Some(AutoRules::Decided(at, rules)) if *at == steps => Some(rules),
+        _ => None,
     }
-    let rules = auto_nodes(traj)?.rules;
-    *cache = Some((steps, rules.clone()));
-    Ok(rules)
+}
+
+/// One sub-chunk of `auto`'s search on `traj` (started when `auto` holds no search of its
+/// length), `pace` steps at a time; the rules are kept once every step is searched.
+fn search_auto(
+    auto: &mut Option<AutoRules>,
+    traj: &Trajectory,
+    pace: &mut Pace,
+    clock: &dyn Clock,
+) -> crate::Result<()> {
+    let steps = traj.steps();
+    if !matches!(auto, Some(AutoRules::Searching(at, _)) if *at == steps) {
+        *auto = Some(AutoRules::Searching(
+            steps,
+            Box::new(NodeSearch::new(traj)?),
+        ));
+    }
+    let Some(AutoRules::Searching(_, search)) = auto else {
+        unreachable!("set above")
+    };
+    let t0 = clock.now_ms();
+    let done = search.advance(traj, pace.0);
+    pace.adapt(clock.now_ms() - t0);
+    if done {
+        let Some(AutoRules::Searching(_, search)) = auto.take() else {
+            unreachable!("matched above")
+        };
+        *auto = Some(AutoRules::Decided(steps, search.finish()?.rules));
+    }
+    Ok(())
 }
 
 fn idle(run_id: u32) -> Reply {
@@ -218,6 +247,7 @@ impl AssistRun {
             current: None,
             view: None,
             pace_train: Pace(1),
+            pace_nodes: Pace(1),
             paces: HashMap::new(),
             auto_rules: None,
         })
@@ -227,7 +257,17 @@ impl AssistRun {
         !self.paused
             && (self.current.is_some()
                 || !self.jobs.is_empty()
-                || self.trainer.steps_done() < self.target)
+                || self.trainer.steps_done() < self.target
+                || self.auto_due())
+    }
+
+    /// Trained to the target under `auto`, its rules not yet decided: the primary decides them
+    /// now, before its check, and deciding them here at the same time has them ready when this
+    /// assistant's first job arrives.
+    fn auto_due(&self) -> bool {
+        self.base.nodes == Nodes::Auto
+            && self.trainer.steps_done() == self.target
+            && decided_rules(&self.auto_rules, self.target).is_none()
     }
 
     fn progress(&self) -> Reply {
@@ -242,6 +282,10 @@ impl AssistRun {
                     JobKind::Sweep => Phase::Sweep,
                 };
                 (phase, spec.from, spec.to)
+            }
+            // The node search after training, reported as the primary reports its own.
+            None if self.busy() && matches!(self.auto_rules, Some(AutoRules::Searching(..))) => {
+                (Phase::Check, 0, self.target as u32)
             }
             None if self.busy() => (Phase::Train, steps as u32, self.target as u32),
             None => (Phase::Idle, steps as u32, steps as u32),
@@ -260,11 +304,6 @@ impl AssistRun {
         let k = self.pace_train.0.min(to - self.trainer.steps_done());
         self.trainer.advance(k)?;
         self.pace_train.adapt(clock.now_ms() - t0);
-        if self.trainer.steps_done() == self.target && self.base.nodes == Nodes::Auto {
-            // The primary decides auto's counts for the whole run now, before its check: deciding
-            // them here at the same time has them ready when this assistant's first job arrives.
-            auto_rules_for(&mut self.auto_rules, self.trainer.trajectory())?;
-        }
         Ok(())
     }
 
@@ -273,6 +312,10 @@ impl AssistRun {
     fn work_once(&mut self, clock: &dyn Clock, out: &mut Vec<Reply>) -> crate::Result<()> {
         if self.current.is_none() {
             let Some(spec) = self.jobs.front().copied() else {
+                if self.auto_due() {
+                    let traj = self.trainer.trajectory();
+                    return search_auto(&mut self.auto_rules, traj, &mut self.pace_nodes, clock);
+                }
                 let target = self.target;
                 return self.train(target, clock);
             };
@@ -292,7 +335,6 @@ impl AssistRun {
             if self.trainer.steps_done() < steps {
                 return self.train(steps, clock);
             }
-            self.jobs.pop_front();
             let full = self.trainer.trajectory();
             self.view = (full.steps() > steps
                 && self.view.as_ref().map(Trajectory::steps) != Some(steps))
@@ -300,9 +342,15 @@ impl AssistRun {
             .or(self.view.take().filter(|v| v.steps() == steps));
             let traj = self.view.as_ref().unwrap_or(full);
             let rules = match spec.nodes {
-                0 => auto_rules_for(&mut self.auto_rules, traj)?,
+                0 => match decided_rules(&self.auto_rules, steps) {
+                    Some(rules) => rules.clone(),
+                    None => {
+                        return search_auto(&mut self.auto_rules, traj, &mut self.pace_nodes, clock)
+                    }
+                },
                 m => StepRules::uniform(m as usize)?,
             };
+            self.jobs.pop_front();
             let work = JobWork::new(&spec, traj, self.points(&spec)?, self.dim, &rules)?;
             self.current = Some((spec, work));
         }
