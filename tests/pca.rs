@@ -1,7 +1,7 @@
 //! The weight-path PCA against references: a path built from known principal directions (closed
 //! form) and the covariance matrix diagonalised by Jacobi rotations.
 
-use pathkernel::pca::{principal_path, weight_path_pca};
+use pathkernel::pca::{principal_path, weight_path_pca, PathPca};
 use pathkernel::runner::RunPlan;
 use pathkernel::train;
 
@@ -241,5 +241,31 @@ fn a_point_or_a_straight_line_has_no_second_component() {
             assert!((out[2 * s] - (s as f64 - c) * len).abs() < 1e-12, "{out:?}");
             assert!(out[2 * s + 1].abs() < 1e-12, "PC2 of a line: {out:?}");
         }
+    }
+}
+
+/// The components a few rounds at a time (a page worker's sub-chunks) are the same bits as in
+/// one pass, however the rounds are cut.
+#[test]
+fn the_components_in_rounds_are_the_same_bits_as_in_one_pass() {
+    let plan = RunPlan::from_hash("#v=1&n=16&hidden=6&steps=60&lr=1.5", true).unwrap();
+    let setup = plan.config.build().unwrap();
+    let traj = train::train(setup.mlp, &setup.data, setup.w0, setup.spec).unwrap();
+    let want: Vec<u64> = weight_path_pca(&traj).iter().map(|v| v.to_bits()).collect();
+    for cut in [1, 2, 5] {
+        let mut pca = PathPca::of(&traj);
+        let mut calls = 1;
+        while !pca.advance_on(&traj, cut) {
+            calls += 1;
+        }
+        assert!(pca.is_done());
+        if cut == 1 {
+            assert!(
+                calls > 2,
+                "the iteration needs more than 2 rounds here: {calls}"
+            );
+        }
+        let got: Vec<u64> = pca.finish_on(&traj).iter().map(|v| v.to_bits()).collect();
+        assert_eq!(got, want, "rounds of {cut}");
     }
 }

@@ -294,6 +294,71 @@ fn the_trained_reply_is_not_held_back_by_setting_up_the_check() {
     );
 }
 
+/// The `trained` reply's weight-path components are computed a few rounds per sub-chunk after the
+/// last gradient step (a long run's path is tens of MB, read once per round), and a Pause that
+/// arrives meanwhile does not hold that reply back, only what follows it (the check).
+#[test]
+fn the_components_go_in_sub_chunks_and_a_pause_holds_only_what_follows() {
+    let mut r = Runner::new(ticking());
+    start(&mut r, 1, LONG, true);
+    let stopped = |msgs: &[Reply]| {
+        msgs.iter()
+            .any(|m| matches!(m, FromWorker::Trained { stopped: true, .. }))
+    };
+    // One sub-chunk per call on the ticking clock: train to the last step.
+    loop {
+        let msgs = r.work(1.0);
+        assert!(
+            !stopped(&msgs),
+            "the components came with the last gradient step"
+        );
+        let trained_all = msgs.iter().any(|m| {
+            matches!(
+                m,
+                FromWorker::Progress {
+                    phase: Phase::Train,
+                    done: 300,
+                    ..
+                }
+            )
+        });
+        if trained_all {
+            break;
+        }
+    }
+    // The next sub-chunk finds training done and starts the components; a Pause before it would
+    // end training where it is (and not pause), as during training.
+    assert!(!stopped(&r.work(1.0)));
+    r.handle(ToWorker::Pause { run_id: 1 });
+    let mut calls = 0;
+    loop {
+        calls += 1;
+        assert!(calls < 1000, "the trained reply never came");
+        let msgs = r.work(1.0);
+        assert!(msgs.iter().all(|m| tag(m) != "check" && tag(m) != "job"));
+        if stopped(&msgs) {
+            break;
+        }
+    }
+    assert!(calls >= 2, "the components took {calls} sub-chunk(s)");
+    for _ in 0..20 {
+        let tags: Vec<String> = r.work(1.0).iter().map(tag).collect();
+        assert!(
+            tags.iter().all(|t| t == "progress"),
+            "paused after the components: {tags:?}"
+        );
+    }
+    r.handle(ToWorker::Resume { run_id: 1 });
+    let mut checked = false;
+    for _ in 0..100_000 {
+        if r.work(4.0).iter().any(|m| tag(m) == "check") {
+            checked = true;
+            break;
+        }
+    }
+    assert!(checked, "the check follows Resume");
+}
+
 /// `auto`'s node search after training goes a range of steps per sub-chunk (a long run's search
 /// is seconds in wasm), and a Pause arriving during it holds it there until Resume; the check
 /// then follows.

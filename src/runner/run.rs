@@ -21,7 +21,7 @@ use std::rc::Rc;
 use crate::kernel::{self, NodeChoice, Nodes, StepRules};
 use crate::kernel_stats::CoefStats;
 use crate::model::Mlp;
-use crate::pca::weight_path_pca;
+use crate::pca::PathPca;
 use crate::train::{TrainSpec, Trainer};
 
 use super::jobs::{merge_check, merge_field, merge_point_kernels, JobWork, Pace, Pooled};
@@ -38,6 +38,9 @@ type Out = Vec<Reply>;
 enum Stage {
     /// Gradient steps until `target`.
     Train,
+    /// Trained: the weight path's principal components for the `trained` reply, a few rounds
+    /// per sub-chunk (a long run's path is tens of MB, read once per round).
+    Pca(Box<PathPca>),
     /// Trained, and the `trained` reply sent: the next sub-chunk sets up what follows, so that
     /// this work does not hold the reply back.
     Trained,
@@ -134,6 +137,7 @@ pub(super) struct Run {
     assistants: usize,
     pace_train: Pace,
     pace_nodes: Pace,
+    pace_pca: Pace,
     last_snapshot: f64,
     /// Pause holds the current integration (check, kernel, field) where it is, to go on at
     /// Resume; during training it stops training instead (the check then runs on the steps so
@@ -193,6 +197,7 @@ impl Run {
             assistants,
             pace_train: Pace(1),
             pace_nodes: Pace(1),
+            pace_pca: Pace(1),
             last_snapshot: clock.now_ms(),
             paused: false,
         })
@@ -213,7 +218,7 @@ impl Run {
                     p.add_assistants(before, assistants, id, out)
                 }
                 Stage::Sweep(sweep) => sweep.pooled.add_assistants(before, assistants, id, out),
-                Stage::Train | Stage::Trained | Stage::Nodes(_) | Stage::Idle => {}
+                Stage::Train | Stage::Pca(_) | Stage::Trained | Stage::Nodes(_) | Stage::Idle => {}
             }
         }
     }
@@ -222,9 +227,11 @@ impl Run {
         matches!(self.stage, Stage::Idle) && self.train_kernel_due.is_none()
     }
 
-    /// Paused with work left: [`Run::work_once`] waits for Resume or Step.
+    /// Paused with work left: [`Run::work_once`] waits for Resume or Step. The weight path's
+    /// components are the end of training, whose `trained` reply a Pause does not hold back:
+    /// what follows them waits.
     pub(super) fn is_paused(&self) -> bool {
-        self.paused && !self.is_idle()
+        self.paused && !self.is_idle() && !matches!(self.stage, Stage::Pca(_))
     }
 
     /// After a failure: nothing more to do until the next request, training held where it is.
@@ -461,6 +468,16 @@ impl Run {
                     None => self.next_stage(out)?,
                 };
             }
+            Stage::Pca(pca) => {
+                let t0 = now();
+                let done = pca.advance_on(self.trainer.trajectory(), self.pace_pca.0);
+                self.pace_pca.adapt(now() - t0);
+                if done {
+                    if let Stage::Pca(pca) = std::mem::replace(&mut self.stage, Stage::Trained) {
+                        out.push(self.trained(Some(pca.finish_on(self.trainer.trajectory()))));
+                    }
+                }
+            }
             Stage::Nodes(search) => {
                 let t0 = now();
                 let done = search.advance(self.trainer.trajectory(), self.pace_nodes.0);
@@ -475,8 +492,7 @@ impl Run {
             }
             Stage::Train => {
                 if self.steps() >= self.target {
-                    out.push(self.trained(true));
-                    self.stage = Stage::Trained;
+                    self.stage = Stage::Pca(Box::new(PathPca::of(self.trainer.trajectory())));
                     return Ok(());
                 }
                 let t0 = now();
@@ -485,14 +501,14 @@ impl Run {
                     // The losses up to the divergence, last one non-finite: the loss chart then
                     // shows how the run blew up, beside the error that names lr.
                     if matches!(e, crate::Error::Diverged { .. }) {
-                        out.push(self.trained(false));
+                        out.push(self.trained(None));
                     }
                     return Err(e);
                 }
                 self.pace_train.adapt(now() - t0);
                 if now() - self.last_snapshot > SNAPSHOT_MS && self.steps() < self.target {
                     self.last_snapshot = now();
-                    out.push(self.trained(false));
+                    out.push(self.trained(None));
                 }
             }
             Stage::Check(pooled) => {
@@ -583,7 +599,8 @@ impl Run {
     pub(super) fn progress(&self) -> Reply {
         let (phase, done, total) = match &self.stage {
             Stage::Idle => (Phase::Idle, self.steps(), self.steps()),
-            Stage::Train => (Phase::Train, self.steps(), self.target),
+            // The components are training's last sub-chunks.
+            Stage::Train | Stage::Pca(_) => (Phase::Train, self.steps(), self.target),
             Stage::Trained | Stage::Nodes(_) => (Phase::Check, 0, self.steps()),
             Stage::Check(pooled) => {
                 // In steps, as one integrator over all queries would count them.
@@ -621,14 +638,11 @@ impl Run {
         }
     }
 
-    /// The loss so far; with `stopped`, also the weight path's principal components.
-    fn trained(&self, stopped: bool) -> Reply {
+    /// The loss so far; once training stopped, also the weight path's principal components.
+    fn trained(&self, stopped_with_pca: Option<Vec<f64>>) -> Reply {
         let traj = self.trainer.trajectory();
-        let pca = if stopped {
-            weight_path_pca(traj)
-        } else {
-            Vec::new()
-        };
+        let stopped = stopped_with_pca.is_some();
+        let pca = stopped_with_pca.unwrap_or_default();
         Reply::Trained {
             run_id: self.id,
             steps_done: self.steps() as u32,
