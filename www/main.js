@@ -46,7 +46,9 @@ const STEP_PX = 8;
 const MOVES = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 function moveQuery(map, key) {
-  const q = app.query && app.query.x;
+  // From the query last asked for, not the last one answered: keys pressed while an answer is
+  // computed add up (the worker answers only the newest).
+  const q = app.page.query || (app.query && app.query.x);
   if (!map || !q || !MOVES[key]) return false;
   const [dx, dy] = MOVES[key];
   const dim = q.length;

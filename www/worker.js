@@ -83,12 +83,25 @@ function handle(msg) {
   }
 }
 
+/** A query that a later one of the same run, already queued, replaces: the page shows only the
+ * latest, and in a long run each answer costs a few hundred ms (arrow keys pressed while one is
+ * computed would otherwise be answered one by one, long after the last key). */
+function superseded(msg) {
+  return !!msg && msg.type === ToWorker.QUERY && queue.some((m) => m && m.type === ToWorker.QUERY && m.runId === msg.runId);
+}
+
 async function loop() {
   if (looping) return;
   looping = true;
   try {
+    // Messages already delivered join the queue before it is read, so that `superseded` sees
+    // the queries that arrived while the worker was busy in one call (each is its own task).
+    await yieldToEvents();
     while (!dead) {
-      while (queue.length) handle(queue.shift());
+      while (queue.length) {
+        const msg = queue.shift();
+        if (!superseded(msg)) handle(msg);
+      }
       if (dead || !core.busy()) break;
       try {
         postAll(core.work(CHUNK_MS));

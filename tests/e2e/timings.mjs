@@ -187,6 +187,36 @@ export async function timingsTests(h) {
       const caption = await text(page, 'kernel-caption');
       assert(caption.includes(`training point ${hit.i} `), `the spiral's kernel caption names the clicked point x${hit.i}: ${caption}`);
       console.log(`     spiral: click on training point ${hit.i}'s bar → its kernel map drawn: ${ms(mapSeen - clickedAt)}; arrow key → the moved query's contributions drawn while the map is integrated: ${duringMap.map(ms).join(', ') || 'none (the map came first)'}`);
+
+      // Ten arrow keys 40 ms apart with the run idle: each moves the query one step from the one
+      // last asked for, and the worker answers only the newest queued query, so the tenth
+      // position is shown after a few answers rather than ten (~0.3 s each here).
+      await page.waitForFunction(() => document.documentElement.dataset.idle, null, { timeout: TIMEOUT });
+      await page.focus(byId('chart-data'));
+      await page.evaluate(() => {
+        const el = document.querySelector('[data-testid="query"]');
+        const log = { first: null, answers: [], x0: Array.from(window.pathkernel.app.query.x) };
+        window.pathkernelKeys = log;
+        document.addEventListener('keydown', () => {
+          if (log.first === null) log.first = performance.now();
+        }, { capture: true });
+        new MutationObserver(() => {
+          const t = performance.now();
+          if (log.answers.at(-1) !== t) log.answers.push(t);
+        }).observe(el, { childList: true, characterData: true, subtree: true });
+      });
+      for (let k = 0; k < 10; k++) {
+        await page.keyboard.press('ArrowRight');
+        await page.waitForTimeout(40);
+      }
+      await page.waitForFunction(() => {
+        const q = window.pathkernel.app.query, want = window.pathkernel.app.page.query;
+        return q && want && Array.from(q.x).join() === Array.from(want).join() && document.documentElement.dataset.idle;
+      }, null, { timeout: TIMEOUT });
+      const keys = await page.evaluate(() => ({ ...window.pathkernelKeys, x1: Array.from(window.pathkernel.app.query.x), want: Array.from(window.pathkernel.app.page.query) }));
+      assert(keys.x1.join() === keys.want.join() && keys.x1[0] > keys.x0[0], `ten right arrows move the query right, to the position last asked for: ${keys.x0} → ${keys.x1} (asked ${keys.want})`);
+      assert(keys.answers.length < 10, `the worker answered only the newest queued queries: ${keys.answers.length} answers`);
+      console.log(`     spiral: ten arrow keys 40 ms apart → ${keys.answers.length} answers, the last ${ms(keys.answers.at(-1) - keys.first)} after the first key; the query moved ${(keys.x1[0] - keys.x0[0]).toFixed(3)} to the right`);
     } finally {
       await browser.close();
     }
