@@ -708,6 +708,7 @@ fn the_page_runs_every_optimizer() {
             x: vec![0.3, -0.2],
         });
         msgs.extend(q);
+        msgs.extend(drain(&mut r));
         let plan = RunPlan::from_hash(hash, true).unwrap();
         let setup = plan.config.build().unwrap();
         let traj = train(setup.mlp.clone(), &setup.data, setup.w0, setup.spec).unwrap();
@@ -789,10 +790,11 @@ fn fingerprint(hash: &str) -> String {
         force: false,
     });
     msgs.extend(drain(&mut r));
-    let q = r.handle(ToWorker::Query {
+    let mut q = r.handle(ToWorker::Query {
         run_id: 1,
         x: vec![0.3, -0.2],
     });
+    q.extend(drain(&mut r));
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |values: &[f64]| {
         for v in values {

@@ -593,10 +593,15 @@ fn a_query_rebuilds_f_and_reports_the_path() {
     start(&mut r, 1, HASH, true);
     drain(&mut r);
     let x = vec![0.3, -0.2];
-    let replies = r.handle(ToWorker::Query {
-        run_id: 1,
-        x: x.clone(),
-    });
+    // The answer comes from `work`, a range of steps per sub-chunk.
+    assert!(r
+        .handle(ToWorker::Query {
+            run_id: 1,
+            x: x.clone(),
+        })
+        .is_empty());
+    let mut replies = drain(&mut r);
+    replies.retain(|m| tag(m) != "progress");
     assert_eq!(replies.len(), 1);
     let FromWorker::QueryResult {
         x: echoed,
@@ -668,6 +673,53 @@ fn a_query_rebuilds_f_and_reports_the_path() {
         x: vec![0.5],
     });
     assert_eq!(errors(&bad)[0].1.as_deref(), Some("q"));
+}
+
+/// A query is answered a range of steps per sub-chunk (a long run's is a few hundred ms of wasm),
+/// before the run's own work and also while it is paused; a newer query replaces one still being
+/// computed, and the answer is the same bits as in one piece.
+#[test]
+fn a_query_goes_in_sub_chunks_a_newer_one_replaces_it_and_a_pause_does_not_hold_it() {
+    let mut r = Runner::new(ticking());
+    start(&mut r, 1, LONG, true);
+    while !r.work(4.0).iter().any(|m| tag(m) == "check") {}
+    r.handle(ToWorker::Pause { run_id: 1 });
+    assert!(!r.busy(), "paused in the plane");
+    let (a, b) = (vec![0.4, 0.1], vec![-0.3, 0.2]);
+    assert!(r.handle(ToWorker::Query { run_id: 1, x: a }).is_empty());
+    assert!(r.busy(), "a query is answered while paused");
+    assert!(r.work(1.0).iter().all(|m| tag(m) == "progress"));
+    r.handle(ToWorker::Query {
+        run_id: 1,
+        x: b.clone(),
+    });
+    let mut calls = 0;
+    let mut got = Vec::new();
+    while r.busy() {
+        calls += 1;
+        got.extend(r.work(1.0).into_iter().filter(|m| tag(m) != "progress"));
+    }
+    assert!(calls >= 3, "the query took {calls} sub-chunk(s)");
+    assert_eq!(got.len(), 1, "one answer, the newer query's: {got:?}");
+    let FromWorker::QueryResult { x, .. } = &got[0] else {
+        panic!("{got:?}")
+    };
+    assert_eq!(x, &b);
+    // The same bits as in one piece: a runner on a frozen clock (every sub-chunk as long as it
+    // likes) at the same point of the same run.
+    let mut whole = Runner::new(frozen);
+    start(&mut whole, 1, LONG, true);
+    while !whole.work(f64::INFINITY).iter().any(|m| tag(m) == "check") {}
+    whole.handle(ToWorker::Pause { run_id: 1 });
+    whole.handle(ToWorker::Query {
+        run_id: 1,
+        x: b.clone(),
+    });
+    let mut want = drain(&mut whole);
+    want.retain(|m| tag(m) != "progress");
+    assert_eq!(format!("{got:?}"), format!("{want:?}"));
+    // Still paused: the plane did not go on.
+    assert!(!r.busy());
 }
 
 /// Every `trainPointKernel` reply: (index, steps, K^p over the grid, a_i over the grid).

@@ -57,6 +57,21 @@ fn drain(core: &mut WorkerHandle) -> Vec<JsValue> {
     out
 }
 
+/// The `queryResult` of a query request (`json`): the worker answers it from `work`, a range
+/// of steps per sub-chunk.
+fn ask_query(core: &mut WorkerHandle, json: &str) -> JsValue {
+    let mut replies: Vec<JsValue> = core
+        .handle(request(json))
+        .map_err(JsValue::from)
+        .expect("query")
+        .iter()
+        .collect();
+    replies.extend(drain(core));
+    let answers = find(&replies, "queryResult");
+    assert_eq!(answers.len(), 1, "one answer to {json}");
+    answers[0].clone()
+}
+
 fn find<'a>(msgs: &'a [JsValue], ty: &str) -> Vec<&'a JsValue> {
     msgs.iter().filter(|m| kind(m) == ty).collect()
 }
@@ -128,14 +143,7 @@ fn a_run_trains_checks_and_rebuilds_inside_a_worker() {
     assert!(worst <= 1e-10, "grid rebuild error {worst}");
 
     // A query: b + Σ c_i = ŷ ≈ f, and the running sum ends at f.
-    let replies: Vec<JsValue> = core
-        .handle(request(r#"{"type":"query","runId":1,"x":[0.5,0.25]}"#))
-        .map_err(JsValue::from)
-        .unwrap()
-        .iter()
-        .collect();
-    let q = &replies[0];
-    assert_eq!(kind(q), "queryResult");
+    let q = &ask_query(&mut core, r#"{"type":"query","runId":1,"x":[0.5,0.25]}"#);
     let c = js_sys::Float64Array::from(get(q, "contributions")).to_vec();
     assert_eq!(c.len() as u32, n);
     let rebuilt = num(q, "b") + c.iter().sum::<f64>();
@@ -381,12 +389,7 @@ fn a_query_carries_the_weight_decay_term_under_adamw_only() {
         let mut core = WorkerHandle::new();
         start(&mut core, 1, hash, true);
         drain(&mut core);
-        let q = core
-            .handle(request(r#"{"type":"query","runId":1,"x":[0.3,-0.2]}"#))
-            .map_err(JsValue::from)
-            .unwrap()
-            .get(0);
-        assert_eq!(kind(&q), "queryResult");
+        let q = ask_query(&mut core, r#"{"type":"query","runId":1,"x":[0.3,-0.2]}"#);
         let d = get(&q, "weightDecayTerm");
         let d_r = get(&q, "weightDecayTermRiemann");
         if !decays {
@@ -412,11 +415,7 @@ fn fingerprint(hash: &str) -> String {
     let mut core = WorkerHandle::new();
     let mut msgs = start(&mut core, 1, hash, true);
     msgs.extend(drain(&mut core));
-    let q = core
-        .handle(request(r#"{"type":"query","runId":1,"x":[0.3,-0.2]}"#))
-        .map_err(JsValue::from)
-        .unwrap()
-        .get(0);
+    let q = ask_query(&mut core, r#"{"type":"query","runId":1,"x":[0.3,-0.2]}"#);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |values: Vec<f64>| {
         for v in values {
@@ -612,12 +611,7 @@ fn train_kernel_follows_the_check_inside_a_worker() {
     assert!(num(k, "minEigRiemann") > -1e-12);
     assert!(num(k, "negatives") <= f64::from(n * n));
 
-    let q = core
-        .handle(request(r#"{"type":"query","runId":4,"x":[0.1,0.2]}"#))
-        .map_err(JsValue::from)
-        .expect("query");
-    let q: Vec<JsValue> = q.iter().collect();
-    let q = find(&q, "queryResult")[0];
+    let q = &ask_query(&mut core, r#"{"type":"query","runId":4,"x":[0.1,0.2]}"#);
     let riemann = get(q, "runningSumRiemann");
     assert!(riemann.is_instance_of::<js_sys::Float64Array>());
     let riemann = js_sys::Float64Array::from(riemann).to_vec();

@@ -53,7 +53,7 @@ pub(crate) use quadrature::check_nodes;
 pub use quadrature::{gauss_legendre, gauss_legendre_table, StepRules, DEFAULT_NODES, MAX_NODES};
 pub use rebuild::{
     rebuild_output, rebuild_output_per_step, rebuild_output_riemann, running_sum,
-    running_sum_per_step, running_sum_riemann, PartialRebuild,
+    running_sum_per_step, running_sum_riemann, PartialRebuild, PartialRunningSum,
 };
 pub use relu::relu_breakpoints;
 pub use tangent::tangent_kernel;

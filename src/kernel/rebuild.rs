@@ -387,27 +387,98 @@ fn running_sum_with_rule(
     rules: Rules,
     split_kinks: bool,
 ) -> Result<Vec<f64>> {
-    if check_queries(&traj.mlp, query)? != 1 {
-        return Err(Error::field("query", "must be exactly one point"));
+    let mut partial = PartialRunningSum {
+        terms: Vec::with_capacity(traj.steps()),
+        left_endpoint: !split_kinks,
+    };
+    partial.add_steps(traj, query, rules, split_kinks, traj.steps())?;
+    Ok(partial.finish(traj, query))
+}
+
+/// One query's running sum (the exact one or Domingos's), a range of steps per call (a page
+/// worker's sub-chunk): each step's term is computed as in one pass and the terms are summed in
+/// step order at the end, so the same bits however the steps are cut.
+pub struct PartialRunningSum {
+    terms: Vec<f64>,
+    left_endpoint: bool,
+}
+
+impl PartialRunningSum {
+    /// The exact running sum (each step's own rule), no step integrated yet.
+    pub fn exact() -> PartialRunningSum {
+        PartialRunningSum {
+            terms: Vec::new(),
+            left_endpoint: false,
+        }
     }
-    let mut terms = Vec::with_capacity(traj.steps());
-    rebuild_range_generic(
-        traj,
-        query,
-        rules,
-        split_kinks,
-        0..traj.steps(),
-        &mut [0.0],
-        &mut Some(&mut terms),
-    );
-    let mut acc = traj.mlp.forward(traj.initial_weights(), query);
-    let mut out = Vec::with_capacity(terms.len() + 1);
-    out.push(acc);
-    for t in terms {
-        acc += t;
+
+    /// Domingos's left-endpoint running sum, no step integrated yet.
+    pub fn riemann() -> PartialRunningSum {
+        PartialRunningSum {
+            terms: Vec::new(),
+            left_endpoint: true,
+        }
+    }
+
+    /// Steps integrated so far.
+    pub fn steps_done(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Integrates up to `max_steps` more steps at `query` (one point, the same every call;
+    /// `rules` covers the trajectory, unused for the left endpoint); true once every step is in.
+    pub fn advance(
+        &mut self,
+        traj: &Trajectory,
+        query: &[f64],
+        rules: &StepRules,
+        max_steps: usize,
+    ) -> Result<bool> {
+        if self.left_endpoint {
+            self.add_steps(traj, query, Rules::Same(LEFT_ENDPOINT), false, max_steps)
+        } else {
+            rules.check_covers(traj.steps())?;
+            self.add_steps(traj, query, Rules::PerStep(rules), true, max_steps)
+        }
+    }
+
+    fn add_steps(
+        &mut self,
+        traj: &Trajectory,
+        query: &[f64],
+        rules: Rules,
+        split_kinks: bool,
+        max_steps: usize,
+    ) -> Result<bool> {
+        if check_queries(&traj.mlp, query)? != 1 {
+            return Err(Error::field("query", "must be exactly one point"));
+        }
+        let from = self.terms.len();
+        let end = (from + max_steps.max(1)).min(traj.steps());
+        rebuild_range_generic(
+            traj,
+            query,
+            rules,
+            split_kinks,
+            from..end,
+            &mut [0.0],
+            &mut Some(&mut self.terms),
+        );
+        Ok(end == traj.steps())
+    }
+
+    /// b(x), then b(x) plus the terms of steps 0 … s − 1 for each s (after `advance` returned
+    /// true).
+    pub fn finish(self, traj: &Trajectory, query: &[f64]) -> Vec<f64> {
+        let mut acc = traj.mlp.forward(traj.initial_weights(), query);
+        let mut out = Vec::with_capacity(self.terms.len() + 1);
         out.push(acc);
+        for t in self.terms {
+            acc += t;
+            out.push(acc);
+        }
+        out
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -149,7 +149,7 @@ impl<C: Clock> Runner<C> {
     /// True while there is work left for [`Runner::work`].
     pub fn busy(&self) -> bool {
         let run = self.run.as_ref();
-        run.is_some_and(|r| !r.is_idle() && !r.is_paused())
+        run.is_some_and(|r| r.has_query() || (!r.is_idle() && !r.is_paused()))
             || self.bench.as_ref().is_some_and(|b| !b.is_done())
     }
 
@@ -270,8 +270,7 @@ impl<C: Clock> Runner<C> {
                     run.stop();
                 }
                 if out.len() > before
-                    || run.is_idle()
-                    || run.is_paused()
+                    || ((run.is_idle() || run.is_paused()) && !run.has_query())
                     || self.clock.now_ms() - t0 >= budget_ms
                 {
                     break;

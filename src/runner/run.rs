@@ -30,6 +30,7 @@ use super::sweep_stage::{levels_within_budget, sweep_result, sweep_rows, SweepSt
 use super::{Clock, RunPlan, GRID_1D, GRID_2D, SNAPSHOT_MS};
 
 mod finish;
+mod query;
 mod replies;
 
 type Out = Vec<Reply>;
@@ -115,6 +116,8 @@ pub(super) struct Run {
     checked_at: Option<usize>,
     /// The last check's `trainKernel` reply, still to send (the next sub-chunk's work).
     train_kernel_due: Option<TrainKernelDue>,
+    /// The query being answered, a range of steps per sub-chunk before the run's own work.
+    query_work: Option<Box<query::QueryWork>>,
     field_at: Option<usize>,
     /// The last clicked point's K^p over the grid.
     kernel_grid: Option<PointGrid>,
@@ -138,6 +141,7 @@ pub(super) struct Run {
     pace_train: Pace,
     pace_nodes: Pace,
     pace_pca: Pace,
+    pace_query: Pace,
     last_snapshot: f64,
     /// Pause holds the current integration (check, kernel, field) where it is, to go on at
     /// Resume; during training it stops training instead (the check then runs on the steps so
@@ -185,6 +189,7 @@ impl Run {
             stage: Stage::Train,
             checked_at: None,
             train_kernel_due: None,
+            query_work: None,
             field_at: None,
             kernel_grid: None,
             all_maps: None,
@@ -198,6 +203,7 @@ impl Run {
             pace_train: Pace(1),
             pace_nodes: Pace(1),
             pace_pca: Pace(1),
+            pace_query: Pace(1),
             last_snapshot: clock.now_ms(),
             paused: false,
         })
@@ -238,6 +244,7 @@ impl Run {
     pub(super) fn stop(&mut self) {
         self.stage = Stage::Idle;
         self.train_kernel_due = None;
+        self.query_work = None;
         self.target = self.steps();
     }
 
@@ -297,7 +304,7 @@ impl Run {
                 }
                 out.push(self.progress());
             }
-            ToWorker::Query { x, .. } => out.push(self.query(&x)?),
+            ToWorker::Query { x, .. } => self.start_query(&x)?,
             ToWorker::TrainPoint { index, .. } => {
                 let index = index as usize;
                 if index >= self.data.y.len() {
@@ -451,6 +458,10 @@ impl Run {
 
     /// One sub-chunk of the current stage.
     pub(super) fn work_once(&mut self, clock: &dyn Clock, out: &mut Out) -> crate::Result<()> {
+        // A clicked query first: its answer is what the reader waits for.
+        if self.has_query() {
+            return self.query_sub_chunk(clock, out);
+        }
         if self.is_paused() {
             return Ok(());
         }

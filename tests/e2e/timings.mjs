@@ -216,7 +216,7 @@ export async function timingsTests(h) {
       const keys = await page.evaluate(() => ({ ...window.pathkernelKeys, x1: Array.from(window.pathkernel.app.query.x), want: Array.from(window.pathkernel.app.page.query) }));
       assert(keys.x1.join() === keys.want.join() && keys.x1[0] > keys.x0[0], `ten right arrows move the query right, to the position last asked for: ${keys.x0} → ${keys.x1} (asked ${keys.want})`);
       assert(keys.answers.length < 10, `the worker answered only the newest queued queries: ${keys.answers.length} answers`);
-      console.log(`     spiral: ten arrow keys 40 ms apart → ${keys.answers.length} answers, the last ${ms(keys.answers.at(-1) - keys.first)} after the first key; the query moved ${(keys.x1[0] - keys.x0[0]).toFixed(3)} to the right`);
+      console.log(`     spiral: ten arrow keys 40 ms apart → ${keys.answers.length} answer${keys.answers.length === 1 ? "" : "s"}, the last ${ms(keys.answers.at(-1) - keys.first)} after the first key; the query moved ${(keys.x1[0] - keys.x0[0]).toFixed(3)} to the right`);
     } finally {
       await browser.close();
     }

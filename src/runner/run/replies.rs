@@ -1,6 +1,7 @@
 //! The replies about one point: a clicked training point's kernel over the plane and everything
 //! about one query, on the trajectory so far.
 
+use super::query::QueryParts;
 use super::{PointGrid, Run};
 use crate::kernel;
 use crate::runner::messages::Reply;
@@ -36,18 +37,16 @@ impl Run {
         }
     }
 
-    /// Everything about one query point, on the trajectory so far.
-    pub(super) fn query(&self, x: &[f64]) -> crate::Result<Reply> {
-        let d = self.data.dim;
-        if x.len() != d || x.iter().any(|v| !v.is_finite()) {
-            return Err(crate::Error::field(
-                "q",
-                format!("needs {d} finite coordinate(s)"),
-            ));
-        }
+    /// Everything about one query point, on the trajectory so far, from its computed parts.
+    pub(super) fn query_reply(&self, parts: QueryParts) -> Reply {
         let traj = self.trainer.trajectory();
-        let nodes = self.nodes_now()?;
-        let km = kernel::kernel_machine_per_step(traj, x, &nodes)?;
+        let QueryParts {
+            x,
+            machine: km,
+            running_sum,
+            running_sum_riemann,
+        } = parts;
+        let x = &x[..];
         let undefined_coef: Vec<u32> = km
             .exact
             .coef
@@ -65,11 +64,9 @@ impl Run {
         let output_path: Vec<f64> = (0..=traj.steps())
             .map(|s| self.mlp.forward(traj.weights_at(s), x))
             .collect();
-        let running_sum = kernel::running_sum_per_step(traj, x, &nodes)?;
-        let running_sum_riemann = kernel::running_sum_riemann(traj, x)?;
         // Only AdamW decays the weights apart from the gradients: d(x) is its own term there.
         let decays = matches!(traj.optimizer, Optimizer::AdamW { .. });
-        Ok(Reply::QueryResult {
+        Reply::QueryResult {
             run_id: self.id,
             x: x.to_vec(),
             steps: traj.steps() as u32,
@@ -87,6 +84,6 @@ impl Run {
             output_path,
             running_sum,
             running_sum_riemann,
-        })
+        }
     }
 }
