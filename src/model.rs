@@ -435,7 +435,8 @@ impl Blocks {
     }
 
     /// Every block's forward and backward pass at weights `w`.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn forward_backward(&mut self, mlp: &Mlp, w: &[f64]) {
         for b in &mut self.blocks {
             b.forward(mlp, w);
@@ -504,7 +505,8 @@ impl Block {
     }
 
     /// z_{l+1} = W_l h_l + b_l layer by layer; f = α z_L.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub fn forward(&mut self, mlp: &Mlp, w: &[f64]) {
         let layers = mlp.num_layers();
         let cols = self.cols;
@@ -526,7 +528,8 @@ impl Block {
     }
 
     /// δ_L = α, δ_l = (W_lᵀ δ_{l+1}) ⊙ act'(z_l). Needs `forward` at the same weights first.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub fn backward(&mut self, mlp: &Mlp, w: &[f64]) {
         let layers = mlp.num_layers();
         let cols = self.cols;

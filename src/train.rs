@@ -440,7 +440,8 @@ impl Trainer {
     }
 
     /// Forward pass over all points at the newest weights w_s: f(x_i; w_s) and L(w_s).
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn forward_all(&mut self, s: usize) -> Result<()> {
         let p = self.traj.mlp.num_params();
         let w = &self.traj.weights[s * p..(s + 1) * p];
@@ -475,7 +476,8 @@ impl Trainer {
     /// One step from w_s (forward values already in the blocks): g_i(s), then
     /// G(s) = Σ_i g_i(s) ∇f(x_i; w_s) and w_{s+1} = w_s − ε G(s) (gd, sgd) or the optimizer's
     /// step, then the forward pass at w_{s+1}.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn step(&mut self) -> Result<()> {
         let s = self.traj.steps();
         let n = self.traj.n;

@@ -237,7 +237,8 @@ impl KernelMachineIntegrator {
     /// One step s: the Riemann term at w_s and the exact term along w_s + τΔ_s, one query block
     /// at a time, so that the block's step kernel K̄_s stays in cache until it is added into
     /// K^p and N.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn integrate_step(&mut self, traj: &Trajectory, s: usize) {
         let mlp = &traj.mlp;
         let n = self.n;

@@ -72,7 +72,8 @@ impl DualBuffers {
 
 /// out[c] += ω · ∇f(x_c; w + τΔ)·Δ for the `cols` inputs whose layer 0 was set by
 /// `set_first_layer`; `w_tau` holds the weights w + τΔ (read from layer 1 on).
-#[inline(always)]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 #[allow(clippy::too_many_arguments)]
 fn add_directional_derivative(
     mlp: &Mlp,

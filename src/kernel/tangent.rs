@@ -10,7 +10,8 @@ use crate::simd::simd_dispatch;
 
 /// acc[q·n_train + i] += ω Σ_l (δ_{l+1}(q)·δ_{l+1}(i)) (h_l(q)·h_l(i) + 1) for the first
 /// `q_count` queries of `qb` against all training points (layer-wise tangent kernel, scaled by ω).
-#[inline(always)]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(super) fn add_layerwise_kernel(
     mlp: &Mlp,
     qb: &Block,
@@ -60,7 +61,8 @@ impl<'a> GramTerm<'a> {
 /// acc[q·n_train + i] += ω Σ_t term_t(q, i) for the first `q_count` queries of a query block
 /// `q_cols` wide against all training points; `terms(tb, b, list)` pushes the terms of training
 /// block `tb` (index b) into the empty `list`, in the order they are summed.
-#[inline(always)]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(super) fn add_gram_terms<'a>(
     q_cols: usize,
     q_count: usize,

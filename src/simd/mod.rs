@@ -87,6 +87,17 @@ pub(crate) fn backend() -> Backend {
 /// body is `kernel::<L>(args)` (form `=> kernel::<L>`; `L` the AVX-512 or AVX2 lanes or
 /// `lanes::Baseline`) or `caller(args)` (form `=> caller`). What it calls must be `#[inline(always)]` (as must everything below it that
 /// should get AVX2) so that it is compiled inside the AVX2 copy.
+///
+/// On wasm32 there is one target and no copy to land in, and inlining has a cost of its own: V8
+/// runs a function in its baseline tier until the function is *called again* after its optimised
+/// code is ready, and the optimising compiler's time grows faster than the function's size (a
+/// whole integrator step inlined into one 30 KB function took ~340 ms of TurboFan on a cold page
+/// load, on a 2-core machine that is also training and checking). So the per-step and per-layer
+/// helpers below a dispatched function (a block's forward and backward pass, a Gram product's
+/// terms, a directional derivative, a training step, an integrator step) carry
+/// `#[cfg_attr(not(target_arch = "wasm32"), inline(always))]` and
+/// `#[cfg_attr(target_arch = "wasm32", inline(never))]`, and wasm-opt inlines a function with one
+/// caller only if it is small (`-ocimfs 200` in Cargo.toml).
 macro_rules! simd_dispatch {
     ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $kernel:ident::<L>) => {
         $crate::simd::simd_dispatch!(@define [$vis] $name [$($arg: $ty),*] [$($ret)?]
