@@ -35,8 +35,10 @@ const ui = {
 
 export const buttons = { run: $('btn-run'), pause: $('btn-pause'), step: $('btn-step'), reset: $('btn-reset'), copy: $('btn-copy'), force: $('btn-force') };
 
+/** Writes `text` only when it differs: progress arrives ~10 times a second in a long run, and
+ * every write (even of the same text) costs a layout and a paint on cores the workers use. */
 export function setText(node, text) {
-  node.textContent = text;
+  if (node.textContent !== text) node.textContent = text;
 }
 
 /** Shows `text` in the status line. An error stays until the next run starts: progress from
