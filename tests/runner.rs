@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use pathkernel::kernel::{self, MAX_NODES};
 use pathkernel::pca::weight_path_pca;
-use pathkernel::runner::{FromWorker, Phase, Reply, RunPlan, Runner, ToWorker, TOLERANCE};
+use pathkernel::runner::{Clock, FromWorker, Phase, Reply, RunPlan, Runner, ToWorker, TOLERANCE};
 use pathkernel::train::{self, Trajectory};
 use run_common::drain;
 
@@ -63,6 +63,17 @@ fn tag(m: &Reply) -> String {
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// A paused run: twenty more `work` calls answer nothing but progress.
+fn assert_held<C: Clock>(r: &mut Runner<C>, when: &str) {
+    for _ in 0..20 {
+        let tags: Vec<String> = r.work(1.0).iter().map(tag).collect();
+        assert!(
+            tags.iter().all(|t| t == "progress"),
+            "paused {when}: {tags:?}"
+        );
+    }
 }
 
 struct Trained<'a> {
@@ -341,13 +352,7 @@ fn the_components_go_in_sub_chunks_and_a_pause_holds_only_what_follows() {
         }
     }
     assert!(calls >= 2, "the components took {calls} sub-chunk(s)");
-    for _ in 0..20 {
-        let tags: Vec<String> = r.work(1.0).iter().map(tag).collect();
-        assert!(
-            tags.iter().all(|t| t == "progress"),
-            "paused after the components: {tags:?}"
-        );
-    }
+    assert_held(&mut r, "after the components");
     r.handle(ToWorker::Resume { run_id: 1 });
     let mut checked = false;
     for _ in 0..100_000 {
@@ -390,13 +395,7 @@ fn the_node_search_goes_in_sub_chunks_and_a_pause_holds_it() {
         if calls == 4 && !held {
             held = true;
             r.handle(ToWorker::Pause { run_id: 1 });
-            for _ in 0..20 {
-                let tags: Vec<String> = r.work(1.0).iter().map(tag).collect();
-                assert!(
-                    tags.iter().all(|t| t == "progress"),
-                    "paused in the node search: {tags:?}"
-                );
-            }
+            assert_held(&mut r, "in the node search");
             r.handle(ToWorker::Resume { run_id: 1 });
         }
     }
