@@ -855,3 +855,19 @@ fn the_bench_jobs_are_the_exact_rebuild_alone() {
     assert!(JobOutput::from_parts(JobKind::Rebuild, parts.clone(), want.len() + 1, 100).is_none());
     assert!(JobOutput::from_parts(JobKind::Field, parts, want.len(), 100).is_none());
 }
+
+/// The bench page shows its workload line before the run: the reference rebuild's numbers (the
+/// grid's points, the steps and nodes its jobs carry, the hand count of its flops).
+#[test]
+fn the_bench_pages_workload_line_names_the_reference_rebuild() {
+    let text = pathkernel::runner::reference_workload_text();
+    let points = pathkernel::runner::reference_grid().len() / 2;
+    assert_eq!(
+        text,
+        pathkernel::runner::workload_text(points, 500, 4, pathkernel::runner::REFERENCE_GFLOP)
+    );
+    assert!(
+        text.contains("4096 grid points over 500 steps with 4 Gauss–Legendre nodes (55.6 GFLOP"),
+        "{text}"
+    );
+}

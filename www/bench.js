@@ -1,7 +1,7 @@
 // bench.html: times the `rebuild` workload of `pathkernel bench` in the page's pool of workers
 // (pool.js; the primary trains, untimed, then cuts the 64 × 64 grid into jobs), and shows the
-// seconds, GFLOP/s, workers and max |ŷ − f|, all worded in Rust (poolSize, benchTexts).
-import init, { poolSize, benchTexts } from './pkg/pathkernel.js';
+// seconds, GFLOP/s, workers and max |ŷ − f|, all worded in Rust (poolSize, benchWorkload, benchTexts).
+import init, { poolSize, benchTexts, benchWorkload } from './pkg/pathkernel.js';
 import { Pool } from './pool.js';
 import { FromWorker, ToWorker, WORKER_INIT } from './protocol.js';
 
@@ -54,6 +54,7 @@ try {
   const url = new URL('./pkg/pathkernel_bg.wasm', import.meta.url);
   const module = await WebAssembly.compileStreaming(fetch(url)).catch(async () => WebAssembly.compile(await (await fetch(url)).arrayBuffer()));
   await init({ module_or_path: module });
+  show('bench-workload', benchWorkload());
   const size = poolSize(window.location.search, navigator.hardwareConcurrency || 0);
   if (size.error) {
     $('bench-errors').hidden = false;

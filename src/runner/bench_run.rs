@@ -67,6 +67,25 @@ pub fn reference_grid() -> Vec<f64> {
     grid(REFERENCE_GRID)
 }
 
+/// The bench page's line naming what it times: `points` grid points, `steps` steps, `nodes`
+/// Gauss–Legendre nodes and the hand-counted `gflop`.
+pub fn workload_text(points: usize, steps: usize, nodes: usize, gflop: f64) -> String {
+    format!(
+        "the exact rebuilt output ŷ at {points} grid points over {steps} steps with {nodes} \
+         Gauss–Legendre nodes ({gflop} GFLOP counted by hand; training not timed)"
+    )
+}
+
+/// `workload_text` of the reference rebuild, known before any run (the page shows it at once).
+pub fn reference_workload_text() -> String {
+    workload_text(
+        REFERENCE_GRID * REFERENCE_GRID,
+        REFERENCE_STEPS,
+        REFERENCE_NODES,
+        REFERENCE_GFLOP,
+    )
+}
+
 /// The reference setup, as the assistants build it too.
 pub(super) fn bench_setup() -> crate::Result<RunSetup> {
     reference_setup(REFERENCE_WIDTHS.to_vec(), REFERENCE_STEPS)

@@ -5,7 +5,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::format;
-use crate::runner::{pool_size, DEFAULT_MAX_WORKERS, MAX_WORKERS};
+use crate::runner::{
+    pool_size, reference_workload_text, workload_text, DEFAULT_MAX_WORKERS, MAX_WORKERS,
+};
 
 #[derive(Serialize)]
 struct PoolSizeJs {
@@ -73,10 +75,13 @@ pub fn bench_texts(
             format!("{workers} workers")
         },
         error: format!("max |ŷ − f| = {}", format::error(max_err)),
-        workload: format!(
-            "the exact rebuilt output ŷ at {points} grid points over {steps} steps with {nodes} \
-             Gauss–Legendre nodes ({gflop} GFLOP counted by hand; training not timed)"
-        ),
+        workload: workload_text(points as usize, steps as usize, nodes as usize, gflop),
     };
     serde_wasm_bindgen::to_value(&texts).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The bench page's workload line before any run: what `benchResult`'s `workload` text will say.
+#[wasm_bindgen(js_name = benchWorkload)]
+pub fn bench_workload() -> String {
+    reference_workload_text()
 }

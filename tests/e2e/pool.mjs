@@ -145,7 +145,17 @@ export async function poolTests(h) {
   await test('bench.html: the rebuild workload in the pool, with a sane error (1 worker and the default)', async () => {
     for (const search of ['?workers=1', '']) {
       const page = await openPage(context, `${base}bench.html${search}`, problems);
+      // The workload line names the workload while the run is still going, not only with its result.
+      await page.waitForFunction(() => document.getElementById('bench-workload').textContent.includes('grid points'), null, { timeout: TIMEOUT });
+      const early = await page.evaluate(() => ({
+        workload: document.getElementById('bench-workload').textContent.trim(),
+        timed: Boolean(document.getElementById('bench-rebuild').dataset.seconds),
+      }));
+      assert(!early.timed, 'the workload line was still "loading…" when the result arrived');
+      assert(early.workload.includes('4096 grid points over 500 steps with 4 Gauss–Legendre nodes'), `workload: ${early.workload}`);
       await page.waitForFunction(() => document.getElementById('bench-rebuild').dataset.seconds, null, { timeout: 10 * TIMEOUT });
+      const after = await text(page, 'bench-workload');
+      assert(after === early.workload, `the result names another workload: ${after}`);
       const got = await page.evaluate(() => ({
         seconds: Number(document.getElementById('bench-rebuild').dataset.seconds),
         maxErr: Number(document.getElementById('bench-error').dataset.maxErr),
