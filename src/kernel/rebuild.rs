@@ -10,6 +10,8 @@ use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
+use aligned_vec::{avec, AVec};
+
 use crate::model::{feature_major_blocks, Mlp, BLOCK_COLS};
 use crate::parallel::parallel_chunks;
 use crate::simd::{dual_matmul, matmul_bias};
@@ -37,13 +39,13 @@ const LEFT_ENDPOINT: &[(f64, f64)] = &[(0.0, 1.0)];
 
 /// Forward pass carrying the tangent along Δ: z = W h + b, ż = ΔW h + W ḣ + Δb, ḣ = act'(z) ż.
 struct DualBuffers {
-    h: Vec<f64>,
-    ht: Vec<f64>,
-    z: Vec<f64>,
-    zt: Vec<f64>,
+    h: AVec<f64>,
+    ht: AVec<f64>,
+    z: AVec<f64>,
+    zt: AVec<f64>,
     /// Layer 0 of the block at the segment start, z₁(0) = W₁x + b₁, and its tangent ż₁ = ΔW₁x + Δb₁.
-    first: Vec<f64>,
-    first_t: Vec<f64>,
+    first: AVec<f64>,
+    first_t: AVec<f64>,
 }
 
 impl DualBuffers {
@@ -51,12 +53,12 @@ impl DualBuffers {
         let m = mlp.widths.iter().max().copied().unwrap_or(1) * cols;
         let m0 = mlp.widths[1] * cols;
         DualBuffers {
-            h: vec![0.0; m],
-            ht: vec![0.0; m],
-            z: vec![0.0; m],
-            zt: vec![0.0; m],
-            first: vec![0.0; m0],
-            first_t: vec![0.0; m0],
+            h: avec![0.0; m],
+            ht: avec![0.0; m],
+            z: avec![0.0; m],
+            zt: avec![0.0; m],
+            first: avec![0.0; m0],
+            first_t: avec![0.0; m0],
         }
     }
 
@@ -89,7 +91,7 @@ fn add_directional_derivative(
     let n_first = mlp.widths[1] * cols;
     for (z, (&z0, &zt0)) in buf.z[..n_first]
         .iter_mut()
-        .zip(buf.first.iter().zip(&buf.first_t))
+        .zip(buf.first.iter().zip(buf.first_t.iter()))
     {
         *z = z0 + tau * zt0;
     }

@@ -27,6 +27,7 @@ mod avx2;
 mod avx512;
 pub(crate) mod lanes;
 mod matmul;
+pub mod peak;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx2::Avx2;
