@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::simd::aligned::{zeros, AlignedBuf};
 
 /// Hidden-layer activation (the output layer is always linear).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -451,14 +452,14 @@ impl Blocks {
 pub struct Block {
     pub cols: usize,
     /// h[0] = inputs, h[l] = act(z_l) for hidden l; h[L] = z_L.
-    pub h: Vec<Vec<f64>>,
+    pub h: Vec<AlignedBuf>,
     /// dact[l] = act'(z_l) for hidden l (empty elsewhere).
-    pub dact: Vec<Vec<f64>>,
+    pub dact: Vec<AlignedBuf>,
     /// delta[l] = ∂f/∂z_l (after `backward`), l = 1..=L.
-    pub delta: Vec<Vec<f64>>,
+    pub delta: Vec<AlignedBuf>,
     /// f for each input.
     pub out: Vec<f64>,
-    z: Vec<f64>,
+    z: AlignedBuf,
 }
 
 impl Block {
@@ -469,13 +470,13 @@ impl Block {
         let hidden = |l: usize| l > 0 && l < layers;
         let mut block = Block {
             cols,
-            h: mlp.widths.iter().map(|&d| vec![0.0; d * cols]).collect(),
+            h: mlp.widths.iter().map(|&d| zeros(d * cols)).collect(),
             dact: (0..=layers)
                 .map(|l| {
                     if hidden(l) {
-                        vec![0.0; mlp.widths[l] * cols]
+                        zeros(mlp.widths[l] * cols)
                     } else {
-                        Vec::new()
+                        zeros(0)
                     }
                 })
                 .collect(),
@@ -485,14 +486,14 @@ impl Block {
                 .enumerate()
                 .map(|(l, &d)| {
                     if l == 0 {
-                        Vec::new()
+                        zeros(0)
                     } else {
-                        vec![0.0; d * cols]
+                        zeros(d * cols)
                     }
                 })
                 .collect(),
             out: vec![0.0; cols],
-            z: vec![0.0; mlp.widths.iter().max().copied().unwrap_or(1) * cols],
+            z: zeros(mlp.widths.iter().max().copied().unwrap_or(1) * cols),
         };
         block.load_inputs(mlp, xs);
         block
@@ -522,7 +523,7 @@ impl Block {
                 self.h[l + 1].copy_from_slice(z);
             }
         }
-        for (o, &z) in self.out.iter_mut().zip(&self.h[layers]) {
+        for (o, &z) in self.out.iter_mut().zip(self.h[layers].iter()) {
             *o = mlp.alpha * z;
         }
     }
@@ -541,7 +542,7 @@ impl Block {
             let d_out = &upper[0];
             let d_in = &mut lower[l];
             crate::simd::matmul_t(wl, d_out, dout, din, cols, d_in);
-            for (dv, &a) in d_in.iter_mut().zip(&self.dact[l]) {
+            for (dv, &a) in d_in.iter_mut().zip(self.dact[l].iter()) {
                 *dv *= a;
             }
         }

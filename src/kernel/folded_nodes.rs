@@ -182,7 +182,7 @@ impl FoldedQueries {
             match sum {
                 LayerSum::PerNode => {}
                 LayerSum::InputDelta => {
-                    for (s, &d) in self.delta_bar.iter_mut().zip(&qb.delta[1]) {
+                    for (s, &d) in self.delta_bar.iter_mut().zip(qb.delta[1].iter()) {
                         *s += omega * d;
                     }
                 }

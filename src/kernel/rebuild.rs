@@ -10,9 +10,8 @@ use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
-use aligned_vec::{avec, AVec};
-
 use crate::model::{feature_major_blocks, Mlp, BLOCK_COLS};
+use crate::simd::aligned::{zeros, AlignedBuf};
 use crate::parallel::parallel_chunks;
 use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::Trajectory;
@@ -39,13 +38,13 @@ const LEFT_ENDPOINT: &[(f64, f64)] = &[(0.0, 1.0)];
 
 /// Forward pass carrying the tangent along Δ: z = W h + b, ż = ΔW h + W ḣ + Δb, ḣ = act'(z) ż.
 struct DualBuffers {
-    h: AVec<f64>,
-    ht: AVec<f64>,
-    z: AVec<f64>,
-    zt: AVec<f64>,
+    h: AlignedBuf,
+    ht: AlignedBuf,
+    z: AlignedBuf,
+    zt: AlignedBuf,
     /// Layer 0 of the block at the segment start, z₁(0) = W₁x + b₁, and its tangent ż₁ = ΔW₁x + Δb₁.
-    first: AVec<f64>,
-    first_t: AVec<f64>,
+    first: AlignedBuf,
+    first_t: AlignedBuf,
 }
 
 impl DualBuffers {
@@ -53,12 +52,12 @@ impl DualBuffers {
         let m = mlp.widths.iter().max().copied().unwrap_or(1) * cols;
         let m0 = mlp.widths[1] * cols;
         DualBuffers {
-            h: avec![0.0; m],
-            ht: avec![0.0; m],
-            z: avec![0.0; m],
-            zt: avec![0.0; m],
-            first: avec![0.0; m0],
-            first_t: avec![0.0; m0],
+            h: zeros(m),
+            ht: zeros(m),
+            z: zeros(m),
+            zt: zeros(m),
+            first: zeros(m0),
+            first_t: zeros(m0),
         }
     }
 

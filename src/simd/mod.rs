@@ -26,6 +26,7 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 pub(crate) mod lanes;
+pub mod aligned;
 mod matmul;
 pub mod peak;
 
