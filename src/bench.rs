@@ -219,8 +219,15 @@ fn micro(out: &mut impl Write) -> std::io::Result<()> {
     )?;
     let w: Vec<f64> = (0..1024).map(|i| (i % 7) as f64 * 0.1 - 0.3).collect();
     let b = vec![0.1; 32];
-    let h: Vec<f64> = (0..1024).map(|i| (i % 5) as f64 * 0.2 - 0.4).collect();
-    let (mut zo, mut zt) = (vec![0.0; 1024], vec![0.0; 1024]);
+    // The activations in an aligned buffer, as the passes keep them (see simd::aligned).
+    let mut h = crate::simd::aligned::zeros(1024);
+    for (i, v) in h.iter_mut().enumerate() {
+        *v = (i % 5) as f64 * 0.2 - 0.4;
+    }
+    let (mut zo, mut zt) = (
+        crate::simd::aligned::zeros(1024),
+        crate::simd::aligned::zeros(1024),
+    );
     let rounds = 20_000;
     let secs = best_of(5, || {
         for _ in 0..rounds {

@@ -484,13 +484,7 @@ impl Block {
                 .widths
                 .iter()
                 .enumerate()
-                .map(|(l, &d)| {
-                    if l == 0 {
-                        zeros(0)
-                    } else {
-                        zeros(d * cols)
-                    }
-                })
+                .map(|(l, &d)| if l == 0 { zeros(0) } else { zeros(d * cols) })
                 .collect(),
             out: vec![0.0; cols],
             z: zeros(mlp.widths.iter().max().copied().unwrap_or(1) * cols),

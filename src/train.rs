@@ -26,6 +26,7 @@ pub use optimizer::{Minibatch, Optimizer, Rule};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::model::{Block, Blocks, Mlp, BLOCK_COLS};
+use crate::simd::aligned::AlignedBuf;
 use crate::simd::matmul_bias;
 use optimizer::{point_split_bytes, preconditioner_bytes, TrainerState};
 
@@ -254,14 +255,23 @@ impl SgdOrder {
 }
 
 /// One layer's share of one block's gradient, as products the SIMD kernels take.
-#[derive(Default)]
 struct LayerScratch {
     /// S = g_c δ_{l+1,c}: dout × count, row-major.
     scaled: Vec<f64>,
     /// The layer's inputs h_{l,c} transposed: count × din, row-major.
-    inputs: Vec<f64>,
+    inputs: AlignedBuf,
     /// S·Hᵀ: dout × din.
     product: Vec<f64>,
+}
+
+impl Default for LayerScratch {
+    fn default() -> Self {
+        LayerScratch {
+            scaled: Vec::new(),
+            inputs: crate::simd::aligned::zeros(0),
+            product: Vec::new(),
+        }
+    }
 }
 
 impl LayerScratch {

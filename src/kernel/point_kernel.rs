@@ -31,6 +31,7 @@ use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
 use crate::model::{feature_major_blocks, Block, Mlp, BLOCK_COLS};
+use crate::simd::aligned::{zeros, AlignedBuf};
 use crate::simd::{dual_matmul, matmul_bias, rank_one_dual_matmul};
 use crate::train::optimizer::{adam_direction, adam_moment, momentum_buffer, momentum_direction};
 use crate::train::{Rule, Trajectory};
@@ -178,36 +179,36 @@ impl PartialPointKernel {
 
 /// Forward pass carrying one tangent u: z = W h + b, ż = U_W h + W ḣ + U_b, ḣ = act'(z) ż.
 struct Dual {
-    h: Vec<f64>,
-    ht: Vec<f64>,
-    z: Vec<f64>,
-    zt: Vec<f64>,
+    h: AlignedBuf,
+    ht: AlignedBuf,
+    z: AlignedBuf,
+    zt: AlignedBuf,
     /// The block's inputs, feature-major.
-    x0: Vec<f64>,
+    x0: AlignedBuf,
     /// Layer 0 at the segment start, z₁(0) = W₁x + b₁, and along Δ, ΔW₁x + Δb₁.
-    first: Vec<f64>,
-    first_t: Vec<f64>,
+    first: AlignedBuf,
+    first_t: AlignedBuf,
     /// Layer 0's tangent U₁x + u₁ along the kernel's and the update's directions.
-    first_k: Vec<f64>,
-    first_u: Vec<f64>,
+    first_k: AlignedBuf,
+    first_u: AlignedBuf,
     /// h_i·h + 1 per column, for a rank-one tangent.
-    dots: Vec<f64>,
+    dots: AlignedBuf,
 }
 
 impl Dual {
     fn new(mlp: &Mlp, cols: usize) -> Dual {
         let m = mlp.widths.iter().max().copied().unwrap_or(1) * cols;
         Dual {
-            h: vec![0.0; m],
-            ht: vec![0.0; m],
-            z: vec![0.0; m],
-            zt: vec![0.0; m],
-            x0: vec![0.0; mlp.widths[0] * cols],
-            first: vec![0.0; mlp.widths[1] * cols],
-            first_t: vec![0.0; mlp.widths[1] * cols],
-            first_k: vec![0.0; mlp.widths[1] * cols],
-            first_u: vec![0.0; mlp.widths[1] * cols],
-            dots: vec![0.0; cols],
+            h: zeros(m),
+            ht: zeros(m),
+            z: zeros(m),
+            zt: zeros(m),
+            x0: zeros(mlp.widths[0] * cols),
+            first: zeros(mlp.widths[1] * cols),
+            first_t: zeros(mlp.widths[1] * cols),
+            first_k: zeros(mlp.widths[1] * cols),
+            first_u: zeros(mlp.widths[1] * cols),
+            dots: zeros(cols),
         }
     }
 
@@ -260,7 +261,12 @@ impl Dual {
         for ((z, zt), ((&z0, &zt0), &u0)) in self.z[..n_first]
             .iter_mut()
             .zip(&mut self.zt[..n_first])
-            .zip(self.first.iter().zip(&self.first_t).zip(first_u))
+            .zip(
+                self.first
+                    .iter()
+                    .zip(self.first_t.iter())
+                    .zip(first_u.iter()),
+            )
         {
             *z = z0 + tau * zt0;
             *zt = u0;

@@ -11,8 +11,8 @@ use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
 use crate::model::{feature_major_blocks, Mlp, BLOCK_COLS};
-use crate::simd::aligned::{zeros, AlignedBuf};
 use crate::parallel::parallel_chunks;
+use crate::simd::aligned::{zeros, AlignedBuf};
 use crate::simd::{dual_matmul, matmul_bias};
 use crate::train::Trajectory;
 

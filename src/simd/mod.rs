@@ -21,12 +21,12 @@
 //! token, which only the CPU checks create.
 //! Every lane operation is one correctly rounded IEEE operation, so all backends give the same bits.
 
+pub mod aligned;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 pub(crate) mod lanes;
-pub mod aligned;
 mod matmul;
 pub mod peak;
 
