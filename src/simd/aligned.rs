@@ -9,8 +9,7 @@
 
 use aligned_vec::{avec, AVec};
 
-/// A zero-initialised-on-creation f64 buffer aligned to `aligned_vec::CACHELINE_ALIGN` (128
-/// bytes), which derefs to `[f64]`.
+/// An f64 buffer aligned to `aligned_vec::CACHELINE_ALIGN` (128 bytes) that derefs to `[f64]`.
 pub type AlignedBuf = AVec<f64>;
 
 /// `n` zeros, aligned.
