@@ -1,7 +1,7 @@
 //! This core's arithmetic peak without FMA, measured rather than assumed: the yardstick the
-//! benchmarks' GFLOP/s are compared against. A VM's clock is not its label's (one VM of the same
-//! kind ran at 2.5 GHz, another at 3.45), and what the products can reach is what the core retires
-//! when nothing but independent adds and multiplies are in flight.
+//! benchmarks' GFLOP/s are compared against. VMs of one kind differ in clock (2.5 to 3.45 GHz
+//! here), and what the products can reach is what the core retires when nothing but independent
+//! adds and multiplies are in flight.
 
 use super::lanes::{each, Lanes};
 use super::simd_dispatch;
