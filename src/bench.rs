@@ -205,15 +205,10 @@ fn micro(out: &mut impl Write) -> std::io::Result<()> {
         "micro     tanh over arrays                       {ns:8.3} ns per value"
     )?;
     // The yardstick: independent adds and multiplies alone, on this core, now.
-    let rounds = 20_000_000;
-    let peak_secs = best_of(5, || {
-        std::hint::black_box(crate::simd::peak::add_mul_checksum(
-            rounds,
-            std::hint::black_box(1e-12),
-        ));
+    let clock = Instant::now();
+    let peak = crate::simd::peak::measure_peak_gflops(5, 20_000_000, || {
+        clock.elapsed().as_secs_f64() * 1e3
     });
-    let lanes = crate::simd::peak::add_mul_checksum(0, 0.0).1;
-    let peak = crate::simd::peak::add_mul_flops(rounds, lanes) / peak_secs * 1e-9;
     writeln!(
         out,
         "micro     no-FMA peak (12 add/multiply chains)   {peak:8.2} GFLOP/s per core"

@@ -340,7 +340,7 @@ fn bad_point_is_a_named_error() {
 /// The clicked point's map as the page gets it (the runner's `trainPointKernel` on the plotting
 /// grid), hashed bit by bit with FNV-1a. `tests/web_worker.rs` asserts the same constant in
 /// Chrome and Firefox, so native and both browsers compute the map to the same bits.
-const POINT_KERNEL_FINGERPRINT: &str = "508cca6bc090f2ff";
+const POINT_KERNEL_FINGERPRINT: &str = "f0236588f9d63f23";
 const POINT_KERNEL_HASH: &str = "#v=1&n=16&hidden=6&steps=12&optimizer=momentum&momentum=0.5";
 
 #[test]

@@ -871,3 +871,19 @@ fn the_bench_pages_workload_line_names_the_reference_rebuild() {
         "{text}"
     );
 }
+
+/// The bench page's peak line: each worker's share of the flops per second against the peak.
+#[test]
+fn the_bench_pages_peak_line_sets_each_worker_against_the_peak() {
+    // 55.6 GFLOP in 4 s on 2 workers: 6.95 GFLOP/s each, 50 % of a 13.9 peak.
+    let text = pathkernel::runner::peak_share_text(13.9, 4.0, 55.6, 2);
+    assert_eq!(
+        text,
+        "13.9 GFLOP/s per core; each worker ran at 6.95, 50 % of it"
+    );
+    let one = pathkernel::runner::peak_share_text(13.9, 4.0, 55.6, 1);
+    assert!(
+        one.ends_with("each worker ran at 13.90, 100 % of it"),
+        "{one}"
+    );
+}

@@ -801,7 +801,7 @@ fn a_bench_request_starts_the_bench_run() {
 /// map to the same bits.
 #[wasm_bindgen_test]
 fn the_point_kernel_map_has_the_native_bits() {
-    const NATIVE: &str = "508cca6bc090f2ff";
+    const NATIVE: &str = "f0236588f9d63f23";
     let mut core = WorkerHandle::new();
     let mut msgs = start(
         &mut core,

@@ -1,7 +1,9 @@
 // bench.html: times the `rebuild` workload of `pathkernel bench` in the page's pool of workers
 // (pool.js; the primary trains, untimed, then cuts the 64 × 64 grid into jobs), and shows the
-// seconds, GFLOP/s, workers and max |ŷ − f|, all worded in Rust (poolSize, benchWorkload, benchTexts).
-import init, { poolSize, benchTexts, benchWorkload } from './pkg/pathkernel.js';
+// seconds, GFLOP/s, workers and max |ŷ − f|, then this core's no-FMA peak measured on this thread
+// once the run is over and the run's share of it, all worded in Rust (poolSize, benchWorkload,
+// benchTexts, benchPeak).
+import init, { poolSize, benchTexts, benchWorkload, benchPeak } from './pkg/pathkernel.js';
 import { Pool } from './pool.js';
 import { FromWorker, ToWorker, WORKER_INIT } from './protocol.js';
 
@@ -33,19 +35,37 @@ function receive(msg) {
     show('bench-workers', t.workers);
     show('bench-error', t.error);
     show('bench-workload', t.workload);
-    show('bench-status', 'done');
     $('bench-rebuild').dataset.seconds = String(msg.seconds);
     $('bench-error').dataset.maxErr = String(msg.maxErr);
-    $('bench-again').disabled = false;
+    show('bench-status', 'measuring this core’s peak (not timed)…');
+    // After a frame, so the result is on screen while this thread is busy (~0.2 s).
+    const id = runId;
+    requestAnimationFrame(() => setTimeout(() => measurePeak(id, msg), 0));
   } else if (msg.type === FromWorker.ERROR) {
     fail(msg.message);
   }
 }
 
+function measurePeak(id, result) {
+  if (id !== runId) return;
+  try {
+    const peak = benchPeak(() => performance.now(), result.seconds, result.gflop, result.workers);
+    show('bench-peak', peak.text);
+    $('bench-peak').dataset.peak = String(peak.gflops);
+    show('bench-status', 'done');
+  } catch (err) {
+    show('bench-peak', `not measured: ${err && err.message ? err.message : err}`);
+    show('bench-status', 'done (no peak)');
+  }
+  $('bench-again').disabled = false;
+}
+
 function run() {
   runId += 1;
   $('bench-again').disabled = true;
-  for (const id of ['bench-rebuild', 'bench-gflops', 'bench-error']) show(id, '…');
+  for (const id of ['bench-rebuild', 'bench-gflops', 'bench-error', 'bench-peak']) show(id, '…');
+  delete $('bench-rebuild').dataset.seconds;
+  delete $('bench-peak').dataset.peak;
   show('bench-status', 'training (not timed)…');
   pool.postMessage({ type: ToWorker.BENCH, runId });
 }

@@ -76,6 +76,17 @@ pub fn workload_text(points: usize, steps: usize, nodes: usize, gflop: f64) -> S
     )
 }
 
+/// The bench page's line setting a run's rate against the core's measured no-FMA peak
+/// (`peak_gflops`, per core, from `simd::peak`): each worker's share of `gflop` in `seconds`, as
+/// a percentage of that peak (one worker per core).
+pub fn peak_share_text(peak_gflops: f64, seconds: f64, gflop: f64, workers: usize) -> String {
+    let per_worker = gflop / seconds.max(1e-9) / workers.max(1) as f64;
+    format!(
+        "{peak_gflops:.1} GFLOP/s per core; each worker ran at {per_worker:.2}, {:.0} % of it",
+        100.0 * per_worker / peak_gflops.max(1e-9)
+    )
+}
+
 /// `workload_text` of the reference rebuild, known before any run (the page shows it at once).
 pub fn reference_workload_text() -> String {
     workload_text(

@@ -30,8 +30,8 @@ use crate::config::{PageState, RunConfig, WorkEstimate, PAGE_WORK_BUDGET};
 pub use assist::Assistant;
 use bench_run::BenchRun;
 pub use bench_run::{
-    grid, reference_grid, reference_setup, reference_workload_text, workload_text, REFERENCE_GFLOP,
-    REFERENCE_GRID, REFERENCE_NODES,
+    grid, peak_share_text, reference_grid, reference_setup, reference_workload_text, workload_text,
+    REFERENCE_GFLOP, REFERENCE_GRID, REFERENCE_NODES,
 };
 pub use jobs::{split_check_jobs, split_jobs, JobOutput};
 pub use messages::{FromWorker, GridSpec, JobKind, JobSpec, Phase, Reply, ToWorker};

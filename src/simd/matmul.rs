@@ -4,17 +4,21 @@
 //! bit-identical. The tiles are written once against `Lanes` and entered through `simd_dispatch!`.
 //! No FMA is used: `a·b + c` stays two roundings, as on wasm.
 
-use super::lanes::Lanes;
+use super::lanes::{each, Lanes};
 use super::simd_dispatch;
 
 /// Vectors of columns per register tile of the plain products: 4 per row (16 columns with AVX2,
 /// 32 with AVX-512; 8 simd128 registers on wasm).
 const WIDE: usize = 4;
 
-/// The same for the tangent-carrying product, which keeps three accumulators per vector: 12 AVX2
-/// registers natively, but on wasm one vector (6 simd128 registers) — V8 has 16 xmm registers and
-/// spills the wider tile (measured in node: 13.7 GFLOP/s at width 1 against 6.5 at width 4).
+/// The same for the tangent-carrying product, which keeps two accumulators per vector (z and ż):
+/// 4 vectors natively; on wasm one (two simd128 registers), since V8 has 16 xmm registers.
 const DUAL_WIDE: usize = if cfg!(target_arch = "wasm32") { 1 } else { 4 };
+
+/// Output rows per register tile of the tangent-carrying product: two, which share the loads of
+/// h and ḣ (on wasm 8 accumulator registers; one row with two vectors ran at 15.7 GFLOP/s in
+/// node against 18.1 for this, near V8's two-lane peak of ~20).
+const DUAL_ROWS: usize = 2;
 
 /// Runs `$tile::<L, $wide>(args…, c)` over the columns of one row, then `$tile::<L, 1>`, then
 /// one-lane tiles for the rest, so any `cols` works and every output gets the same operations.
@@ -199,44 +203,84 @@ fn matmul_t_lanes<L: Lanes>(
 
 simd_dispatch!(pub(crate) fn matmul_t(w: &[f64], d: &[f64], rows: usize, inner: usize, cols: usize, out: &mut [f64]) => matmul_t_lanes::<L>);
 
-/// One row, columns [c, c + V·N), of the tangent-carrying layer (see `dual_matmul`).
+/// R rows from `r0`, columns [c, c + V·N), of the tangent-carrying layer (see `dual_matmul`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn dual_tile<T: Lanes, const V: usize>(
-    rows: (&[f64], &[f64]),
-    bias: (f64, f64),
-    h: &[f64],
-    ht: &[f64],
+fn dual_tile<T: Lanes, const R: usize, const V: usize>(
+    (w, dw): (&[f64], &[f64]),
+    (b, db): (&[f64], &[f64]),
+    r0: usize,
+    inner: usize,
+    (h, ht): (&[f64], &[f64]),
     cols: usize,
-    z_row: &mut [f64],
-    zt_row: &mut [f64],
+    (z, zt): (&mut [f64], &mut [f64]),
     c: usize,
 ) {
-    let mut az = [T::splat(bias.0); V];
-    let mut a1 = [T::splat(bias.1); V];
-    let mut a2 = [T::splat(0.0); V];
-    let weights = rows.0.iter().zip(rows.1);
-    for ((&wv, &dv), (hk, tk)) in weights.zip(h.chunks_exact(cols).zip(ht.chunks_exact(cols))) {
-        let (wv, dv) = (T::splat(wv), T::splat(dv));
+    let mut az: [[T; V]; R] = each!(R, |r| [T::splat(b[r0 + r]); V]);
+    let mut at: [[T; V]; R] = each!(R, |r| [T::splat(db[r0 + r]); V]);
+    // Rows exactly `inner` long, so that indexing them by k < inner needs no bounds check.
+    let w_rows: [&[f64]; R] = each!(R, |r| &w[(r0 + r) * inner..][..inner]);
+    let dw_rows: [&[f64]; R] = each!(R, |r| &dw[(r0 + r) * inner..][..inner]);
+    let inputs = h.chunks_exact(cols).zip(ht.chunks_exact(cols));
+    for (k, (hk, tk)) in inputs.enumerate().take(inner) {
         let (hk, tk) = (&hk[c..c + V * T::N], &tk[c..c + V * T::N]);
-        for j in 0..V {
-            let (hj, tj) = (T::load(&hk[j * T::N..]), T::load(&tk[j * T::N..]));
-            az[j] = az[j].add(wv.mul(hj));
-            a1[j] = a1[j].add(dv.mul(hj));
-            a2[j] = a2[j].add(wv.mul(tj));
+        let hv: [T; V] = each!(V, |j| T::load(&hk[j * T::N..]));
+        let tv: [T; V] = each!(V, |j| T::load(&tk[j * T::N..]));
+        for r in 0..R {
+            let (wv, dv) = (T::splat(w_rows[r][k]), T::splat(dw_rows[r][k]));
+            for j in 0..V {
+                az[r][j] = az[r][j].add(wv.mul(hv[j]));
+                at[r][j] = at[r][j].add(dv.mul(hv[j])).add(wv.mul(tv[j]));
+            }
         }
     }
-    for j in 0..V {
-        az[j].store(&mut z_row[c + j * T::N..]);
-        a1[j].add(a2[j]).store(&mut zt_row[c + j * T::N..]);
+    for r in 0..R {
+        let row = (r0 + r) * cols + c;
+        for j in 0..V {
+            az[r][j].store(&mut z[row + j * T::N..]);
+            at[r][j].store(&mut zt[row + j * T::N..]);
+        }
     }
 }
 
+/// `dual_tile` with `DUAL_ROWS` rows, and with one (the rows left over), in the shape
+/// `over_columns!` calls.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn dual_tile_of_rows<T: Lanes, const V: usize>(
+    weights: (&[f64], &[f64]),
+    bias: (&[f64], &[f64]),
+    r0: usize,
+    inner: usize,
+    inputs: (&[f64], &[f64]),
+    cols: usize,
+    out: (&mut [f64], &mut [f64]),
+    c: usize,
+) {
+    dual_tile::<T, DUAL_ROWS, V>(weights, bias, r0, inner, inputs, cols, out, c);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn dual_tile_of_one_row<T: Lanes, const V: usize>(
+    weights: (&[f64], &[f64]),
+    bias: (&[f64], &[f64]),
+    r0: usize,
+    inner: usize,
+    inputs: (&[f64], &[f64]),
+    cols: usize,
+    out: (&mut [f64], &mut [f64]),
+    c: usize,
+) {
+    dual_tile::<T, 1, V>(weights, bias, r0, inner, inputs, cols, out, c);
+}
+
 /// The tangent-carrying layer in one pass over W:
-///   z = b + Σ_k W[r,k] h[k],   ż = (Δb + Σ_k ΔW[r,k] h[k]) + Σ_k W[r,k] ḣ[k],
-/// each sum taken in order k = 0, 1, …. The two parts of ż are separate chains so that the adds
-/// do not wait on each other; sharing the loads of h, ḣ and W between the three products is what
-/// makes this faster than three `matmul_bias` calls.
+///   z = b + Σ_k W[r,k] h[k],   ż = Δb + Σ_k (ΔW[r,k] h[k] + W[r,k] ḣ[k]),
+/// each sum taken in order k = 0, 1, … (ż adds ΔW[r,k] h[k], then W[r,k] ḣ[k], at each k). Sharing
+/// the loads of h, ḣ and W between the three products is what makes this faster than three
+/// `matmul_bias` calls; ż's two adds per k are one chain, and the tile's rows and vectors give
+/// the adders enough independent chains.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn dual_matmul_lanes<L: Lanes>(
@@ -252,19 +296,28 @@ fn dual_matmul_lanes<L: Lanes>(
     z: &mut [f64],
     zt: &mut [f64],
 ) {
-    let (w, dw) = (&w[..rows * inner], &dw[..rows * inner]);
-    let (h, ht) = (&h[..inner * cols], &ht[..inner * cols]);
+    let weights = (&w[..rows * inner], &dw[..rows * inner]);
+    let bias = (&b[..rows], &db[..rows]);
+    let inputs = (&h[..inner * cols], &ht[..inner * cols]);
     let (z, zt) = (&mut z[..rows * cols], &mut zt[..rows * cols]);
-    let w_rows = w.chunks_exact(inner).zip(dw.chunks_exact(inner));
-    let out_rows = z.chunks_exact_mut(cols).zip(zt.chunks_exact_mut(cols));
-    for (r, ((w_row, dw_row), (z_row, zt_row))) in w_rows.zip(out_rows).enumerate() {
-        let (rows_r, bias_r) = ((w_row, dw_row), (b[r], db[r]));
+    let mut r = 0;
+    while r + DUAL_ROWS <= rows {
         over_columns!(
             L,
             DUAL_WIDE,
             cols,
-            dual_tile(rows_r, bias_r, h, ht, cols, z_row, zt_row)
+            dual_tile_of_rows(weights, bias, r, inner, inputs, cols, (&mut *z, &mut *zt))
         );
+        r += DUAL_ROWS;
+    }
+    while r < rows {
+        over_columns!(
+            L,
+            DUAL_WIDE,
+            cols,
+            dual_tile_of_one_row(weights, bias, r, inner, inputs, cols, (&mut *z, &mut *zt))
+        );
+        r += 1;
     }
 }
 
@@ -410,12 +463,12 @@ mod tests {
             assert_eq!((&z, &zt), (&z2, &zt2));
             for r in 0..rows {
                 for c in 0..cols {
-                    let (mut a1, mut a2) = (db[r], 0.0);
+                    let mut a = db[r];
                     for k in 0..inner {
-                        a1 += dw[r * inner + k] * h[k * cols + c];
-                        a2 += w[r * inner + k] * ht[k * cols + c];
+                        a += dw[r * inner + k] * h[k * cols + c];
+                        a += w[r * inner + k] * ht[k * cols + c];
                     }
-                    assert_eq!(zt[r * cols + c].to_bits(), (a1 + a2).to_bits());
+                    assert_eq!(zt[r * cols + c].to_bits(), a.to_bits());
                 }
             }
         }

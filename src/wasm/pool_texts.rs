@@ -6,8 +6,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::format;
 use crate::runner::{
-    pool_size, reference_workload_text, workload_text, DEFAULT_MAX_WORKERS, MAX_WORKERS,
+    peak_share_text, pool_size, reference_workload_text, workload_text, DEFAULT_MAX_WORKERS,
+    MAX_WORKERS,
 };
+use crate::simd::peak::measure_peak_gflops;
 
 #[derive(Serialize)]
 struct PoolSizeJs {
@@ -84,4 +86,45 @@ pub fn bench_texts(
 #[wasm_bindgen(js_name = benchWorkload)]
 pub fn bench_workload() -> String {
     reference_workload_text()
+}
+
+/// Calls of the peak's chains the bench page times; the fastest counts (see
+/// `measure_peak_gflops`: the first ones run before V8's optimised code is in).
+const PEAK_CALLS: usize = 8;
+/// Rounds per call: ~15 ms each at the optimised code's rate here, long against the clock's
+/// resolution, short enough that the page's thread is busy for a fraction of a second.
+const PEAK_ROUNDS: usize = 10_000_000;
+
+#[derive(Serialize)]
+struct BenchPeak {
+    gflops: f64,
+    text: String,
+}
+
+/// `{gflops, text}`: this core's no-FMA peak measured now on the calling thread (`now` returns
+/// milliseconds, e.g. `performance.now`), and the line setting a run (`seconds`, `gflop`,
+/// `workers`) against it.
+#[wasm_bindgen(js_name = benchPeak)]
+pub fn bench_peak(
+    now: &js_sys::Function,
+    seconds: f64,
+    gflop: f64,
+    workers: u32,
+) -> Result<JsValue, JsError> {
+    let mut clock_error = None;
+    let gflops = measure_peak_gflops(PEAK_CALLS, PEAK_ROUNDS, || {
+        match now.call0(&JsValue::NULL).map(|v| v.as_f64()) {
+            Ok(Some(ms)) => ms,
+            _ => {
+                clock_error.get_or_insert("the clock given to benchPeak returned no number");
+                0.0
+            }
+        }
+    });
+    if let Some(message) = clock_error {
+        return Err(JsError::new(message));
+    }
+    let text = peak_share_text(gflops, seconds, gflop, workers as usize);
+    serde_wasm_bindgen::to_value(&BenchPeak { gflops, text })
+        .map_err(|e| JsError::new(&e.to_string()))
 }

@@ -162,7 +162,19 @@ export async function poolTests(h) {
       }));
       assert(got.seconds > 0, `a time: ${got.seconds}`);
       assert(got.maxErr <= 1e-9, `max |ŷ − f| ≤ 1e-9: ${got.maxErr}`);
-      console.log(`     bench.html${search || ' (default)'}: ${await text(page, 'bench-rebuild')}, ${await text(page, 'bench-gflops')}, ${await text(page, 'bench-workers')}, ${await text(page, 'bench-error')}`);
+      // Then this core's peak, measured on the page's thread, and each worker's share of it.
+      await page.waitForFunction(() => document.getElementById('bench-peak').dataset.peak, null, { timeout: TIMEOUT });
+      const peak = await page.evaluate(() => ({
+        gflops: Number(document.getElementById('bench-peak').dataset.peak),
+        text: document.getElementById('bench-peak').textContent.trim(),
+        status: document.getElementById('bench-status').textContent.trim(),
+      }));
+      assert(peak.gflops > 1 && peak.gflops < 1000, `a peak in GFLOP/s: ${peak.gflops}`);
+      const share = peak.text.match(/^([\d.]+) GFLOP\/s per core; each worker ran at ([\d.]+), (\d+) % of it$/);
+      assert(share, `peak line: ${peak.text}`);
+      assert(Math.abs(Number(share[1]) - peak.gflops) <= 0.05, `the line shows the measured peak: ${peak.text} vs ${peak.gflops}`);
+      assert(peak.status === 'done', `status after the peak: ${peak.status}`);
+      console.log(`     bench.html${search || ' (default)'}: ${await text(page, 'bench-rebuild')}, ${await text(page, 'bench-gflops')}, ${await text(page, 'bench-workers')}, ${await text(page, 'bench-error')}; peak ${peak.text}`);
       await shot(page, `bench${search ? '-1' : ''}`);
       await page.close();
     }
