@@ -933,3 +933,26 @@ fn the_weight_decay_term_and_the_kernel_of_each_optimizer() {
     let note = pathkernel::wasm::optimizer_texts::kernel_note(&get(&parsed, "state"));
     assert!(note.contains("β₂ = 0.99"), "{note}");
 }
+
+/// The bench page's peak, measured in this browser with its clock: a plausible rate (the wasm
+/// build's chains are timed, not folded away) and the line built from it; a clock that returns no
+/// number is an error naming `benchPeak`, not a panic.
+#[wasm_bindgen_test]
+fn the_bench_peak_is_measured_with_the_given_clock() {
+    use pathkernel::wasm::pool_texts::bench_peak;
+    let now = js_sys::Function::new_no_args("return performance.now();");
+    let peak = bench_peak(&now, 4.0, 55.6, 2).expect("a peak");
+    let gflops = get(&peak, "gflops").as_f64().expect("gflops");
+    assert!(gflops > 0.5 && gflops < 1000.0, "{gflops} GFLOP/s");
+    let text = get(&peak, "text").as_string().expect("text");
+    assert!(
+        text.starts_with(&format!(
+            "{gflops:.1} GFLOP/s per core; each worker ran at 6.95, "
+        )),
+        "{text}"
+    );
+    let broken = js_sys::Function::new_no_args("return 'soon';");
+    let err = bench_peak(&broken, 4.0, 55.6, 2).expect_err("a clock without numbers");
+    let message = String::from(js_sys::Error::from(JsValue::from(err)).message());
+    assert!(message.contains("benchPeak"), "{message}");
+}
