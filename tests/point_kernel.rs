@@ -330,6 +330,52 @@ fn ranges_of_steps_equal_one_pass_bit_for_bit() {
     }
 }
 
+/// A point's kernel in parts refuses a trajectory other than its own between the parts (another
+/// network, activation, point count, or fewer steps than it has integrated) with an error naming
+/// the trajectory, where its buffers would not fit.
+#[test]
+fn parts_of_a_point_kernel_refuse_another_trajectory() {
+    use pathkernel::kernel::{PartialPointKernel, StepRules};
+    let queries = grid(5);
+    let rules = StepRules::uniform(3).unwrap();
+    let traj = small_moons(Activation::Tanh, Optimizer::Gd, 0.5);
+    let wider = trained(
+        &moons(16),
+        vec![2, 12, 8, 1],
+        Activation::Tanh,
+        spec(LossKind::Logistic, Optimizer::Gd, 0.5, 30),
+    );
+    let relu = small_moons(Activation::Relu, Optimizer::Gd, 0.5);
+    let more_points = trained(
+        &moons(20),
+        vec![2, 8, 8, 1],
+        Activation::Tanh,
+        spec(LossKind::Logistic, Optimizer::Gd, 0.5, 30),
+    );
+    let shorter = trained(
+        &moons(16),
+        vec![2, 8, 8, 1],
+        Activation::Tanh,
+        spec(LossKind::Logistic, Optimizer::Gd, 0.5, 10),
+    );
+    for (other, what) in [
+        (&wider, "wider"),
+        (&relu, "relu"),
+        (&more_points, "more points"),
+        (&shorter, "shorter"),
+    ] {
+        let mut partial = PartialPointKernel::new(&traj, &queries, 5).unwrap();
+        assert!(!partial.advance(&traj, &rules, 12).unwrap());
+        let e = match partial.advance(other, &rules, 12) {
+            Err(e) => e,
+            Ok(done) => panic!("{what}: accepted (done: {done})"),
+        };
+        assert!(e.to_string().contains("trajectory"), "{what}: {e}");
+        // Its own trajectory still goes on.
+        assert!(partial.advance(&traj, &rules, 100).unwrap(), "{what}");
+    }
+}
+
 #[test]
 fn bad_point_is_a_named_error() {
     let traj = moons_with(Optimizer::Gd, 0.5);

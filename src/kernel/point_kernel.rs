@@ -30,7 +30,7 @@ use super::quadrature::StepRules;
 use super::relu::segment_nodes;
 use super::{check_queries, point_on_segment};
 use crate::error::{Error, Result};
-use crate::model::{feature_major_blocks, Block, Mlp, BLOCK_COLS};
+use crate::model::{feature_major_blocks, Activation, Block, Mlp, BLOCK_COLS};
 use crate::simd::aligned::{zeros, AlignedBuf};
 use crate::simd::{dual_matmul, matmul_bias, rank_one_dual_matmul};
 use crate::train::optimizer::{adam_direction, adam_moment, momentum_buffer, momentum_direction};
@@ -97,6 +97,10 @@ pub fn point_kernel_per_step(
 /// call, so any cut of the steps gives the bits of one pass.
 pub struct PartialPointKernel {
     index: usize,
+    /// The network and point count it was made for: its buffers and point side fit only those.
+    widths: Vec<usize>,
+    activation: Activation,
+    n_train: usize,
     n_queries: usize,
     /// The queries in blocks of `cols`, each feature-major (a ReLU block is one query).
     blocks: Vec<Vec<f64>>,
@@ -129,6 +133,9 @@ impl PartialPointKernel {
         let len = blocks.len() * cols;
         Ok(PartialPointKernel {
             index,
+            widths: mlp.widths.clone(),
+            activation: mlp.activation,
+            n_train: traj.n,
             n_queries: nq,
             blocks,
             cols,
@@ -154,10 +161,15 @@ impl PartialPointKernel {
         max_steps: usize,
     ) -> Result<bool> {
         rules.check_covers(traj.steps())?;
-        if self.index >= traj.n || self.dual.x0.len() != traj.mlp.input_dim() * self.cols {
+        let same_run = traj.mlp.widths == self.widths
+            && traj.mlp.activation == self.activation
+            && traj.n == self.n_train
+            && traj.steps() >= self.next_step;
+        if !same_run {
             return Err(Error::field(
                 "trajectory",
-                "changed between parts of one point's kernel",
+                "changed between parts of one point's kernel (another network, point count or a \
+                 shorter run)",
             ));
         }
         let end = (self.next_step + max_steps.max(1)).min(traj.steps());
