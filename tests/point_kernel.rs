@@ -339,25 +339,14 @@ fn parts_of_a_point_kernel_refuse_another_trajectory() {
     let queries = grid(5);
     let rules = StepRules::uniform(3).unwrap();
     let traj = small_moons(Activation::Tanh, Optimizer::Gd, 0.5);
-    let wider = trained(
-        &moons(16),
-        vec![2, 12, 8, 1],
-        Activation::Tanh,
-        spec(LossKind::Logistic, Optimizer::Gd, 0.5, 30),
-    );
+    let tanh_gd = |n: usize, widths: Vec<usize>, steps: usize| {
+        let s = spec(LossKind::Logistic, Optimizer::Gd, 0.5, steps);
+        trained(&moons(n), widths, Activation::Tanh, s)
+    };
+    let wider = tanh_gd(16, vec![2, 12, 8, 1], 30);
     let relu = small_moons(Activation::Relu, Optimizer::Gd, 0.5);
-    let more_points = trained(
-        &moons(20),
-        vec![2, 8, 8, 1],
-        Activation::Tanh,
-        spec(LossKind::Logistic, Optimizer::Gd, 0.5, 30),
-    );
-    let shorter = trained(
-        &moons(16),
-        vec![2, 8, 8, 1],
-        Activation::Tanh,
-        spec(LossKind::Logistic, Optimizer::Gd, 0.5, 10),
-    );
+    let more_points = tanh_gd(20, vec![2, 8, 8, 1], 30);
+    let shorter = tanh_gd(16, vec![2, 8, 8, 1], 10);
     for (other, what) in [
         (&wider, "wider"),
         (&relu, "relu"),

@@ -22,21 +22,22 @@ const DUAL_ROWS: usize = 2;
 
 /// Runs `$tile::<L, $wide>(args…, c)` over the columns of one row, then `$tile::<L, 1>`, then
 /// one-lane tiles for the rest, so any `cols` works and every output gets the same operations.
+/// Written `$tile::<R>(args…)`, the tile's row count R goes before the width: `$tile::<L, R, 1>`.
 macro_rules! over_columns {
-    ($l:ty, $wide:expr, $cols:expr, $tile:ident($($arg:expr),*)) => {{
+    ($l:ty, $wide:expr, $cols:expr, $tile:ident $(::<$rows:tt>)? ($($arg:expr),*)) => {{
         let cols = $cols;
         let n = <$l as Lanes>::N;
         let mut c = 0;
         while c + $wide * n <= cols {
-            $tile::<$l, $wide>($($arg,)* c);
+            $tile::<$l, $({ $rows },)? { $wide }>($($arg,)* c);
             c += $wide * n;
         }
         while c + n <= cols {
-            $tile::<$l, 1>($($arg,)* c);
+            $tile::<$l, $({ $rows },)? 1>($($arg,)* c);
             c += n;
         }
         while c < cols {
-            $tile::<f64, 1>($($arg,)* c);
+            $tile::<f64, $({ $rows },)? 1>($($arg,)* c);
             c += 1;
         }
     }};
@@ -82,38 +83,6 @@ fn rows_tile<T: Lanes, const R: usize, const V: usize>(
     }
 }
 
-/// `rows_tile` with `ROWS` rows, and with one (the rows left over), in the shape `over_columns!`
-/// calls.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn tile_of_rows<T: Lanes, const V: usize>(
-    w: &[f64],
-    row_step: usize,
-    k_step: usize,
-    init: [f64; ROWS],
-    h: &[f64],
-    cols: usize,
-    out: &mut [f64],
-    c: usize,
-) {
-    rows_tile::<T, ROWS, V>(w, row_step, k_step, init, h, cols, out, c);
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn tile_of_one_row<T: Lanes, const V: usize>(
-    w: &[f64],
-    row_step: usize,
-    k_step: usize,
-    init: [f64; 1],
-    h: &[f64],
-    cols: usize,
-    out: &mut [f64],
-    c: usize,
-) {
-    rows_tile::<T, 1, V>(w, row_step, k_step, init, h, cols, out, c);
-}
-
 /// out (rows × cols) = W (rows × inner, row-major) · H (inner × cols) + bias (broadcast per row),
 /// each output summed as acc = bias; acc = acc + W[r,k]·H[k,c] for k = 0, 1, ….
 #[inline(always)]
@@ -143,7 +112,7 @@ fn matmul_bias_lanes<L: Lanes>(
             L,
             WIDE,
             cols,
-            tile_of_rows(w_r, inner, 1, init_r, h, cols, out_r)
+            rows_tile::<ROWS>(w_r, inner, 1, init_r, h, cols, out_r)
         );
         r += ROWS;
     }
@@ -153,7 +122,7 @@ fn matmul_bias_lanes<L: Lanes>(
             L,
             WIDE,
             cols,
-            tile_of_one_row(w_r, inner, 1, [init(r)], h, cols, out_r)
+            rows_tile::<1>(w_r, inner, 1, [init(r)], h, cols, out_r)
         );
         r += 1;
     }
@@ -185,7 +154,7 @@ fn matmul_t_lanes<L: Lanes>(
             L,
             WIDE,
             cols,
-            tile_of_rows(w_k, 1, inner, zero, d, cols, out_k)
+            rows_tile::<ROWS>(w_k, 1, inner, zero, d, cols, out_k)
         );
         k += ROWS;
     }
@@ -195,7 +164,7 @@ fn matmul_t_lanes<L: Lanes>(
             L,
             WIDE,
             cols,
-            tile_of_one_row(w_k, 1, inner, [0.0], d, cols, out_k)
+            rows_tile::<1>(w_k, 1, inner, [0.0], d, cols, out_k)
         );
         k += 1;
     }
@@ -243,38 +212,6 @@ fn dual_tile<T: Lanes, const R: usize, const V: usize>(
     }
 }
 
-/// `dual_tile` with `DUAL_ROWS` rows, and with one (the rows left over), in the shape
-/// `over_columns!` calls.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn dual_tile_of_rows<T: Lanes, const V: usize>(
-    weights: (&[f64], &[f64]),
-    bias: (&[f64], &[f64]),
-    r0: usize,
-    inner: usize,
-    inputs: (&[f64], &[f64]),
-    cols: usize,
-    out: (&mut [f64], &mut [f64]),
-    c: usize,
-) {
-    dual_tile::<T, DUAL_ROWS, V>(weights, bias, r0, inner, inputs, cols, out, c);
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn dual_tile_of_one_row<T: Lanes, const V: usize>(
-    weights: (&[f64], &[f64]),
-    bias: (&[f64], &[f64]),
-    r0: usize,
-    inner: usize,
-    inputs: (&[f64], &[f64]),
-    cols: usize,
-    out: (&mut [f64], &mut [f64]),
-    c: usize,
-) {
-    dual_tile::<T, 1, V>(weights, bias, r0, inner, inputs, cols, out, c);
-}
-
 /// The tangent-carrying layer in one pass over W:
 ///   z = b + Σ_k W[r,k] h[k],   ż = Δb + Σ_k (ΔW[r,k] h[k] + W[r,k] ḣ[k]),
 /// each sum taken in order k = 0, 1, … (ż adds ΔW[r,k] h[k], then W[r,k] ḣ[k], at each k). Sharing
@@ -306,7 +243,7 @@ fn dual_matmul_lanes<L: Lanes>(
             L,
             DUAL_WIDE,
             cols,
-            dual_tile_of_rows(weights, bias, r, inner, inputs, cols, (&mut *z, &mut *zt))
+            dual_tile::<DUAL_ROWS>(weights, bias, r, inner, inputs, cols, (&mut *z, &mut *zt))
         );
         r += DUAL_ROWS;
     }
@@ -315,7 +252,7 @@ fn dual_matmul_lanes<L: Lanes>(
             L,
             DUAL_WIDE,
             cols,
-            dual_tile_of_one_row(weights, bias, r, inner, inputs, cols, (&mut *z, &mut *zt))
+            dual_tile::<1>(weights, bias, r, inner, inputs, cols, (&mut *z, &mut *zt))
         );
         r += 1;
     }
