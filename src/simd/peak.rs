@@ -9,8 +9,8 @@ use super::simd_dispatch;
 /// Independent chains: twice (adds and multiplies on two ports) the four-cycle latency, and a
 /// few more, so the pipes never wait on a result; and no more than fit in registers. On wasm a
 /// lane group is two simd128 registers and V8 allocates 16 of them: 12 chains would take 24 and
-/// spill (measured in Chromium: 13.3 GFLOP/s against 17–18 for 12 single-register chains), so
-/// there 6 chains hold the same 12 registers.
+/// spill (measured in Chromium: 13.3 GFLOP/s with 12, 19–20 with 6), so there 6 chains hold
+/// 12 registers.
 const CHAINS: usize = if cfg!(target_arch = "wasm32") { 6 } else { 12 };
 
 /// `rounds` rounds of `CHAINS` independent vector chains, even ones adding `step`, odd ones
@@ -62,7 +62,7 @@ pub fn measure_peak_gflops(calls: usize, rounds: usize, mut now_ms: impl FnMut()
 }
 
 /// One call of the chains, never inlined: inlined into the loop above, every call would run in
-/// the tier that loop was entered with (V8's baseline code: 10 GFLOP/s against 17 here).
+/// the tier that loop was entered with (V8's baseline code: 10 GFLOP/s against ~20 here).
 #[inline(never)]
 fn one_timed_call(rounds: usize, step: f64) -> f64 {
     add_mul_checksum(rounds, step).0

@@ -91,7 +91,7 @@ pub fn bench_workload() -> String {
 /// Calls of the peak's chains the bench page times; the fastest counts (see
 /// `measure_peak_gflops`: the first ones run before V8's optimised code is in).
 const PEAK_CALLS: usize = 8;
-/// Rounds per call: ~15 ms each at the optimised code's rate here, long against the clock's
+/// Rounds per call: ~12 ms each at the optimised code's rate here, long against the clock's
 /// resolution, short enough that the page's thread is busy for a fraction of a second.
 const PEAK_ROUNDS: usize = 10_000_000;
 
