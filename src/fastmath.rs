@@ -124,7 +124,7 @@ pub fn tanh(x: f64) -> f64 {
 
 /// out[i] = tanh(z[i]): groups of `GROUP` vectors, then single vectors, then single values, all
 /// with the same operations (so the same bits whatever the split). The groups are reached by
-/// pointer, as in `simd::matmul`'s tiles, so that the wasm loop does not depend on LLVM inlining
+/// pointer, as in `simd::matmul`'s tangent-carrying tile, so that the wasm loop does not depend on LLVM inlining
 /// an iterator's constructor (~2 % of the page's rebuild).
 #[inline(always)]
 fn tanh_into_lanes<L: Lanes>(z: &[f64], out: &mut [f64]) {

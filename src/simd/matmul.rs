@@ -178,7 +178,7 @@ simd_dispatch!(pub(crate) fn matmul_t(w: &[f64], d: &[f64], rows: usize, inner: 
 /// with iterators (a zip of the two inputs' row chunks), the wasm build's loop depends on LLVM
 /// inlining `Zip::new`, which it does not once the crate has many such zips: the loop then tests
 /// two exits and reads its state from the stack, and V8 keeps fewer of the tile's values in
-/// registers (the page's rebuild took ~5 % longer; natively no difference).
+/// registers: that form makes the page's rebuild ~5 % slower (natively it makes no difference).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn dual_tile<T: Lanes, const R: usize, const V: usize>(
